@@ -1,0 +1,27 @@
+// Errors the service raises on purpose. Each code maps to exactly one HTTP status (src/http/errors.ts),
+// so the store can say what went wrong without knowing about HTTP.
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'invalid_reference'
+  | 'not_found'
+  | 'invalid_transition'
+  | 'case_run_not_failed'
+  | 'version_mismatch'
+  | 'conflict'
+  | 'unauthorized'
+  | 'unsupported_media_type';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string, ref: string): AppError =>
+  new AppError('not_found', `${what} ${ref} was not found`, { resource: what, id: ref });

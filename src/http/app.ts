@@ -1,0 +1,40 @@
+// The HTTP surface: JSON in, JSON out, one error shape.
+import express, { type Express, type RequestHandler } from 'express';
+import type { PrismaClient } from '../db.ts';
+import type { Logger } from '../logger.ts';
+import { DefectStore } from '../store/defects.ts';
+import { CaseRunStore } from '../store/case-runs.ts';
+import { Reports } from '../store/reports.ts';
+import { AppError } from '../errors.ts';
+import { errorHandler, notFoundRoute } from './errors.ts';
+import { defectRoutes } from './defect-routes.ts';
+import { caseRunRoutes } from './case-run-routes.ts';
+
+/** A body that is not JSON would reach the handlers as "no body" and earn a misleading 400. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (req.headers['content-type'] && req.body === undefined && !req.is('application/json')) {
+    return next(new AppError('unsupported_media_type', 'Content-Type must be application/json', { field: 'content-type' }));
+  }
+  next();
+};
+
+export function createApp(deps: { prisma: PrismaClient; log: Logger }): Express {
+  const defects = new DefectStore(deps.prisma);
+  const reports = new Reports(deps.prisma);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: '1mb' }));
+  app.use(requireJson);
+
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use('/api/defects', defectRoutes(defects, reports));
+  app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
+  app.get('/api/milestones/:name/readiness', async (req, res) => {
+    res.json(await reports.readiness(req.params.name));
+  });
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,56 @@
+// One error shape for every failure: {error:{code, message, details?}}. Bad input is always a 4xx
+// naming the field; only a fault of ours is a 500, and its internals are logged, never returned.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError, type ErrorCode } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  invalid_reference: 400,
+  unauthorized: 401,
+  not_found: 404,
+  invalid_transition: 409,
+  case_run_not_failed: 409,
+  conflict: 409,
+  version_mismatch: 412,
+  unsupported_media_type: 415,
+};
+
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+/** Parses with zod or throws a 400 that names every offending field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'header'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((i) => ({ field: fieldPath(i.path) || where, message: i.message }));
+  throw new AppError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
+}
+
+export const notFoundRoute: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
+};
+
+type BodyParserError = Error & { type?: string; status?: number };
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const send = (status: number, code: string, message: string, details?: unknown) =>
+      res.status(status).json({ error: { code, message, ...(details !== undefined && { details }) } });
+
+    if (err instanceof AppError) return send(STATUS[err.code], err.code, err.message, err.details);
+    const bp = err as BodyParserError;
+    if (bp.type === 'entity.too.large') return send(413, 'payload_too_large', 'request body is larger than 1 MB');
+    if (bp.type === 'entity.parse.failed') return send(400, 'malformed_json', 'request body is not valid JSON');
+    if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported') {
+      return send(415, 'unsupported_media_type', bp.message);
+    }
+    if (typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500) {
+      return send(bp.status, 'bad_request', bp.message);
+    }
+    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    return send(500, 'internal', 'internal error');
+  };
+}

@@ -1,0 +1,84 @@
+// Input shapes of the API. Strict objects: an unknown (e.g. misspelt) field is a 400, not silently dropped.
+import { z } from 'zod';
+import { DEFECT_STATUSES } from '../domain/lifecycle.ts';
+import { SEVERITIES } from '../domain/severity.ts';
+import { TITLE_MAX } from '../domain/verification.ts';
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const title = text(TITLE_MAX).min(1, 'must not be empty');
+const description = z.string().max(65_536, 'must be at most 65536 characters');
+const person = text(200).min(1, 'must not be empty').nullable();
+const milestone = text(200).min(1, 'must not be empty').nullable();
+const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+const tags = z.array(tag).max(50, 'at most 50 tags');
+const uuid = z.uuid('must be a UUID');
+const severity = z.enum(SEVERITIES, `must be one of ${SEVERITIES.join(', ')}`);
+const status = z.enum(DEFECT_STATUSES, `must be one of ${DEFECT_STATUSES.join(', ')}`);
+const RUN_STATUSES = ['passed', 'failed', 'skipped', 'blocked'] as const;
+
+export const CreateDefect = z.strictObject({
+  title,
+  description: description.optional(),
+  severity: severity.optional(),
+  assignee: person.optional(),
+  milestone: milestone.optional(),
+  tags: tags.optional(),
+  caseRunIds: z.array(uuid).max(500, 'at most 500 case runs').optional(),
+});
+
+export const PatchDefect = z
+  .strictObject({
+    title: title.optional(),
+    description: description.optional(),
+    severity: severity.optional(),
+    status: status.optional(),
+    assignee: person.optional(),
+    milestone: milestone.optional(),
+    tags: tags.optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, 'name at least one field to change');
+
+const time = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).transform((s) => new Date(s));
+
+export const CreateCaseRun = z
+  .strictObject({
+    launch: text(200).min(1, 'must not be empty'),
+    testCase: text(500).min(1, 'must not be empty'),
+    status: z.enum(RUN_STATUSES, `must be one of ${RUN_STATUSES.join(', ')}`),
+    message: z.string().max(65_536, 'must be at most 65536 characters').nullable().optional(),
+    startedAt: time.optional(),
+    finishedAt: time.optional(),
+  })
+  .refine((r) => !r.startedAt || !r.finishedAt || r.finishedAt >= r.startedAt, {
+    path: ['finishedAt'],
+    message: 'must not be before startedAt',
+  });
+
+export const LinkCaseRun = z.strictObject({ caseRunId: uuid });
+
+/** A comma-separated filter such as status=open,reopened. */
+const csv = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()))
+    .pipe(z.array(z.enum(values, `must be a comma-separated list of ${values.join(', ')}`)).min(1));
+
+export const ListQuery = z.strictObject({
+  status: csv(DEFECT_STATUSES).optional(),
+  severity: csv(SEVERITIES).optional(),
+  assignee: z.string().min(1).optional(),
+  milestone: z.string().min(1).optional(),
+  tag: z.string().min(1).optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(50),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, 'must be a cursor returned as nextCursor')
+    .transform(Number)
+    .optional(),
+});
+
+/** If-Match carries the version from the ETag: `"3"`, `W/"3"` or a bare 3. */
+export const IfMatch = z
+  .string()
+  .regex(/^(W\/)?"?[0-9]{1,9}"?$/, 'If-Match must be a defect version as given in the ETag header')
+  .transform((v) => Number(v.replace(/\D/g, '')));

@@ -1,0 +1,89 @@
+// Entry point: `node src/main.ts [all|api|worker|migrate]` (default all).
+//   all     API, outbox relay and sync workers in one process (applies migrations first)
+//   api     the HTTP API only
+//   worker  the outbox relay and sync workers only
+//   migrate create the database if needed and apply migrations, then exit
+import { Redis } from 'ioredis';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger, safeUrl, type Logger } from './logger.ts';
+import { createPrisma } from './db.ts';
+import { createApp } from './http/app.ts';
+import { migrate } from './migrate.ts';
+import { OutboxRelay } from './outbox/relay.ts';
+import { createQueues, type TrackerKind } from './outbox/queues.ts';
+
+const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
+type Role = (typeof ROLES)[number];
+
+type Stoppable = () => Promise<void>;
+
+async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>): Promise<Stoppable> {
+  const app = createApp({ prisma, log });
+  const server = app.listen(config.port);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  log.info({ port: config.port }, 'API listening');
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+async function startWorker(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>): Promise<Stoppable> {
+  // Trackers are switched on by their connector settings (see the connectors); none yet means
+  // the relay marks changes handled without queueing them.
+  const trackers: TrackerKind[] = [];
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const queues = createQueues(connection, config.queuePrefix, trackers);
+  const relay = new OutboxRelay({ prisma, databaseUrl: config.databaseUrl, queues, log, sweepMs: config.outboxSweepMs });
+  await relay.start();
+  log.info({ trackers, queuePrefix: config.queuePrefix }, 'outbox relay running');
+  return async () => {
+    await relay.stop();
+    await Promise.all([...queues.values()].map((q) => q.close()));
+    connection.disconnect();
+  };
+}
+
+async function main(): Promise<void> {
+  const role = (process.argv[2] ?? 'all') as Role;
+  if (!ROLES.includes(role)) {
+    console.error(`unknown command "${role}"; use one of: ${ROLES.join(', ')}`);
+    process.exit(2);
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  log.info({ role, database: safeUrl(config.databaseUrl), redis: safeUrl(config.redisUrl) }, 'starting');
+
+  if (role === 'migrate' || role === 'all') await migrate(config.databaseUrl, log);
+  if (role === 'migrate') return;
+
+  const prisma = createPrisma(config.databaseUrl);
+  const stops: Stoppable[] = [];
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma));
+  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000).unref();
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    await prisma.$disconnect();
+    clearTimeout(force);
+    log.info('stopped');
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+// The one write path for an existing defect. The API's PATCH, case-run links and the verification loop
+// all come through here, so every change gets the same lifecycle check, version bump, field stamps,
+// status history row and outbox row, in the caller's transaction.
+import type { Defect } from '../generated/prisma/client.ts';
+import type { PrismaClient, Tx } from '../db.ts';
+import { AppError } from '../errors.ts';
+import { changedFields, stampFieldTimes, type DefectPatch } from '../domain/defect-fields.ts';
+import { checkTransition } from '../domain/lifecycle.ts';
+import { appendOutbox, type OutboxKind } from './outbox.ts';
+
+export type ChangeContext = {
+  actor: string;
+  /** The case run that caused a status move (verification loop, links). */
+  causeCaseRunId?: string;
+  /** From If-Match: refuse the change unless the defect is still at this version. */
+  expectedVersion?: number;
+  caseRunIds?: string[];
+};
+
+/** Another writer bumped the version between our read and our update; the transaction is retried. */
+class ConcurrentUpdate extends Error {}
+
+export async function applyDefectChange(
+  tx: Tx,
+  defect: Defect,
+  patch: DefectPatch,
+  ctx: ChangeContext,
+): Promise<{ defect: Defect; changed: string[] }> {
+  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== defect.version) {
+    throw new AppError('version_mismatch', `defect is at version ${defect.version}, not ${ctx.expectedVersion}`, {
+      currentVersion: defect.version,
+    });
+  }
+  const changed = changedFields(defect, patch);
+  const statusMoved = changed.includes('status') ? { from: defect.status, to: patch.status! } : undefined;
+  if (statusMoved) {
+    const check = checkTransition(statusMoved.from, statusMoved.to);
+    if (!check.ok) {
+      throw new AppError('invalid_transition', `cannot move a defect from ${check.from} to ${check.to}`, {
+        from: check.from,
+        to: check.to,
+        allowed: check.allowed,
+      });
+    }
+  }
+  if (changed.length === 0 && !ctx.caseRunIds?.length) return { defect, changed };
+
+  const now = new Date();
+  const values = Object.fromEntries(changed.map((f) => [f, patch[f]]));
+  const updated = await tx.defect.updateMany({
+    where: { id: defect.id, version: defect.version },
+    data: {
+      ...values,
+      fieldChangedAt: stampFieldTimes(defect.fieldChangedAt as Record<string, string>, changed, now),
+      version: { increment: 1 },
+      updatedAt: now,
+    },
+  });
+  if (updated.count === 0) throw new ConcurrentUpdate();
+
+  if (statusMoved) {
+    await tx.statusChange.create({
+      data: { defectId: defect.id, ...statusMoved, actor: ctx.actor, causeCaseRunId: ctx.causeCaseRunId ?? null, at: now },
+    });
+  }
+  const kind: OutboxKind = statusMoved
+    ? 'defect.status_changed'
+    : changed.length
+      ? 'defect.updated'
+      : 'defect.case_run_linked';
+  await appendOutbox(tx, defect.id, kind, {
+    version: defect.version + 1,
+    fields: changed,
+    actor: ctx.actor,
+    ...(statusMoved && { status: statusMoved }),
+    ...(ctx.caseRunIds?.length && { caseRunIds: ctx.caseRunIds }),
+  });
+  return { defect: await tx.defect.findUniqueOrThrow({ where: { id: defect.id } }), changed };
+}
+
+/**
+ * Runs fn in a transaction, again from the start when a concurrent writer won the race
+ * (optimistic concurrency without holding row locks across the request).
+ */
+export async function inTransaction<T>(prisma: PrismaClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(fn);
+    } catch (err) {
+      if (!(err instanceof ConcurrentUpdate) || attempt >= 5) {
+        if (err instanceof ConcurrentUpdate) throw new AppError('conflict', 'the defect kept changing; try again');
+        throw err;
+      }
+    }
+  }
+}

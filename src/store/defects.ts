@@ -1,0 +1,151 @@
+// Defect use cases over the store. Every write runs in one transaction with its outbox row.
+import type { Defect } from '../generated/prisma/client.ts';
+import type { PrismaClient, Tx } from '../db.ts';
+import { AppError } from '../errors.ts';
+import { normalizeTags, stampFieldTimes, EDITABLE_FIELDS, type DefectPatch } from '../domain/defect-fields.ts';
+import type { Severity } from '../domain/severity.ts';
+import type { DefectStatus } from '../domain/lifecycle.ts';
+import { titleFromFailedRun } from '../domain/verification.ts';
+import { applyDefectChange, inTransaction } from './defect-changes.ts';
+import { appendOutbox } from './outbox.ts';
+import { findCaseRun, findDefect } from './find.ts';
+import { linkRuns, requireFailed } from './case-run-links.ts';
+import { caseRunView, defectView, linkView, statusChangeView } from './views.ts';
+
+export type NewDefect = {
+  title: string;
+  description?: string;
+  severity?: Severity;
+  assignee?: string | null;
+  milestone?: string | null;
+  tags?: string[];
+  caseRunIds?: string[];
+};
+
+export type DefectFilter = {
+  status?: DefectStatus[];
+  severity?: Severity[];
+  assignee?: string;
+  milestone?: string;
+  tag?: string;
+};
+
+export class DefectStore {
+  private readonly prisma: PrismaClient;
+  constructor(prisma: PrismaClient) {
+    this.prisma = prisma;
+  }
+
+  async create(input: NewDefect, actor: string) {
+    const defect = await inTransaction(this.prisma, (tx) => this.insert(tx, input, actor));
+    return this.detail(defect.id);
+  }
+
+  /** Raises a defect from a failed run: title from the test case and failure message, the run linked. */
+  async createFromCaseRun(caseRunId: string, actor: string) {
+    const defect = await inTransaction(this.prisma, async (tx) => {
+      const run = await findCaseRun(tx, caseRunId);
+      requireFailed(run, 'caseRunId');
+      return this.insert(tx, { title: titleFromFailedRun(run.testCase, run.message), caseRunIds: [run.id] }, actor);
+    });
+    return this.detail(defect.id);
+  }
+
+  async update(idOrKey: string, patch: DefectPatch, opts: { actor: string; expectedVersion?: number }) {
+    const defect = await inTransaction(this.prisma, async (tx) => {
+      const current = await findDefect(tx, idOrKey);
+      const normalized = patch.tags ? { ...patch, tags: normalizeTags(patch.tags) } : patch;
+      return (await applyDefectChange(tx, current, normalized, opts)).defect;
+    });
+    return this.detail(defect.id);
+  }
+
+  async linkCaseRun(idOrKey: string, caseRunId: string, actor: string) {
+    let created = false;
+    const defect = await inTransaction(this.prisma, async (tx) => {
+      const current = await findDefect(tx, idOrKey);
+      const run = await findCaseRun(tx, caseRunId).catch(() => {
+        throw new AppError('invalid_reference', `caseRunId: no case run with id ${caseRunId}`, { field: 'caseRunId' });
+      });
+      requireFailed(run, 'caseRunId');
+      const before = current.version;
+      const after = await linkRuns(tx, current, [run], actor);
+      created = after.version !== before;
+      return after;
+    });
+    return { created, defect: await this.detail(defect.id) };
+  }
+
+  async get(idOrKey: string) {
+    const defect = await findDefect(this.prisma, idOrKey);
+    return this.detail(defect.id);
+  }
+
+  async list(filter: DefectFilter, page: { limit: number; cursor?: number }) {
+    const rows = await this.prisma.defect.findMany({
+      where: {
+        ...(filter.status && { status: { in: filter.status } }),
+        ...(filter.severity && { severity: { in: filter.severity } }),
+        ...(filter.assignee !== undefined && { assignee: filter.assignee }),
+        ...(filter.milestone !== undefined && { milestone: filter.milestone }),
+        ...(filter.tag !== undefined && { tags: { has: filter.tag } }),
+        ...(page.cursor !== undefined && { number: { lt: page.cursor } }),
+      },
+      orderBy: { number: 'desc' },
+      take: page.limit + 1,
+    });
+    const more = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    return { items: items.map(defectView), nextCursor: more ? items.at(-1)!.number : null };
+  }
+
+  private async insert(tx: Tx, input: NewDefect, actor: string): Promise<Defect> {
+    const runIds = [...new Set(input.caseRunIds ?? [])];
+    const runs = await tx.caseRun.findMany({ where: { id: { in: runIds } } });
+    runIds.forEach((id, i) => {
+      const run = runs.find((r) => r.id === id);
+      if (!run) throw new AppError('invalid_reference', `caseRunIds[${i}]: no case run with id ${id}`, { field: `caseRunIds[${i}]` });
+      requireFailed(run, `caseRunIds[${i}]`);
+    });
+    const now = new Date();
+    const defect = await tx.defect.create({
+      data: {
+        title: input.title,
+        description: input.description ?? '',
+        severity: input.severity ?? 'medium',
+        assignee: input.assignee ?? null,
+        milestone: input.milestone ?? null,
+        tags: normalizeTags(input.tags ?? []),
+        fieldChangedAt: stampFieldTimes({}, EDITABLE_FIELDS, now),
+        createdAt: now,
+        updatedAt: now,
+        caseRuns: { create: runIds.map((caseRunId) => ({ caseRunId })) },
+        history: { create: { from: null, to: 'open', actor, at: now } },
+      },
+    });
+    await appendOutbox(tx, defect.id, 'defect.created', {
+      version: defect.version,
+      fields: [...EDITABLE_FIELDS],
+      actor,
+      ...(runIds.length && { caseRunIds: runIds }),
+    });
+    return defect;
+  }
+
+  private async detail(id: string) {
+    const d = await this.prisma.defect.findUniqueOrThrow({
+      where: { id },
+      include: {
+        caseRuns: { include: { caseRun: true }, orderBy: { linkedAt: 'asc' } },
+        links: { orderBy: { tracker: 'asc' } },
+        history: { orderBy: [{ at: 'asc' }, { id: 'asc' }] },
+      },
+    });
+    return {
+      ...defectView(d),
+      caseRuns: d.caseRuns.map((l) => caseRunView(l.caseRun)),
+      links: d.links.map(linkView),
+      history: d.history.map(statusChangeView),
+    };
+  }
+}

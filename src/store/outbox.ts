@@ -1,0 +1,22 @@
+// The write side of the transactional outbox. Rows are inserted by the same transaction as the change
+// they describe; NOTIFY is delivered by Postgres only when that transaction commits, so the relay
+// wakes exactly when there is something committed to publish.
+import type { Tx } from '../db.ts';
+
+export const OUTBOX_CHANNEL = 'defect_sync_outbox';
+
+export type OutboxKind = 'defect.created' | 'defect.updated' | 'defect.status_changed' | 'defect.case_run_linked';
+
+export type OutboxPayload = {
+  version: number;
+  /** Synced fields this change touched (status included when it moved). */
+  fields: string[];
+  status?: { from: string; to: string };
+  caseRunIds?: string[];
+  actor: string;
+};
+
+export async function appendOutbox(tx: Tx, defectId: string, kind: OutboxKind, payload: OutboxPayload): Promise<void> {
+  await tx.outboxEvent.create({ data: { defectId, kind, payload } });
+  await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
+}

@@ -1,0 +1,54 @@
+// The API's JSON shapes, in one place.
+import type { CaseRun, Defect, StatusChange, TrackerLink } from '../generated/prisma/client.ts';
+import { formatDefectKey } from '../domain/defect-key.ts';
+
+export function defectView(d: Defect) {
+  return {
+    id: d.id,
+    key: formatDefectKey(d.number),
+    title: d.title,
+    description: d.description,
+    severity: d.severity,
+    status: d.status,
+    assignee: d.assignee,
+    milestone: d.milestone,
+    tags: d.tags,
+    version: d.version,
+    fieldChangedAt: d.fieldChangedAt,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+  };
+}
+
+export function caseRunView(r: CaseRun) {
+  return {
+    id: r.id,
+    launch: r.launch,
+    testCase: r.testCase,
+    status: r.status,
+    message: r.message,
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+    ranAt: r.ranAt.toISOString(),
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+/** Links are shown without the stored snapshot: that is sync-engine state, not API surface. */
+export function linkView(l: TrackerLink) {
+  return {
+    tracker: l.tracker,
+    remoteId: l.remoteId,
+    key: l.key,
+    url: l.url,
+    syncState: l.syncState,
+    lastError: l.lastError,
+    lastSyncedAt: l.lastSyncedAt?.toISOString() ?? null,
+  };
+}
+
+export function statusChangeView(h: StatusChange) {
+  return { from: h.from, to: h.to, actor: h.actor, causeCaseRunId: h.causeCaseRunId, at: h.at.toISOString() };
+}
+
+export type DefectView = ReturnType<typeof defectView>;

@@ -1,0 +1,52 @@
+// Gives the run a database and a queue prefix of its own, migrated with the real migration path,
+// and removes both afterwards: the suite can run twice in a row, or beside a running service.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import type { TestProject } from 'vitest/node';
+import { migrate } from '../../src/migrate.ts';
+import { createLogger } from '../../src/logger.ts';
+
+const PG_SERVER = process.env.TEST_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+    queuePrefix: string;
+  }
+}
+
+export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const id = randomBytes(4).toString('hex');
+  const database = `defect_sync_test_${id}`;
+  const databaseUrl = `${PG_SERVER}/${database}`;
+  const queuePrefix = `dstest-${id}`;
+  await migrate(databaseUrl, createLogger('warn', 'test-setup'));
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('redisUrl', REDIS_URL);
+  project.provide('queuePrefix', queuePrefix);
+
+  return async () => {
+    const admin = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+    await admin.end();
+    await deleteRedisPrefix(REDIS_URL, queuePrefix);
+  };
+}
