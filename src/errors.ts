@@ -15,11 +15,14 @@ export type ErrorCode =
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  /** Fields shown beside code and message rather than under details (e.g. invalid_transition's from/to/allowed). */
+  readonly top: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, top?: Record<string, unknown>) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.details = details;
+    this.top = top;
   }
 }
 

@@ -25,7 +25,12 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'header'): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => ({ field: fieldPath(i.path) || where, message: i.message }));
+  const fields = result.error.issues.flatMap((i) =>
+    // An unknown key (often a typo) is named itself, not its parent object.
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ field: fieldPath([...i.path, k]), message: 'is not a known field' }))
+      : [{ field: fieldPath(i.path) || where, message: i.message }],
+  );
   throw new AppError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
 }
 
@@ -37,10 +42,10 @@ type BodyParserError = Error & { type?: string; status?: number };
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const send = (status: number, code: string, message: string, details?: unknown) =>
-      res.status(status).json({ error: { code, message, ...(details !== undefined && { details }) } });
+    const send = (status: number, code: string, message: string, details?: unknown, top?: object) =>
+      res.status(status).json({ error: { code, message, ...top, ...(details !== undefined && { details }) } });
 
-    if (err instanceof AppError) return send(STATUS[err.code], err.code, err.message, err.details);
+    if (err instanceof AppError) return send(STATUS[err.code], err.code, err.message, err.details, err.top);
     const bp = err as BodyParserError;
     if (bp.type === 'entity.too.large') return send(413, 'payload_too_large', 'request body is larger than 1 MB');
     if (bp.type === 'entity.parse.failed') return send(400, 'malformed_json', 'request body is not valid JSON');

@@ -36,11 +36,8 @@ export async function applyDefectChange(
   if (statusMoved) {
     const check = checkTransition(statusMoved.from, statusMoved.to);
     if (!check.ok) {
-      throw new AppError('invalid_transition', `cannot move a defect from ${check.from} to ${check.to}`, {
-        from: check.from,
-        to: check.to,
-        allowed: check.allowed,
-      });
+      const { from, to, allowed } = check;
+      throw new AppError('invalid_transition', `cannot move a defect from ${from} to ${to}`, undefined, { from, to, allowed });
     }
   }
   if (changed.length === 0 && !ctx.caseRunIds?.length) return { defect, changed };

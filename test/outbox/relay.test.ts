@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { databaseUrl, queuePrefix, redisUrl, testApi } from '../helpers/context.ts';
+import { createDefect } from '../helpers/fixtures.ts';
+import { createLogger } from '../../src/logger.ts';
+import { OutboxRelay } from '../../src/outbox/relay.ts';
+import { createQueues, jobIdFor, type SyncJobData, type TrackerKind } from '../../src/outbox/queues.ts';
+
+const { prisma, http } = testApi();
+const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+const log = createLogger('silent');
+const opened: { close(): Promise<void> }[] = [];
+
+afterAll(async () => {
+  for (const o of opened) await o.close();
+  connection.disconnect();
+});
+
+function queuesFor(prefix: string, trackers: TrackerKind[]) {
+  const queues = createQueues(connection, prefix, trackers);
+  opened.push(...queues.values());
+  return queues;
+}
+
+function relay(queues: Map<TrackerKind, Queue<SyncJobData>>, sweepMs = 60_000) {
+  const r = new OutboxRelay({ prisma, databaseUrl, queues, log, sweepMs });
+  opened.push({ close: () => r.stop() });
+  return r;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function outboxIdsOf(defectId: string) {
+  return (await prisma.outboxEvent.findMany({ where: { defectId }, orderBy: { id: 'asc' } })).map((o) => o.id);
+}
+
+async function jobsFor(queue: Queue<SyncJobData>, outboxId: bigint) {
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'paused', 'prioritized']);
+  return jobs.filter((j) => j.data.outboxId === outboxId.toString());
+}
+
+/** Marks everything earlier files left unpublished, so each test sees only its own rows. */
+beforeEach(async () => {
+  const drain = new OutboxRelay({ prisma, databaseUrl, queues: new Map(), log, sweepMs: 60_000 });
+  while ((await drain.publishBatch()) > 0);
+});
+
+describe('outbox relay', () => {
+  it('publishes a committed change to every tracker queue within moments (NOTIFY, not the sweep)', async () => {
+    const prefix = `${queuePrefix}-notify`;
+    const queues = queuesFor(prefix, ['github', 'jira']);
+    await relay(queues).start();
+    const d = await createDefect(http, { severity: 'high' });
+    const [outboxId] = await outboxIdsOf(d.id);
+
+    for (const queue of queues.values()) {
+      const job = await until('the job', () => queue.getJob(jobIdFor(outboxId!)), 3_000);
+      expect(job.name).toBe('defect.created');
+      expect(job.data).toEqual({ outboxId: outboxId!.toString(), defectId: d.id, kind: 'defect.created', version: 1, fields: expect.any(Array) });
+    }
+    await until('the row to be stamped', async () => (await prisma.outboxEvent.findUnique({ where: { id: outboxId! } }))?.publishedAt);
+  });
+
+  it('marks rows handled and queues nothing when no tracker is configured', async () => {
+    const d = await createDefect(http);
+    await relay(new Map()).start();
+    const [outboxId] = await outboxIdsOf(d.id);
+    await until('the row to be stamped', async () => (await prisma.outboxEvent.findUnique({ where: { id: outboxId! } }))?.publishedAt);
+    expect(await connection.keys(`${queuePrefix}-none:*`)).toEqual([]);
+  });
+
+  it('sweeps up rows it was never notified about', async () => {
+    const prefix = `${queuePrefix}-sweep`;
+    const queues = queuesFor(prefix, ['asana']);
+    const d = await createDefect(http);
+    // A row written without NOTIFY, as if the notification had been lost.
+    const silent = await prisma.outboxEvent.create({
+      data: { defectId: d.id, kind: 'defect.updated', payload: { version: 2, fields: ['title'], actor: 'test' } },
+    });
+    const r = relay(queues, 200);
+    await r.start();
+    await until('the swept job', () => queues.get('asana')!.getJob(jobIdFor(silent.id)));
+  });
+
+  it('publishes each row once even after a crash between publishing and marking', async () => {
+    const prefix = `${queuePrefix}-crash`;
+    const queue = queuesFor(prefix, ['github']).get('github')!;
+    const d = await createDefect(http);
+    const [outboxId] = await outboxIdsOf(d.id);
+    const child = (failpoints: string) =>
+      spawn(process.execPath, [fileURLToPath(new URL('../helpers/relay-child.ts', import.meta.url))], {
+        env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, TRACKERS: 'github', DEFECT_SYNC_FAILPOINTS: failpoints },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+
+    const crashing = child('relay.after-publish');
+    const signal = await new Promise((resolve) => crashing.once('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGKILL');
+    expect(await jobsFor(queue, outboxId!)).toHaveLength(1);
+    expect((await prisma.outboxEvent.findUnique({ where: { id: outboxId! } }))!.publishedAt).toBeNull();
+
+    const healthy = child('');
+    try {
+      await until('the row to be stamped after restart', async () => (await prisma.outboxEvent.findUnique({ where: { id: outboxId! } }))?.publishedAt);
+    } finally {
+      healthy.kill('SIGTERM');
+      await new Promise((resolve) => healthy.once('exit', resolve));
+    }
+    const jobs = await jobsFor(queue, outboxId!);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.id).toBe(jobIdFor(outboxId!));
+  });
+
+  it('lets two relays share the work without publishing a row twice', async () => {
+    const prefix = `${queuePrefix}-pair`;
+    const queue = queuesFor(prefix, ['jira']).get('jira')!;
+    const a = relay(queuesFor(prefix, ['jira']), 100);
+    const b = relay(queuesFor(prefix, ['jira']), 100);
+    await Promise.all([a.start(), b.start()]);
+    const defects = await Promise.all(Array.from({ length: 20 }, () => createDefect(http)));
+    const ids = (await prisma.outboxEvent.findMany({ where: { defectId: { in: defects.map((d) => d.id) } } })).map((o) => o.id);
+    await until('every row stamped', async () => (await prisma.outboxEvent.count({ where: { id: { in: ids }, publishedAt: null } })) === 0);
+    const jobs = await queue.getJobs(['waiting']);
+    const published = jobs.map((j) => j.data.outboxId).filter((id) => ids.map(String).includes(id));
+    expect(published.sort()).toEqual(ids.map(String).sort());
+  });
+});
