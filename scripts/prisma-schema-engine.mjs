@@ -44,18 +44,20 @@ if (argv.includes('--version') || argv.includes('-V')) {
   console.log(`schema-engine-cli ${wasmBindings.version()}`)
   process.exit(0)
 }
-if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'cli') {
-  console.error('Usage: prisma-schema-engine [--datamodels <file>]... [--datasource <json>]\n' +
-    '(JSON-RPC over stdio only; the native `cli` subcommands are not supported)')
-  process.exit(argv[0] === 'cli' ? 1 : 0)
-}
 const datamodelPaths = []
 let datasource = {}
+let cliCommand
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--datamodels') datamodelPaths.push(argv[++i])
   else if (argv[i] === '--datasource') datasource = JSON.parse(argv[++i])
   // --enabled-preview-features / --extension-types: the wasm engine takes no equivalent.
   else if (argv[i] === '--enabled-preview-features' || argv[i] === '--extension-types') i++
+  else if (argv[i] === 'cli') cliCommand = argv[++i] ?? ''
+  else if (argv[i] === '--help' || argv[i] === '-h') {
+    console.log('Usage: prisma-schema-engine [--datamodels <file>]... [--datasource <json>]  (JSON-RPC on stdio)\n' +
+      '       prisma-schema-engine --datasource <json> cli can-connect-to-database|create-database|drop-database')
+    process.exit(0)
+  }
 }
 
 // ---------------------------------------------------------------- logging
@@ -101,13 +103,19 @@ function acceptCharColumns(queryable) {
   return queryable
 }
 
-/** Pool config for a connection string; `?schema=` is Prisma's, not libpq's. */
+/**
+ * Pool config for a connection string. `?schema=` is Prisma's, not libpq's: like the
+ * native engine, make it the search_path (unqualified names, _prisma_migrations) and
+ * tell the adapter (the engine reads it from getConnectionInfo()).
+ */
 function poolConfig(url, database) {
   const u = new URL(url)
   const schema = u.searchParams.get('schema') ?? undefined
   u.searchParams.delete('schema')
   if (database) u.pathname = '/' + encodeURIComponent(database)
-  return { config: { connectionString: u.toString(), max: 4 }, schema }
+  const config = { connectionString: u.toString(), max: 4 }
+  if (schema) config.options = `-c search_path=${quoteIdent(schema).replaceAll(' ', '\\ ')}`
+  return { config, schema }
 }
 
 async function connectAdapter(url, database) {
@@ -117,6 +125,16 @@ async function connectAdapter(url, database) {
 }
 
 const quoteIdent = (name) => '"' + name.replaceAll('"', '""') + '"'
+
+// Drops every user schema (with its tables, types, functions, extensions) and recreates
+// an empty `public`: a database-level reset that needs no CREATE DATABASE privilege.
+const WIPE_DATABASE_SQL = `DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+    WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+  CREATE SCHEMA public;
+END $$`
 
 // Shadow databases we created and have not dropped yet.
 const liveShadowDbs = new Set()
@@ -138,15 +156,28 @@ function makeFactory() {
     },
     async connectToShadowDb() {
       if (!url) throw new Error('No datasource URL: set datasource.url in prisma.config.ts')
-      // An explicitly configured shadow database is used as is (like the native engine,
-      // it must be a disposable database: the engine resets it).
-      if (datasource.shadowDatabaseUrl) return connectAdapter(datasource.shadowDatabaseUrl)
-      const mainDb = decodeURIComponent(new URL(url).pathname.slice(1)) || 'postgres'
-      const name = `${mainDb}_shadow_${randomBytes(6).toString('hex')}`.slice(-63)
-      await withAdminClient(url, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`))
+      // An explicitly configured shadow database (for users who may not CREATE DATABASE)
+      // is wiped before and after use, as the native engine does; the wasm engine doesn't.
+      if (datasource.shadowDatabaseUrl) {
+        const where = (u) => { const x = new URL(u); return `${x.hostname}:${x.port || 5432}/${databaseName(u)}` }
+        if (where(datasource.shadowDatabaseUrl) === where(url)) {
+          throw new Error('The shadow database URL points to the main database; refusing to wipe it.')
+        }
+        const adapter = await connectAdapter(datasource.shadowDatabaseUrl)
+        await adapter.client.query(WIPE_DATABASE_SQL)
+        const release = adapter.release
+        adapter.release = async () => {
+          await adapter.client.query(WIPE_DATABASE_SQL).catch((e) => log('WARN', `could not wipe shadow database: ${e.message}`))
+          await release?.()
+        }
+        return adapter
+      }
+      const name = `${databaseName(url).slice(0, 40)}_shadow_${randomBytes(6).toString('hex')}`
+      await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`)
       liveShadowDbs.add(name)
       log('INFO', `created shadow database ${name}`)
       const adapter = await connectAdapter(url, name)
+      // The engine disposes the shadow adapter when it is done with it: drop the database then.
       const release = adapter.release
       adapter.release = async () => {
         await release?.()
@@ -158,7 +189,9 @@ function makeFactory() {
   return bindMigrationAwareSqlAdapterFactory(factory)
 }
 
-/** A one-off client on the main database, used to create/drop other databases. */
+const databaseName = (url) => decodeURIComponent(new URL(url).pathname.slice(1)) || 'postgres'
+
+/** Runs fn with a one-off client on `url` (or on another database of that server). */
 async function withAdminClient(url, fn, database) {
   const client = new pg.Client(poolConfig(url, database).config)
   await client.connect()
@@ -169,26 +202,88 @@ async function withAdminClient(url, fn, database) {
   }
 }
 
+/** CREATE/DROP DATABASE from the main database, or from `postgres` if that one is missing. */
+async function adminQuery(sql) {
+  try {
+    return await withAdminClient(datasource.url, (c) => c.query(sql))
+  } catch (error) {
+    if (error.code !== '3D000') throw error
+    return withAdminClient(datasource.url, (c) => c.query(sql), 'postgres')
+  }
+}
+
 async function dropShadowDb(name) {
   if (!liveShadowDbs.has(name)) return
   liveShadowDbs.delete(name)
   try {
     // WITH (FORCE) (PG 13+): a pool connection the engine forgot must not block the drop.
-    await withAdminClient(datasource.url, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`))
+    await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)
     log('INFO', `dropped shadow database ${name}`)
   } catch (error) {
     log('WARN', `could not drop shadow database ${name}: ${error.message}`)
   }
 }
 
+// ---------------------------------------------------------------- `cli` subcommands
+// `prisma migrate dev/deploy` first run `schema-engine --datasource <json> cli
+// can-connect-to-database` (then `create-database` on P1003). The CLI reads the
+// *second and later* stderr lines as JSON and looks for an ERROR line from target
+// `schema_engine::logger` with fields.error_code / fields.message.
+function describeConnectError(error, url) {
+  const u = new URL(url)
+  const where = `${u.hostname}:${u.port || 5432}`
+  const db = databaseName(url)
+  if (error.code === '3D000') return ['P1003', `Database \`${db}\` does not exist on the database server at \`${where}\`.`]
+  if (error.code === '28P01' || error.code === '28000') {
+    return ['P1000', `Authentication failed against database server at \`${where}\`, the provided database credentials are not valid.`]
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(error.code)) {
+    return ['P1001', `Can't reach database server at \`${where}\``]
+  }
+  return [undefined, error.message]
+}
+
+async function runCli(command) {
+  const logLine = (level, fields) => process.stderr.write(JSON.stringify({
+    timestamp: new Date().toISOString(), level, fields, target: 'schema_engine::logger',
+  }) + '\n')
+  logLine('INFO', { message: `Starting schema engine CLI (${command})` }) // skipped by the CLI's parser
+  const url = datasource.url
+  try {
+    if (!url) throw new Error('No datasource URL given (--datasource {"url": ...})')
+    const db = databaseName(url)
+    if (command === 'can-connect-to-database') {
+      await withAdminClient(url, (c) => c.query('SELECT 1'))
+      console.log('Connection successful')
+    } else if (command === 'create-database') {
+      await withAdminClient(url, (c) => c.query(`CREATE DATABASE ${quoteIdent(db)}`), 'postgres')
+      console.log(`Database '${db}' was successfully created.`)
+    } else if (command === 'drop-database') {
+      await withAdminClient(url, (c) => c.query(`DROP DATABASE ${quoteIdent(db)}`), 'postgres')
+      console.log(`The database was successfully dropped.`)
+    } else {
+      throw new Error(`Unknown cli subcommand: ${command}`)
+    }
+    process.exit(0)
+  } catch (error) {
+    const [code, message] = url ? describeConnectError(error, url) : [undefined, error.message]
+    logLine('ERROR', code ? { message, error_code: code } : { message })
+    process.exit(1)
+  }
+}
+if (cliCommand !== undefined) await runCli(cliCommand)
+
 // ---------------------------------------------------------------- engine
 const datamodels = datamodelPaths.length
   ? datamodelPaths.map((p) => [p, readFileSync(p, 'utf8')])
   : undefined // must be undefined or non-empty
+const adapterFactory = makeFactory()
+// Note: construction already queries the database (schema existence, server version).
 const enginePromise = wasmBindings.SchemaEngine.new(
   { datamodels },
-  (message) => log('INFO', message),
-  makeFactory(),
+  // The engine hands over ready-made JSON log lines (the CLI's stderr format); pass them on.
+  (message) => process.stderr.write(String(message).trimEnd() + '\n'),
+  adapterFactory,
 )
 enginePromise.catch(() => {}) // reported per request
 
@@ -198,7 +293,7 @@ const special = {
   // Not in the wasm engine; same semantics as the native one for Postgres.
   createDatabase: async (_engine, params) => {
     const url = params?.datasource?.url ?? datasource.url
-    const name = decodeURIComponent(new URL(url).pathname.slice(1))
+    const name = databaseName(url)
     await withAdminClient(url, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`), 'postgres')
     return { databaseName: name }
   },
@@ -216,6 +311,7 @@ async function call(method, params) {
     // The native engine prints the diff via a `print` request to the CLI (the CLI
     // ignores result.stdout), so do the same.
     const { stdout, ...rest } = result
+    // The CLI appends a newline to what it prints, so drop ours: output === stdout.
     if (stdout) await requestClient('print', { content: stdout.replace(/\n$/, '') })
     return rest
   }
@@ -242,7 +338,12 @@ function toRpcError(error) {
     const message = panicMessage || String(error?.message ?? error)
     return { code: 4466, message, data: { is_panic: true, message, backtrace: error?.stack ?? null } }
   }
-  const message = String(error?.message ?? error)
+  let message = String(error?.message ?? error)
+  // JS exceptions inside adapter calls reach us as "External error id#N"; the original
+  // error is kept in the bound factory's registry.
+  const external = /External error id#(\d+)/.exec(message)
+  const original = external && adapterFactory.errorRegistry.consumeError(Number(external[1]))?.error
+  if (original) message = `${original.message ?? original}\n${message}`
   const data = { is_panic: false, message }
   if (typeof error?.code === 'string' && /^P\d{4}$/.test(error.code)) {
     data.error_code = error.code
@@ -285,7 +386,9 @@ function handleLine(line) {
   })
 }
 
-async function shutdown(code) {
+async function shutdown(code, { signal = false } = {}) {
+  // On a signal, give an in-flight request (its transaction, its shadow DB) a moment only.
+  if (signal) setTimeout(() => process.exit(code), 5000).unref()
   await queue.catch(() => {})
   await Promise.all([...liveShadowDbs].map(dropShadowDb))
   // The wasm engine keeps a timer (and pools) alive; exit explicitly.
@@ -295,5 +398,6 @@ async function shutdown(code) {
 readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
   .on('line', handleLine)
   .on('close', () => shutdown(0))
-process.on('SIGTERM', () => shutdown(0))
-process.on('SIGINT', () => shutdown(130))
+// The CLI SIGTERMs the engine as soon as it has closed stdin.
+process.on('SIGTERM', () => shutdown(0, { signal: true }))
+process.on('SIGINT', () => shutdown(130, { signal: true }))

@@ -56,12 +56,17 @@ export const CreateCaseRun = z
 
 export const LinkCaseRun = z.strictObject({ caseRunId: uuid });
 
-/** A comma-separated filter such as status=open,reopened. */
+/** A comma-separated filter such as status=open,reopened; errors name the parameter, not a list index. */
 const csv = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((v) => v.trim()))
-    .pipe(z.array(z.enum(values, `must be a comma-separated list of ${values.join(', ')}`)).min(1));
+  z.string().transform((s, ctx): T[number][] => {
+    const parts = s.split(',').map((v) => v.trim());
+    const unknown = parts.filter((p) => !values.includes(p));
+    if (unknown.length) {
+      ctx.addIssue({ code: 'custom', message: `unknown value ${unknown.map((u) => `"${u}"`).join(', ')}; use ${values.join(', ')}` });
+      return z.NEVER;
+    }
+    return parts;
+  });
 
 export const ListQuery = z.strictObject({
   status: csv(DEFECT_STATUSES).optional(),

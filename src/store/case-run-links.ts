@@ -4,6 +4,7 @@ import type { Tx } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { shouldClose, shouldReopen } from '../domain/verification.ts';
 import { applyDefectChange } from './defect-changes.ts';
+import { lockDefect } from './find.ts';
 
 export const VERIFICATION_ACTOR = 'verification';
 
@@ -53,12 +54,19 @@ export async function linkRuns(tx: Tx, defect: Defect, runs: CaseRun[], actor: s
   return (await applyDefectChange(tx, defect, patch, ctx)).defect;
 }
 
-/** Defects linked to any run of the given test case. */
+/** Defects linked to any run of the given test case, locked (in key order) and still in one of the statuses. */
 async function defectsOfTestCase(tx: Tx, testCase: string, statuses: Defect['status'][]): Promise<Defect[]> {
-  return tx.defect.findMany({
+  const candidates = await tx.defect.findMany({
     where: { status: { in: statuses }, caseRuns: { some: { caseRun: { testCase } } } },
     orderBy: { number: 'asc' },
+    select: { id: true },
   });
+  const locked: Defect[] = [];
+  for (const { id } of candidates) {
+    const defect = await lockDefect(tx, id);
+    if (statuses.includes(defect.status)) locked.push(defect);
+  }
+  return locked;
 }
 
 /** Latest run status of every test case linked to the defect. */

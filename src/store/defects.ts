@@ -8,7 +8,7 @@ import type { DefectStatus } from '../domain/lifecycle.ts';
 import { titleFromFailedRun } from '../domain/verification.ts';
 import { applyDefectChange, inTransaction } from './defect-changes.ts';
 import { appendOutbox } from './outbox.ts';
-import { findCaseRun, findDefect } from './find.ts';
+import { findCaseRun, findDefect, lockDefect } from './find.ts';
 import { linkRuns, requireFailed } from './case-run-links.ts';
 import { caseRunView, defectView, linkView, statusChangeView } from './views.ts';
 
@@ -53,7 +53,7 @@ export class DefectStore {
 
   async update(idOrKey: string, patch: DefectPatch, opts: { actor: string; expectedVersion?: number }) {
     const defect = await inTransaction(this.prisma, async (tx) => {
-      const current = await findDefect(tx, idOrKey);
+      const current = await lockDefect(tx, idOrKey);
       const normalized = patch.tags ? { ...patch, tags: normalizeTags(patch.tags) } : patch;
       return (await applyDefectChange(tx, current, normalized, opts)).defect;
     });
@@ -63,7 +63,7 @@ export class DefectStore {
   async linkCaseRun(idOrKey: string, caseRunId: string, actor: string) {
     let created = false;
     const defect = await inTransaction(this.prisma, async (tx) => {
-      const current = await findDefect(tx, idOrKey);
+      const current = await lockDefect(tx, idOrKey);
       const run = await findCaseRun(tx, caseRunId).catch(() => {
         throw new AppError('invalid_reference', `caseRunId: no case run with id ${caseRunId}`, { field: 'caseRunId' });
       });
