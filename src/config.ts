@@ -13,7 +13,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(3000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   QUEUE_PREFIX: z
     .string()
@@ -21,7 +21,11 @@ const EnvSchema = z.object({
     .default('defect-sync'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** How often the relay sweeps for outbox rows it was not notified about (the safety net). */
-  OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(5000),
+  OUTBOX_SWEEP_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .default(5000),
 });
 
 export type Config = {

@@ -3,6 +3,7 @@
 //   api     the HTTP API only
 //   worker  the outbox relay and sync workers only
 //   migrate create the database if needed and apply migrations, then exit
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger, safeUrl, type Logger } from './logger.ts';
@@ -21,8 +22,12 @@ async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof c
   const app = createApp({ prisma, log });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  log.info({ port: config.port }, 'API listening');
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections(); // keep-alive clients must not hold shutdown open
+    });
 }
 
 async function startWorker(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>): Promise<Stoppable> {

@@ -29,8 +29,8 @@ function queuesFor(prefix: string, trackers: TrackerKind[]) {
   return queues;
 }
 
-function relay(queues: Map<TrackerKind, Queue<SyncJobData>>, sweepMs = 60_000) {
-  const r = new OutboxRelay({ prisma, databaseUrl, queues, log, sweepMs });
+function relay(queues: Map<TrackerKind, Queue<SyncJobData>>, sweepMs = 60_000, retentionMs?: number) {
+  const r = new OutboxRelay({ prisma, databaseUrl, queues, log, sweepMs, ...(retentionMs !== undefined && { retentionMs }) });
   running.push(r);
   return r;
 }
@@ -138,5 +138,11 @@ describe('outbox relay', () => {
     const jobs = await queue.getJobs(['waiting']);
     const published = jobs.map((j) => j.data.outboxId).filter((id) => ids.map(String).includes(id));
     expect(published.sort()).toEqual(ids.map(String).sort());
+  });
+
+  it('prunes published rows once they are past retention', async () => {
+    const published = await createDefect(http);
+    await relay(new Map(), 100, 50).start();
+    await until('the published row to be pruned', async () => (await prisma.outboxEvent.count({ where: { defectId: published.id } })) === 0);
   });
 });
