@@ -101,7 +101,7 @@ export class DefectStore {
 
   private async insert(tx: Tx, input: NewDefect, actor: string): Promise<Defect> {
     const runIds = [...new Set(input.caseRunIds ?? [])];
-    const runs = await tx.caseRun.findMany({ where: { id: { in: runIds } } });
+    const runs = runIds.length ? await tx.caseRun.findMany({ where: { id: { in: runIds } } }) : [];
     runIds.forEach((id, i) => {
       const run = runs.find((r) => r.id === id);
       if (!run) throw new AppError('invalid_reference', `caseRunIds[${i}]: no case run with id ${id}`, { field: `caseRunIds[${i}]` });
