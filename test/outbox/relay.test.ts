@@ -76,6 +76,23 @@ describe('outbox relay', () => {
     await until('the row to be stamped', async () => (await prisma.outboxEvent.findUnique({ where: { id: outboxId! } }))?.publishedAt);
   });
 
+  it('listens again after its LISTEN connection is killed', async () => {
+    const queue = queuesFor(`${queuePrefix}-relisten`, ['github']).get('github')!;
+    await relay(new Map([['github', queue]])).start();
+    const listenerPid = () =>
+      prisma.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`;
+    const [first] = await until('the LISTEN session', async () => {
+      const sessions = await listenerPid();
+      return sessions.length > 0 && sessions;
+    });
+    await prisma.$queryRaw`SELECT pg_terminate_backend(${first!.pid}::int)`;
+    await until('a new LISTEN session', async () => (await listenerPid()).some((r) => r.pid !== first!.pid));
+    const d = await createDefect(http);
+    const [outboxId] = await outboxIdsOf(d.id);
+    // The sweep runs once a minute here, so only a working LISTEN delivers this in time.
+    await until('the job', () => queue.getJob(jobIdFor(outboxId!)), 3_000);
+  });
+
   it('marks rows handled and queues nothing when no tracker is configured', async () => {
     const d = await createDefect(http);
     await relay(new Map()).start();

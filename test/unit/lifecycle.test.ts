@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { allowedTransitions, checkTransition, DEFECT_STATUSES, isFixed, type DefectStatus } from '../../src/domain/lifecycle.ts';
+import { allowedTransitions, checkTransition, DEFECT_STATUSES, isFixed } from '../../src/domain/lifecycle.ts';
+import { TABLE } from '../helpers/lifecycle-table.ts';
 
-// The full table, written out independently of the implementation: [from, to, allowed].
-const TABLE: [DefectStatus, DefectStatus, boolean][] = [
-  ['open', 'in_progress', true],
-  ['open', 'resolved', true],
-  ['open', 'closed', true],
-  ['open', 'reopened', false],
-  ['in_progress', 'open', true],
-  ['in_progress', 'resolved', true],
-  ['in_progress', 'closed', true],
-  ['in_progress', 'reopened', false],
-  ['resolved', 'closed', true],
-  ['resolved', 'reopened', true],
-  ['resolved', 'open', false],
-  ['resolved', 'in_progress', false],
-  ['closed', 'reopened', true],
-  ['closed', 'open', false],
-  ['closed', 'in_progress', false],
-  ['closed', 'resolved', false],
-  ['reopened', 'in_progress', true],
-  ['reopened', 'resolved', true],
-  ['reopened', 'closed', true],
-  ['reopened', 'open', false],
-];
 
 describe('defect lifecycle', () => {
   it('covers every ordered pair of distinct statuses exactly once', () => {
