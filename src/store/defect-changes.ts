@@ -17,7 +17,10 @@ export type ChangeContext = {
   caseRunIds?: string[];
 };
 
-/** Another writer bumped the version between our read and our update; the transaction is retried. */
+/**
+ * Another writer bumped the version between our read and our update. Writers lock the row first
+ * (lockDefect), so this is the guard for a caller that did not: the race retries instead of overwriting.
+ */
 class ConcurrentUpdate extends Error {}
 
 export async function applyDefectChange(
@@ -75,10 +78,7 @@ export async function applyDefectChange(
   return { defect: await tx.defect.findUniqueOrThrow({ where: { id: defect.id } }), changed };
 }
 
-/**
- * Runs fn in a transaction, again from the start when a concurrent writer won the race
- * (optimistic concurrency without holding row locks across the request).
- */
+/** Runs fn in a transaction, again from the start (a few times) when a concurrent writer won the race. */
 export async function inTransaction<T>(prisma: PrismaClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
