@@ -25,6 +25,22 @@ export function requireFailed(run: CaseRun, field: string): void {
 }
 
 /**
+ * Loads the failed runs a request body refers to, in order and without repeats. An unknown id is a 400
+ * naming its field (`field(i)` for the i-th id as sent); a run that did not fail is a 409.
+ */
+export async function loadFailedRuns(tx: Tx, ids: readonly string[], field: (i: number) => string): Promise<CaseRun[]> {
+  const wanted = ids.map((id) => id.toLowerCase());
+  const found = wanted.length ? await tx.caseRun.findMany({ where: { id: { in: wanted } } }) : [];
+  const byId = new Map(found.map((r) => [r.id, r]));
+  wanted.forEach((id, i) => {
+    const run = byId.get(id);
+    if (!run) throw new AppError('invalid_reference', `${field(i)}: no case run with id ${ids[i]}`, { field: field(i) });
+    requireFailed(run, field(i));
+  });
+  return [...new Set(wanted)].map((id) => byId.get(id)!);
+}
+
+/**
  * Links failed runs to a defect (idempotent: already-linked runs are skipped). When a newly linked run is
  * the latest of its test case and the defect is fixed, the defect is reopened with that run as cause.
  */

@@ -1,7 +1,6 @@
 // Defect use cases over the store. Every write runs in one transaction with its outbox row.
 import type { Defect } from '../generated/prisma/client.ts';
 import type { PrismaClient, Tx } from '../db.ts';
-import { AppError } from '../errors.ts';
 import { normalizeTags, stampFieldTimes, EDITABLE_FIELDS, type DefectPatch } from '../domain/defect-fields.ts';
 import type { Severity } from '../domain/severity.ts';
 import type { DefectStatus } from '../domain/lifecycle.ts';
@@ -9,7 +8,7 @@ import { titleFromFailedRun } from '../domain/verification.ts';
 import { applyDefectChange, inTransaction } from './defect-changes.ts';
 import { appendOutbox } from './outbox.ts';
 import { findCaseRun, findDefect, lockDefect } from './find.ts';
-import { linkRuns, requireFailed } from './case-run-links.ts';
+import { linkRuns, loadFailedRuns, requireFailed } from './case-run-links.ts';
 import { caseRunView, defectView, linkView, statusChangeView } from './views.ts';
 
 export type NewDefect = {
@@ -64,12 +63,9 @@ export class DefectStore {
     let created = false;
     const defect = await inTransaction(this.prisma, async (tx) => {
       const current = await lockDefect(tx, idOrKey);
-      const run = await findCaseRun(tx, caseRunId).catch(() => {
-        throw new AppError('invalid_reference', `caseRunId: no case run with id ${caseRunId}`, { field: 'caseRunId' });
-      });
-      requireFailed(run, 'caseRunId');
+      const runs = await loadFailedRuns(tx, [caseRunId], () => 'caseRunId');
       const before = current.version;
-      const after = await linkRuns(tx, current, [run], actor);
+      const after = await linkRuns(tx, current, runs, actor);
       created = after.version !== before;
       return after;
     });
@@ -100,13 +96,8 @@ export class DefectStore {
   }
 
   private async insert(tx: Tx, input: NewDefect, actor: string): Promise<Defect> {
-    const runIds = [...new Set(input.caseRunIds ?? [])];
-    const runs = runIds.length ? await tx.caseRun.findMany({ where: { id: { in: runIds } } }) : [];
-    runIds.forEach((id, i) => {
-      const run = runs.find((r) => r.id === id);
-      if (!run) throw new AppError('invalid_reference', `caseRunIds[${i}]: no case run with id ${id}`, { field: `caseRunIds[${i}]` });
-      requireFailed(run, `caseRunIds[${i}]`);
-    });
+    const runs = await loadFailedRuns(tx, input.caseRunIds ?? [], (i) => `caseRunIds[${i}]`);
+    const runIds = runs.map((r) => r.id);
     const now = new Date();
     const defect = await tx.defect.create({
       data: {

@@ -317,3 +317,13 @@ describe('reads', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('case run references', () => {
+  it('accept upper-case UUIDs and repeats, linking each run once', async () => {
+    const run = await recordRun(http, { testCase: unique('tc'), status: 'failed' });
+    const d = await createDefect(http, { caseRunIds: [run.id.toUpperCase(), run.id] });
+    expect(d.caseRuns.map((r: { id: string }) => r.id)).toEqual([run.id]);
+    const linked = await http.post(`/api/defects/${d.key}/case-runs`).send({ caseRunId: run.id.toUpperCase() });
+    expect(linked.status).toBe(200);
+  });
+});
