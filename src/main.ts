@@ -4,14 +4,13 @@
 //   worker  the outbox relay and sync workers only
 //   migrate create the database if needed and apply migrations, then exit
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger, safeUrl, type Logger } from './logger.ts';
 import { createPrisma } from './db.ts';
 import { createApp } from './http/app.ts';
 import { migrate } from './migrate.ts';
-import { OutboxRelay } from './outbox/relay.ts';
-import { createQueues, type TrackerKind } from './outbox/queues.ts';
+import { startRelay } from './outbox/start-relay.ts';
+import type { TrackerKind } from './outbox/queues.ts';
 
 const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
 type Role = (typeof ROLES)[number];
@@ -34,16 +33,17 @@ async function startWorker(config: Config, log: Logger, prisma: ReturnType<typeo
   // Trackers are switched on by their connector settings (see the connectors); none yet means
   // the relay marks changes handled without queueing them.
   const trackers: TrackerKind[] = [];
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const queues = createQueues(connection, config.queuePrefix, trackers);
-  const relay = new OutboxRelay({ prisma, databaseUrl: config.databaseUrl, queues, log, sweepMs: config.outboxSweepMs });
-  await relay.start();
+  const stop = await startRelay({
+    prisma,
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    queuePrefix: config.queuePrefix,
+    trackers,
+    sweepMs: config.outboxSweepMs,
+    log,
+  });
   log.info({ trackers, queuePrefix: config.queuePrefix }, 'outbox relay running');
-  return async () => {
-    await relay.stop();
-    await Promise.all([...queues.values()].map((q) => q.close()));
-    connection.disconnect();
-  };
+  return stop;
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,29 @@
+// Wires a relay to Redis and the tracker queues, and undoes it all on stop: shared by the worker
+// role and by the crash tests' relay process, so both run the same thing.
+import { Redis } from 'ioredis';
+import type { PrismaClient } from '../db.ts';
+import type { Logger } from '../logger.ts';
+import { OutboxRelay } from './relay.ts';
+import { createQueues, type TrackerKind } from './queues.ts';
+
+export type RelaySettings = {
+  prisma: PrismaClient;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  trackers: readonly TrackerKind[];
+  sweepMs: number;
+  log: Logger;
+};
+
+export async function startRelay(s: RelaySettings): Promise<() => Promise<void>> {
+  const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
+  const queues = createQueues(connection, s.queuePrefix, s.trackers);
+  const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues, log: s.log, sweepMs: s.sweepMs });
+  await relay.start();
+  return async () => {
+    await relay.stop();
+    await Promise.all([...queues.values()].map((q) => q.close()));
+    connection.disconnect();
+  };
+}
