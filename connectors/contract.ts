@@ -1,0 +1,82 @@
+// The one contract every tracker connector implements. The sync engine (src/sync) talks to trackers
+// only through this file's types: defect terms in, defect terms out. How a tracker spells a status,
+// a priority or a person, and what its payloads look like, stays inside connectors/<tracker>/.
+import type { DefectStatus } from '../src/domain/lifecycle.ts';
+import type { Severity } from '../src/domain/severity.ts';
+
+export const TRACKER_KINDS = ['github', 'jira', 'asana'] as const;
+export type TrackerKind = (typeof TRACKER_KINDS)[number];
+
+/** The defect fields a ticket carries, in defect terms. */
+export type TicketFields = {
+  title: string;
+  /** The defect's own description: the ticket body without the parts Defect Sync generates. */
+  description: string;
+  severity: Severity;
+  status: DefectStatus;
+  /** The person's email; null when unassigned or when the tracker's person is not in the people mapping. */
+  assignee: string | null;
+};
+
+export const TICKET_FIELDS = ['title', 'description', 'severity', 'status', 'assignee'] as const satisfies readonly (keyof TicketFields)[];
+export type TicketField = (typeof TICKET_FIELDS)[number];
+
+/** Read-only facts rendered into the ticket body (never read back). */
+export type TicketContext = {
+  defectId: string;
+  defectKey: string;
+  /** Where a person finds the defect in Defect Sync. */
+  defectUrl: string;
+  /** The failing case runs that found the defect, newest first. */
+  failingRuns: FailingRun[];
+};
+
+export type FailingRun = { testCase: string; launch: string; message: string | null; ranAt: string };
+
+export type OutboundTicket = { fields: TicketFields; context: TicketContext };
+
+/**
+ * What changed since the last sync: ticket fields, plus 'context' when the generated part of the body
+ * (failing runs, defect link) changed. The connector writes only these.
+ */
+export type TicketChange = TicketField | 'context';
+
+/** Where a ticket lives. `remoteId` never changes; `key` may (a Jira issue moved to another project). */
+export type TicketRef = { remoteId: string; key: string; url: string };
+
+export type RemoteTicket = TicketRef & {
+  fields: TicketFields;
+  /** The defect id found in the ticket's idempotency marker, if it carries one. */
+  markerDefectId: string | null;
+  updatedAt: Date;
+};
+
+export interface Connector {
+  readonly kind: TrackerKind;
+
+  /**
+   * The fields as the tracker would give them back after writing them (pure). Defect states the tracker
+   * cannot tell apart come out equal (GitHub has one "closed" for resolved and closed; an assignee
+   * missing from the people mapping becomes null), so the engine never sends a change that cannot show.
+   */
+  canonical(fields: TicketFields): TicketFields;
+
+  /** Creates a ticket carrying the idempotency marker for ticket.context.defectId. */
+  create(ticket: OutboundTicket): Promise<TicketRef>;
+
+  /**
+   * Writes the changed parts of the ticket (status moves included). Returns the ref as the tracker now
+   * reports it, so a changed key is noticed. Throws TrackerError 'gone' or 'moved' when the ticket is no
+   * longer where the ref says.
+   */
+  update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef>;
+
+  /** The ticket's current state in defect terms. */
+  read(ref: TicketRef): Promise<RemoteTicket>;
+
+  /** A ticket created earlier for this defect (found by its marker) among those created or changed since `since`. */
+  findByMarker(defectId: string, since: Date): Promise<TicketRef | null>;
+
+  /** Resolves what a person typed (a key, an issue number, a task gid or a URL) to an existing ticket. */
+  lookup(keyOrUrl: string): Promise<RemoteTicket>;
+}
