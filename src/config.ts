@@ -26,7 +26,61 @@ const EnvSchema = z.object({
     .int('must be a whole number')
     .min(100, 'must be at least 100')
     .default(5000),
+  /** Base URL of this service as people reach it: tickets link back to the defect there. */
+  PUBLIC_URL: z.url({ error: 'must be a URL' }).optional(),
+  /** Path of the JSON or YAML mapping file (see src/sync/sync-config.ts). */
+  SYNC_CONFIG: z.string().optional(),
+  /** Edits of one defect within this window become one tracker update. */
+  SYNC_DEBOUNCE_MS: ms(0).default(1000),
+  /** Jobs each tracker's worker runs at once. */
+  SYNC_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(5),
+  /** Per-request timeout for tracker APIs. */
+  SYNC_TIMEOUT_MS: ms(100).default(15_000),
+  /** How often the worker looks for defects and links whose sync was interrupted (and at start). */
+  SYNC_RECONCILE_MS: ms(1000).default(60_000),
+
+  GITHUB_TOKEN: z.string().optional(),
+  GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').optional(),
+  GITHUB_API_URL: httpUrl().default('https://api.github.com'),
+
+  JIRA_BASE_URL: httpUrl().optional(),
+  JIRA_EMAIL: z.email({ error: 'must be an email address' }).optional(),
+  JIRA_API_TOKEN: z.string().optional(),
+  JIRA_PROJECT_KEY: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as QA').optional(),
+  JIRA_ISSUE_TYPE: z.string().default('Bug'),
+
+  ASANA_TOKEN: z.string().optional(),
+  ASANA_WORKSPACE_GID: z.string().regex(/^\d+$/, 'must be a numeric gid').optional(),
+  ASANA_PROJECT_GID: z.string().regex(/^\d+$/, 'must be a numeric gid').optional(),
+  ASANA_API_URL: httpUrl().default('https://app.asana.com/api/1.0'),
 });
+
+function ms(min: number) {
+  return z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`);
+}
+
+function httpUrl() {
+  return z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+    .transform((u) => u.replace(/\/+$/, ''));
+}
+
+/** A tracker is on when all its required variables are set; some but not all is a mistake worth stopping for. */
+const TRACKER_VARS = {
+  github: ['GITHUB_TOKEN', 'GITHUB_REPOSITORY'],
+  jira: ['JIRA_BASE_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY'],
+  asana: ['ASANA_TOKEN', 'ASANA_WORKSPACE_GID', 'ASANA_PROJECT_GID'],
+} as const;
+
+export type TrackerSettings = {
+  github?: { token: string; repository: string; apiUrl: string };
+  jira?: { baseUrl: string; email: string; apiToken: string; projectKey: string; issueType: string };
+  asana?: { token: string; workspaceGid: string; projectGid: string; apiUrl: string };
+};
 
 export type Config = {
   databaseUrl: string;
@@ -36,6 +90,10 @@ export type Config = {
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
   outboxSweepMs: number;
+  publicUrl: string;
+  syncConfigPath: string | undefined;
+  sync: { debounceMs: number; concurrency: number; timeoutMs: number; reconcileMs: number };
+  trackers: TrackerSettings;
 };
 
 export class ConfigError extends Error {
@@ -54,6 +112,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  const partial = Object.entries(TRACKER_VARS).flatMap(([tracker, vars]) => {
+    const missing = vars.filter((v) => e[v] === undefined);
+    return missing.length > 0 && missing.length < vars.length
+      ? [`${missing[0]}: is required when ${vars.filter((v) => e[v] !== undefined).join(', ')} ${vars.length - missing.length > 1 ? 'are' : 'is'} set (${tracker} connector)`]
+      : [];
+  });
+  if (partial.length) throw new ConfigError(partial);
+  const on = (tracker: keyof typeof TRACKER_VARS) => TRACKER_VARS[tracker].every((v) => e[v] !== undefined);
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -62,5 +128,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     outboxSweepMs: e.OUTBOX_SWEEP_MS,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    syncConfigPath: e.SYNC_CONFIG,
+    sync: {
+      debounceMs: e.SYNC_DEBOUNCE_MS,
+      concurrency: e.SYNC_CONCURRENCY,
+      timeoutMs: e.SYNC_TIMEOUT_MS,
+      reconcileMs: e.SYNC_RECONCILE_MS,
+    },
+    trackers: {
+      ...(on('github') && { github: { token: e.GITHUB_TOKEN!, repository: e.GITHUB_REPOSITORY!, apiUrl: e.GITHUB_API_URL } }),
+      ...(on('jira') && {
+        jira: {
+          baseUrl: e.JIRA_BASE_URL!,
+          email: e.JIRA_EMAIL!,
+          apiToken: e.JIRA_API_TOKEN!,
+          projectKey: e.JIRA_PROJECT_KEY!,
+          issueType: e.JIRA_ISSUE_TYPE,
+        },
+      }),
+      ...(on('asana') && {
+        asana: { token: e.ASANA_TOKEN!, workspaceGid: e.ASANA_WORKSPACE_GID!, projectGid: e.ASANA_PROJECT_GID!, apiUrl: e.ASANA_API_URL },
+      }),
+    },
   };
 }

@@ -10,7 +10,11 @@ export type ErrorCode =
   | 'version_mismatch'
   | 'conflict'
   | 'unauthorized'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  /** The tracker refused what we asked (bad credentials, a ticket outside the configured project...). */
+  | 'tracker_rejected'
+  /** The tracker did not answer usefully (5xx, timeout, rate limit); trying later may work. */
+  | 'tracker_unavailable';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

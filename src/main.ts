@@ -9,16 +9,19 @@ import { createLogger, safeUrl, type Logger } from './logger.ts';
 import { createPrisma } from './db.ts';
 import { createApp } from './http/app.ts';
 import { migrate } from './migrate.ts';
-import { startRelay } from './outbox/start-relay.ts';
-import type { TrackerKind } from './outbox/queues.ts';
+import { startSync } from './sync/start-sync.ts';
+import { loadSyncConfig, outboundFields, type SyncConfig } from './sync/sync-config.ts';
+import { buildConnectors } from './sync/connectors.ts';
+import type { Connector, TrackerKind } from '../connectors/contract.ts';
 
 const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
 type Role = (typeof ROLES)[number];
 
 type Stoppable = () => Promise<void>;
+type Connectors = ReadonlyMap<TrackerKind, Connector>;
 
-async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>): Promise<Stoppable> {
-  const app = createApp({ prisma, log });
+async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors): Promise<Stoppable> {
+  const app = createApp({ prisma, log, connectors });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
@@ -29,20 +32,27 @@ async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof c
     });
 }
 
-async function startWorker(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>): Promise<Stoppable> {
-  // Trackers are switched on by their connector settings (see the connectors); none yet means
-  // the relay marks changes handled without queueing them.
-  const trackers: TrackerKind[] = [];
-  const stop = await startRelay({
+async function startWorker(
+  config: Config,
+  log: Logger,
+  prisma: ReturnType<typeof createPrisma>,
+  connectors: Connectors,
+  sync: SyncConfig,
+): Promise<Stoppable> {
+  const stop = await startSync({
     prisma,
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
     queuePrefix: config.queuePrefix,
-    trackers,
+    connectors,
+    outbound: outboundFields(sync),
+    publicUrl: config.publicUrl,
     sweepMs: config.outboxSweepMs,
+    ...config.sync,
     log,
   });
-  log.info({ trackers, queuePrefix: config.queuePrefix }, 'outbox relay running');
+  // With no tracker configured the relay marks changes handled without queueing them.
+  log.info({ trackers: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
   return stop;
 }
 
@@ -53,8 +63,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   let config: Config;
+  let sync: SyncConfig;
   try {
     config = loadConfig();
+    sync = loadSyncConfig(config.syncConfigPath);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -69,9 +81,10 @@ async function main(): Promise<void> {
   if (role === 'migrate') return;
 
   const prisma = createPrisma(config.databaseUrl);
+  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs);
   const stops: Stoppable[] = [];
-  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma));
-  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma));
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors));
+  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, sync));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,17 +1,26 @@
 // The entry point as an operator runs it: subcommands, configuration errors, start-up and SIGTERM.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { describe, expect, it } from 'vitest';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { databaseUrl, queuePrefix, redisUrl, testApi } from './helpers/context.ts';
 
 const { prisma } = testApi();
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+const children: ReturnType<typeof spawn>[] = [];
+// A failed assertion must not leave a service running that would steal later files' outbox rows.
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
 
 function start(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
@@ -49,10 +58,21 @@ describe('node src/main.ts', () => {
     expect(lines).toContain('  - REDIS_URL: must be a redis:// or rediss:// URL');
   });
 
+  it('stops at start when the SYNC_CONFIG file is wrong, naming each bad value', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ds-proc-')), 'sync.yaml');
+    writeFileSync(file, 'fields:\n  title: sideways\npeople:\n  - email: not-an-email\ngithub:\n  colour: red\n');
+    const p = start(['api'], { SYNC_CONFIG: file });
+    expect((await p.exited).code).toBe(2);
+    const out = p.stderr();
+    expect(out).toContain('fields.title: must be one of both, outbound, inbound, off');
+    expect(out).toContain('people.0.email: must be an email address');
+    expect(out).toContain('github.colour: is not a known setting');
+  });
+
   it('runs API and relay in one process, handles a request, and shuts down cleanly on SIGTERM', async () => {
     const p = start(['all'], { ADMIN_TOKEN: 'a-secret-admin-token-value' });
     const { port } = await p.logged('API listening');
-    await p.logged('outbox relay running');
+    await p.logged('sync worker running');
     const res = await fetch(`http://127.0.0.1:${port}/api/defects`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer should-not-be-logged' },

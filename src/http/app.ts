@@ -6,6 +6,8 @@ import type { Logger } from '../logger.ts';
 import { DefectStore } from '../store/defects.ts';
 import { CaseRunStore } from '../store/case-runs.ts';
 import { Reports } from '../store/reports.ts';
+import { LinkStore } from '../store/links.ts';
+import type { Connector, TrackerKind } from '../../connectors/contract.ts';
 import { AppError } from '../errors.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
 import { defectRoutes } from './defect-routes.ts';
@@ -20,7 +22,14 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp(deps: { prisma: PrismaClient; log: Logger }): Express {
+export type AppDeps = {
+  prisma: PrismaClient;
+  log: Logger;
+  /** The enabled trackers, for linking existing tickets; none by default. */
+  connectors?: ReadonlyMap<TrackerKind, Connector>;
+};
+
+export function createApp(deps: AppDeps): Express {
   const defects = new DefectStore(deps.prisma);
   const reports = new Reports(deps.prisma);
   const app = express();
@@ -41,7 +50,7 @@ export function createApp(deps: { prisma: PrismaClient; log: Logger }): Express 
   app.use(requireJson);
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
-  app.use('/api/defects', defectRoutes(defects, reports));
+  app.use('/api/defects', defectRoutes(defects, reports, new LinkStore(deps.prisma, deps.connectors ?? new Map())));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {
     res.json(await reports.readiness(req.params.name));

@@ -2,14 +2,15 @@ import { Router, type Request, type Response } from 'express';
 import type { DefectStore } from '../store/defects.ts';
 import type { Reports } from '../store/reports.ts';
 import { parseInput } from './errors.ts';
-import { CreateDefect, IfMatch, LinkCaseRun, ListQuery, PatchDefect } from './schemas.ts';
+import { CreateDefect, IfMatch, LinkCaseRun, LinkTicket, ListQuery, PatchDefect } from './schemas.ts';
+import type { LinkStore } from '../store/links.ts';
 import { actorOf } from './actor.ts';
 
 function sendDefect(res: Response, status: number, defect: { version: number }): void {
   res.status(status).set('ETag', `"${defect.version}"`).json(defect);
 }
 
-export function defectRoutes(defects: DefectStore, reports: Reports): Router {
+export function defectRoutes(defects: DefectStore, reports: Reports, links: LinkStore): Router {
   const r = Router();
 
   r.post('/', async (req, res) => {
@@ -45,6 +46,16 @@ export function defectRoutes(defects: DefectStore, reports: Reports): Router {
     const { caseRunId } = parseInput(LinkCaseRun, req.body, 'body');
     const { created, defect } = await defects.linkCaseRun(req.params.idOrKey, caseRunId, actorOf(req));
     sendDefect(res, created ? 201 : 200, defect);
+  });
+
+  r.get('/:idOrKey/links', async (req: Request<{ idOrKey: string }>, res) => {
+    res.json({ data: await links.list(req.params.idOrKey) });
+  });
+
+  r.post('/:idOrKey/links', async (req: Request<{ idOrKey: string }>, res) => {
+    const input = parseInput(LinkTicket, req.body, 'body');
+    const { created, link } = await links.link(req.params.idOrKey, input.tracker, (input.key ?? input.url)!, actorOf(req));
+    res.status(created ? 201 : 200).json(link);
   });
 
   r.get('/:idOrKey/impact', async (req: Request<{ idOrKey: string }>, res) => {

@@ -15,6 +15,8 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   version_mismatch: 412,
   unsupported_media_type: 415,
+  tracker_rejected: 422,
+  tracker_unavailable: 503,
 };
 
 export function fieldPath(path: readonly PropertyKey[]): string {

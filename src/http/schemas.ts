@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFECT_STATUSES } from '../domain/lifecycle.ts';
 import { SEVERITIES } from '../domain/severity.ts';
 import { TITLE_MAX } from '../domain/verification.ts';
+import { TRACKER_KINDS } from '../../connectors/contract.ts';
 
 const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 const title = text(TITLE_MAX).min(1, 'must not be empty');
@@ -55,6 +56,19 @@ export const CreateCaseRun = z
   });
 
 export const LinkCaseRun = z.strictObject({ caseRunId: uuid });
+
+/** An existing ticket to link: its key (PROJ-12, owner/repo#12, a task gid) or its URL, not both. */
+export const LinkTicket = z
+  .strictObject({
+    tracker: z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`),
+    key: text(300).min(1, 'must not be empty').optional(),
+    url: z.url({ error: 'must be a URL' }).max(2000).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.key === undefined) === (v.url === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['key'], message: 'give either key or url' });
+    }
+  });
 
 /** A comma-separated filter such as status=open,reopened; errors name the parameter, not a list index. */
 const csv = <const T extends readonly [string, ...string[]]>(values: T) =>

@@ -2,10 +2,14 @@
 // (or the test suite) can share a Redis without seeing each other's jobs.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { OutboxKind } from '../store/outbox.ts';
+import type { TrackerKind } from '../../connectors/contract.ts';
 
-export const TRACKER_KINDS = ['github', 'jira', 'asana'] as const;
-export type TrackerKind = (typeof TRACKER_KINDS)[number];
+export { TRACKER_KINDS, type TrackerKind } from '../../connectors/contract.ts';
 
+/**
+ * "Bring defect D up to date in this tracker". The worker reads the defect's current state, so the
+ * event fields are for logs and tracing only; jobs from reconciliation carry outboxId 'reconcile'.
+ */
 export type SyncJobData = {
   outboxId: string;
   defectId: string;
@@ -31,6 +35,16 @@ export const JOB_DEFAULTS: JobsOptions = {
   removeOnComplete: { age: 24 * 3600, count: 50_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };
+
+/**
+ * Options that make bursts coalesce: the job waits `debounceMs`, and while it waits every further
+ * change of the same defect is absorbed into it (BullMQ deduplication by defect id). The worker
+ * drops the deduplication key as it starts, before reading the defect, so a change made during a
+ * sync gets a job of its own instead of being lost.
+ */
+export function syncJobOptions(jobId: string, defectId: string, debounceMs: number): JobsOptions {
+  return { jobId, deduplication: { id: `defect-${defectId}` }, ...(debounceMs > 0 && { delay: debounceMs }) };
+}
 
 export function createQueues(
   connection: ConnectionOptions,

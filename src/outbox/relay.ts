@@ -8,7 +8,7 @@ import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { failpoint } from '../failpoints.ts';
 import { OUTBOX_CHANNEL, type OutboxKind, type OutboxPayload } from '../store/outbox.ts';
-import { jobIdFor, type SyncJobData, type TrackerKind } from './queues.ts';
+import { jobIdFor, syncJobOptions, type SyncJobData, type TrackerKind } from './queues.ts';
 
 export type RelayOptions = {
   prisma: PrismaClient;
@@ -19,6 +19,8 @@ export type RelayOptions = {
   batchSize?: number;
   /** Published rows older than this are deleted by the sweep. */
   retentionMs?: number;
+  /** How long a job waits for more changes of its defect before it runs (see syncJobOptions). */
+  debounceMs?: number;
 };
 
 type Row = { id: bigint; defectId: string; kind: OutboxKind; payload: OutboxPayload };
@@ -33,7 +35,7 @@ export class OutboxRelay {
   private stopped = false;
 
   constructor(opts: RelayOptions) {
-    this.opts = { batchSize: 200, retentionMs: 24 * 3600_000, ...opts };
+    this.opts = { batchSize: 200, retentionMs: 24 * 3600_000, debounceMs: 0, ...opts };
   }
 
   async start(): Promise<void> {
@@ -81,7 +83,8 @@ export class OutboxRelay {
           WHERE "publishedAt" IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
         if (rows.length === 0) return 0;
         // With no tracker configured there is nobody to tell: the rows are simply marked handled.
-        for (const queue of queues.values()) await queue.addBulk(rows.map(toJob));
+        const jobs = rows.map((row) => toJob(row, this.opts.debounceMs));
+        for (const queue of queues.values()) await queue.addBulk(jobs);
         failpoint('relay.after-publish');
         await tx.$executeRaw`UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
         this.opts.log.debug({ count: rows.length, queues: [...queues.keys()] }, 'outbox relay: published');
@@ -132,7 +135,7 @@ export class OutboxRelay {
   }
 }
 
-function toJob(row: Row) {
+function toJob(row: Row, debounceMs: number) {
   const data: SyncJobData = {
     outboxId: row.id.toString(),
     defectId: row.defectId,
@@ -140,5 +143,5 @@ function toJob(row: Row) {
     version: row.payload.version,
     fields: row.payload.fields,
   };
-  return { name: row.kind, data, opts: { jobId: jobIdFor(row.id) } };
+  return { name: row.kind, data, opts: syncJobOptions(jobIdFor(row.id), row.defectId, debounceMs) };
 }

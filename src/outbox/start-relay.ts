@@ -13,13 +13,14 @@ export type RelaySettings = {
   queuePrefix: string;
   trackers: readonly TrackerKind[];
   sweepMs: number;
+  debounceMs: number;
   log: Logger;
 };
 
 export async function startRelay(s: RelaySettings): Promise<() => Promise<void>> {
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, s.trackers);
-  const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues, log: s.log, sweepMs: s.sweepMs });
+  const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues, log: s.log, sweepMs: s.sweepMs, debounceMs: s.debounceMs });
   await relay.start();
   return async () => {
     await relay.stop();

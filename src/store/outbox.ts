@@ -5,7 +5,13 @@ import type { Tx } from '../db.ts';
 
 export const OUTBOX_CHANNEL = 'defect_sync_outbox';
 
-export type OutboxKind = 'defect.created' | 'defect.updated' | 'defect.status_changed' | 'defect.case_run_linked';
+export type OutboxKind =
+  | 'defect.created'
+  | 'defect.updated'
+  | 'defect.status_changed'
+  | 'defect.case_run_linked'
+  /** A person linked an existing ticket: bring it up to date. */
+  | 'defect.ticket_linked';
 
 export type OutboxPayload = {
   version: number;

@@ -43,6 +43,9 @@ export function linkView(l: TrackerLink) {
     url: l.url,
     syncState: l.syncState,
     lastError: l.lastError,
+    /** Failed attempts since the last success. */
+    attempts: l.attempts,
+    lastAttemptAt: l.lastAttemptAt?.toISOString() ?? null,
     lastSyncedAt: l.lastSyncedAt?.toISOString() ?? null,
   };
 }

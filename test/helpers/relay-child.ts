@@ -14,6 +14,7 @@ const stop = await startRelay({
   queuePrefix: env.QUEUE_PREFIX!,
   trackers: (env.TRACKERS ?? '').split(',').filter(Boolean) as TrackerKind[],
   sweepMs: 200,
+  debounceMs: 0,
   log: createLogger('warn', 'relay-child'),
 });
 process.once('SIGTERM', async () => {

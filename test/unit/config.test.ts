@@ -32,3 +32,46 @@ describe('configuration', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });
 });
+
+describe('tracker configuration', () => {
+  const github = { GITHUB_TOKEN: 'ghp_secret', GITHUB_REPOSITORY: 'acme/shop' };
+  const jira = { JIRA_BASE_URL: 'https://acme.atlassian.net/', JIRA_EMAIL: 'qa.bot@example.com', JIRA_API_TOKEN: 't', JIRA_PROJECT_KEY: 'QA' };
+  const asana = { ASANA_TOKEN: 'a', ASANA_WORKSPACE_GID: '111', ASANA_PROJECT_GID: '222' };
+
+  it('switches a tracker on when all its variables are set, with defaults for the rest', () => {
+    const config = loadConfig({ ...github, ...jira, ...asana });
+    expect(config.trackers).toEqual({
+      github: { token: 'ghp_secret', repository: 'acme/shop', apiUrl: 'https://api.github.com' },
+      jira: { baseUrl: 'https://acme.atlassian.net', email: 'qa.bot@example.com', apiToken: 't', projectKey: 'QA', issueType: 'Bug' },
+      asana: { token: 'a', workspaceGid: '111', projectGid: '222', apiUrl: 'https://app.asana.com/api/1.0' },
+    });
+  });
+
+  it('leaves trackers off when none of their variables are set', () => {
+    expect(loadConfig({}).trackers).toEqual({});
+  });
+
+  it('names the missing variable when a tracker is half configured', () => {
+    expect(() => loadConfig({ GITHUB_TOKEN: 'x', JIRA_BASE_URL: 'https://a.atlassian.net' })).toThrow(ConfigError);
+    try {
+      loadConfig({ GITHUB_TOKEN: 'x' });
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual(['GITHUB_REPOSITORY: is required when GITHUB_TOKEN is set (github connector)']);
+    }
+  });
+
+  it('checks the shape of tracker values', () => {
+    try {
+      loadConfig({ GITHUB_REPOSITORY: 'not-a-repo', JIRA_PROJECT_KEY: 'qa', ASANA_PROJECT_GID: 'abc' });
+      expect.unreachable();
+    } catch (err) {
+      const names = (err as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names).toEqual(['GITHUB_REPOSITORY', 'JIRA_PROJECT_KEY', 'ASANA_PROJECT_GID']);
+    }
+  });
+
+  it('derives the public URL from the port unless set', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://qa.example.com/' }).publicUrl).toBe('https://qa.example.com');
+  });
+});

@@ -1,0 +1,195 @@
+// The Asana connector, on the official SDK (asana 3: CommonJS, superagent underneath). Each
+// connector gets its own ApiClient: ApiClient.instance is a process-wide singleton, and several
+// connectors (or tests) with different tokens and base URLs may live in one process.
+import Asana from 'asana';
+import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
+import { TrackerError } from '../errors.ts';
+import { plainBody } from '../body.ts';
+import type { People } from '../people.ts';
+import {
+  assigneeFor,
+  canonicalFields,
+  completedFor,
+  customFieldsFor,
+  fieldsFromTask,
+  markerOf,
+  type AsanaMapping,
+  type AsanaTaskFields,
+} from './mapping.ts';
+import { classifyAsanaError } from './errors.ts';
+import { parseTaskRef } from './task-ref.ts';
+
+export type AsanaSettings = {
+  token: string;
+  workspaceGid: string;
+  projectGid: string;
+  /** Default https://app.asana.com/api/1.0. */
+  apiUrl: string;
+};
+
+export type AsanaConnectorOptions = {
+  settings: AsanaSettings;
+  mapping: AsanaMapping;
+  people: People;
+  timeoutMs?: number;
+};
+
+export const ASANA_API_URL = 'https://app.asana.com/api/1.0';
+
+/** What read and lookup ask for; Asana returns only gid plus the opt_fields named. */
+export const TASK_OPT_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,projects,permalink_url,modified_at';
+/** What create and update need back to report the ref and notice a task that left the project. */
+export const REF_OPT_FIELDS = 'permalink_url,projects';
+export const FIND_OPT_FIELDS = 'name,notes,permalink_url';
+export const FIND_PAGE_SIZE = 100;
+/** modified_since is compared with Asana's clock, not ours: widen the window by this much. */
+export const CLOCK_SKEW_MS = 60_000;
+
+type TaskRecord = AsanaTaskFields & {
+  gid?: string;
+  permalink_url?: string;
+  modified_at?: string;
+  projects?: { gid: string }[];
+};
+
+type Page = { data?: TaskRecord[]; next_page?: { offset?: string } | null };
+
+export function createAsanaConnector(options: AsanaConnectorOptions): Connector {
+  const { settings, mapping, people } = options;
+  const client = new Asana.ApiClient();
+  client.basePath = (settings.apiUrl || ASANA_API_URL).replace(/\/+$/, '');
+  client.authentications['token'] = { type: 'personalAccessToken', accessToken: settings.token };
+  // superagent's own timeout (the SDK calls request.timeout(client.timeout)); the SDK never retries.
+  client.timeout = options.timeoutMs ?? 15_000;
+  // Plain { data, next_page } pages instead of the SDK's Collection wrapper.
+  client.RETURN_COLLECTION = false;
+  const tasks = new Asana.TasksApi(client);
+
+  async function call<T>(run: () => Promise<T>, onTicket = false): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw classifyAsanaError(err, { onTicket });
+    }
+  }
+
+  function taskOf(body: unknown, what: string): TaskRecord {
+    const task = (body as { data?: TaskRecord } | null)?.data;
+    if (!task || typeof task.gid !== 'string') throw new TrackerError('asana', 'transient', `asana answered ${what} without a task record`);
+    return task;
+  }
+
+  function refOf(task: TaskRecord): TicketRef {
+    return { remoteId: task.gid!, key: task.gid!, url: task.permalink_url ?? '' };
+  }
+
+  function inProject(task: TaskRecord): boolean {
+    return (task.projects ?? []).some((p) => p.gid === settings.projectGid);
+  }
+
+  function ensureInProject(task: TaskRecord): void {
+    if (!inProject(task)) {
+      throw new TrackerError('asana', 'moved', `asana task ${task.gid} is no longer in project ${settings.projectGid}`);
+    }
+  }
+
+  function remoteOf(task: TaskRecord): RemoteTicket {
+    return {
+      ...refOf(task),
+      fields: fieldsFromTask(task, mapping, people),
+      markerDefectId: markerOf(task.notes),
+      updatedAt: new Date(task.modified_at ?? 0),
+    };
+  }
+
+  async function getTask(gid: string): Promise<TaskRecord> {
+    const body = await call(() => tasks.getTask(gid, { opt_fields: TASK_OPT_FIELDS }), true);
+    return taskOf(body, `GET /tasks/${gid}`);
+  }
+
+  return {
+    kind: 'asana',
+
+    canonical(fields: TicketFields): TicketFields {
+      return canonicalFields(fields, mapping, people);
+    },
+
+    async create(ticket: OutboundTicket): Promise<TicketRef> {
+      const { fields } = ticket;
+      const customFields = customFieldsFor(fields.severity, mapping);
+      const data = {
+        name: fields.title.trim(),
+        notes: plainBody(ticket),
+        projects: [settings.projectGid],
+        ...(settings.workspaceGid && { workspace: settings.workspaceGid }),
+        assignee: assigneeFor(fields.assignee, people),
+        // Asana takes completed on create, so a defect created already fixed needs no second call.
+        ...(completedFor(fields.status) && { completed: true }),
+        ...(customFields && { custom_fields: customFields }),
+      };
+      const body = await call(() => tasks.createTask({ data }, { opt_fields: REF_OPT_FIELDS }));
+      return refOf(taskOf(body, 'POST /tasks'));
+    },
+
+    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
+      const { fields } = ticket;
+      const data: Record<string, unknown> = {};
+      if (changes.has('title')) data['name'] = fields.title.trim();
+      // Severity and context are shown in the footer, so they re-render the notes too.
+      if (changes.has('description') || changes.has('severity') || changes.has('context')) data['notes'] = plainBody(ticket);
+      if (changes.has('severity')) {
+        const customFields = customFieldsFor(fields.severity, mapping);
+        if (customFields) data['custom_fields'] = customFields;
+      }
+      if (changes.has('status')) data['completed'] = completedFor(fields.status);
+      if (changes.has('assignee')) data['assignee'] = assigneeFor(fields.assignee, people);
+      if (!Object.keys(data).length) return ref;
+      const body = await call(() => tasks.updateTask({ data }, ref.remoteId, { opt_fields: REF_OPT_FIELDS }), true);
+      const task = taskOf(body, `PUT /tasks/${ref.remoteId}`);
+      ensureInProject(task);
+      return refOf(task);
+    },
+
+    async read(ref: TicketRef): Promise<RemoteTicket> {
+      const task = await getTask(ref.remoteId);
+      ensureInProject(task);
+      return remoteOf(task);
+    },
+
+    async findByMarker(defectId: string, since: Date): Promise<TicketRef | null> {
+      const wanted = defectId.toLowerCase();
+      const query = {
+        project: settings.projectGid,
+        modified_since: new Date(since.getTime() - CLOCK_SKEW_MS).toISOString(),
+        limit: FIND_PAGE_SIZE,
+        opt_fields: FIND_OPT_FIELDS,
+      };
+      const seen = new Set<string>();
+      let offset: string | undefined;
+      do {
+        const page = (await call(() => tasks.getTasks({ ...query, ...(offset && { offset }) }))) as Page;
+        const hit = (page.data ?? []).find((t) => markerOf(t.notes) === wanted);
+        if (hit?.gid) return refOf(hit);
+        offset = page.next_page?.offset;
+        // A server handing back an offset it already gave would otherwise keep us here forever.
+        if (offset && seen.has(offset)) break;
+        if (offset) seen.add(offset);
+      } while (offset);
+      return null;
+    },
+
+    async lookup(keyOrUrl: string): Promise<RemoteTicket> {
+      const parsed = parseTaskRef(keyOrUrl);
+      if ('error' in parsed) throw new TrackerError('asana', 'rejected', parsed.error);
+      if (parsed.workspaceGid && settings.workspaceGid && parsed.workspaceGid !== settings.workspaceGid) {
+        throw new TrackerError('asana', 'rejected', `the link points into Asana workspace ${parsed.workspaceGid}, not the configured ${settings.workspaceGid}`);
+      }
+      const task = await getTask(parsed.taskGid);
+      // The project in a link is only the view it was copied from; membership is what counts.
+      if (!inProject(task)) {
+        throw new TrackerError('asana', 'rejected', `asana task ${task.gid} is not in the configured project ${settings.projectGid}`);
+      }
+      return remoteOf(task);
+    },
+  };
+}

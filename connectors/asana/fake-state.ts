@@ -1,0 +1,200 @@
+// The Asana fake's world: a workspace, users, projects with an enum "Severity" custom field, and
+// tasks kept in Asana's native shape, plus Asana's opt_fields projection. Error messages follow
+// Asana's "<field>: <problem>" style; where the docs show no exact text it is marked "approximated".
+import { httpError } from '../fake-kit.ts';
+
+export type FakeUser = { gid: string; email: string; name: string };
+export type FakeEnumOption = { gid: string; name: string; enabled: boolean; color: string };
+export type FakeCustomField = { gid: string; name: string; type: 'enum'; enum_options: FakeEnumOption[] };
+export type FakeProject = { gid: string; name: string; workspace: string; customFields: string[] };
+
+/** A stored task; `assignee` and `projects` hold gids, custom field values map field gid → option gid. */
+export type FakeTask = {
+  gid: string;
+  name: string;
+  notes: string;
+  completed: boolean;
+  completed_at: string | null;
+  created_at: string;
+  modified_at: string;
+  assignee: string | null;
+  projects: string[];
+  workspace: string;
+  custom_field_values: Record<string, string | null>;
+};
+
+type Json = Record<string, unknown>;
+
+/** Top-level task fields a request may name in opt_fields (the ones this fake models). */
+const TASK_FIELDS = [
+  'gid', 'resource_type', 'resource_subtype', 'name', 'notes', 'completed', 'completed_at', 'created_at',
+  'modified_at', 'assignee', 'projects', 'workspace', 'custom_fields', 'permalink_url',
+];
+
+export class AsanaFakeState {
+  readonly workspace: { gid: string; name: string };
+  readonly users: FakeUser[] = [];
+  readonly projects = new Map<string, FakeProject>();
+  readonly customFields = new Map<string, FakeCustomField>();
+  readonly tasks = new Map<string, FakeTask>();
+  /** The token's owner, whom 'me' names. */
+  meGid: string;
+  private nextGid = 1_209_000_000_000_001n;
+  private lastTime = 0;
+
+  constructor(opts: { users?: Omit<FakeUser, 'gid'>[] } = {}) {
+    this.workspace = { gid: this.gid(), name: 'Fake Workspace' };
+    const users = opts.users ?? [
+      { email: 'ada@example.com', name: 'Ada Lovelace' },
+      { email: 'grace@example.com', name: 'Grace Hopper' },
+    ];
+    for (const u of users) this.users.push({ gid: this.gid(), ...u });
+    this.meGid = this.users[0]?.gid ?? this.gid();
+  }
+
+  gid(): string {
+    return String(this.nextGid++);
+  }
+
+  /** Strictly increasing timestamps, so modified_since sees every change in order. */
+  now(): string {
+    this.lastTime = Math.max(Date.now(), this.lastTime + 1);
+    return new Date(this.lastTime).toISOString();
+  }
+
+  addProject(name: string, opts: { severityField?: boolean } = {}): FakeProject {
+    const project: FakeProject = { gid: this.gid(), name, workspace: this.workspace.gid, customFields: [] };
+    if (opts.severityField) {
+      const field: FakeCustomField = {
+        gid: this.gid(),
+        name: 'Severity',
+        type: 'enum',
+        enum_options: ['Critical', 'High', 'Medium', 'Low'].map((n, i) => ({
+          gid: this.gid(),
+          name: n,
+          enabled: true,
+          color: ['red', 'orange', 'yellow-orange', 'blue'][i]!,
+        })),
+      };
+      this.customFields.set(field.gid, field);
+      project.customFields.push(field.gid);
+    }
+    this.projects.set(project.gid, project);
+    return project;
+  }
+
+  permalink(task: FakeTask): string {
+    return `https://app.asana.com/1/${task.workspace}/project/${task.projects[0] ?? '0'}/task/${task.gid}`;
+  }
+
+  /** The task in full native form, as GET /tasks/{gid} with every field asked for returns it. */
+  native(task: FakeTask): Json {
+    const user = task.assignee ? this.users.find((u) => u.gid === task.assignee) : undefined;
+    const fieldGids = [...new Set(task.projects.flatMap((p) => this.projects.get(p)?.customFields ?? []))];
+    return {
+      gid: task.gid,
+      resource_type: 'task',
+      resource_subtype: 'default_task',
+      name: task.name,
+      notes: task.notes,
+      completed: task.completed,
+      completed_at: task.completed_at,
+      created_at: task.created_at,
+      modified_at: task.modified_at,
+      assignee: user ? { gid: user.gid, resource_type: 'user', name: user.name } : null,
+      projects: task.projects.map((gid) => ({ gid, resource_type: 'project', name: this.projects.get(gid)?.name ?? '' })),
+      workspace: { gid: this.workspace.gid, resource_type: 'workspace', name: this.workspace.name },
+      custom_fields: fieldGids.map((gid) => {
+        const field = this.customFields.get(gid)!;
+        const option = field.enum_options.find((o) => o.gid === task.custom_field_values[gid]);
+        return {
+          gid,
+          resource_type: 'custom_field',
+          name: field.name,
+          type: field.type,
+          enum_options: field.enum_options.map((o) => ({ ...o, resource_type: 'enum_option' })),
+          enum_value: option ? { ...option, resource_type: 'enum_option' } : null,
+          display_value: option?.name ?? null,
+        };
+      }),
+      permalink_url: this.permalink(task),
+    };
+  }
+
+  /** Asana's compact task record (no opt_fields). */
+  compact(task: FakeTask): Json {
+    return { gid: task.gid, resource_type: 'task', name: task.name, resource_subtype: 'default_task' };
+  }
+
+  /** The record shaped by opt_fields, or its compact form when none were asked for. */
+  shape(task: FakeTask, optFields: string | null): Json {
+    if (optFields === null) return this.compact(task);
+    return project(this.native(task), parseOptFields(optFields));
+  }
+
+  findTask(taskGid: string): FakeTask {
+    if (!/^\d+$/.test(taskGid)) throw httpError(400, `task: Not a valid gid: ${taskGid}`); // approximated
+    const task = this.tasks.get(taskGid);
+    if (!task) throw httpError(404, `Unknown object: ${taskGid}`);
+    return task;
+  }
+
+  /** Resolves an assignee as Asana accepts it: a user gid, an email, or 'me'. */
+  resolveUser(value: unknown): string | null {
+    if (value === null) return null;
+    if (typeof value !== 'string') throw httpError(400, `assignee: Not a string: ${JSON.stringify(value)}`); // approximated
+    if (value === 'me') return this.meGid;
+    const user = this.users.find((u) => u.gid === value || u.email.toLowerCase() === value.toLowerCase());
+    if (!user) throw httpError(400, `assignee: Not a recognized ID: ${value}`); // approximated
+    return user.gid;
+  }
+
+  /** Validates a custom_fields write against the fields the task's projects carry. */
+  customFieldValues(value: unknown, projects: string[]): Record<string, string | null> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw httpError(400, 'custom_fields: Not an object'); // approximated
+    const allowed = new Set(projects.flatMap((p) => this.projects.get(p)?.customFields ?? []));
+    const out: Record<string, string | null> = {};
+    for (const [fieldGid, optionGid] of Object.entries(value)) {
+      const field = this.customFields.get(fieldGid);
+      if (!field || !allowed.has(fieldGid)) throw httpError(400, `Custom field with ID ${fieldGid} is not on given object`); // approximated
+      if (optionGid !== null && !field.enum_options.some((o) => o.gid === optionGid && o.enabled)) {
+        throw httpError(400, `custom_fields: enum_value: Not a valid enum option for custom field ${fieldGid}: ${JSON.stringify(optionGid)}`); // approximated
+      }
+      out[fieldGid] = optionGid as string | null;
+    }
+    return out;
+  }
+}
+
+type FieldTree = Map<string, FieldTree>;
+
+export function parseOptFields(optFields: string): FieldTree {
+  const tree: FieldTree = new Map();
+  for (const path of optFields.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [top] = path.split('.');
+    if (!TASK_FIELDS.includes(top!)) throw httpError(400, `opt_fields: Unknown field: ${path}`); // approximated
+    let node = tree;
+    for (const key of path.split('.')) {
+      if (!node.has(key)) node.set(key, new Map());
+      node = node.get(key)!;
+    }
+  }
+  return tree;
+}
+
+/** gid always; a nested object named without sub-fields comes back compact ({ gid, resource_type }). */
+function project(record: Json, tree: FieldTree): Json {
+  const out: Json = { gid: record['gid'] };
+  for (const [key, sub] of tree) {
+    const value = record[key];
+    out[key] = Array.isArray(value) ? value.map((v) => projectValue(v, sub)) : projectValue(value, sub);
+  }
+  return out;
+}
+
+function projectValue(value: unknown, sub: FieldTree): unknown {
+  if (typeof value !== 'object' || value === null) return value ?? null;
+  const obj = value as Json;
+  if (sub.size) return project(obj, sub);
+  return { gid: obj['gid'], resource_type: obj['resource_type'] };
+}

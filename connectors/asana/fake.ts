@@ -1,0 +1,262 @@
+// A local Asana for tests: the slice of the REST API the connector uses (tasks create, get, update,
+// list by project with modified_since and offset pagination, delete), with Asana's envelopes
+// ({ data }, { errors: [{ message }] }), Bearer auth and 429 Retry-After, built on fake-kit.
+import { FakeTracker, httpError, type FakeRequest, type FakeResponse } from '../fake-kit.ts';
+import { AsanaFakeState, type FakeProject, type FakeTask, type FakeUser } from './fake-state.ts';
+
+const HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
+const API = '/api/1.0';
+
+export type AsanaFakeOptions = {
+  /** The personal access token the fake accepts. */
+  token: string;
+  users?: Omit<FakeUser, 'gid'>[];
+};
+
+export type AsanaFake = ReturnType<typeof createAsanaFake>;
+
+export function createAsanaFake(options: AsanaFakeOptions) {
+  const state = new AsanaFakeState(options.users ? { users: options.users } : {});
+  const project = state.addProject('Defects', { severityField: true });
+
+  const tracker = new FakeTracker({
+    name: 'asana',
+    authenticate: (req) =>
+      req.headers.authorization === `Bearer ${options.token}` ? null : { status: 401, body: errorBody(401, 'Not Authorized') },
+    errorBody,
+    routes: [
+      { name: 'ticket.create', method: 'POST', path: `${API}/tasks`, handle: createTask },
+      { name: 'ticket.find', method: 'GET', path: `${API}/tasks`, handle: listTasks },
+      { name: 'ticket.get', method: 'GET', path: `${API}/tasks/:task_gid`, handle: getTask },
+      { name: 'ticket.update', method: 'PUT', path: `${API}/tasks/:task_gid`, handle: updateTask },
+      { name: 'task.delete', method: 'DELETE', path: `${API}/tasks/:task_gid`, handle: deleteTaskRoute },
+    ],
+  });
+
+  function createTask(req: FakeRequest): FakeResponse {
+    const data = dataOf(req);
+    allowOnly(data, ['name', 'notes', 'completed', 'assignee', 'projects', 'workspace', 'custom_fields']);
+    const projects = data['projects'] ?? [];
+    if (!Array.isArray(projects) || projects.some((p) => typeof p !== 'string')) throw httpError(400, 'projects: Not an array of gids'); // approximated
+    for (const gid of projects as string[]) {
+      if (!state.projects.has(gid)) throw httpError(400, `projects: Not a recognized ID: ${gid}`); // approximated
+    }
+    const workspace = data['workspace'];
+    if (workspace === undefined && !projects.length) throw httpError(400, 'You should specify one of workspace, parent, projects'); // approximated
+    if (workspace !== undefined && workspace !== state.workspace.gid) throw httpError(400, `workspace: Not a recognized ID: ${String(workspace)}`); // approximated
+    const now = state.now();
+    const task: FakeTask = {
+      gid: state.gid(),
+      name: '',
+      notes: '',
+      completed: false,
+      completed_at: null,
+      created_at: now,
+      modified_at: now,
+      assignee: null,
+      projects: projects as string[],
+      workspace: state.workspace.gid,
+      custom_field_values: {},
+    };
+    applyWrite(task, data, now);
+    state.tasks.set(task.gid, task);
+    return { status: 201, body: { data: state.shape(task, req.query.get('opt_fields')) }, headers: { location: `${API}/tasks/${task.gid}` } };
+  }
+
+  function getTask(req: FakeRequest): FakeResponse {
+    const task = state.findTask(req.params['task_gid']!);
+    return { status: 200, body: { data: state.shape(task, req.query.get('opt_fields')) } };
+  }
+
+  function updateTask(req: FakeRequest): FakeResponse {
+    const task = state.findTask(req.params['task_gid']!);
+    const data = dataOf(req);
+    for (const key of ['projects', 'workspace']) {
+      if (key in data) throw httpError(400, `${key}: Cannot write this property after creation`); // approximated
+    }
+    allowOnly(data, ['name', 'notes', 'completed', 'assignee', 'custom_fields']);
+    // All or nothing, as Asana: a refused field leaves the task untouched.
+    const next = structuredClone(task);
+    applyWrite(next, data, state.now());
+    Object.assign(task, next);
+    // The complete record when no opt_fields, as the docs promise for PUT.
+    const optFields = req.query.get('opt_fields');
+    return { status: 200, body: { data: optFields === null ? state.native(task) : state.shape(task, optFields) } };
+  }
+
+  function deleteTaskRoute(req: FakeRequest): FakeResponse {
+    const task = state.findTask(req.params['task_gid']!);
+    state.tasks.delete(task.gid);
+    return { status: 200, body: { data: {} } };
+  }
+
+  function listTasks(req: FakeRequest): FakeResponse {
+    const q = req.query;
+    const projectGid = q.get('project');
+    if (!projectGid) throw httpError(400, 'Must specify exactly one of project, tag, section, user task list, or assignee + workspace'); // approximated
+    if (!state.projects.has(projectGid)) throw httpError(400, `project: Not a recognized ID: ${projectGid}`); // approximated
+    let since: number | undefined;
+    const modifiedSince = q.get('modified_since');
+    if (modifiedSince !== null) {
+      since = Date.parse(modifiedSince);
+      if (Number.isNaN(since)) throw httpError(400, `modified_since: Not a valid date: ${modifiedSince}`); // approximated
+    }
+    const limitText = q.get('limit');
+    const limit = limitText === null ? undefined : Number(limitText);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
+      throw httpError(400, `limit: Must be between 1 and 100: ${limitText}`); // approximated
+    }
+    const all = [...state.tasks.values()]
+      .filter((t) => t.projects.includes(projectGid) && (since === undefined || Date.parse(t.modified_at) >= since))
+      .sort((a, b) => (BigInt(a.gid) < BigInt(b.gid) ? -1 : 1));
+    const offset = q.get('offset');
+    let start = 0;
+    if (offset !== null) {
+      const after = decodeOffset(offset);
+      start = all.findIndex((t) => BigInt(t.gid) > BigInt(after));
+      if (start === -1) start = all.length;
+    }
+    const page = limit === undefined ? all.slice(start) : all.slice(start, start + limit);
+    const optFields = q.get('opt_fields');
+    const body: Record<string, unknown> = { data: page.map((t) => state.shape(t, optFields)) };
+    // next_page appears only on paginated (limit) requests; null on the last page.
+    if (limit !== undefined) {
+      const more = start + limit < all.length;
+      if (more) {
+        const token = encodeOffset(page[page.length - 1]!.gid);
+        const next = new URLSearchParams(q);
+        next.set('offset', token);
+        const path = `/tasks?${next.toString()}`;
+        body['next_page'] = { offset: token, path, uri: `${tracker.baseUrl}${API}${path}` };
+      } else {
+        body['next_page'] = null;
+      }
+    }
+    return { status: 200, body };
+  }
+
+  /** Writes the fields of a create or update body onto a task (already checked for unknown keys). */
+  function applyWrite(task: FakeTask, data: Record<string, unknown>, now: string): void {
+    if ('name' in data) task.name = stringField(data, 'name');
+    if ('notes' in data) task.notes = stringField(data, 'notes');
+    if ('assignee' in data) task.assignee = state.resolveUser(data['assignee']);
+    if ('completed' in data) {
+      const completed = data['completed'];
+      if (typeof completed !== 'boolean') throw httpError(400, `completed: Not a boolean: ${JSON.stringify(completed)}`); // approximated
+      if (completed !== task.completed) task.completed_at = completed ? now : null;
+      task.completed = completed;
+    }
+    if ('custom_fields' in data) Object.assign(task.custom_field_values, state.customFieldValues(data['custom_fields'], task.projects));
+    task.modified_at = now;
+  }
+
+  return {
+    tracker,
+    state,
+    /** The project the connector is configured with; it carries the enum "Severity" custom field. */
+    project,
+    get workspaceGid(): string {
+      return state.workspace.gid;
+    },
+    /** The base URL for AsanaSettings.apiUrl. */
+    get apiUrl(): string {
+      return `${tracker.baseUrl}${API}`;
+    },
+    /** A ready mapping.severityField for the project's "Severity" enum field. */
+    severityField(): { gid: string; options: { critical: string; high: string; medium: string; low: string } } {
+      const field = state.customFields.get(project.customFields[0]!)!;
+      const [critical, high, medium, low] = field.enum_options.map((o) => o.gid) as [string, string, string, string];
+      return { gid: field.gid, options: { critical, high, medium, low } };
+    },
+    users(): FakeUser[] {
+      return state.users;
+    },
+    /** Every task in full native form. */
+    tasks(): Record<string, unknown>[] {
+      return [...state.tasks.values()].map((t) => state.native(t));
+    },
+    task(gid: string): Record<string, unknown> | undefined {
+      const t = state.tasks.get(gid);
+      return t && state.native(t);
+    },
+    /** Deletes a task as a person would: afterwards every request for it is a 404. */
+    deleteTask(gid: string): void {
+      state.tasks.delete(gid);
+    },
+    /** A task made outside Defect Sync (e.g. by hand, or in another project). */
+    addTask(fields: { name: string; notes?: string; projectGid?: string; completed?: boolean; assigneeGid?: string | null }): FakeTask {
+      const now = state.now();
+      const task: FakeTask = {
+        gid: state.gid(),
+        name: fields.name,
+        notes: fields.notes ?? '',
+        completed: fields.completed ?? false,
+        completed_at: fields.completed ? now : null,
+        created_at: now,
+        modified_at: now,
+        assignee: fields.assigneeGid ?? null,
+        projects: [fields.projectGid ?? project.gid],
+        workspace: state.workspace.gid,
+        custom_field_values: {},
+      };
+      state.tasks.set(task.gid, task);
+      return task;
+    },
+    /** Edits a task as a person in the Asana UI would (bumps modified_at). */
+    editTask(gid: string, patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'completed' | 'assignee'>> & { severityOption?: string | null }): void {
+      const task = state.findTask(gid);
+      const { severityOption, ...rest } = patch;
+      Object.assign(task, rest);
+      if (severityOption !== undefined) task.custom_field_values[project.customFields[0]!] = severityOption;
+      task.modified_at = state.now();
+    },
+    addProject(name: string): FakeProject {
+      return state.addProject(name);
+    },
+    /** Makes the next matching call(s) answer Asana's 429 with Retry-After (seconds). */
+    rateLimit(retryAfterSeconds: number, opts: { route?: string; times?: number } = {}): void {
+      tracker.fail({ status: 429, headers: { 'retry-after': String(retryAfterSeconds) }, ...opts });
+    },
+  };
+}
+
+function errorBody(status: number, message: string): unknown {
+  if (status >= 500) return { errors: [{ message: 'Server Error', phrase: '6 sad squid snuggle softly' }] };
+  if (status === 429) {
+    return { errors: [{ message: "You've made too many requests and hit a rate limit. Please retry after the given amount of time.", help: HELP }] };
+  }
+  if (status === 404 && message === 'Not Found') return { errors: [{ message: 'Not Found', help: HELP }] };
+  return { errors: [{ message, help: HELP }] };
+}
+
+function dataOf(req: FakeRequest): Record<string, unknown> {
+  const data = (req.body as { data?: unknown } | undefined)?.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw httpError(400, 'data: Missing input'); // approximated
+  return data as Record<string, unknown>;
+}
+
+function allowOnly(data: Record<string, unknown>, keys: string[]): void {
+  for (const key of Object.keys(data)) {
+    if (!keys.includes(key)) throw httpError(400, `${key}: Unknown property`); // approximated (the fake models only these)
+  }
+}
+
+function stringField(data: Record<string, unknown>, key: string): string {
+  const value = data[key];
+  if (typeof value !== 'string') throw httpError(400, `${key}: Not a string: ${JSON.stringify(value)}`); // approximated
+  return value;
+}
+
+function encodeOffset(afterGid: string): string {
+  return Buffer.from(JSON.stringify({ after: afterGid })).toString('base64url');
+}
+
+function decodeOffset(token: string): string {
+  try {
+    const after = (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown }).after;
+    if (typeof after === 'string' && /^\d+$/.test(after)) return after;
+  } catch {
+    // falls through to the 400 below
+  }
+  throw httpError(400, `offset: Your pagination token is invalid: ${token}`); // approximated
+}

@@ -1,0 +1,114 @@
+// How defect fields become Asana task fields and back (pure). Asana has one bit of status
+// (completed), so five defect states collapse to two; severity lives either in an enum custom
+// field the user names in the config or, without one, only in the notes footer we generate.
+import { z } from 'zod';
+import type { TicketFields } from '../contract.ts';
+import { FOOTER_HEADING, descriptionOf } from '../body.ts';
+import { findMarker } from '../marker.ts';
+import type { People } from '../people.ts';
+import { isFixed, type DefectStatus } from '../../src/domain/lifecycle.ts';
+import { SEVERITIES, type Severity } from '../../src/domain/severity.ts';
+
+const optionGid = z.string().regex(/^\d+$/, 'an Asana enum option gid (digits)');
+
+export const asanaMappingSchema = z
+  .object({
+    /** The defect status a completed task reads back as. */
+    completed: z.enum(['resolved', 'closed']).default('resolved'),
+    /** The defect status an incomplete task reads back as. */
+    incomplete: z.enum(['open', 'in_progress', 'reopened']).default('open'),
+    /** An enum custom field on the project that carries severity; null: severity only in the notes footer. */
+    severityField: z
+      .object({
+        gid: z.string().regex(/^\d+$/, 'an Asana custom field gid (digits)'),
+        options: z.object({ critical: optionGid, high: optionGid, medium: optionGid, low: optionGid }).strict(),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
+export type AsanaMapping = z.infer<typeof asanaMappingSchema>;
+
+/** The parts of a task record the mapping reads (as the API returns them with our opt_fields). */
+export type AsanaTaskFields = {
+  name?: string | null;
+  notes?: string | null;
+  completed?: boolean | null;
+  assignee?: { gid: string } | null;
+  custom_fields?: { gid: string; enum_value?: { gid: string } | null }[] | null;
+};
+
+export function completedFor(status: DefectStatus): boolean {
+  return isFixed(status);
+}
+
+export function statusFrom(completed: boolean, mapping: AsanaMapping): DefectStatus {
+  return completed ? mapping.completed : mapping.incomplete;
+}
+
+/** The custom_fields write for a severity, or undefined when severity is not a custom field. */
+export function customFieldsFor(severity: Severity, mapping: AsanaMapping): Record<string, string> | undefined {
+  const field = mapping.severityField;
+  return field ? { [field.gid]: field.options[severity] } : undefined;
+}
+
+/**
+ * The generated part of the notes (from our separator on), or null when the notes have none.
+ * Read like descriptionOf cuts it, so the two always agree on where the footer starts.
+ */
+export function footerOf(notes: string | null | undefined): string | null {
+  if (!notes) return null;
+  const normalized = notes.replaceAll('\r\n', '\n');
+  const at = normalized.search(new RegExp(`(^|\\n)---\\n${FOOTER_HEADING}\\n`));
+  return at === -1 ? null : normalized.slice(at);
+}
+
+export function severityFromNotes(notes: string | null | undefined): Severity | null {
+  const m = /^Severity: (\S+)$/m.exec(footerOf(notes) ?? '');
+  const value = m?.[1];
+  return value && (SEVERITIES as readonly string[]).includes(value) ? (value as Severity) : null;
+}
+
+/** The marker in the footer; a task someone wrote without our footer may still quote one anywhere. */
+export function markerOf(notes: string | null | undefined): string | null {
+  return findMarker(footerOf(notes)) ?? findMarker(notes);
+}
+
+export function severityFrom(task: AsanaTaskFields, mapping: AsanaMapping): Severity {
+  const field = mapping.severityField;
+  if (field) {
+    const optionGid = task.custom_fields?.find((f) => f.gid === field.gid)?.enum_value?.gid;
+    const severity = SEVERITIES.find((s) => field.options[s] === optionGid);
+    if (severity) return severity;
+  }
+  // A field left empty (or an option we do not map) falls back to what our footer says.
+  return severityFromNotes(task.notes) ?? 'medium';
+}
+
+export function assigneeFor(email: string | null, people: People): string | null {
+  return people.toRemote('asana', email);
+}
+
+export function fieldsFromTask(task: AsanaTaskFields, mapping: AsanaMapping, people: People): TicketFields {
+  return {
+    title: (task.name ?? '').trim(),
+    description: descriptionOf(task.notes),
+    severity: severityFrom(task, mapping),
+    status: statusFrom(task.completed === true, mapping),
+    assignee: people.fromRemote('asana', task.assignee?.gid),
+  };
+}
+
+/** The fields as they read back after writing them. */
+export function canonicalFields(fields: TicketFields, mapping: AsanaMapping, people: People): TicketFields {
+  return {
+    title: fields.title.trim(),
+    // descriptionOf trims, normalises line ends and drops anything that would look like our footer.
+    description: descriptionOf(fields.description),
+    severity: fields.severity,
+    status: statusFrom(completedFor(fields.status), mapping),
+    assignee: people.fromRemote('asana', assigneeFor(fields.assignee, people)),
+  };
+}

@@ -1,0 +1,208 @@
+// The fake GitHub's data: repositories, their issues (and pull requests, which share the numbering),
+// labels, collaborators. Rules GitHub applies to writes live here; HTTP shapes live in fake.ts.
+import { httpError } from '../fake-kit.ts';
+
+export type FakeLabel = { id: number; name: string; color: string };
+
+export type FakeIssue = {
+  id: number;
+  number: number;
+  repoId: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  state_reason: StateReason | null;
+  labels: FakeLabel[];
+  assignees: string[];
+  user: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  isPullRequest: boolean;
+  deleted: boolean;
+  /** Set by a transfer: where GitHub redirects. */
+  movedTo: { repoId: number; number: number } | null;
+};
+
+export type FakeRepo = { id: number; owner: string; name: string; nextNumber: number; labels: FakeLabel[] };
+
+export const STATE_REASONS = ['completed', 'not_planned', 'duplicate', 'reopened'] as const;
+export type StateReason = (typeof STATE_REASONS)[number];
+
+export type IssueWrite = {
+  title?: unknown;
+  body?: unknown;
+  state?: unknown;
+  state_reason?: unknown;
+  labels?: unknown;
+  assignees?: unknown;
+};
+
+export class GithubFakeState {
+  readonly repos: FakeRepo[] = [];
+  readonly issues: FakeIssue[] = [];
+  /** Logins that may be assigned (GitHub: people with access to the repository). */
+  readonly collaborators = new Set<string>();
+  private nextId = 1_000_001;
+  private nextLabelId = 5_000_001;
+  private readonly now: () => number;
+  private readonly login: string;
+
+  constructor(opts: { login: string; collaborators: readonly string[]; now: () => number }) {
+    this.login = opts.login;
+    this.now = opts.now;
+    for (const c of [opts.login, ...opts.collaborators]) this.collaborators.add(c.toLowerCase());
+  }
+
+  /** GitHub timestamps have whole-second resolution. */
+  timestamp(): string {
+    return new Date(Math.floor(this.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  }
+
+  repo(fullName: string, create = false): FakeRepo | undefined {
+    const [owner = '', name = ''] = fullName.split('/');
+    const found = this.repos.find((r) => r.owner.toLowerCase() === owner.toLowerCase() && r.name.toLowerCase() === name.toLowerCase());
+    if (found || !create) return found;
+    const repo = { id: 700_000 + this.repos.length + 1, owner, name, nextNumber: 1, labels: [] };
+    this.repos.push(repo);
+    return repo;
+  }
+
+  repoById(id: number): FakeRepo | undefined {
+    return this.repos.find((r) => r.id === id);
+  }
+
+  issue(repo: FakeRepo, number: number): FakeIssue | undefined {
+    return this.issues.find((i) => i.repoId === repo.id && i.number === number);
+  }
+
+  create(repo: FakeRepo, input: IssueWrite, opts: { pullRequest?: boolean } = {}): FakeIssue {
+    if (input.title === undefined) throw invalidRequest(`"title" wasn't supplied.`);
+    const title = checkTitle(input.title);
+    const at = this.timestamp();
+    const issue: FakeIssue = {
+      id: this.nextId++,
+      number: repo.nextNumber++,
+      repoId: repo.id,
+      title,
+      body: checkBody(input.body),
+      state: 'open',
+      state_reason: null,
+      labels: input.labels === undefined ? [] : this.labelsFor(repo, input.labels),
+      assignees: input.assignees === undefined ? [] : this.assigneesFor(input.assignees),
+      user: this.login,
+      created_at: at,
+      updated_at: at,
+      closed_at: null,
+      isPullRequest: opts.pullRequest ?? false,
+      deleted: false,
+      movedTo: null,
+    };
+    this.issues.push(issue);
+    return issue;
+  }
+
+  /** PATCH semantics: only the given properties change; all are validated before any is applied. */
+  update(repo: FakeRepo, issue: FakeIssue, input: IssueWrite): FakeIssue {
+    const next: Partial<FakeIssue> = {};
+    if (input.title !== undefined) next.title = checkTitle(input.title);
+    if (input.body !== undefined) next.body = checkBody(input.body);
+    if (input.labels !== undefined) next.labels = this.labelsFor(repo, input.labels);
+    if (input.assignees !== undefined) next.assignees = this.assigneesFor(input.assignees);
+    if (input.state_reason !== undefined && input.state_reason !== null && !STATE_REASONS.includes(input.state_reason as StateReason)) {
+      throw invalidRequest(`For 'properties/state_reason', ${inspect(input.state_reason)} is not one of ${STATE_REASONS.map((s) => `"${s}"`).join(', ')}.`);
+    }
+    if (input.state !== undefined) {
+      if (input.state !== 'open' && input.state !== 'closed') {
+        throw invalidRequest(`For 'properties/state', ${inspect(input.state)} is not one of "open", "closed".`);
+      }
+      // GitHub ignores state_reason unless the state changes.
+      if (input.state !== issue.state) {
+        const reason = (input.state_reason ?? null) as StateReason | null;
+        if (input.state === 'closed') {
+          if (reason === 'reopened') throw validationFailed({ resource: 'Issue', field: 'state_reason', code: 'invalid', value: reason });
+          next.state = 'closed';
+          next.state_reason = reason ?? 'completed';
+          next.closed_at = this.timestamp();
+        } else {
+          next.state = 'open';
+          next.state_reason = 'reopened';
+          next.closed_at = null;
+        }
+      }
+    }
+    const changed = (Object.keys(next) as (keyof FakeIssue)[]).some((k) => JSON.stringify(next[k]) !== JSON.stringify(issue[k]));
+    Object.assign(issue, next);
+    if (changed) issue.updated_at = this.timestamp();
+    return issue;
+  }
+
+  transfer(issue: FakeIssue, target: FakeRepo): FakeIssue {
+    const moved: FakeIssue = { ...issue, repoId: target.id, number: target.nextNumber++, labels: [], updated_at: this.timestamp() };
+    // Labels travel by name: the target repository gets its own label objects.
+    moved.labels = this.labelsFor(target, issue.labels.map((l) => l.name));
+    this.issues.push(moved);
+    issue.movedTo = { repoId: target.id, number: moved.number };
+    return moved;
+  }
+
+  /** Label names become the repository's labels, created on first use (as GitHub does for writers). */
+  private labelsFor(repo: FakeRepo, input: unknown): FakeLabel[] {
+    if (!Array.isArray(input)) throw invalidRequest(`For 'properties/labels', ${inspect(input)} is not an array.`);
+    const out: FakeLabel[] = [];
+    for (const item of input) {
+      const name = typeof item === 'string' ? item : (item as { name?: unknown } | null)?.name;
+      if (typeof name !== 'string' || !name.trim()) {
+        throw validationFailed({ resource: 'Label', field: 'name', code: 'missing_field' });
+      }
+      let label = repo.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
+      if (!label) {
+        label = { id: this.nextLabelId++, name, color: 'ededed' };
+        repo.labels.push(label);
+      }
+      if (!out.includes(label)) out.push(label);
+    }
+    return out;
+  }
+
+  private assigneesFor(input: unknown): string[] {
+    if (!Array.isArray(input)) throw invalidRequest(`For 'properties/assignees', ${inspect(input)} is not an array.`);
+    if (input.length > 10) throw validationFailed({ resource: 'Issue', field: 'assignees', code: 'invalid', value: input });
+    for (const login of input) {
+      if (typeof login !== 'string' || !this.collaborators.has(login.toLowerCase())) {
+        throw validationFailed({ value: login, resource: 'Issue', field: 'assignees', code: 'invalid' });
+      }
+    }
+    return [...new Set(input as string[])];
+  }
+}
+
+function checkTitle(value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number') throw invalidRequest(`For 'properties/title', ${inspect(value)} is not a string or integer.`);
+  const title = String(value);
+  if (!title.trim()) throw validationFailed({ resource: 'Issue', code: 'missing_field', field: 'title' });
+  if (title.length > 256) throw validationFailed({ resource: 'Issue', code: 'custom', field: 'title', message: 'title is too long (maximum is 256 characters)' });
+  return title;
+}
+
+function checkBody(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw invalidRequest(`For 'properties/body', ${inspect(value)} is not a string or null.`);
+  if (value.length > 65_536) throw validationFailed({ resource: 'Issue', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' });
+  return value;
+}
+
+/** Ruby-style rendering GitHub uses in schema errors (nil for null). */
+function inspect(value: unknown): string {
+  return value === null ? 'nil' : JSON.stringify(value);
+}
+
+/** GitHub's schema-level 422 ("Invalid request."), thrown from state rules. */
+export function invalidRequest(detail: string): Error {
+  return Object.assign(httpError(422, `Invalid request.\n\n${detail}`), { kind: 'invalid_request' as const });
+}
+
+/** GitHub's field-level 422: "Validation Failed" with an errors[] entry. */
+export function validationFailed(error: Record<string, unknown>): Error {
+  return Object.assign(httpError(422, 'Validation Failed'), { errors: [error] });
+}

@@ -1,0 +1,321 @@
+// A local stand-in for the slice of GitHub's REST API the connector uses: create, get, update and
+// list issues, with GitHub's status codes, error bodies, rate-limit headers, Link pagination, 410
+// for deleted issues and 301 for transferred ones. Route names follow the cross-tracker convention:
+// ticket.create, ticket.get, ticket.update, ticket.find.
+import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
+import { GithubFakeState, type FakeIssue, type FakeRepo, type IssueWrite } from './fake-state.ts';
+
+export type GithubFakeOptions = {
+  /** The token the fake accepts (default 'fake-github-token'). */
+  token?: string;
+  /** The repository that exists from the start (default 'acme/app'); others appear through transfers. */
+  repository?: string;
+  /** The authenticated user's login (default 'defect-sync-bot'); always assignable. */
+  login?: string;
+  /** Other logins that may be assigned; anyone else is refused with 422, as GitHub does. */
+  collaborators?: readonly string[];
+  /** Clock for timestamps (ms), so tests can step time. */
+  now?: () => number;
+};
+
+const DOCS = 'https://docs.github.com/rest';
+const DOCS_ISSUES = 'https://docs.github.com/rest/issues/issues';
+
+export function createGithubFake(options: GithubFakeOptions = {}) {
+  const token = options.token ?? 'fake-github-token';
+  const login = options.login ?? 'defect-sync-bot';
+  const now = options.now ?? Date.now;
+  const state = new GithubFakeState({ login, collaborators: options.collaborators ?? [], now });
+  const home = state.repo(options.repository ?? 'acme/app', true)!;
+  let remaining = 5000;
+
+  const base = () => tracker.baseUrl;
+
+  function issueJson(issue: FakeIssue): Record<string, unknown> {
+    const repo = state.repoById(issue.repoId)!;
+    const api = `${base()}/repos/${repo.owner}/${repo.name}`;
+    const user = (name: string) => ({ login: name, id: loginId(name), type: 'User', url: `${base()}/users/${name}` });
+    return {
+      url: `${api}/issues/${issue.number}`,
+      repository_url: api,
+      labels_url: `${api}/issues/${issue.number}/labels{/name}`,
+      html_url: `${base()}/${repo.owner}/${repo.name}/${issue.isPullRequest ? 'pull' : 'issues'}/${issue.number}`,
+      id: issue.id,
+      node_id: `I_fake${issue.id}`,
+      number: issue.number,
+      title: issue.title,
+      user: user(issue.user),
+      labels: issue.labels.map((l) => ({ id: l.id, node_id: `LA_fake${l.id}`, url: `${api}/labels/${encodeURIComponent(l.name)}`, name: l.name, color: l.color, default: false, description: null })),
+      state: issue.state,
+      locked: false,
+      assignee: issue.assignees[0] ? user(issue.assignees[0]) : null,
+      assignees: issue.assignees.map(user),
+      milestone: null,
+      comments: 0,
+      created_at: issue.created_at,
+      updated_at: issue.updated_at,
+      closed_at: issue.closed_at,
+      author_association: 'OWNER',
+      body: issue.body,
+      state_reason: issue.state_reason,
+      ...(issue.isPullRequest && { pull_request: { url: `${api}/pulls/${issue.number}`, html_url: `${base()}/${repo.owner}/${repo.name}/pull/${issue.number}` } }),
+    };
+  }
+
+  function rateHeaders(): Record<string, string> {
+    remaining = Math.max(0, remaining - 1);
+    return {
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': String(Math.floor(now() / 1000) + 3600),
+      'x-ratelimit-used': String(5000 - remaining),
+      'x-ratelimit-resource': 'core',
+      'x-github-api-version-selected': '2022-11-28',
+    };
+  }
+
+  /** Runs a handler; GitHub-shaped errors thrown by the state become GitHub's error bodies. */
+  function guarded(handle: (req: FakeRequest) => FakeResponse, docs: string): (req: FakeRequest) => FakeResponse {
+    return (req) => {
+      try {
+        const res = handle(req);
+        return { ...res, headers: { ...rateHeaders(), ...res.headers } };
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        if (!status) throw err;
+        const errors = (err as { errors?: unknown[] }).errors;
+        return {
+          status,
+          headers: rateHeaders(),
+          body: { message: (err as Error).message, ...(errors && { errors }), documentation_url: docs, status: String(status) },
+        };
+      }
+    };
+  }
+
+  function notFound(docs = DOCS): FakeResponse {
+    return { status: 404, body: { message: 'Not Found', documentation_url: docs, status: '404' } };
+  }
+
+  function repoOf(req: FakeRequest): FakeRepo | undefined {
+    return req.params['id'] ? state.repoById(Number(req.params['id'])) : state.repo(`${req.params['owner']}/${req.params['repo']}`);
+  }
+
+  /** The issue a path names, or GitHub's answer for one that is missing, deleted or transferred. */
+  function located(req: FakeRequest, docs: string): { repo: FakeRepo; issue: FakeIssue } | FakeResponse {
+    const repo = repoOf(req);
+    const number = /^\d+$/.test(req.params['number'] ?? '') ? Number(req.params['number']) : NaN;
+    const issue = repo && state.issue(repo, number);
+    if (!repo || !issue) return notFound(docs);
+    if (issue.deleted) return { status: 410, body: { message: 'This issue was deleted', documentation_url: docs, status: '410' } };
+    if (issue.movedTo) {
+      const url = `${base()}/repositories/${issue.movedTo.repoId}/issues/${issue.movedTo.number}`;
+      return {
+        status: 301,
+        headers: { location: url },
+        body: { message: 'Moved Permanently', url, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' },
+      };
+    }
+    return { repo, issue };
+  }
+
+  function list(req: FakeRequest): FakeResponse {
+    const repo = repoOf(req);
+    if (!repo) return notFound(`${DOCS_ISSUES}#list-repository-issues`);
+    const q = req.query;
+    const wanted = q.get('state') ?? 'open';
+    if (!['open', 'closed', 'all'].includes(wanted)) {
+      throw Object.assign(new Error(`Invalid request.\n\nFor 'state', ${JSON.stringify(wanted)} is not one of "open", "closed", "all".`), { status: 422 });
+    }
+    const sinceText = q.get('since');
+    const since = sinceText ? Date.parse(sinceText) : undefined;
+    if (since !== undefined && Number.isNaN(since)) {
+      throw Object.assign(new Error(`Invalid request.\n\nFor 'since', ${JSON.stringify(sinceText)} is not a timestamp.`), { status: 422 });
+    }
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(q.get('page') ?? 1) || 1);
+    const sort = q.get('sort') ?? 'created';
+    const asc = q.get('direction') === 'asc';
+    const matching = state.issues
+      .filter((i) => i.repoId === repo.id && !i.deleted && !i.movedTo)
+      .filter((i) => wanted === 'all' || i.state === wanted)
+      .filter((i) => since === undefined || Date.parse(i.updated_at) >= since)
+      .sort((a, b) => {
+        const key = (i: FakeIssue) => (sort === 'updated' ? Date.parse(i.updated_at) : i.id);
+        return (key(a) - key(b) || a.id - b.id) * (asc ? 1 : -1);
+      });
+    const last = Math.max(1, Math.ceil(matching.length / perPage));
+    const link = linkHeader(repo, q, page, last);
+    return {
+      status: 200,
+      body: matching.slice((page - 1) * perPage, page * perPage).map(issueJson),
+      ...(link && { headers: { link } }),
+    };
+  }
+
+  /** GitHub's Link header: absolute URLs on /repositories/{id}/issues, other query params kept. */
+  function linkHeader(repo: FakeRepo, query: URLSearchParams, page: number, last: number): string | undefined {
+    if (last <= 1) return undefined;
+    const at = (p: number) => {
+      const q = new URLSearchParams(query);
+      q.set('page', String(p));
+      return `${base()}/repositories/${repo.id}/issues?${q.toString()}`;
+    };
+    const rels: string[] = [];
+    if (page > 1) rels.push(`<${at(page - 1)}>; rel="prev"`);
+    if (page < last) rels.push(`<${at(page + 1)}>; rel="next"`, `<${at(last)}>; rel="last"`);
+    if (page > 1) rels.push(`<${at(1)}>; rel="first"`);
+    return rels.join(', ');
+  }
+
+  const get = (req: FakeRequest): FakeResponse => {
+    const found = located(req, `${DOCS_ISSUES}#get-an-issue`);
+    return 'status' in found ? found : { status: 200, body: issueJson(found.issue) };
+  };
+
+  const routes: Route[] = [
+    {
+      name: 'ticket.create',
+      method: 'POST',
+      path: '/repos/:owner/:repo/issues',
+      handle: guarded((req) => {
+        const repo = repoOf(req);
+        if (!repo) return notFound(`${DOCS_ISSUES}#create-an-issue`);
+        const issue = state.create(repo, bodyOf(req));
+        const json = issueJson(issue);
+        return { status: 201, body: json, headers: { location: String(json['url']) } };
+      }, `${DOCS_ISSUES}#create-an-issue`),
+    },
+    { name: 'ticket.find', method: 'GET', path: '/repos/:owner/:repo/issues', handle: guarded(list, `${DOCS_ISSUES}#list-repository-issues`) },
+    { name: 'ticket.find', method: 'GET', path: '/repositories/:id/issues', handle: guarded(list, `${DOCS_ISSUES}#list-repository-issues`) },
+    { name: 'ticket.get', method: 'GET', path: '/repos/:owner/:repo/issues/:number', handle: guarded(get, `${DOCS_ISSUES}#get-an-issue`) },
+    // Where a 301 for a transferred issue points.
+    { name: 'ticket.get', method: 'GET', path: '/repositories/:id/issues/:number', handle: guarded(get, `${DOCS_ISSUES}#get-an-issue`) },
+    {
+      name: 'ticket.update',
+      method: 'PATCH',
+      path: '/repos/:owner/:repo/issues/:number',
+      handle: guarded((req) => {
+        const found = located(req, `${DOCS_ISSUES}#update-an-issue`);
+        if ('status' in found) return found;
+        return { status: 200, body: issueJson(state.update(found.repo, found.issue, bodyOf(req))) };
+      }, `${DOCS_ISSUES}#update-an-issue`),
+    },
+  ];
+
+  const tracker = new FakeTracker({
+    name: 'github',
+    routes,
+    authenticate: (req) => {
+      const header = String(req.headers['authorization'] ?? '');
+      if (!header) {
+        return { status: 401, body: { message: 'Requires authentication', documentation_url: DOCS, status: '401' } };
+      }
+      const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
+      if (m?.[1] === token) return null;
+      return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
+    },
+    errorBody: (status, message) => ({ message, documentation_url: DOCS, status: String(status) }),
+  });
+
+  function find(number: number, repository?: string): FakeIssue {
+    const repo = repository ? state.repo(repository) : home;
+    const issue = repo && state.issue(repo, number);
+    if (!issue) throw new Error(`fake github: no issue #${number} in ${repository ?? `${home.owner}/${home.name}`}`);
+    return issue;
+  }
+
+  return {
+    tracker,
+    state,
+    token,
+    login,
+    /** The configured repository's full name. */
+    repository: `${home.owner}/${home.name}`,
+    /** Issues (not pull requests) of a repository as GitHub would return them; default the configured one. */
+    issues(repository?: string): Record<string, unknown>[] {
+      const repo = repository ? state.repo(repository) : home;
+      return state.issues.filter((i) => i.repoId === repo?.id && !i.isPullRequest && !i.deleted && !i.movedTo).map(issueJson);
+    },
+    /** One issue in GitHub's JSON form. */
+    issue(number: number, repository?: string): Record<string, unknown> {
+      return issueJson(find(number, repository));
+    },
+    /** A person's edit in the web UI: same rules as the API, bumps updated_at. */
+    editByHand(number: number, edit: IssueWrite): Record<string, unknown> {
+      const issue = find(number);
+      return issueJson(state.update(state.repoById(issue.repoId)!, issue, edit));
+    },
+    /** A person's new issue (for listing tests). */
+    createByHand(edit: IssueWrite): Record<string, unknown> {
+      return issueJson(state.create(home, edit));
+    },
+    /** Pull requests share the issue numbering and show up in issue listings. */
+    addPullRequest(title: string, body: string | null = null): Record<string, unknown> {
+      return issueJson(state.create(home, { title, body }, { pullRequest: true }));
+    },
+    addCollaborator(name: string): void {
+      state.collaborators.add(name.toLowerCase());
+    },
+    /** After this, the issue answers 410 "This issue was deleted". */
+    deleteIssue(number: number): void {
+      find(number).deleted = true;
+    },
+    /** Moves the issue to another repository (created if new); the old address answers 301. */
+    transferIssue(number: number, target: string): Record<string, unknown> {
+      return issueJson(state.transfer(find(number), state.repo(target, true)!));
+    },
+    /** The next `times` calls answer like an exhausted primary rate limit (remaining 0, reset time). */
+    exhaustRateLimit(opts: { resetAt: Date; times?: number; status?: 403 | 429; route?: string }): void {
+      const status = opts.status ?? 403;
+      tracker.fail({
+        status,
+        times: opts.times ?? 1,
+        ...(opts.route && { route: opts.route }),
+        headers: {
+          'x-ratelimit-limit': '5000',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(Math.floor(opts.resetAt.getTime() / 1000)),
+          'x-ratelimit-used': '5000',
+          'x-ratelimit-resource': 'core',
+        },
+        body: {
+          message: `API rate limit exceeded for user ID ${loginId(login)}. If you reach out to GitHub Support for help, please include the request ID FAKE:0001.`,
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+          status: String(status),
+        },
+      });
+    },
+    /** The next `times` calls hit a secondary rate limit with this Retry-After (seconds). */
+    secondaryRateLimit(opts: { retryAfterSeconds: number; times?: number; status?: 403 | 429; route?: string }): void {
+      const status = opts.status ?? 403;
+      tracker.fail({
+        status,
+        times: opts.times ?? 1,
+        ...(opts.route && { route: opts.route }),
+        headers: { 'retry-after': String(opts.retryAfterSeconds), 'x-ratelimit-remaining': '4000' },
+        body: {
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID FAKE:0002.',
+          documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+          status: String(status),
+        },
+      });
+    },
+  };
+}
+
+export type GithubFake = ReturnType<typeof createGithubFake>;
+
+function bodyOf(req: FakeRequest): IssueWrite {
+  if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+    throw Object.assign(new Error('Invalid request.\n\nFor \'properties\', the request body is not an object.'), { status: 422 });
+  }
+  return req.body as IssueWrite;
+}
+
+function loginId(login: string): number {
+  let h = 7;
+  for (const ch of login) h = (h * 31 + ch.charCodeAt(0)) % 9_000_000;
+  return 1_000_000 + h;
+}

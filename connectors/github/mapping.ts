@@ -1,0 +1,140 @@
+// How defect fields are spelled on a GitHub issue, and back. Pure: no HTTP, no clock. The schema is the
+// `github` section of the sync config file; every property has a default so `parse({})` is a full mapping.
+import { z } from 'zod';
+import type { TicketFields } from '../contract.ts';
+import type { People } from '../people.ts';
+import { DEFECT_STATUSES, type DefectStatus } from '../../src/domain/lifecycle.ts';
+import { SEVERITIES, type Severity } from '../../src/domain/severity.ts';
+
+const DEFAULT_SEVERITY_LABELS = {
+  critical: 'severity: critical',
+  high: 'severity: high',
+  medium: 'severity: medium',
+  low: 'severity: low',
+} as const satisfies Record<Severity, string>;
+
+/** Inbound: 'open' for open issues, otherwise the state_reason of the closed issue. */
+const DEFAULT_STATUSES = {
+  open: 'open',
+  completed: 'resolved',
+  not_planned: 'closed',
+  duplicate: 'closed',
+} as const satisfies Record<string, DefectStatus>;
+
+const label = (fallback: string) => z.string().trim().min(1).max(50).default(fallback);
+const status = (fallback: DefectStatus) => z.enum(DEFECT_STATUSES).default(fallback);
+
+export const githubMappingSchema = z
+  .object({
+    severityLabels: z
+      .object({
+        critical: label(DEFAULT_SEVERITY_LABELS.critical),
+        high: label(DEFAULT_SEVERITY_LABELS.high),
+        medium: label(DEFAULT_SEVERITY_LABELS.medium),
+        low: label(DEFAULT_SEVERITY_LABELS.low),
+      })
+      .strict()
+      // GitHub label names are case-insensitive: two severities on one label could never be told apart.
+      .refine((l) => new Set(Object.values(l).map((v) => v.toLowerCase())).size === SEVERITIES.length, {
+        message: 'each severity needs its own label (GitHub compares label names case-insensitively)',
+      })
+      .default(() => ({ ...DEFAULT_SEVERITY_LABELS })),
+    statuses: z
+      .object({
+        open: status(DEFAULT_STATUSES.open),
+        completed: status(DEFAULT_STATUSES.completed),
+        not_planned: status(DEFAULT_STATUSES.not_planned),
+        duplicate: status(DEFAULT_STATUSES.duplicate),
+      })
+      .strict()
+      .default(() => ({ ...DEFAULT_STATUSES })),
+  })
+  .strict();
+
+export type GithubMapping = z.infer<typeof githubMappingSchema>;
+
+export type IssueState = 'open' | 'closed';
+export type StateReason = 'completed' | 'not_planned' | 'duplicate' | 'reopened';
+
+// ---- severity <-> labels
+
+export function severityLabel(mapping: GithubMapping, severity: Severity): string {
+  return mapping.severityLabels[severity];
+}
+
+function severityOfLabel(mapping: GithubMapping, name: string): Severity | undefined {
+  const lower = name.toLowerCase();
+  return SEVERITIES.find((s) => mapping.severityLabels[s].toLowerCase() === lower);
+}
+
+/** The first severity label on the issue wins; an issue without one reads as medium. */
+export function severityFromLabels(mapping: GithubMapping, labels: readonly string[]): Severity {
+  for (const name of labels) {
+    const severity = severityOfLabel(mapping, name);
+    if (severity) return severity;
+  }
+  return 'medium';
+}
+
+/**
+ * The issue's labels with exactly one severity label: every other label (a person's triage labels)
+ * is kept in its place, other severity labels are dropped.
+ */
+export function labelsWithSeverity(mapping: GithubMapping, current: readonly string[], severity: Severity): string[] {
+  const kept = current.filter((name) => severityOfLabel(mapping, name) === undefined);
+  return [...kept, severityLabel(mapping, severity)];
+}
+
+// ---- status <-> state / state_reason
+
+/** Where a defect status puts the issue. Closing always says "completed": GitHub's only fixed-state reason. */
+export function remoteState(status: DefectStatus): { state: 'open' } | { state: 'closed'; state_reason: 'completed' } {
+  return status === 'resolved' || status === 'closed' ? { state: 'closed', state_reason: 'completed' } : { state: 'open' };
+}
+
+export function statusFromIssue(mapping: GithubMapping, state: string, stateReason: string | null | undefined): DefectStatus {
+  if (state !== 'closed') return mapping.statuses.open;
+  // Issues closed before GitHub had reasons carry none; GitHub itself shows them as completed.
+  switch (stateReason) {
+    case 'not_planned':
+      return mapping.statuses.not_planned;
+    case 'duplicate':
+      return mapping.statuses.duplicate;
+    default:
+      return mapping.statuses.completed;
+  }
+}
+
+/** The status a defect status reads back as after being written. */
+export function canonicalStatus(mapping: GithubMapping, status: DefectStatus): DefectStatus {
+  return remoteState(status).state === 'open' ? mapping.statuses.open : mapping.statuses.completed;
+}
+
+// ---- assignee <-> assignees
+
+/** The `assignees` to write: the person's login, or none when the email is not in the people mapping. */
+export function assigneeLogins(people: People, email: string | null): string[] {
+  const login = people.toRemote('github', email);
+  return login ? [login] : [];
+}
+
+/** The first assignee who is in the people mapping (a person may add co-assignees we do not know). */
+export function assigneeFromLogins(people: People, logins: readonly string[]): string | null {
+  for (const login of logins) {
+    const email = people.fromRemote('github', login);
+    if (email) return email;
+  }
+  return null;
+}
+
+// ---- the whole field set
+
+export function canonicalFields(mapping: GithubMapping, people: People, fields: TicketFields): TicketFields {
+  return {
+    title: fields.title.trim(),
+    description: fields.description.replaceAll('\r\n', '\n').trim(),
+    severity: fields.severity,
+    status: canonicalStatus(mapping, fields.status),
+    assignee: assigneeFromLogins(people, assigneeLogins(people, fields.assignee)),
+  };
+}

@@ -1,0 +1,286 @@
+// The fake Jira's data and its validation rules, kept apart from the HTTP routes. Error texts are the
+// ones Jira Cloud answers with, so connector bugs (a v2 string description, a label with a space, a
+// priority or issue type the site does not have) fail here the way they would fail in production.
+import { httpError } from '../fake-kit.ts';
+
+export type JiraStatusCategory = 'new' | 'indeterminate' | 'done';
+export type FakeStatus = { id: string; name: string; category: JiraStatusCategory };
+export type FakeTransition = { id: string; name: string; to: string /* status id */; from?: string[] /* status ids; all when absent */ };
+export type FakeUser = { accountId: string; displayName: string };
+
+export type FakeIssue = {
+  id: string;
+  key: string;
+  projectKey: string;
+  summary: string;
+  description: unknown;
+  issueType: string;
+  priority: string | null;
+  statusId: string;
+  assignee: string | null;
+  labels: string[];
+  created: number;
+  updated: number;
+};
+
+export const DEFAULT_STATUSES: FakeStatus[] = [
+  { id: '10000', name: 'To Do', category: 'new' },
+  { id: '10001', name: 'In Progress', category: 'indeterminate' },
+  { id: '10002', name: 'Done', category: 'done' },
+  { id: '10003', name: "Won't Do", category: 'done' },
+];
+
+/** Jira's simplified workflow: every status reachable from every other ("global" transitions). */
+export const DEFAULT_TRANSITIONS: FakeTransition[] = [
+  { id: '11', name: 'To Do', to: '10000' },
+  { id: '21', name: 'Start progress', to: '10001' },
+  { id: '31', name: 'Done', to: '10002' },
+  { id: '41', name: "Won't do", to: '10003' },
+];
+
+export const PRIORITIES = [
+  { id: '1', name: 'Highest' },
+  { id: '2', name: 'High' },
+  { id: '3', name: 'Medium' },
+  { id: '4', name: 'Low' },
+  { id: '5', name: 'Lowest' },
+];
+
+const CATEGORY_IDS: Record<JiraStatusCategory, { id: number; name: string; colorName: string }> = {
+  new: { id: 2, name: 'To Do', colorName: 'blue-gray' },
+  indeterminate: { id: 4, name: 'In Progress', colorName: 'yellow' },
+  done: { id: 3, name: 'Done', colorName: 'green' },
+};
+
+export const NOT_FOUND = 'Issue does not exist or you do not have permission to see it.';
+const NOT_ADF = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
+
+/** A 400 with Jira's field errors ({errorMessages:[], errors:{field: msg}}). */
+export function fieldErrors(errors: Record<string, string>): Error {
+  return Object.assign(httpError(400, Object.values(errors).join('; ')), { jiraErrors: errors });
+}
+
+/** Jira's date format: 2026-11-24T10:00:00.000+0000. */
+export function jiraDate(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+const BLOCK = new Set(['paragraph', 'heading', 'bulletList', 'orderedList', 'listItem', 'rule', 'codeBlock', 'blockquote', 'panel', 'table', 'tableRow', 'tableCell', 'tableHeader', 'mediaSingle', 'media', 'mediaGroup', 'expand']);
+const INLINE = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'date', 'status']);
+
+/** The structural rules of ADF that Jira enforces: a doc of version 1, known nodes, non-empty text. */
+export function adfProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a document';
+  const doc = value as { type?: unknown; version?: unknown; content?: unknown };
+  if (doc.type !== 'doc' || doc.version !== 1 || !Array.isArray(doc.content)) return 'root must be {type:"doc",version:1,content:[…]}';
+  const walk = (node: unknown, path: string): string | null => {
+    if (typeof node !== 'object' || node === null) return `${path} is not a node`;
+    const n = node as { type?: unknown; text?: unknown; content?: unknown; marks?: unknown; attrs?: unknown };
+    if (typeof n.type !== 'string' || (!BLOCK.has(n.type) && !INLINE.has(n.type))) return `${path} has unknown type ${String(n.type)}`;
+    if (n.type === 'text' && (typeof n.text !== 'string' || n.text === '')) return `${path} is a text node without text`;
+    if (n.type === 'heading' && ![1, 2, 3, 4, 5, 6].includes((n.attrs as { level?: number } | undefined)?.level ?? 0)) return `${path} heading needs attrs.level 1-6`;
+    if (n.marks !== undefined && (!Array.isArray(n.marks) || n.marks.some((m) => typeof (m as { type?: unknown })?.type !== 'string'))) return `${path} has invalid marks`;
+    if (n.content === undefined) return null;
+    if (!Array.isArray(n.content)) return `${path}.content is not an array`;
+    for (const [i, child] of n.content.entries()) {
+      const problem = walk(child, `${path}.content[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  };
+  for (const [i, child] of doc.content.entries()) {
+    const problem = walk(child, `content[${i}]`);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+export type FakeStateOptions = {
+  projectKey: string;
+  issueTypes: string[];
+  users: FakeUser[];
+  statuses: FakeStatus[];
+  transitions: FakeTransition[];
+};
+
+export class JiraFakeState {
+  readonly projects = new Set<string>();
+  readonly issues = new Map<string, FakeIssue>();
+  /** Every key an issue ever had, so old keys keep resolving after a move, like Jira. */
+  readonly keys = new Map<string, string>();
+  readonly users = new Map<string, FakeUser>();
+  statuses: FakeStatus[];
+  transitions: FakeTransition[];
+  readonly issueTypes: string[];
+  private nextId = 10000;
+  private readonly counters = new Map<string, number>();
+  private lastUpdate = 0;
+
+  constructor(opts: FakeStateOptions) {
+    this.projects.add(opts.projectKey);
+    this.issueTypes = opts.issueTypes;
+    this.statuses = opts.statuses;
+    this.transitions = opts.transitions;
+    for (const u of opts.users) this.users.set(u.accountId, u);
+  }
+
+  /** Strictly increasing times, so every write shows as a newer `updated`. */
+  now(): number {
+    this.lastUpdate = Math.max(Date.now(), this.lastUpdate + 1);
+    return this.lastUpdate;
+  }
+
+  nextKey(projectKey: string): string {
+    const n = (this.counters.get(projectKey) ?? 0) + 1;
+    this.counters.set(projectKey, n);
+    return `${projectKey}-${n}`;
+  }
+
+  find(idOrKey: string): FakeIssue {
+    const id = /^\d+$/.test(idOrKey) ? idOrKey : this.keys.get(idOrKey.toUpperCase());
+    const issue = id ? this.issues.get(id) : undefined;
+    if (!issue) throw httpError(404, NOT_FOUND);
+    return issue;
+  }
+
+  status(id: string): FakeStatus {
+    const s = this.statuses.find((x) => x.id === id);
+    if (!s) throw new Error(`fake jira: unknown status ${id}`);
+    return s;
+  }
+
+  /** Validates and applies `fields` of a create or edit; collects every problem like Jira does. */
+  applyFields(issue: FakeIssue, fields: Record<string, unknown>, creating: boolean): void {
+    const errors: Record<string, string> = {};
+    const next = { ...issue };
+    for (const [field, value] of Object.entries(fields)) {
+      switch (field) {
+        case 'project':
+          if (!creating) errors.project = "Field 'project' cannot be set. It is not on the appropriate screen, or unknown.";
+          else if (!this.projects.has(String((value as { key?: unknown })?.key ?? ''))) errors.project = 'valid project is required';
+          else next.projectKey = String((value as { key: string }).key);
+          break;
+        case 'issuetype': {
+          const n = (value as { name?: unknown })?.name;
+          if (!creating) break;
+          if (typeof n !== 'string' || !this.issueTypes.includes(n)) errors.issuetype = 'Specify a valid issue type';
+          else next.issueType = n;
+          break;
+        }
+        case 'summary':
+          if (typeof value !== 'string' || value.trim() === '') errors.summary = 'You must specify a summary of the issue.';
+          else if (/[\r\n]/.test(value)) errors.summary = 'The summary is invalid because it contains newline characters.';
+          else if (value.length > 255) errors.summary = 'Summary must be less than 255 characters.';
+          else next.summary = value;
+          break;
+        case 'description':
+          if (value === null) next.description = null;
+          else if (adfProblem(value)) errors.description = NOT_ADF;
+          else next.description = structuredClone(value);
+          break;
+        case 'priority': {
+          const n = (value as { name?: unknown })?.name;
+          const p = PRIORITIES.find((x) => x.name === n);
+          if (!p) errors.priority = `Priority name '${String(n)}' is not valid`;
+          else next.priority = p.name;
+          break;
+        }
+        case 'assignee': {
+          if (value === null) {
+            next.assignee = null;
+            break;
+          }
+          const accountId = (value as { accountId?: unknown })?.accountId;
+          if (typeof accountId !== 'string' || !this.users.has(accountId)) {
+            errors.assignee = `User '${String(accountId)}' cannot be assigned issues.`;
+          } else next.assignee = accountId;
+          break;
+        }
+        case 'labels': {
+          if (!Array.isArray(value) || value.some((l) => typeof l !== 'string')) {
+            errors.labels = 'data was not an array';
+            break;
+          }
+          const spaced = (value as string[]).find((l) => /\s/.test(l));
+          if (spaced !== undefined) errors.labels = `The label '${spaced}' contains spaces which is invalid.`;
+          else next.labels = [...new Set(value as string[])];
+          break;
+        }
+        default:
+          errors[field] = `Field '${field}' cannot be set. It is not on the appropriate screen, or unknown.`;
+      }
+    }
+    if (creating) {
+      if (!('project' in fields)) errors.project = 'Specify a valid project ID or key';
+      if (!('issuetype' in fields)) errors.issuetype = 'Specify an issue type';
+      if (!('summary' in fields)) errors.summary = 'You must specify a summary of the issue.';
+    }
+    if (Object.keys(errors).length) throw fieldErrors(errors);
+    Object.assign(issue, next, { updated: this.now() });
+  }
+
+  /** The transitions Jira offers from the issue's current status (never a loop to it). */
+  transitionsFor(issue: FakeIssue): FakeTransition[] {
+    return this.transitions.filter((t) => t.to !== issue.statusId && (!t.from || t.from.includes(issue.statusId)));
+  }
+
+  statusJson(baseUrl: string, s: FakeStatus): Record<string, unknown> {
+    const c = CATEGORY_IDS[s.category];
+    return {
+      self: `${baseUrl}/rest/api/3/status/${s.id}`,
+      description: '',
+      iconUrl: `${baseUrl}/images/icons/statuses/generic.png`,
+      name: s.name,
+      untranslatedName: s.name,
+      id: s.id,
+      statusCategory: { self: `${baseUrl}/rest/api/3/statuscategory/${c.id}`, id: c.id, key: s.category, colorName: c.colorName, name: c.name },
+    };
+  }
+
+  /** An issue as GET /rest/api/3/issue answers, restricted to the requested fields (all when none). */
+  issueJson(baseUrl: string, issue: FakeIssue, requested: string[] | null): Record<string, unknown> {
+    const user = issue.assignee ? this.users.get(issue.assignee) : undefined;
+    const priority = PRIORITIES.find((p) => p.name === issue.priority);
+    const all: Record<string, unknown> = {
+      summary: issue.summary,
+      description: issue.description ?? null,
+      issuetype: { self: `${baseUrl}/rest/api/3/issuetype/10004`, id: '10004', name: issue.issueType, subtask: false },
+      project: { self: `${baseUrl}/rest/api/3/project/${issue.projectKey}`, id: '10000', key: issue.projectKey, name: issue.projectKey, projectTypeKey: 'software' },
+      priority: priority ? { self: `${baseUrl}/rest/api/3/priority/${priority.id}`, id: priority.id, name: priority.name, iconUrl: `${baseUrl}/images/icons/priorities/${priority.name.toLowerCase()}.svg` } : null,
+      status: this.statusJson(baseUrl, this.status(issue.statusId)),
+      assignee: user
+        ? { self: `${baseUrl}/rest/api/3/user?accountId=${user.accountId}`, accountId: user.accountId, displayName: user.displayName, active: true, accountType: 'atlassian', timeZone: 'Etc/UTC' }
+        : null,
+      labels: [...issue.labels],
+      created: jiraDate(issue.created),
+      updated: jiraDate(issue.updated),
+    };
+    const wanted = !requested || requested.some((f) => f === '*all' || f === '*navigable') ? Object.keys(all) : requested;
+    const fields = Object.fromEntries(wanted.filter((f) => f in all).map((f) => [f, all[f]]));
+    return { expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations', id: issue.id, self: `${baseUrl}/rest/api/3/issue/${issue.id}`, key: issue.key, fields };
+  }
+
+  createIssue(fields: Record<string, unknown>): FakeIssue {
+    const created = this.now();
+    const draft: FakeIssue = {
+      id: '',
+      key: '',
+      projectKey: '',
+      summary: '',
+      description: null,
+      issueType: '',
+      priority: 'Medium',
+      statusId: this.statuses.find((s) => s.category === 'new')?.id ?? this.statuses[0]!.id,
+      assignee: null,
+      labels: [],
+      created,
+      updated: created,
+    };
+    this.applyFields(draft, fields, true);
+    draft.id = String(this.nextId++);
+    draft.key = this.nextKey(draft.projectKey);
+    this.issues.set(draft.id, draft);
+    this.keys.set(draft.key, draft.id);
+    return draft;
+  }
+}

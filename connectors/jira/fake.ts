@@ -1,0 +1,269 @@
+// A local Jira Cloud (REST API v3) for tests: the slice of the API the connector uses, with Jira's
+// paths, status codes, error bodies and Basic auth, built on the shared fake-kit. Route names follow
+// the cross-tracker convention: ticket.create / ticket.update / ticket.get / ticket.find, and
+// transition.list / transition.do for status moves.
+import { FakeTracker, httpError, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
+import {
+  DEFAULT_STATUSES,
+  DEFAULT_TRANSITIONS,
+  JiraFakeState,
+  type FakeIssue,
+  type FakeStatus,
+  type FakeTransition,
+  type FakeUser,
+} from './fake-state.ts';
+
+export type { FakeIssue, FakeStatus, FakeTransition, FakeUser } from './fake-state.ts';
+
+export type JiraFakeOptions = {
+  email?: string;
+  apiToken?: string;
+  projectKey?: string;
+  /** Issue types the project offers (default ['Bug']). */
+  issueTypes?: string[];
+  users?: FakeUser[];
+  statuses?: FakeStatus[];
+  transitions?: FakeTransition[];
+};
+
+const UNAUTHORIZED = { message: 'Client must be authenticated to access this resource.', 'status-code': 401 };
+const SEARCH_GONE =
+  'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046';
+
+function jiraError(_status: number, message: string): unknown {
+  return { errorMessages: [message], errors: {} };
+}
+
+/** Field validation errors carry Jira's {errors:{field: msg}} form; everything else goes to fake-kit. */
+function guard(handle: (req: FakeRequest) => FakeResponse): (req: FakeRequest) => FakeResponse {
+  return (req) => {
+    try {
+      return handle(req);
+    } catch (err) {
+      const errors = (err as { jiraErrors?: Record<string, string> }).jiraErrors;
+      if (errors) return { status: 400, body: { errorMessages: [], errors } };
+      throw err;
+    }
+  };
+}
+
+/** `fields` may come repeated or comma-separated, like Jira accepts. */
+function requestedFields(values: string[]): string[] | null {
+  const all = values.flatMap((v) => v.split(',')).map((f) => f.trim()).filter(Boolean);
+  return all.length ? all : null;
+}
+
+type Jql = { clauses: { field: string; value: string }[]; order: 'ASC' | 'DESC' | null };
+
+/** The JQL subset the connector sends: `a = "x" AND b = y` with an optional ORDER BY created. */
+function parseJql(jql: string): Jql {
+  const m = jql.trim().match(/^(.*?)(?:\s+ORDER\s+BY\s+created(?:\s+(ASC|DESC))?)?$/i);
+  const where = m?.[1] ?? '';
+  const clauses = where.split(/\s+AND\s+/i).map((c) => {
+    const cm = c.trim().match(/^(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))$/);
+    if (!cm) throw httpError(400, `Error in the JQL Query: Expecting operator but got '${c.trim()}'.`);
+    return { field: cm[1]!.toLowerCase(), value: (cm[2] ?? cm[3]!).replace(/\\(.)/g, '$1') };
+  });
+  return { clauses, order: m?.[2] ? (m[2].toUpperCase() as 'ASC' | 'DESC') : null };
+}
+
+export function createJiraFake(options: JiraFakeOptions = {}) {
+  const email = options.email ?? 'qa.bot@example.com';
+  const apiToken = options.apiToken ?? 'fake-jira-api-token';
+  const projectKey = options.projectKey ?? 'QA';
+  const state = new JiraFakeState({
+    projectKey,
+    issueTypes: options.issueTypes ?? ['Bug'],
+    users: options.users ?? [],
+    statuses: options.statuses ?? DEFAULT_STATUSES.map((s) => ({ ...s })),
+    transitions: options.transitions ?? DEFAULT_TRANSITIONS.map((t) => ({ ...t })),
+  });
+  const base = () => tracker.baseUrl;
+
+  function search(jqlText: string, fieldsParam: string[], maxResults: number, pageToken: string | undefined): FakeResponse {
+    const jql = parseJql(jqlText);
+    let found = [...state.issues.values()];
+    for (const { field, value } of jql.clauses) {
+      if (field === 'project') {
+        if (!state.projects.has(value)) throw httpError(400, `The value '${value}' does not exist for the field 'project'.`);
+        found = found.filter((i) => i.projectKey === value);
+      } else if (field === 'labels') {
+        found = found.filter((i) => i.labels.includes(value));
+      } else {
+        throw httpError(400, `Field '${field}' does not exist or you do not have permission to view it.`);
+      }
+    }
+    found.sort((a, b) => (jql.order === 'DESC' ? b.created - a.created : a.created - b.created) || Number(a.id) - Number(b.id));
+    const start = Number(pageToken ?? 0) || 0;
+    const page = found.slice(start, start + maxResults);
+    const fields = requestedFields(fieldsParam);
+    const isLast = start + maxResults >= found.length;
+    return {
+      status: 200,
+      body: {
+        // Without `fields` the enhanced search answers ids only.
+        issues: page.map((i) => (fields ? state.issueJson(base(), i, fields) : { id: i.id })),
+        isLast,
+        ...(!isLast && { nextPageToken: String(start + maxResults) }),
+      },
+    };
+  }
+
+  const routes: Route[] = [
+    {
+      name: 'ticket.create',
+      method: 'POST',
+      path: '/rest/api/3/issue',
+      handle: guard((req) => {
+        const fields = (req.body as { fields?: Record<string, unknown> } | undefined)?.fields;
+        if (!fields) throw httpError(400, 'No fields found in the request.');
+        const issue = state.createIssue(fields);
+        return { status: 201, body: { id: issue.id, key: issue.key, self: `${base()}/rest/api/3/issue/${issue.id}` } };
+      }),
+    },
+    {
+      name: 'ticket.get',
+      method: 'GET',
+      path: '/rest/api/3/issue/:idOrKey',
+      handle: (req) => ({ status: 200, body: state.issueJson(base(), state.find(req.params.idOrKey!), requestedFields(req.query.getAll('fields'))) }),
+    },
+    {
+      name: 'ticket.update',
+      method: 'PUT',
+      path: '/rest/api/3/issue/:idOrKey',
+      handle: guard((req) => {
+        const issue = state.find(req.params.idOrKey!);
+        const body = (req.body ?? {}) as { fields?: Record<string, unknown> };
+        state.applyFields(issue, body.fields ?? {}, false);
+        // returnIssue=true answers the issue like GET (with its current key); otherwise 204.
+        if (req.query.get('returnIssue') === 'true') return { status: 200, body: state.issueJson(base(), issue, Object.keys(body.fields ?? {})) };
+        return { status: 204 };
+      }),
+    },
+    {
+      name: 'transition.list',
+      method: 'GET',
+      path: '/rest/api/3/issue/:idOrKey/transitions',
+      handle: (req) => {
+        const issue = state.find(req.params.idOrKey!);
+        return {
+          status: 200,
+          body: {
+            expand: 'transitions',
+            transitions: state.transitionsFor(issue).map((t) => ({
+              id: t.id,
+              name: t.name,
+              to: state.statusJson(base(), state.status(t.to)),
+              hasScreen: false,
+              isGlobal: !t.from,
+              isInitial: false,
+              isAvailable: true,
+              isConditional: false,
+              isLooped: false,
+            })),
+          },
+        };
+      },
+    },
+    {
+      name: 'transition.do',
+      method: 'POST',
+      path: '/rest/api/3/issue/:idOrKey/transitions',
+      handle: (req) => {
+        const issue = state.find(req.params.idOrKey!);
+        const id = (req.body as { transition?: { id?: unknown } } | undefined)?.transition?.id;
+        if (id === undefined) throw httpError(400, "Missing 'transition' identifier");
+        const t = state.transitionsFor(issue).find((x) => x.id === String(id));
+        if (!t) throw httpError(400, `Transition id '${String(id)}' is not valid for this issue.`);
+        issue.statusId = t.to;
+        issue.updated = state.now();
+        return { status: 204 };
+      },
+    },
+    {
+      name: 'ticket.find',
+      method: 'GET',
+      path: '/rest/api/3/search/jql',
+      handle: (req) =>
+        search(req.query.get('jql') ?? '', req.query.getAll('fields'), Number(req.query.get('maxResults') ?? 50), req.query.get('nextPageToken') ?? undefined),
+    },
+    {
+      name: 'ticket.find',
+      method: 'POST',
+      path: '/rest/api/3/search/jql',
+      handle: (req) => {
+        const b = (req.body ?? {}) as { jql?: string; fields?: string[]; maxResults?: number; nextPageToken?: string };
+        return search(b.jql ?? '', b.fields ?? [], b.maxResults ?? 50, b.nextPageToken);
+      },
+    },
+    // The legacy search endpoints are gone on Jira Cloud; a connector still calling them must fail.
+    { name: 'jira.search-legacy', method: 'GET', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
+    { name: 'jira.search-legacy', method: 'POST', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
+  ];
+
+  const expectedAuth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString('base64')}`;
+  const tracker = new FakeTracker({
+    name: 'jira',
+    routes,
+    authenticate: (req) =>
+      req.headers.authorization === expectedAuth
+        ? null
+        : { status: 401, body: UNAUTHORIZED, headers: { 'x-seraph-loginreason': 'AUTHENTICATED_FAILED', 'www-authenticate': 'Basic realm="protected-area"' } },
+    errorBody: jiraError,
+  });
+
+  return {
+    tracker,
+    state,
+    email,
+    apiToken,
+    projectKey,
+    /** Every issue as GET /rest/api/3/issue/{id} shows it (all fields). */
+    issues(): Record<string, unknown>[] {
+      return [...state.issues.values()].map((i) => state.issueJson(base(), i, null));
+    },
+    /** The stored issue (by id or any key it ever had). */
+    issue(idOrKey: string): FakeIssue {
+      return state.find(idOrKey);
+    },
+    deleteIssue(id: string): void {
+      const issue = state.find(id);
+      state.issues.delete(issue.id);
+    },
+    /**
+     * Moves the issue to another project: `to` is a project key ('OPS', next number there) or a whole
+     * new key ('OPS-7'). The old key keeps resolving to the issue, like Jira. Returns the new key.
+     */
+    moveIssue(id: string, to: string): string {
+      const issue = state.find(id);
+      const wanted = to.toUpperCase();
+      const project = wanted.replace(/-\d+$/, '');
+      state.projects.add(project);
+      issue.key = wanted === project ? state.nextKey(project) : wanted;
+      issue.projectKey = project;
+      issue.updated = state.now();
+      state.keys.set(issue.key, issue.id);
+      return issue.key;
+    },
+    /** A person moving the issue in Jira's UI (no workflow check). */
+    setStatus(id: string, statusName: string): void {
+      const issue = state.find(id);
+      const status = state.statuses.find((s) => s.name === statusName);
+      if (!status) throw new Error(`fake jira: no status ${statusName}`);
+      issue.statusId = status.id;
+      issue.updated = state.now();
+    },
+    /** A person editing fields in Jira (validated like the API). */
+    edit(id: string, fields: Record<string, unknown>): void {
+      state.applyFields(state.find(id), fields, false);
+    },
+    addUser(user: FakeUser): void {
+      state.users.set(user.accountId, user);
+    },
+    setTransitions(transitions: FakeTransition[]): void {
+      state.transitions = transitions;
+    },
+  };
+}
+
+export type JiraFake = ReturnType<typeof createJiraFake>;

@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE "TrackerLink" ADD COLUMN     "createStartedAt" TIMESTAMPTZ(3),
+ALTER COLUMN "remoteId" DROP NOT NULL,
+ALTER COLUMN "key" DROP NOT NULL,
+ALTER COLUMN "url" DROP NOT NULL;

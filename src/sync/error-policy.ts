@@ -1,0 +1,42 @@
+// Error handling as policy: one switch from a failure's kind to what the link records and what the
+// queue does next. Trackers' status codes were already turned into kinds by their connectors.
+import { TrackerError } from '../../connectors/errors.ts';
+
+export type LinkState = 'retrying' | 'failed' | 'missing';
+
+export type Decision =
+  /** The tracker asked us to wait: pause the tracker's queue that long; the attempt does not count. */
+  | { action: 'wait'; waitMs: number; state: 'retrying'; message: string }
+  /** Try again later with exponential backoff and jitter (the queue's job options). */
+  | { action: 'retry'; state: 'retrying'; message: string }
+  /** Retrying cannot help: fail the job now, keep the message on the link for a person. */
+  | { action: 'fail'; state: 'failed'; message: string }
+  /** The ticket is gone or moved: record it and stop; nothing will bring it back by retrying. */
+  | { action: 'stop'; state: 'missing'; message: string };
+
+/** Longest wait honoured from a tracker; beyond it the job retries on its own schedule instead. */
+const MAX_WAIT_MS = 15 * 60_000;
+
+export function decide(err: unknown, finalAttempt: boolean): Decision {
+  const message = describe(err);
+  if (!(err instanceof TrackerError)) {
+    // Our own database or Redis hiccup: transient by nature.
+    return finalAttempt ? { action: 'fail', state: 'failed', message } : { action: 'retry', state: 'retrying', message };
+  }
+  switch (err.kind) {
+    case 'rate_limited':
+      return { action: 'wait', waitMs: Math.min(Math.max(err.retryAfterMs ?? 60_000, 1000), MAX_WAIT_MS), state: 'retrying', message };
+    case 'transient':
+      return finalAttempt ? { action: 'fail', state: 'failed', message } : { action: 'retry', state: 'retrying', message };
+    case 'rejected':
+      return { action: 'fail', state: 'failed', message };
+    case 'gone':
+    case 'moved':
+      return { action: 'stop', state: 'missing', message };
+  }
+}
+
+function describe(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+}

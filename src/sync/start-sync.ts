@@ -1,0 +1,48 @@
+// The worker role: the outbox relay (changes → queues), one sync worker per enabled tracker
+// (queues → tickets) and the reconciler (interrupted syncs → queues), started and stopped together.
+import { Redis } from 'ioredis';
+import type { PrismaClient } from '../db.ts';
+import type { Logger } from '../logger.ts';
+import type { Connector, TicketField, TrackerKind } from '../../connectors/contract.ts';
+import { startRelay } from '../outbox/start-relay.ts';
+import { createQueues } from '../outbox/queues.ts';
+import { SyncEngine } from './engine.ts';
+import { SyncLocks } from './lock.ts';
+import { startSyncWorkers } from './worker.ts';
+import { startReconciler } from './reconcile.ts';
+
+export type SyncSettings = {
+  prisma: PrismaClient;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  connectors: ReadonlyMap<TrackerKind, Connector>;
+  outbound: ReadonlySet<TicketField>;
+  publicUrl: string;
+  sweepMs: number;
+  debounceMs: number;
+  concurrency: number;
+  reconcileMs: number;
+  log: Logger;
+};
+
+export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
+  const trackers = [...s.connectors.keys()];
+  const stopRelay = await startRelay({ ...s, trackers });
+  if (trackers.length === 0) return stopRelay;
+
+  const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
+  const queues = createQueues(connection, s.queuePrefix, trackers);
+  const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
+  const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, locks, publicUrl: s.publicUrl, log: s.log });
+  const stopWorkers = startSyncWorkers({ engine, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, log: s.log });
+  const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log);
+  return async () => {
+    stopReconciler();
+    await stopRelay();
+    await stopWorkers();
+    await Promise.all([...queues.values()].map((q) => q.close()));
+    await locks.close();
+    connection.disconnect();
+  };
+}

@@ -1,0 +1,66 @@
+// One BullMQ worker per tracker queue. A job is "bring this defect up to date in this tracker"; the
+// engine does the work and records every attempt on the link; this file only turns the engine's
+// decision into what BullMQ should do with the job.
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from '../logger.ts';
+import type { TrackerKind } from '../../connectors/contract.ts';
+import { queueName, type SyncJobData } from '../outbox/queues.ts';
+import { SyncFailure, type SyncEngine } from './engine.ts';
+
+export type WorkerSettings = {
+  engine: SyncEngine;
+  connection: ConnectionOptions;
+  prefix: string;
+  trackers: readonly TrackerKind[];
+  concurrency: number;
+  log: Logger;
+};
+
+export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
+  const workers = s.trackers.map((tracker) => {
+    const worker: Worker<SyncJobData> = new Worker<SyncJobData>(
+      queueName(tracker),
+      (job) => process(worker, tracker, job),
+      {
+        connection: s.connection,
+        prefix: s.prefix,
+        concurrency: s.concurrency,
+        // A job whose worker died is picked up again; a few stalls are tolerated because the
+        // engine's marker search makes a repeated create safe.
+        maxStalledCount: 5,
+      },
+    );
+    worker.on('error', (err) => s.log.error({ err, tracker }, 'sync worker error'));
+    return worker;
+  });
+
+  async function process(worker: Worker<SyncJobData>, tracker: TrackerKind, job: Job<SyncJobData>): Promise<string> {
+    // From here on, a new change of this defect queues a new job: this one may already have read the defect.
+    await job.removeDeduplicationKey();
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    try {
+      const outcome = await s.engine.sync(tracker, job.data.defectId, finalAttempt);
+      s.log.debug({ tracker, defectId: job.data.defectId, outcome, job: job.id }, 'sync done');
+      return outcome;
+    } catch (err) {
+      if (!(err instanceof SyncFailure)) throw err;
+      const d = err.decision;
+      switch (d.action) {
+        case 'wait':
+          // The whole queue pauses: the limit is on our credentials, not on this one ticket.
+          await worker.rateLimit(d.waitMs);
+          throw Worker.RateLimitError();
+        case 'retry':
+          throw err;
+        case 'fail':
+          throw new UnrecoverableError(d.message);
+        case 'stop':
+          return 'missing';
+      }
+    }
+  }
+
+  return async () => {
+    await Promise.all(workers.map((w) => w.close()));
+  };
+}

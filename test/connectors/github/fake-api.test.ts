@@ -1,0 +1,167 @@
+// The fake GitHub itself, over raw HTTP: it must refuse what GitHub refuses, with GitHub's bodies,
+// so a connector bug cannot hide behind a lenient fake.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGithubFake, type GithubFake } from '../../../connectors/github/fake.ts';
+
+let fake: GithubFake;
+let base: string;
+
+beforeAll(async () => {
+  fake = createGithubFake({ repository: 'acme/app', collaborators: ['Ann-GH'] });
+  base = await fake.tracker.start();
+});
+
+afterAll(async () => {
+  await fake.tracker.stop();
+});
+
+async function call(method: string, path: string, body?: unknown, auth: string | null = `token ${fake.token}`) {
+  const res = await fetch(path.startsWith('http') ? path : `${base}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: { ...(auth && { authorization: auth }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+const create = async (body: Record<string, unknown> = {}) => (await call('POST', '/repos/acme/app/issues', { title: 'T', ...body })).body as Record<string, unknown>;
+
+describe('authentication', () => {
+  it('accepts "token X" and "Bearer X"', async () => {
+    expect((await call('GET', '/repos/acme/app/issues')).status).toBe(200);
+    expect((await call('GET', '/repos/acme/app/issues', undefined, `Bearer ${fake.token}`)).status).toBe(200);
+  });
+
+  it('answers GitHub’s 401 bodies for a wrong or missing token', async () => {
+    expect(await call('GET', '/repos/acme/app/issues', undefined, 'token nope')).toMatchObject({
+      status: 401,
+      body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' },
+    });
+    expect(await call('POST', '/repos/acme/app/issues', { title: 'x' }, null)).toMatchObject({ status: 401, body: { message: 'Requires authentication' } });
+  });
+});
+
+describe('create and update rules', () => {
+  it('creates open issues with numbers, labels (created on first use) and rate-limit headers', async () => {
+    const res = await call('POST', '/repos/acme/app/issues', { title: 'First', body: 'b', labels: ['bug', { name: 'ui' }], assignees: ['ann-gh'] });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe(`${base}/repos/acme/app/issues/${res.body.number}`);
+    expect(res.headers.get('x-ratelimit-remaining')).toMatch(/^\d+$/);
+    expect(res.body).toMatchObject({ state: 'open', state_reason: null, title: 'First', body: 'b', repository_url: `${base}/repos/acme/app` });
+    expect(res.body.labels.map((l: { name: string }) => l.name)).toEqual(['bug', 'ui']);
+    expect(res.body.assignees.map((a: { login: string }) => a.login)).toEqual(['ann-gh']);
+    expect(res.body.updated_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('refuses a missing or empty title, a non-array labels and a non-collaborator assignee with 422', async () => {
+    expect(await call('POST', '/repos/acme/app/issues', { body: 'no title' })).toMatchObject({
+      status: 422,
+      body: { message: 'Invalid request.\n\n"title" wasn\'t supplied.', status: '422' },
+    });
+    expect(await call('POST', '/repos/acme/app/issues', { title: '  ' })).toMatchObject({
+      status: 422,
+      body: { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] },
+    });
+    expect((await call('POST', '/repos/acme/app/issues', { title: 'x', labels: 'bug' })).status).toBe(422);
+    expect(await call('POST', '/repos/acme/app/issues', { title: 'x', assignees: ['mallory'] })).toMatchObject({
+      status: 422,
+      body: { message: 'Validation Failed', errors: [{ value: 'mallory', resource: 'Issue', field: 'assignees', code: 'invalid' }] },
+    });
+  });
+
+  it('refuses broken JSON with 400', async () => {
+    const res = await fetch(`${base}/repos/acme/app/issues`, {
+      method: 'POST',
+      headers: { authorization: `token ${fake.token}`, 'content-type': 'application/json' },
+      body: '{"title":',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ message: 'Problems parsing JSON' });
+  });
+
+  it('PATCH changes only what it names; labels replace the set when given', async () => {
+    const issue = await create({ body: 'keep me', labels: ['a', 'b'] });
+    const res = await call('PATCH', `/repos/acme/app/issues/${issue['number']}`, { title: 'Renamed' });
+    expect(res.body).toMatchObject({ title: 'Renamed', body: 'keep me' });
+    expect(res.body.labels.map((l: { name: string }) => l.name)).toEqual(['a', 'b']);
+    const relabelled = await call('PATCH', `/repos/acme/app/issues/${issue['number']}`, { labels: ['c'] });
+    expect(relabelled.body.labels.map((l: { name: string }) => l.name)).toEqual(['c']);
+  });
+
+  it('applies GitHub’s state and state_reason rules', async () => {
+    const n = (await create())['number'];
+    const patch = (body: unknown) => call('PATCH', `/repos/acme/app/issues/${n}`, body);
+    expect((await patch({ state: 'done' })).status).toBe(422);
+    expect((await patch({ state: 'closed', state_reason: 'wontfix' })).status).toBe(422);
+    // state_reason alone is ignored while the state does not change
+    expect((await patch({ state_reason: 'not_planned' })).body).toMatchObject({ state: 'open', state_reason: null });
+    expect((await patch({ state: 'closed' })).body).toMatchObject({ state: 'closed', state_reason: 'completed', closed_at: expect.any(String) });
+    expect((await patch({ state: 'closed', state_reason: 'not_planned' })).body).toMatchObject({ state_reason: 'completed' });
+    expect((await patch({ state: 'open', state_reason: 'reopened' })).body).toMatchObject({ state: 'open', state_reason: 'reopened', closed_at: null });
+    expect((await patch({ state: 'closed', state_reason: 'reopened' })).status).toBe(422);
+    expect((await patch({ state: 'closed', state_reason: 'duplicate' })).body).toMatchObject({ state: 'closed', state_reason: 'duplicate' });
+  });
+});
+
+describe('listing', () => {
+  it('pages with a Link header on /repositories/{id}/issues, includes pull requests, filters by state and since', async () => {
+    const local = createGithubFake({ repository: 'acme/list' });
+    const url = await local.tracker.start();
+    try {
+      const auth = { authorization: `token ${local.token}`, 'content-type': 'application/json' };
+      for (let i = 1; i <= 5; i++) await fetch(`${url}/repos/acme/list/issues`, { method: 'POST', headers: auth, body: JSON.stringify({ title: `i${i}` }) });
+      local.addPullRequest('a PR');
+      await fetch(`${url}/repos/acme/list/issues/1`, { method: 'PATCH', headers: auth, body: JSON.stringify({ state: 'closed' }) });
+
+      const first = await fetch(`${url}/repos/acme/list/issues?state=all&per_page=4`, { headers: auth });
+      const link = first.headers.get('link')!;
+      expect(link).toMatch(new RegExp(`<${url}/repositories/\\d+/issues\\?state=all&per_page=4&page=2>; rel="next"`));
+      expect(link).toContain('rel="last"');
+      expect(((await first.json()) as { number: number }[]).map((i) => i.number)).toEqual([6, 5, 4, 3]);
+      const next = /<([^>]+)>; rel="next"/.exec(link)![1]!;
+      const second = await fetch(next, { headers: auth });
+      const page2 = (await second.json()) as { number: number; pull_request?: unknown }[];
+      expect(page2.map((i) => i.number)).toEqual([2, 1]);
+      expect(second.headers.get('link')).toContain('rel="prev"');
+
+      const open = (await (await fetch(`${url}/repos/acme/list/issues`, { headers: auth })).json()) as { number: number; pull_request?: unknown }[];
+      expect(open.map((i) => i.number)).toEqual([6, 5, 4, 3, 2]);
+      expect(open[0]!.pull_request).toBeDefined();
+
+      const future = new Date(Date.now() + 10_000).toISOString();
+      expect(await (await fetch(`${url}/repos/acme/list/issues?state=all&since=${future}`, { headers: auth })).json()).toEqual([]);
+      expect((await fetch(`${url}/repos/acme/list/issues?since=yesterday`, { headers: auth })).status).toBe(422);
+      expect((await fetch(`${url}/repos/acme/nope/issues`, { headers: auth })).status).toBe(404);
+    } finally {
+      await local.tracker.stop();
+    }
+  });
+});
+
+describe('deleted and transferred issues', () => {
+  it('answers 410 for a deleted issue', async () => {
+    const n = (await create())['number'] as number;
+    fake.deleteIssue(n);
+    expect(await call('GET', `/repos/acme/app/issues/${n}`)).toMatchObject({ status: 410, body: { message: 'This issue was deleted', status: '410' } });
+    expect((await call('PATCH', `/repos/acme/app/issues/${n}`, { title: 'x' })).status).toBe(410);
+  });
+
+  it('answers 301 Moved Permanently for a transferred issue, pointing at it in the new repository', async () => {
+    const n = (await create({ labels: ['bug'] }))['number'] as number;
+    const moved = fake.transferIssue(n, 'acme/other');
+    const res = await call('GET', `/repos/acme/app/issues/${n}`);
+    expect(res).toMatchObject({ status: 301, body: { message: 'Moved Permanently' } });
+    const location = res.headers.get('location')!;
+    expect(location).toBe(res.body.url);
+    const there = await call('GET', location);
+    expect(there.body).toMatchObject({ number: moved['number'], repository_url: `${base}/repos/acme/other` });
+    expect((await call('PATCH', `/repos/acme/app/issues/${n}`, { title: 'x' })).status).toBe(301);
+  });
+
+  it('answers 404 for an unknown issue or repository', async () => {
+    expect(await call('GET', '/repos/acme/app/issues/424242')).toMatchObject({ status: 404, body: { message: 'Not Found' } });
+    expect((await call('GET', '/repos/acme/nope/issues/1')).status).toBe(404);
+  });
+});

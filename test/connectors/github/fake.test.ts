@@ -1,0 +1,248 @@
+// The GitHub connector against the local fake GitHub: round trips, updates, status moves, marker
+// lookup, lookups, and failures as the engine will meet them.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Connector, TicketChange, TicketFields } from '../../../connectors/contract.ts';
+import { createGithubFake, type GithubFake } from '../../../connectors/github/fake.ts';
+import { connector, DEFECT_ID, OTHER_DEFECT_ID, ticket, trackerError } from './helpers.ts';
+
+let fake: GithubFake;
+let gh: Connector;
+
+beforeAll(async () => {
+  fake = createGithubFake({ repository: 'acme/app', collaborators: ['ann-gh'] });
+  await fake.tracker.start();
+  gh = connector({ apiUrl: fake.tracker.baseUrl, token: fake.token });
+});
+
+afterAll(async () => {
+  await fake.tracker.stop();
+});
+
+afterEach(() => {
+  fake.tracker.clearFaults();
+  fake.tracker.latencyMs = 0;
+});
+
+const changes = (...c: TicketChange[]) => new Set<TicketChange>(c);
+const labelsOf = (n: number) => (fake.issue(n)['labels'] as { name: string }[]).map((l) => l.name);
+const calls = () => fake.tracker.calls.length;
+
+describe('create and read', () => {
+  it.each<Partial<TicketFields>>([
+    {},
+    { title: '  Padded title  ', severity: 'critical', assignee: 'ann@example.com' },
+    { status: 'resolved', severity: 'low', description: '' },
+    { status: 'closed', assignee: 'cy@example.com' },
+    { status: 'in_progress', description: '\n  Indented\r\nlines  \n' },
+  ])('reads back what canonical() predicts for %j', async (fields) => {
+    const t = ticket(fields);
+    const ref = await gh.create(t);
+    const remote = await gh.read(ref);
+    expect(remote.fields).toEqual(gh.canonical(t.fields));
+    expect(remote.markerDefectId).toBe(DEFECT_ID);
+    expect(remote.key).toBe(`acme/app#${ref.remoteId}`);
+    expect(remote.url).toBe(`${fake.tracker.baseUrl}/acme/app/issues/${ref.remoteId}`);
+  });
+
+  it('creates with one call, plus one PATCH only when the defect is already fixed', async () => {
+    const before = fake.tracker.count('ticket.create') + fake.tracker.count('ticket.update');
+    await gh.create(ticket());
+    await gh.create(ticket({ status: 'closed' }));
+    expect(fake.tracker.count('ticket.create') + fake.tracker.count('ticket.update') - before).toBe(3);
+  });
+});
+
+describe('update', () => {
+  it('writes each field alone and reads it back', async () => {
+    const ref = await gh.create(ticket());
+    const n = Number(ref.remoteId);
+    const steps: [TicketChange, Partial<TicketFields>][] = [
+      ['title', { title: 'Renamed' }],
+      ['description', { description: 'New description' }],
+      ['severity', { severity: 'critical' }],
+      ['assignee', { assignee: 'ann@example.com' }],
+      ['assignee', { assignee: null }],
+      ['status', { status: 'resolved' }],
+      ['status', { status: 'reopened' }],
+    ];
+    let fields = ticket().fields;
+    for (const [change, patch] of steps) {
+      fields = { ...fields, ...patch };
+      const before = calls();
+      await gh.update(ref, ticket(fields), changes(change));
+      // only a severity change reads the issue first
+      expect(calls() - before).toBe(change === 'severity' ? 2 : 1);
+      expect((await gh.read(ref)).fields).toEqual(gh.canonical(fields));
+    }
+    expect(fake.issue(n)).toMatchObject({ state: 'open', state_reason: 'reopened', title: 'Renamed', assignees: [] });
+  });
+
+  it('swaps the severity label and keeps the labels a person added', async () => {
+    const ref = await gh.create(ticket({ severity: 'high' }));
+    const n = Number(ref.remoteId);
+    fake.editByHand(n, { labels: ['needs-repro', ...labelsOf(n), 'ui'] });
+    await gh.update(ref, ticket({ severity: 'low' }), changes('severity'));
+    expect(labelsOf(n)).toEqual(['needs-repro', 'ui', 'severity: low']);
+    expect((fake.issue(n)['body'] as string)).toContain('**Severity:** low');
+  });
+
+  it('context alone re-renders the body and touches nothing else', async () => {
+    const ref = await gh.create(ticket());
+    const t = ticket();
+    t.context.failingRuns = [{ testCase: 'checkout.spec', launch: 'nightly-13', message: null, ranAt: '2026-11-21T03:00:00.000Z' }];
+    await gh.update(ref, t, changes('context'));
+    const issue = fake.issue(Number(ref.remoteId));
+    expect(issue['body']).toContain('checkout.spec');
+    expect(issue['body']).not.toContain('login.spec');
+    expect(labelsOf(Number(ref.remoteId))).toEqual(['severity: high']);
+  });
+
+  it('sends nothing for an empty change set', async () => {
+    const ref = await gh.create(ticket());
+    const before = calls();
+    expect(await gh.update(ref, ticket({ title: 'ignored' }), changes())).toEqual(ref);
+    expect(calls()).toBe(before);
+  });
+
+  it('refuses an assignee who cannot be assigned in the repository, as GitHub does', async () => {
+    const ref = await gh.create(ticket());
+    // bob-gh is in the people mapping but not a collaborator of acme/app
+    const err = await trackerError(gh.update(ref, ticket({ assignee: 'bob@example.com' }), changes('assignee')));
+    expect(err).toMatchObject({ kind: 'rejected', status: 422 });
+    expect(err.message).toContain('assignees invalid ("bob-gh")');
+  });
+});
+
+describe('status moves and what a person does on GitHub', () => {
+  it('closes as completed, reopens as reopened, and reads a person’s "not planned" close as closed', async () => {
+    const ref = await gh.create(ticket());
+    const n = Number(ref.remoteId);
+    await gh.update(ref, ticket({ status: 'resolved' }), changes('status'));
+    expect(fake.issue(n)).toMatchObject({ state: 'closed', state_reason: 'completed' });
+    expect((await gh.read(ref)).fields.status).toBe('resolved');
+
+    await gh.update(ref, ticket({ status: 'reopened' }), changes('status'));
+    expect(fake.issue(n)).toMatchObject({ state: 'open', state_reason: 'reopened', closed_at: null });
+    expect((await gh.read(ref)).fields.status).toBe('open');
+
+    fake.editByHand(n, { state: 'closed', state_reason: 'not_planned' });
+    expect((await gh.read(ref)).fields.status).toBe('closed');
+    fake.editByHand(n, { state: 'open' });
+    fake.editByHand(n, { state: 'closed', state_reason: 'duplicate' });
+    expect((await gh.read(ref)).fields.status).toBe('closed');
+  });
+});
+
+describe('findByMarker', () => {
+  it('finds the issue made for this defect and not another defect’s, skipping pull requests', async () => {
+    const start = new Date();
+    const other = await gh.create(ticket({}, OTHER_DEFECT_ID));
+    fake.addPullRequest('PR quoting a marker', `<!-- defect-sync-${DEFECT_ID} -->`);
+    const defectOnly = '9a9a9a9a-1111-4222-8333-944455550000';
+    expect(await gh.findByMarker(defectOnly, start)).toBeNull();
+    const mine = await gh.create(ticket({}, defectOnly));
+    expect(await gh.findByMarker(defectOnly, start)).toEqual(mine);
+    expect(await gh.findByMarker(OTHER_DEFECT_ID, start)).toEqual(other);
+  });
+
+  it('pages through more than 100 changed issues by the Link header', async () => {
+    const start = new Date();
+    const id = '7c7c7c7c-1111-4222-8333-944455550001';
+    for (let i = 0; i < 105; i++) fake.createByHand({ title: `noise ${i}`, body: 'nothing to see' });
+    const mine = await gh.create(ticket({}, id));
+    const before = fake.tracker.count('ticket.find');
+    expect(await gh.findByMarker(id, start)).toEqual(mine);
+    expect(fake.tracker.count('ticket.find') - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it('resolves a defect with two issues to the older one', async () => {
+    const start = new Date();
+    const id = '8d8d8d8d-1111-4222-8333-944455550003';
+    const first = await gh.create(ticket({}, id));
+    await gh.create(ticket({}, id));
+    expect(await gh.findByMarker(id, start)).toEqual(first);
+  });
+
+  it('does not see issues last changed before `since`', async () => {
+    const id = '6b6b6b6b-1111-4222-8333-944455550002';
+    await gh.create(ticket({}, id));
+    expect(await gh.findByMarker(id, new Date(Date.now() + 5_000))).toBeNull();
+  });
+});
+
+describe('lookup', () => {
+  it('accepts a number, #n, owner/repo#n and the issue’s own URL', async () => {
+    const ref = await gh.create(ticket({ title: 'Lookup me' }));
+    for (const input of [ref.remoteId, `#${ref.remoteId}`, ref.key, ref.url]) {
+      const r = await gh.lookup(input);
+      expect(r).toMatchObject({ ...ref, fields: { title: 'Lookup me' }, markerDefectId: DEFECT_ID });
+    }
+  });
+
+  it('gone for a number with no issue, rejected for a pull request or another repository', async () => {
+    expect(await trackerError(gh.lookup('#99999'))).toMatchObject({ kind: 'gone', status: 404 });
+    const pr = fake.addPullRequest('a PR');
+    expect(await trackerError(gh.lookup(String(pr['number'])))).toMatchObject({ kind: 'rejected' });
+    expect(await trackerError(gh.lookup('acme/other#1'))).toMatchObject({ kind: 'rejected' });
+  });
+});
+
+describe('deleted and transferred issues', () => {
+  it('a deleted issue is gone (410)', async () => {
+    const ref = await gh.create(ticket());
+    fake.deleteIssue(Number(ref.remoteId));
+    expect(await trackerError(gh.read(ref))).toMatchObject({ kind: 'gone', status: 410 });
+    expect(await trackerError(gh.update(ref, ticket(), changes('title')))).toMatchObject({ kind: 'gone', status: 410 });
+  });
+
+  it('a transferred issue is moved (301), and the update does not land in the other repository', async () => {
+    const ref = await gh.create(ticket());
+    const moved = fake.transferIssue(Number(ref.remoteId), 'acme/elsewhere');
+    expect(await trackerError(gh.read(ref))).toMatchObject({ kind: 'moved', status: 301 });
+    expect(await trackerError(gh.update(ref, ticket({ title: 'Should not land' }), changes('title')))).toMatchObject({ kind: 'moved' });
+    expect(fake.issue(Number(moved['number']), 'acme/elsewhere')['title']).toBe('Login fails on Safari');
+  });
+});
+
+describe('failures', () => {
+  it('an injected 500 is transient', async () => {
+    fake.tracker.fail({ status: 500, route: 'ticket.get' });
+    expect(await trackerError(gh.read({ remoteId: '1', key: 'acme/app#1', url: '' }))).toMatchObject({ kind: 'transient', status: 500 });
+  });
+
+  it('429 with Retry-After, an exhausted primary limit and a secondary limit are rate_limited with their waits', async () => {
+    fake.tracker.fail({ status: 429, route: 'ticket.create', headers: { 'retry-after': '7' } });
+    expect(await trackerError(gh.create(ticket()))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7_000 });
+
+    fake.exhaustRateLimit({ resetAt: new Date(Date.now() + 600_000), route: 'ticket.find' });
+    const primary = await trackerError(gh.findByMarker(DEFECT_ID, new Date()));
+    expect(primary.kind).toBe('rate_limited');
+    expect(primary.retryAfterMs).toBeGreaterThan(590_000);
+
+    fake.secondaryRateLimit({ retryAfterSeconds: 45, route: 'ticket.create' });
+    expect(await trackerError(gh.create(ticket()))).toMatchObject({ kind: 'rate_limited', status: 403, retryAfterMs: 45_000 });
+  });
+
+  it('an injected 401 is rejected', async () => {
+    fake.tracker.fail({ status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } });
+    expect(await trackerError(gh.create(ticket()))).toMatchObject({ kind: 'rejected', status: 401 });
+  });
+
+  it('the fake refuses a wrong token with GitHub’s 401', async () => {
+    const wrong = connector({ apiUrl: fake.tracker.baseUrl, token: 'ghp_wrong' });
+    const err = await trackerError(wrong.create(ticket()));
+    expect(err).toMatchObject({ kind: 'rejected', status: 401 });
+    expect(err.message).toContain('Bad credentials');
+    expect(err.message).not.toContain('ghp_wrong');
+  });
+
+  it('a request slower than timeoutMs is transient', async () => {
+    fake.tracker.latencyMs = 400;
+    const slow = connector({ apiUrl: fake.tracker.baseUrl, token: fake.token }, { timeoutMs: 100 });
+    const started = Date.now();
+    const err = await trackerError(slow.read({ remoteId: '1', key: 'acme/app#1', url: '' }));
+    expect(err.kind).toBe('transient');
+    expect(err.message).toContain('within 100 ms');
+    expect(Date.now() - started).toBeLessThan(350);
+  });
+});

@@ -1,0 +1,311 @@
+// The exact HTTP the GitHub connector sends, request by request, with nock standing in for api.github.com.
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { markdownBody } from '../../../connectors/body.ts';
+import type { TicketChange, TicketRef } from '../../../connectors/contract.ts';
+import { markerFor } from '../../../connectors/marker.ts';
+import { connector, DEFECT_ID, issueJson, OTHER_DEFECT_ID, ticket, TOKEN, trackerError } from './helpers.ts';
+
+const API = 'https://api.github.com';
+const REF: TicketRef = { remoteId: '12', key: 'acme/app#12', url: 'https://github.com/acme/app/issues/12' };
+
+type Seen = { method: string; path: string; headers: Record<string, unknown>; body: unknown };
+let seen: Seen[] = [];
+
+/** A nock reply that records the request it answers (nock 15 hands reply functions a fetch Request). */
+function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return async (req: Request) => {
+    const url = new URL(req.url);
+    const text = await req.text();
+    seen.push({ method: req.method, path: url.pathname + url.search, headers: Object.fromEntries(req.headers), body: text ? JSON.parse(text) : undefined });
+    return [status, body as string | Record<string, unknown>, headers] as const;
+  };
+}
+
+const changes = (...c: TicketChange[]) => new Set<TicketChange>(c);
+
+beforeEach(() => {
+  seen = [];
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  nock.enableNetConnect();
+  expect(pending).toEqual([]);
+});
+
+describe('headers', () => {
+  it('sends the token as "token …", the JSON media type and the pinned API version', async () => {
+    nock(API).get('/repos/acme/app/issues/12').reply(answer(200, issueJson()));
+    await connector().read(REF);
+    expect(seen[0]!.headers).toMatchObject({
+      authorization: `token ${TOKEN}`,
+      accept: 'application/vnd.github.v3+json',
+      'x-github-api-version': '2022-11-28',
+    });
+    expect(String(seen[0]!.headers['user-agent'])).toMatch(/^defect-sync /);
+  });
+});
+
+describe('create', () => {
+  it('posts title, Markdown body with the marker, the severity label and the mapped assignee', async () => {
+    const t = ticket({ title: '  Login fails on Safari ', assignee: 'ann@example.com', severity: 'critical' });
+    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson({ number: 12 })));
+    const ref = await connector().create(t);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      path: '/repos/acme/app/issues',
+      body: { title: 'Login fails on Safari', body: markdownBody(t), labels: ['severity: critical'], assignees: ['ann-gh'] },
+    });
+    expect((seen[0]!.body as { body: string }).body).toContain(`<!-- ${markerFor(DEFECT_ID)} -->`);
+    expect(ref).toEqual(REF);
+  });
+
+  it('leaves assignees out when the email is not in the people mapping', async () => {
+    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson()));
+    await connector().create(ticket({ assignee: 'cy@example.com' }));
+    expect(Object.keys(seen[0]!.body as object).sort()).toEqual(['body', 'labels', 'title']);
+  });
+
+  it('closes a defect that is already resolved right after creating it', async () => {
+    nock(API)
+      .post('/repos/acme/app/issues')
+      .reply(answer(201, issueJson({ number: 13 })))
+      .patch('/repos/acme/app/issues/13')
+      .reply(answer(200, issueJson({ number: 13, state: 'closed', state_reason: 'completed' })));
+    const ref = await connector().create(ticket({ status: 'resolved' }));
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /repos/acme/app/issues', 'PATCH /repos/acme/app/issues/13']);
+    expect(seen[1]!.body).toEqual({ state: 'closed', state_reason: 'completed' });
+    expect(ref.key).toBe('acme/app#13');
+  });
+});
+
+describe('update', () => {
+  it('makes no request at all for an empty change set', async () => {
+    // disableNetConnect and no interceptor: any request would fail the call.
+    await expect(connector().update(REF, ticket(), changes())).resolves.toEqual(REF);
+    expect(seen).toEqual([]);
+  });
+
+  it('title: one PATCH with the trimmed title only', async () => {
+    nock(API).patch('/repos/acme/app/issues/12').reply(answer(200, issueJson({ title: 'New' })));
+    await connector().update(REF, ticket({ title: ' New ' }), changes('title'));
+    expect(seen.map((s) => s.body)).toEqual([{ title: 'New' }]);
+  });
+
+  it('description and context: one PATCH with the re-rendered body', async () => {
+    const t = ticket({ description: 'Now with screenshots' });
+    nock(API)
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()));
+    await connector().update(REF, t, changes('description'));
+    await connector().update(REF, t, changes('context'));
+    expect(seen.map((s) => s.body)).toEqual([{ body: markdownBody(t) }, { body: markdownBody(t) }]);
+  });
+
+  it('severity: reads the labels, then one PATCH that swaps the severity label, keeps the rest and re-renders the body', async () => {
+    const t = ticket({ severity: 'low' });
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ labels: ['bug', 'severity: high', 'needs-repro'] })))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ labels: ['bug', 'needs-repro', 'severity: low'] })));
+    await connector().update(REF, t, changes('severity'));
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12']);
+    expect(seen[1]!.body).toEqual({ body: markdownBody(t), labels: ['bug', 'needs-repro', 'severity: low'] });
+  });
+
+  it('assignee: assigns the mapped login, and unassigns for nobody or an unmapped person', async () => {
+    nock(API).patch('/repos/acme/app/issues/12').times(3).reply(answer(200, issueJson()));
+    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'));
+    await connector().update(REF, ticket({ assignee: null }), changes('assignee'));
+    await connector().update(REF, ticket({ assignee: 'cy@example.com' }), changes('assignee'));
+    expect(seen.map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: [] }, { assignees: [] }]);
+  });
+
+  it.each([
+    ['resolved', { state: 'closed', state_reason: 'completed' }],
+    ['closed', { state: 'closed', state_reason: 'completed' }],
+    ['reopened', { state: 'open', state_reason: 'reopened' }],
+    ['in_progress', { state: 'open', state_reason: 'reopened' }],
+    ['open', { state: 'open', state_reason: 'reopened' }],
+  ] as const)('status %s: one PATCH %j', async (status, body) => {
+    nock(API).patch('/repos/acme/app/issues/12').reply(answer(200, issueJson()));
+    await connector().update(REF, ticket({ status }), changes('status'));
+    expect(seen.map((s) => s.body)).toEqual([body]);
+  });
+
+  it('carries every changed part in the one PATCH and returns the ref GitHub reports', async () => {
+    const t = ticket({ title: 'T2', severity: 'critical', status: 'closed', assignee: 'ann@example.com' });
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ labels: ['severity: high'] })))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ repo: 'ACME/app' })));
+    const ref = await connector().update(REF, t, changes('title', 'description', 'severity', 'status', 'assignee', 'context'));
+    expect(seen[1]!.body).toEqual({
+      title: 'T2',
+      body: markdownBody(t),
+      assignees: ['ann-gh'],
+      state: 'closed',
+      state_reason: 'completed',
+      labels: ['severity: critical'],
+    });
+    expect(ref).toEqual({ remoteId: '12', key: 'ACME/app#12', url: 'https://github.com/ACME/app/issues/12' });
+  });
+});
+
+describe('read', () => {
+  it('maps the issue back to defect terms', async () => {
+    const t = ticket({ description: 'Steps:\n1. open' });
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(
+        answer(
+          200,
+          issueJson({
+            title: 'Login fails',
+            body: markdownBody(t),
+            state: 'closed',
+            state_reason: 'not_planned',
+            labels: ['bug', 'severity: low'],
+            assignees: ['stranger', 'Ann-GH'],
+            updated_at: '2026-11-24T11:12:13Z',
+          }),
+        ),
+      );
+    expect(await connector().read(REF)).toEqual({
+      ...REF,
+      fields: { title: 'Login fails', description: 'Steps:\n1. open', severity: 'low', status: 'closed', assignee: 'ann@example.com' },
+      markerDefectId: DEFECT_ID,
+      updatedAt: new Date('2026-11-24T11:12:13Z'),
+    });
+  });
+
+  it('reads an issue a person wrote: whole body as description, medium, no marker', async () => {
+    nock(API).get('/repos/acme/app/issues/12').reply(200, issueJson({ body: 'Just text', labels: ['bug'] }));
+    const r = await connector().read(REF);
+    expect(r.fields).toMatchObject({ description: 'Just text', severity: 'medium', status: 'open', assignee: null });
+    expect(r.markerDefectId).toBeNull();
+  });
+
+  it('reports moved when the issue answers from another repository', async () => {
+    nock(API).get('/repos/acme/app/issues/12').reply(200, issueJson({ repo: 'acme/other' }));
+    const err = await trackerError(connector().read(REF));
+    expect(err.kind).toBe('moved');
+    expect(err.message).toContain('acme/other');
+  });
+});
+
+describe('transferred issues (301)', () => {
+  const moved = { message: 'Moved Permanently', url: `${API}/repositories/42/issues/3`, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' };
+
+  it('read: 301 is reported as moved and not followed', async () => {
+    nock(API).get('/repos/acme/app/issues/12').reply(301, moved, { location: moved.url });
+    const err = await trackerError(connector().read(REF));
+    expect(err).toMatchObject({ kind: 'moved', status: 301 });
+    expect(err.message).toContain(moved.url);
+  });
+
+  it('update: the PATCH is not re-sent to the new location', async () => {
+    nock(API).patch('/repos/acme/app/issues/12').reply(301, moved, { location: moved.url });
+    // Were the redirect followed, this PATCH would hit /repositories/42 and fail on a missing interceptor.
+    const err = await trackerError(connector().update(REF, ticket(), changes('title')));
+    expect(err.kind).toBe('moved');
+  });
+});
+
+describe('a renamed or transferred repository', () => {
+  it('a redirect on create is rejected (a setting to fix), not followed', async () => {
+    nock(API)
+      .post('/repos/acme/app/issues')
+      .reply(307, { message: 'Temporary Redirect', url: `${API}/repositories/42/issues` }, { location: `${API}/repositories/42/issues` });
+    const err = await trackerError(connector().create(ticket()));
+    expect(err).toMatchObject({ kind: 'rejected', status: 307 });
+    expect(err.message).toContain('acme/app was renamed or moved');
+  });
+});
+
+describe('findByMarker', () => {
+  it('lists all issues changed since a second before `since`, oldest first, 100 a page, following Link, skipping pull requests', async () => {
+    const marker = `<!-- ${markerFor(DEFECT_ID)} -->`;
+    const next = `${API}/repositories/42/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=2`;
+    nock(API)
+      .get('/repos/acme/app/issues')
+      .query(true)
+      .reply(
+        answer(200, [issueJson({ number: 30, pull_request: true, body: marker }), issueJson({ number: 29, body: `x <!-- ${markerFor(OTHER_DEFECT_ID)} -->` })], {
+          link: `<${next}>; rel="next", <${next.replace('page=2', 'page=2')}>; rel="last"`,
+        }),
+      )
+      .get('/repositories/42/issues')
+      .query(true)
+      .reply(answer(200, [issueJson({ number: 7, body: `desc\n\n${marker}\n` })]));
+    const ref = await connector().findByMarker(DEFECT_ID, new Date('2026-11-24T10:00:00.750Z'));
+    expect(seen.map((s) => s.path)).toEqual([
+      '/repos/acme/app/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=1',
+      '/repositories/42/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=2',
+    ]);
+    expect(seen[1]!.headers['authorization']).toBe(`token ${TOKEN}`);
+    expect(ref).toEqual({ remoteId: '7', key: 'acme/app#7', url: 'https://github.com/acme/app/issues/7' });
+  });
+
+  it('stops at the first page with a hit, and gives null when the last page has none', async () => {
+    nock(API)
+      .get('/repos/acme/app/issues')
+      .query(true)
+      .reply(200, [issueJson({ number: 2, body: markerFor(DEFECT_ID) })], { link: `<${API}/repositories/42/issues?page=2>; rel="next"` })
+      .get('/repos/acme/app/issues')
+      .query(true)
+      .reply(200, [issueJson({ number: 3, body: 'nothing' })]);
+    expect(await connector().findByMarker(DEFECT_ID, new Date())).toMatchObject({ remoteId: '2' });
+    expect(await connector().findByMarker(DEFECT_ID, new Date())).toBeNull();
+  });
+
+  it('never sends the token to a next-page link on another host', async () => {
+    nock(API).get('/repos/acme/app/issues').query(true).reply(200, [], { link: '<https://evil.example/x?page=2>; rel="next"' });
+    const err = await trackerError(connector().findByMarker(DEFECT_ID, new Date()));
+    expect(err.kind).toBe('rejected');
+  });
+});
+
+describe('lookup', () => {
+  it.each(['12', '#12', 'acme/app#12', 'https://github.com/acme/app/issues/12', 'https://api.github.com/repos/acme/app/issues/12'])(
+    '%s → GET issue 12',
+    async (input) => {
+      nock(API).get('/repos/acme/app/issues/12').reply(answer(200, issueJson()));
+      expect(await connector().lookup(input)).toMatchObject(REF);
+      expect(seen).toHaveLength(1);
+    },
+  );
+
+  it('GitHub Enterprise: the web URL on the API host, requests under /api/v3', async () => {
+    nock('https://ghe.example').get('/api/v3/repos/acme/app/issues/7').reply(200, {
+      ...issueJson({ number: 7 }),
+      repository_url: 'https://ghe.example/api/v3/repos/acme/app',
+      html_url: 'https://ghe.example/acme/app/issues/7',
+    });
+    const r = await connector({ apiUrl: 'https://ghe.example/api/v3' }).lookup('https://ghe.example/acme/app/issues/7');
+    expect(r).toMatchObject({ remoteId: '7', key: 'acme/app#7', url: 'https://ghe.example/acme/app/issues/7' });
+  });
+
+  it('refuses another repository without a request', async () => {
+    const err = await trackerError(connector().lookup('https://github.com/acme/other/issues/12'));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('acme/app');
+  });
+
+  it('refuses a pull request number', async () => {
+    nock(API).get('/repos/acme/app/issues/5').reply(200, issueJson({ number: 5, pull_request: true }));
+    expect(await trackerError(connector().lookup('#5'))).toMatchObject({ kind: 'rejected', message: expect.stringContaining('pull request') });
+  });
+
+  it('a number that is no issue is gone', async () => {
+    nock(API).get('/repos/acme/app/issues/999').reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/issues/issues#get-an-issue', status: '404' });
+    expect(await trackerError(connector().lookup('999'))).toMatchObject({ kind: 'gone', status: 404 });
+  });
+});

@@ -1,0 +1,363 @@
+// The Jira connector against the local fake Jira: state round trips, status moves through the
+// workflow, key changes, marker lookups, and failures turned into the right TrackerError kinds.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import nock from 'nock';
+import type { Connector, TicketChange, TicketRef } from '../../../connectors/contract.ts';
+import type { DefectStatus } from '../../../src/domain/lifecycle.ts';
+import { TrackerError } from '../../../connectors/errors.ts';
+import { createJiraFake, type JiraFake } from '../../../connectors/jira/fake.ts';
+import { descriptionFromAdf } from '../../../connectors/jira/adf.ts';
+import { ALICE, BOB, connectorFor, DEFECT_ID, MARKER, OTHER_DEFECT_ID, ticket } from './helpers.ts';
+
+let fake: JiraFake;
+let jira: Connector;
+
+beforeAll(async () => {
+  nock.enableNetConnect('127.0.0.1');
+  fake = createJiraFake({
+    users: [
+      { accountId: ALICE.jira, displayName: 'Alice' },
+      { accountId: BOB.jira, displayName: 'Bob' },
+      { accountId: '557058:carol-0003', displayName: 'Carol (not in the people mapping)' },
+    ],
+  });
+  await fake.tracker.start();
+  jira = connectorFor(fake.tracker.baseUrl);
+});
+
+afterAll(async () => {
+  await fake.tracker.stop();
+  nock.enableNetConnect();
+});
+
+afterEach(() => {
+  fake.tracker.clearFaults();
+  fake.tracker.latencyMs = 0;
+});
+
+async function rejection(p: Promise<unknown>): Promise<TrackerError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TrackerError);
+  return err as TrackerError;
+}
+
+function callsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; routes: string[] }> {
+  const before = fake.tracker.calls.length;
+  return fn().then((result) => ({ result, routes: fake.tracker.calls.slice(before).map((c) => c.route) }));
+}
+
+describe('create and read', () => {
+  it('reads back what canonical() predicts, with the marker label and the footer kept out of the description', async () => {
+    const t = ticket({ title: 'Checkout\nfails   on expiry', description: '  First line\nsecond line\n\n\n\nNext paragraph  ' });
+    const { result: ref, routes } = await callsDuring(() => jira.create(t));
+    expect(routes).toEqual(['ticket.create']);
+    expect(ref.key).toMatch(/^QA-\d+$/);
+    expect(ref.url).toBe(`${fake.tracker.baseUrl}/browse/${ref.key}`);
+    expect(ref.remoteId).toMatch(/^\d+$/);
+
+    const stored = fake.issue(ref.remoteId);
+    expect(stored.labels).toEqual([MARKER]);
+    expect(stored.priority).toBe('High');
+    expect(stored.assignee).toBe(ALICE.jira);
+    expect(stored.issueType).toBe('Bug');
+    expect(JSON.stringify(stored.description)).toContain('Synced by Defect Sync');
+
+    const read = await jira.read(ref);
+    expect(read.fields).toEqual(jira.canonical(t.fields));
+    expect(read.fields.title).toBe('Checkout fails   on expiry');
+    expect(read.fields.description).toBe('First line\nsecond line\n\nNext paragraph');
+    expect(read.markerDefectId).toBe(DEFECT_ID);
+    expect(read.key).toBe(ref.key);
+    expect(read.updatedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('creates an unassigned issue when the assignee has no Jira account', async () => {
+    const ref = await jira.create(ticket({ assignee: 'nojira@example.com' }));
+    expect(fake.issue(ref.remoteId).assignee).toBeNull();
+    expect((await jira.read(ref)).fields.assignee).toBeNull();
+  });
+
+  it.each([
+    ['in_progress', 'In Progress', 'in_progress'],
+    ['resolved', 'Done', 'resolved'],
+    ['closed', 'Done', 'resolved'],
+  ] as const)('creates a defect already %s in %s', async (status, jiraStatus, readBack) => {
+    const { result: ref, routes } = await callsDuring(() => jira.create(ticket({ status })));
+    expect(routes).toEqual(['ticket.create', 'transition.list', 'transition.do']);
+    expect(fake.state.status(fake.issue(ref.remoteId).statusId).name).toBe(jiraStatus);
+    const read = await jira.read(ref);
+    expect(read.fields.status).toBe(readBack);
+    expect(read.fields.status).toBe(jira.canonical(ticket({ status }).fields).status);
+  });
+
+  it("lands closed in Won't Do when the mapping targets that status by name", async () => {
+    const custom = connectorFor(fake.tracker.baseUrl, { mapping: { targets: { closed: "Won't Do" } } });
+    const ref = await custom.create(ticket({ status: 'closed' }));
+    expect(fake.state.status(fake.issue(ref.remoteId).statusId).name).toBe("Won't Do");
+    expect((await custom.read(ref)).fields.status).toBe('closed');
+    expect(custom.canonical(ticket({ status: 'closed' }).fields).status).toBe('closed');
+  });
+});
+
+describe('update', () => {
+  let ref: TicketRef;
+  const base = ticket();
+
+  beforeAll(async () => {
+    ref = await jira.create(base);
+  });
+
+  async function update(fields: Parameters<typeof ticket>[0], changes: TicketChange[]) {
+    const t = ticket(fields);
+    const out = await callsDuring(() => jira.update(ref, t, new Set(changes)));
+    return { ...out, t };
+  }
+
+  it('makes no request for an empty change set', async () => {
+    const { result, routes } = await update({ title: 'ignored' }, []);
+    expect(routes).toEqual([]);
+    expect(result).toEqual(ref);
+  });
+
+  it('writes the title only, in one request', async () => {
+    const { result, routes, t } = await update({ title: 'New title' }, ['title']);
+    expect(routes).toEqual(['ticket.update']);
+    expect(result).toEqual(ref);
+    expect(fake.issue(ref.remoteId).summary).toBe('New title');
+    expect((await jira.read(ref)).fields.title).toBe(jira.canonical(t.fields).title);
+  });
+
+  it('writes the description and keeps the footer', async () => {
+    const { routes } = await update({ title: 'New title', description: 'Rewritten.\n\nWith steps.' }, ['description']);
+    expect(routes).toEqual(['ticket.update']);
+    const read = await jira.read(ref);
+    expect(read.fields.description).toBe('Rewritten.\n\nWith steps.');
+    expect(JSON.stringify(fake.issue(ref.remoteId).description)).toContain('DEF-42');
+  });
+
+  it('writes severity as the priority and re-renders the footer', async () => {
+    await update({ title: 'New title', description: 'Rewritten.\n\nWith steps.', severity: 'critical' }, ['severity']);
+    expect(fake.issue(ref.remoteId).priority).toBe('Highest');
+    expect(JSON.stringify(fake.issue(ref.remoteId).description)).toContain('critical');
+    expect((await jira.read(ref)).fields.severity).toBe('critical');
+  });
+
+  it('assigns and unassigns', async () => {
+    await update({ assignee: BOB.email }, ['assignee']);
+    expect(fake.issue(ref.remoteId).assignee).toBe(BOB.jira);
+    expect((await jira.read(ref)).fields.assignee).toBe(BOB.email);
+    await update({ assignee: null }, ['assignee']);
+    expect(fake.issue(ref.remoteId).assignee).toBeNull();
+  });
+
+  it('re-renders the footer when only the context changed', async () => {
+    const t = ticket();
+    t.context.failingRuns.push({ testCase: 'checkout/other', launch: 'nightly #813', message: null, ranAt: '2026-11-25T02:10:00Z' });
+    await jira.update(ref, t, new Set(['context']));
+    const text = JSON.stringify(fake.issue(ref.remoteId).description);
+    expect(text).toContain('checkout/other');
+    expect(descriptionFromAdf(fake.issue(ref.remoteId).description)).toBe(t.fields.description);
+  });
+
+  it('moves the status through the workflow, and only reads when already there', async () => {
+    const moves: [DefectStatus, string][] = [
+      ['in_progress', 'In Progress'],
+      ['resolved', 'Done'],
+      ['reopened', 'To Do'],
+      ['closed', 'Done'],
+      ['open', 'To Do'],
+    ];
+    for (const [status, jiraStatus] of moves) {
+      const { routes, result } = await update({ status }, ['status']);
+      expect(routes).toEqual(['ticket.get', 'transition.list', 'transition.do']);
+      expect(result).toEqual(ref);
+      expect(fake.state.status(fake.issue(ref.remoteId).statusId).name).toBe(jiraStatus);
+    }
+    // 'reopened' targets the 'new' category too: already there, so no transition.
+    const { routes } = await update({ status: 'reopened' }, ['status']);
+    expect(routes).toEqual(['ticket.get']);
+  });
+
+  it('edits fields and moves status in one update', async () => {
+    const { routes } = await update({ title: 'Both', status: 'in_progress' }, ['title', 'status']);
+    expect(routes).toEqual(['ticket.update', 'ticket.get', 'transition.list', 'transition.do']);
+    const read = await jira.read(ref);
+    expect(read.fields.title).toBe('Both');
+    expect(read.fields.status).toBe('in_progress');
+  });
+
+  it("prefers the transition that reads back as the defect status (Done over Won't Do) whatever the order", async () => {
+    const other = await jira.create(ticket());
+    const saved = fake.state.transitions;
+    fake.setTransitions([...saved].reverse());
+    try {
+      await jira.update(other, ticket({ status: 'resolved' }), new Set(['status']));
+      expect(fake.state.status(fake.issue(other.remoteId).statusId).name).toBe('Done');
+    } finally {
+      fake.setTransitions(saved);
+    }
+  });
+
+  it('refuses a move no transition reaches, naming the target and what is available', async () => {
+    const other = await jira.create(ticket());
+    const saved = fake.state.transitions;
+    fake.setTransitions([{ id: '21', name: 'Start progress', to: '10001', from: ['10000'] }]);
+    try {
+      const err = await rejection(jira.update(other, ticket({ status: 'resolved' }), new Set(['status'])));
+      expect(err.kind).toBe('rejected');
+      expect(err.message).toContain('status category "done"');
+      expect(err.message).toContain('"Start progress" → In Progress');
+    } finally {
+      fake.setTransitions(saved);
+    }
+  });
+});
+
+describe('key changes', () => {
+  it('returns the key Jira reports now after the issue moved to another project', async () => {
+    const ref = await jira.create(ticket());
+    fake.moveIssue(ref.remoteId, 'OPS-7');
+    const afterEdit = await jira.update(ref, ticket({ title: 'Moved' }), new Set(['title']));
+    expect(afterEdit).toEqual({ remoteId: ref.remoteId, key: 'OPS-7', url: `${fake.tracker.baseUrl}/browse/OPS-7` });
+    const afterMove = await jira.update(ref, ticket({ status: 'in_progress' }), new Set(['status']));
+    expect(afterMove.key).toBe('OPS-7');
+    expect((await jira.read(ref)).key).toBe('OPS-7');
+  });
+});
+
+describe('findByMarker', () => {
+  it("finds the defect's issue, not another defect's, and nothing once deleted", async () => {
+    const mine = await jira.create(ticket({}, '0b5e7c1d-2a3f-4e6d-8b9c-aaaaaaaaaaaa'));
+    const theirs = await jira.create(ticket({}, '0b5e7c1d-2a3f-4e6d-8b9c-bbbbbbbbbbbb'));
+    const { result, routes } = await callsDuring(() => jira.findByMarker('0b5e7c1d-2a3f-4e6d-8b9c-aaaaaaaaaaaa', new Date(0)));
+    expect(routes).toEqual(['ticket.find']);
+    expect(result).toEqual(mine);
+    expect(await jira.findByMarker('0b5e7c1d-2a3f-4e6d-8b9c-bbbbbbbbbbbb', new Date(0))).toEqual(theirs);
+    expect(await jira.findByMarker('0b5e7c1d-2a3f-4e6d-8b9c-cccccccccccc', new Date(0))).toBeNull();
+    fake.deleteIssue(mine.remoteId);
+    expect(await jira.findByMarker('0b5e7c1d-2a3f-4e6d-8b9c-aaaaaaaaaaaa', new Date(0))).toBeNull();
+    expect(await jira.findByMarker(OTHER_DEFECT_ID, new Date(0))).toBeNull();
+  });
+});
+
+describe('lookup', () => {
+  let ref: TicketRef;
+  beforeAll(async () => {
+    ref = await jira.create(ticket({ title: 'Lookup target' }));
+  });
+
+  it.each([
+    ['the key', () => ref.key],
+    ['a lower-case key', () => ref.key.toLowerCase()],
+    ['the browse URL', () => `${fake.tracker.baseUrl}/browse/${ref.key}`],
+    ['the issue id', () => ref.remoteId],
+  ])('accepts %s', async (_what, input) => {
+    const found = await jira.lookup(input());
+    expect(found.remoteId).toBe(ref.remoteId);
+    expect(found.key).toBe(ref.key);
+    expect(found.fields.title).toBe('Lookup target');
+    expect(found.markerDefectId).toBe(DEFECT_ID);
+  });
+
+  it('reports a missing issue as gone', async () => {
+    const err = await rejection(jira.lookup('QA-99999'));
+    expect(err.kind).toBe('gone');
+    expect(err.message).toContain('Issue does not exist or you do not have permission to see it.');
+  });
+
+  it('refuses other projects, other sites and garbage without asking Jira', async () => {
+    const before = fake.tracker.calls.length;
+    for (const input of ['OPS-1', 'https://elsewhere.atlassian.net/browse/QA-1', `${fake.tracker.baseUrl}/projects/QA/issues`, 'not a key', '']) {
+      expect((await rejection(jira.lookup(input))).kind).toBe('rejected');
+    }
+    expect(fake.tracker.calls.length).toBe(before);
+  });
+
+  it('refuses an old key that now resolves to an issue in another project', async () => {
+    const moved = await jira.create(ticket());
+    fake.moveIssue(moved.remoteId, 'OPS-9');
+    const err = await rejection(jira.lookup(moved.key));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('OPS-9');
+  });
+});
+
+describe('inbound edits made in Jira', () => {
+  it('maps what people set in Jira back to defect terms', async () => {
+    const ref = await jira.create(ticket());
+    fake.setStatus(ref.remoteId, "Won't Do");
+    fake.edit(ref.remoteId, {
+      priority: { name: 'Lowest' },
+      assignee: { accountId: '557058:carol-0003' },
+      description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Rewritten by a person' }] }] },
+    });
+    const read = await jira.read(ref);
+    expect(read.fields).toMatchObject({ status: 'closed', severity: 'low', assignee: null, description: 'Rewritten by a person' });
+  });
+});
+
+describe('failures', () => {
+  it('a deleted issue is gone for read and update', async () => {
+    const ref = await jira.create(ticket());
+    fake.deleteIssue(ref.remoteId);
+    expect((await rejection(jira.read(ref))).kind).toBe('gone');
+    expect((await rejection(jira.update(ref, ticket({ title: 'x' }), new Set(['title'])))).kind).toBe('gone');
+    expect((await rejection(jira.update(ref, ticket({ status: 'resolved' }), new Set(['status'])))).kind).toBe('gone');
+  });
+
+  it('an injected 500 is transient', async () => {
+    fake.tracker.fail({ status: 500, route: 'ticket.create' });
+    const err = await rejection(jira.create(ticket()));
+    expect(err.kind).toBe('transient');
+    expect(err.status).toBe(500);
+  });
+
+  it('an injected 429 is rate_limited with the Retry-After wait', async () => {
+    fake.tracker.fail({ status: 429, route: 'ticket.find', headers: { 'retry-after': '7' } });
+    const err = await rejection(jira.findByMarker(DEFECT_ID, new Date(0)));
+    expect(err.kind).toBe('rate_limited');
+    expect(err.retryAfterMs).toBe(7000);
+  });
+
+  it('an injected 401 is rejected', async () => {
+    fake.tracker.fail({ status: 401, route: 'ticket.get' });
+    expect((await rejection(jira.lookup('QA-1'))).kind).toBe('rejected');
+  });
+
+  it('wrong credentials are refused with Jira’s message, and the token is not echoed', async () => {
+    const wrong = connectorFor(fake.tracker.baseUrl, { settings: { apiToken: 'wrong-secret-token' } });
+    const err = await rejection(wrong.create(ticket()));
+    expect(err.kind).toBe('rejected');
+    expect(err.status).toBe(401);
+    expect(err.message).toContain('Client must be authenticated to access this resource.');
+    expect(err.message).not.toContain('wrong-secret-token');
+    expect(fake.tracker.calls.at(-1)).toMatchObject({ route: 'ticket.create', status: 401 });
+  });
+
+  it('a field Jira refuses is rejected naming the field', async () => {
+    const noBugs = connectorFor(fake.tracker.baseUrl, { settings: { issueType: 'Story' } });
+    const err = await rejection(noBugs.create(ticket()));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('issuetype: Specify a valid issue type');
+    const badPriority = connectorFor(fake.tracker.baseUrl, { mapping: { priorities: { high: 'Urgent' } } });
+    expect((await rejection(badPriority.create(ticket()))).message).toContain("priority: Priority name 'Urgent' is not valid");
+  });
+
+  it('a slow answer times out as transient', async () => {
+    fake.tracker.latencyMs = 400;
+    const slow = connectorFor(fake.tracker.baseUrl, { timeoutMs: 100 });
+    const started = Date.now();
+    const err = await rejection(slow.findByMarker(DEFECT_ID, new Date(0)));
+    expect(err.kind).toBe('transient');
+    expect(err.message).toContain('within 100 ms');
+    expect(Date.now() - started).toBeLessThan(350);
+  });
+
+  it('a stopped server is transient', async () => {
+    const down = connectorFor('http://127.0.0.1:1');
+    expect((await rejection(down.findByMarker(DEFECT_ID, new Date(0)))).kind).toBe('transient');
+  });
+});

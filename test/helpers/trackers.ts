@@ -1,0 +1,82 @@
+// All three fake trackers on 127.0.0.1, with the same two people in each, and the environment that
+// points the service at them (used in-process by startService and by worker child processes).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createGithubFake } from '../../connectors/github/fake.ts';
+import { createJiraFake } from '../../connectors/jira/fake.ts';
+import { createAsanaFake } from '../../connectors/asana/fake.ts';
+import { findMarker } from '../../connectors/marker.ts';
+
+export const ANA = { email: 'ana@example.com', github: 'ana-gh', jira: '5b10a2844c20165700ede21g', name: 'Ana' };
+export const BOB = { email: 'bob@example.com', github: 'bob-gh', jira: '5b10ac8d82e05b22cc7d4ef5', name: 'Bob' };
+
+export async function startTrackers() {
+  const github = createGithubFake({ token: 'ghp_fake_token_e2e', repository: 'acme/app', collaborators: [ANA.github, BOB.github] });
+  const jira = createJiraFake({
+    email: 'qa.bot@example.com',
+    apiToken: 'jira-fake-token-e2e',
+    projectKey: 'QA',
+    users: [ANA, BOB].map((p) => ({ accountId: p.jira, displayName: p.name })),
+  });
+  const asana = createAsanaFake({ token: 'asana-fake-token-e2e', users: [ANA, BOB].map((p) => ({ email: p.email, name: p.name })) });
+  await Promise.all([github.tracker.start(), jira.tracker.start(), asana.tracker.start()]);
+
+  const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
+  const people = [ANA, BOB].map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) }));
+  const dir = mkdtempSync(join(tmpdir(), 'defect-sync-e2e-'));
+  const syncConfig = join(dir, 'sync.yaml');
+  writeFileSync(syncConfig, stringify({ people, asana: { severityField: asana.severityField() } }));
+
+  const env: Record<string, string> = {
+    GITHUB_TOKEN: github.token,
+    GITHUB_REPOSITORY: 'acme/app',
+    GITHUB_API_URL: github.tracker.baseUrl,
+    JIRA_BASE_URL: jira.tracker.baseUrl,
+    JIRA_EMAIL: jira.email,
+    JIRA_API_TOKEN: jira.apiToken,
+    JIRA_PROJECT_KEY: 'QA',
+    ASANA_TOKEN: 'asana-fake-token-e2e',
+    ASANA_WORKSPACE_GID: asana.workspaceGid,
+    ASANA_PROJECT_GID: asana.project.gid,
+    ASANA_API_URL: asana.apiUrl,
+    SYNC_CONFIG: syncConfig,
+  };
+
+  /** Tickets each tracker holds for a defect, found by the marker they carry. */
+  const ticketsFor = (defectId: string) => ({
+    github: github.issues().filter((i) => findMarker(i.body as string) === defectId),
+    jira: jira.issues().filter((i) => ((i.fields as { labels: string[] }).labels ?? []).some((l) => findMarker(l) === defectId)),
+    asana: asana.tasks().filter((t) => findMarker(t.notes as string) === defectId),
+  });
+
+  return {
+    github,
+    jira,
+    asana,
+    env,
+    people,
+    asanaGid,
+    ticketsFor,
+    /** Calls that change a ticket (edits and status moves), per tracker. */
+    writes: () => ({
+      github: github.tracker.count('ticket.update'),
+      jira: jira.tracker.count('ticket.update') + jira.tracker.count('transition.do'),
+      asana: asana.tracker.count('ticket.update'),
+    }),
+    creates: () => ({
+      github: github.tracker.count('ticket.create'),
+      jira: jira.tracker.count('ticket.create'),
+      asana: asana.tracker.count('ticket.create'),
+    }),
+    clearFaults() {
+      for (const f of [github, jira, asana]) f.tracker.clearFaults();
+    },
+    async stop() {
+      await Promise.all([github.tracker.stop(), jira.tracker.stop(), asana.tracker.stop()]);
+    },
+  };
+}
+
+export type Trackers = Awaited<ReturnType<typeof startTrackers>>;
