@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   SYNC_DEBOUNCE_MS: ms(0).default(1000),
   /** Jobs each tracker's worker runs at once. */
   SYNC_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(5),
+  /** Sync jobs per second per tracker, shared by all workers: keeps us under the trackers' own limits. */
+  SYNC_JOBS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(10_000).default(10),
   /** Per-request timeout for tracker APIs. */
   SYNC_TIMEOUT_MS: ms(100).default(15_000),
   /** How often the worker looks for defects and links whose sync was interrupted (and at start). */
@@ -92,7 +94,7 @@ export type Config = {
   outboxSweepMs: number;
   publicUrl: string;
   syncConfigPath: string | undefined;
-  sync: { debounceMs: number; concurrency: number; timeoutMs: number; reconcileMs: number };
+  sync: { debounceMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number };
   trackers: TrackerSettings;
 };
 
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sync: {
       debounceMs: e.SYNC_DEBOUNCE_MS,
       concurrency: e.SYNC_CONCURRENCY,
+      jobsPerSecond: e.SYNC_JOBS_PER_SECOND,
       timeoutMs: e.SYNC_TIMEOUT_MS,
       reconcileMs: e.SYNC_RECONCILE_MS,
     },

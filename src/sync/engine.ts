@@ -104,7 +104,8 @@ export class SyncEngine {
     const previous = parseSnapshot(link.snapshot);
     const changes = planChanges(desired, digest, previous, this.deps.outbound);
     if (changes.size === 0) {
-      if (link.syncState !== 'synced' || link.attempts !== 0) await this.saveSuccess(link.id, null, previous, attemptAt);
+      // Still worth recording: the link now says when the ticket was last confirmed in step.
+      await this.saveSuccess(link.id, null, previous, attemptAt);
       return 'unchanged';
     }
     const ref = await connector.update(asRef(link), ticket, changes);

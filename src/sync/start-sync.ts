@@ -22,6 +22,7 @@ export type SyncSettings = {
   sweepMs: number;
   debounceMs: number;
   concurrency: number;
+  jobsPerSecond: number;
   reconcileMs: number;
   log: Logger;
 };
@@ -35,7 +36,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const queues = createQueues(connection, s.queuePrefix, trackers);
   const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, locks, publicUrl: s.publicUrl, log: s.log });
-  const stopWorkers = startSyncWorkers({ engine, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, log: s.log });
+  const stopWorkers = startSyncWorkers({ engine, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log);
   return async () => {
     stopReconciler();

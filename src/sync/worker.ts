@@ -13,6 +13,8 @@ export type WorkerSettings = {
   prefix: string;
   trackers: readonly TrackerKind[];
   concurrency: number;
+  /** Jobs per second per tracker, across all worker processes (BullMQ's queue-wide limiter). */
+  jobsPerSecond: number;
   log: Logger;
 };
 
@@ -25,6 +27,9 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
         connection: s.connection,
         prefix: s.prefix,
         concurrency: s.concurrency,
+        // Besides pacing us, the limiter is what makes rateLimit() below hold every worker of the
+        // queue: BullMQ only checks the pause it sets when a limiter is configured.
+        limiter: { max: s.jobsPerSecond, duration: 1000 },
         // A job whose worker died is picked up again; a few stalls are tolerated because the
         // engine's marker search makes a repeated create safe.
         maxStalledCount: 5,

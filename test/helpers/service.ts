@@ -23,6 +23,7 @@ export async function startService(opts: ServiceOptions) {
     QUEUE_PREFIX: prefix,
     SYNC_DEBOUNCE_MS: String(opts.debounceMs ?? 300),
     SYNC_TIMEOUT_MS: '5000',
+    SYNC_JOBS_PER_SECOND: '1000',
     OUTBOX_SWEEP_MS: '200',
   });
   const sync = loadSyncConfig(config.syncConfigPath);
@@ -45,6 +46,7 @@ export async function startService(opts: ServiceOptions) {
           sweepMs: config.outboxSweepMs,
           debounceMs: config.sync.debounceMs,
           concurrency: config.sync.concurrency,
+          jobsPerSecond: config.sync.jobsPerSecond,
           reconcileMs: config.sync.reconcileMs,
           log,
         });
