@@ -49,7 +49,9 @@ export class LinkStore {
           linked: mine.key,
         });
       }
-      const taken = await tx.trackerLink.findUnique({ where: { tracker_remoteId: { tracker, remoteId: remote.remoteId } } });
+      const taken = await tx.trackerLink.findFirst({
+        where: { tracker, remoteId: remote.remoteId, syncState: { not: 'missing' }, defectId: { not: defect.id } },
+      });
       if (taken) {
         const other = await tx.defect.findUniqueOrThrow({ where: { id: taken.defectId } });
         throw new AppError('conflict', `${tracker} ticket ${remote.key} is already linked to ${formatDefectKey(other.number)}`, {

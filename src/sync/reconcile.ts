@@ -1,7 +1,8 @@
-// The sync's safety net. The outbox guarantees every committed change reaches the queue, but a job
-// can still be cut short: a worker killed mid-create leaves a link without a remote id, and a
-// job whose retries were interrupted leaves a link 'pending' or 'retrying'. At start and then
-// periodically, every such link gets a fresh job (deduplicated with any job already waiting).
+// The sync's safety net. The outbox guarantees every committed change reaches the queue, and BullMQ
+// re-runs a job whose worker died (stalled-job recovery). What can still slip: a link left 'pending'
+// or 'retrying' by a job that ran out of chances to finish, and a change whose job vanished with
+// Redis' memory. At start and then periodically, every link out of step gets a fresh job
+// (deduplicated with any job already waiting for the defect).
 import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
@@ -21,20 +22,23 @@ export async function reconcile(
   queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>,
   opts: { staleMs?: number } = {},
 ): Promise<number> {
+  const trackers = [...queues.keys()];
+  if (trackers.length === 0) return 0;
   const before = new Date(Date.now() - (opts.staleMs ?? STALE_MS));
-  const links = await prisma.trackerLink.findMany({
-    where: {
-      tracker: { in: [...queues.keys()] },
-      updatedAt: { lt: before },
-      syncState: { in: ['pending', 'retrying'] },
-    },
-    select: { defectId: true, tracker: true },
-    take: BATCH,
-  });
+  // Unfinished links, and synced links whose defect changed after their last sync (a job lost with
+  // Redis, say): both are out of step until someone syncs them.
+  const links = await prisma.$queryRaw<{ defectId: string; tracker: TrackerKind }[]>`
+    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker
+    FROM "TrackerLink" l JOIN "Defect" d ON d.id = l."defectId"
+    WHERE l.tracker::text = ANY(${trackers}::text[])
+      AND l."updatedAt" < ${before}
+      AND (l."syncState" IN ('pending', 'retrying')
+           OR (l."syncState" = 'synced' AND d."updatedAt" > l."lastSyncedAt" AND d."updatedAt" < ${before}))
+    LIMIT ${BATCH}`;
   const stamp = Date.now();
   for (const link of links) {
-    const queue = queues.get(link.tracker)!;
-    await queue.add('reconcile', { outboxId: 'reconcile', defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] }, syncJobOptions(`reconcile-${stamp}-${link.defectId}`, link.defectId, 0));
+    const data: SyncJobData = { outboxId: 'reconcile', defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };
+    await queues.get(link.tracker)!.add('reconcile', data, syncJobOptions(`reconcile-${stamp}-${link.defectId}`, link.defectId, 0));
   }
   return links.length;
 }

@@ -30,8 +30,11 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
         // Besides pacing us, the limiter is what makes rateLimit() below hold every worker of the
         // queue: BullMQ only checks the pause it sets when a limiter is configured.
         limiter: { max: s.jobsPerSecond, duration: 1000 },
-        // A job whose worker died is picked up again; a few stalls are tolerated because the
-        // engine's marker search makes a repeated create safe.
+        // A job whose worker died is picked up again once its lock lapses (lockDuration, checked
+        // every stalledInterval); a few stalls are tolerated because the engine's marker search
+        // makes a repeated create safe. The lock is renewed every lockDuration/2 while a job runs.
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
         maxStalledCount: 5,
       },
     );

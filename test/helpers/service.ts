@@ -62,12 +62,15 @@ export async function startService(opts: ServiceOptions) {
 }
 
 /**
- * Other test files leave outbox rows nobody published (they ran without trackers); this file's relay
- * must not turn those into tickets in its fakes.
+ * Other test files leave outbox rows nobody published (they ran without trackers) and links to their
+ * own fakes; this file's relay and reconciler must not turn those into calls to its fakes.
  */
 export async function markEarlierChangesHandled(prisma: ReturnType<typeof createPrisma>): Promise<void> {
   const drain = new OutboxRelay({ prisma, databaseUrl, queues: new Map(), log: createLogger('silent'), sweepMs: 60_000 });
   while ((await drain.publishBatch()) > 0);
+  // Earlier files' tickets lived in fakes that are gone (and whose numbers this file's fakes reuse):
+  // to this file they are missing, so its reconciler leaves them alone.
+  await prisma.trackerLink.updateMany({ data: { syncState: 'missing' } });
 }
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {
