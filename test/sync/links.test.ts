@@ -1,0 +1,139 @@
+// POST /api/defects/:idOrKey/links: linking an existing ticket instead of letting the worker create one.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApi } from '../helpers/context.ts';
+import { createDefect } from '../helpers/fixtures.ts';
+import { startTrackers, type Trackers } from '../helpers/trackers.ts';
+import { startService, until } from '../helpers/service.ts';
+import { findMarker } from '../../connectors/marker.ts';
+
+let t: Trackers;
+let svc: Awaited<ReturnType<typeof startService>>;
+
+beforeAll(async () => {
+  t = await startTrackers();
+  svc = await startService({ env: t.env, debounceMs: 100 });
+});
+afterAll(async () => {
+  await svc.stop();
+  await t.stop();
+});
+
+/** A defect from before any tracker was configured: it has no tickets yet and no job pending. */
+async function legacyDefect(title: string) {
+  const d = await svc.prisma.defect.create({ data: { title, description: 'Reported before the trackers were connected.', severity: 'critical' } });
+  return { id: d.id, key: `DEF-${d.number}` };
+}
+
+async function jiraIssueByHand(summary: string): Promise<{ id: string; key: string }> {
+  const res = await fetch(`${t.jira.tracker.baseUrl}/rest/api/3/issue`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${t.jira.email}:${t.jira.apiToken}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ fields: { project: { key: 'QA' }, issuetype: { name: 'Bug' }, summary } }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; key: string };
+}
+
+describe('linking an existing ticket', () => {
+  it('links a GitHub issue by URL, then brings it up to date and creates the missing tickets elsewhere', async () => {
+    const d = await legacyDefect('Export drops the last row');
+    const issue = t.github.createByHand({ title: 'export bug (filed by support)', body: 'Customer says the CSV is short.' }) as { number: number; html_url: string };
+    const res = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', url: issue.html_url });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ tracker: 'github', remoteId: String(issue.number), key: `acme/app#${issue.number}`, url: issue.html_url, syncState: 'pending' });
+
+    await until('the linked issue to show the defect', () => {
+      const now = t.github.issue(issue.number) as { title: string; body: string; labels: { name: string }[] };
+      return now.title === 'Export drops the last row' && findMarker(now.body) === d.id && now.labels.some((l) => l.name === 'severity: critical');
+    });
+    const links = await until('all three links synced', async () => {
+      const l = (await svc.http.get(`/api/defects/${d.key}/links`)).body.data as { tracker: string; syncState: string }[];
+      return l.length === 3 && l.every((x) => x.syncState === 'synced') && l;
+    });
+    expect(links.map((l) => l.tracker)).toEqual(['github', 'jira', 'asana']);
+    const tickets = t.ticketsFor(d.id);
+    expect([tickets.github.length, tickets.jira.length, tickets.asana.length]).toEqual([1, 1, 1]);
+    expect(t.github.issues().filter((i) => i.number === issue.number)).toHaveLength(1);
+
+    const again = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', key: `#${issue.number}` });
+    expect(again.status).toBe(200);
+  });
+
+  it('links a Jira issue by key and an Asana task by URL', async () => {
+    const d = await legacyDefect('Avatar upload hangs');
+    const jira = await jiraIssueByHand('Avatar upload');
+    const task = t.asana.addTask({ name: 'Avatar upload hangs (design review)' });
+    const url = `https://app.asana.com/0/${t.asana.project.gid}/${task.gid}`;
+    const j = await svc.http.post(`/api/defects/${d.id}/links`).send({ tracker: 'jira', key: jira.key });
+    expect(j.status, JSON.stringify(j.body)).toBe(201);
+    expect(j.body).toMatchObject({ tracker: 'jira', remoteId: jira.id, key: jira.key });
+    const a = await svc.http.post(`/api/defects/${d.id}/links`).send({ tracker: 'asana', url });
+    expect(a.status, JSON.stringify(a.body)).toBe(201);
+    expect(a.body).toMatchObject({ tracker: 'asana', remoteId: task.gid });
+    await until('both updated', () => {
+      const summary = (t.jira.issue(jira.id) as { summary: string }).summary;
+      return summary === 'Avatar upload hangs' && (t.asana.task(task.gid) as { name: string }).name === 'Avatar upload hangs';
+    });
+  });
+
+  it('answers 404 for a ticket that does not exist, and for an unknown defect', async () => {
+    const d = await legacyDefect('Nothing to link');
+    const res = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', key: '#99999' });
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ code: 'not_found', details: { resource: 'github ticket', id: '#99999' } });
+    const jira = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'jira', key: 'QA-4242' });
+    expect(jira.status).toBe(404);
+    const unknown = await svc.http.post('/api/defects/DEF-999999/links').send({ tracker: 'github', key: '#1' });
+    expect(unknown.status).toBe(404);
+    expect(await svc.prisma.trackerLink.count({ where: { defectId: d.id } })).toBe(0);
+  });
+
+  it('refuses a ticket already linked to another defect, and a second ticket for the same tracker', async () => {
+    const first = await legacyDefect('First owner');
+    const second = await legacyDefect('Second owner');
+    const issue = t.github.createByHand({ title: 'shared' }) as { number: number };
+    expect((await svc.http.post(`/api/defects/${first.key}/links`).send({ tracker: 'github', key: String(issue.number) })).status).toBe(201);
+    const taken = await svc.http.post(`/api/defects/${second.key}/links`).send({ tracker: 'github', key: String(issue.number) });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.message).toContain(first.key);
+    const other = t.github.createByHand({ title: 'another' }) as { number: number };
+    const twice = await svc.http.post(`/api/defects/${first.key}/links`).send({ tracker: 'github', key: String(other.number) });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.message).toContain('already linked');
+  });
+
+  it('refuses a ticket outside the configured repository with 422 and the reason', async () => {
+    const d = await legacyDefect('Wrong repo');
+    const res = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', url: 'https://github.com/someone/else/issues/3' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('tracker_rejected');
+    expect(res.body.error.message).toMatch(/someone\/else/);
+  });
+
+  it('names the field for bad input', async () => {
+    const d = await legacyDefect('Bad input');
+    const cases: [unknown, string][] = [
+      [{ tracker: 'github' }, 'key'],
+      [{ tracker: 'github', key: '1', url: 'https://github.com/acme/app/issues/1' }, 'key'],
+      [{ tracker: 'trello', key: '1' }, 'tracker'],
+      [{ tracker: 'github', url: 'not a url' }, 'url'],
+      [{ tracker: 'github', key: '1', colour: 'red' }, 'colour'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await svc.http.post(`/api/defects/${d.key}/links`).send(body as object);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field), JSON.stringify(body)).toContain(field);
+    }
+  });
+});
+
+describe('linking with no tracker configured', () => {
+  const { http } = testApi();
+  it('answers 400 naming the tracker', async () => {
+    const d = await createDefect(http);
+    const res = await http.post(`/api/defects/${d.key}/links`).send({ tracker: 'jira', key: 'QA-1' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('tracker: jira is not configured (configured: none)');
+    expect(res.body.error.details.fields).toEqual([{ field: 'tracker', message: 'is not configured' }]);
+  });
+});
