@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger.ts';
 import { migrate } from '../src/migrate.ts';
 import { OutboxRelay } from '../src/outbox/relay.ts';
 import { createQueues, jobIdFor } from '../src/outbox/queues.ts';
-import { deleteRedisPrefix } from '../test/helpers/global-setup.ts';
+import { deleteRedisPrefix } from '../src/outbox/queues.ts';
 
 const SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';

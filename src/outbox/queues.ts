@@ -1,6 +1,7 @@
 // BullMQ queues: one per tracker kind, all under the QUEUE_PREFIX key prefix, so several deployments
 // (or the test suite) can share a Redis without seeing each other's jobs.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { OutboxKind } from '../store/outbox.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 
@@ -54,4 +55,20 @@ export function createQueues(
   return new Map(
     trackers.map((t) => [t, new Queue<SyncJobData>(queueName(t), { connection, prefix, defaultJobOptions: JOB_DEFAULTS })]),
   );
+}
+
+/** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */
+/** For throwaway deployments (tests, the demo); never pointed at a shared prefix. */
+export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

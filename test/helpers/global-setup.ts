@@ -2,9 +2,9 @@
 // and removes both afterwards: the suite can run twice in a row, or beside a running service.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../src/migrate.ts';
+import { deleteRedisPrefix } from '../../src/outbox/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 
 const PG_SERVER = process.env.TEST_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -15,21 +15,6 @@ declare module 'vitest' {
     databaseUrl: string;
     redisUrl: string;
     queuePrefix: string;
-  }
-}
-
-/** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */
-export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

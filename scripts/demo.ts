@@ -1,0 +1,197 @@
+// The whole loop on one machine: fake GitHub, Jira and Asana on 127.0.0.1, the real service wired to
+// them exactly as an operator would (environment + SYNC_CONFIG), and a short scripted tour through the
+// public API that prints what each tracker ends up holding. The service keeps running afterwards for
+// your own curl experiments; Ctrl-C stops everything. `--once` runs the tour and exits (used by a test).
+//
+// Env: DATABASE_URL (default database defect_sync_demo), REDIS_URL, PORT (3000), DEMO_PORTS (4101,4102,4103).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import pg from 'pg';
+import { deleteRedisPrefix } from '../src/outbox/queues.ts';
+import { createGithubFake } from '../connectors/github/fake.ts';
+import { createJiraFake } from '../connectors/jira/fake.ts';
+import { createAsanaFake } from '../connectors/asana/fake.ts';
+
+const once = process.argv.includes('--once');
+const [ghPort, jiraPort, asanaPort] = (process.env.DEMO_PORTS ?? '4101,4102,4103').split(',').map(Number) as [number, number, number];
+const people = [
+  { email: 'ana@example.com', name: 'Ana', github: 'ana-gh', jira: '5b10a2844c20165700ede21g' },
+  { email: 'bob@example.com', name: 'Bob', github: 'bob-gh', jira: '5b10ac8d82e05b22cc7d4ef5' },
+];
+
+const github = createGithubFake({ token: 'demo-github-token', repository: 'acme/shop', collaborators: people.map((p) => p.github) });
+const jira = createJiraFake({ email: 'qa.bot@example.com', apiToken: 'demo-jira-token', projectKey: 'QA', users: people.map((p) => ({ accountId: p.jira, displayName: p.name })) });
+const asana = createAsanaFake({ token: 'demo-asana-token', users: people.map((p) => ({ email: p.email, name: p.name })) });
+await github.tracker.start(ghPort);
+await jira.tracker.start(jiraPort);
+await asana.tracker.start(asanaPort);
+
+const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
+const dir = mkdtempSync(join(tmpdir(), 'defect-sync-demo-'));
+const syncConfig = join(dir, 'sync.yaml');
+writeFileSync(
+  syncConfig,
+  stringify({
+    people: people.map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) })),
+    asana: { severityField: asana.severityField() },
+  }),
+);
+
+// The fakes start empty, so the demo's own database and queues start empty too.
+const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/defect_sync_demo';
+const queuePrefix = process.env.QUEUE_PREFIX ?? 'defect-sync-demo';
+if (!process.env.DATABASE_URL) {
+  const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS defect_sync_demo WITH (FORCE)');
+  await admin.end();
+}
+await deleteRedisPrefix(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `${queuePrefix}:`);
+
+const port = process.env.PORT ?? '3000';
+const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, 'all'], {
+  env: {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: queuePrefix,
+    PORT: port,
+    LOG_LEVEL: 'info', // the tour reads the start-up line; it prints warnings only
+    SYNC_DEBOUNCE_MS: '500',
+    GITHUB_TOKEN: 'demo-github-token',
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_API_URL: github.tracker.baseUrl,
+    JIRA_BASE_URL: jira.tracker.baseUrl,
+    JIRA_EMAIL: 'qa.bot@example.com',
+    JIRA_API_TOKEN: 'demo-jira-token',
+    JIRA_PROJECT_KEY: 'QA',
+    ASANA_TOKEN: 'demo-asana-token',
+    ASANA_WORKSPACE_GID: asana.workspaceGid,
+    ASANA_PROJECT_GID: asana.project.gid,
+    ASANA_API_URL: asana.apiUrl,
+    SYNC_CONFIG: syncConfig,
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+
+// The service's own log lines are JSON; the tour shows warnings and the start-up line only.
+let api = '';
+const listening = new Promise<void>((resolve, reject) => {
+  child.once('exit', (code) => reject(new Error(`the service exited with ${code} before listening`)));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      const entry = JSON.parse(line) as { level: number; msg: string; port?: number };
+      if (entry.msg === 'API listening') {
+        api = `http://127.0.0.1:${entry.port}`;
+        resolve();
+      }
+      if (entry.level >= 40) console.log(`  [service] ${entry.msg} ${JSON.stringify(entry).slice(0, 300)}`);
+    } catch {
+      console.log(`  [service] ${line}`);
+    }
+  });
+});
+
+async function call(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json', 'x-actor': 'user:demo' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function settled(key: string, since: number): Promise<any[]> {
+  for (let i = 0; i < 300; i++) {
+    const links = (await call('GET', `/api/defects/${key}/links`)).data as any[];
+    if (links.length === 3 && links.every((l) => l.syncState === 'synced' && Date.parse(l.lastSyncedAt) >= since)) return links;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${key} did not sync in 30 s`);
+}
+
+function show(links: any[]): void {
+  const byTracker = Object.fromEntries(links.map((l) => [l.tracker, l]));
+  const who = (id: string | null | undefined) => people.find((p) => p.github === id || p.jira === id || asanaGid(p.email) === id)?.name ?? '-';
+  const gh = github.issue(Number(byTracker.github.remoteId)) as any;
+  const ji = jira.issue(byTracker.jira.remoteId) as any;
+  const jiStatus = jira.state.statuses.find((s: { id: string }) => s.id === ji.statusId)?.name;
+  const task = asana.task(byTracker.asana.remoteId) as any;
+  const sev = asana.severityField();
+  const option = task.custom_fields?.find((f: any) => f.gid === sev.gid)?.enum_value?.gid;
+  const taskSeverity = Object.entries(sev.options).find(([, g]) => g === option)?.[0] ?? '-';
+  console.log(`  GitHub ${byTracker.github.key}: "${gh.title}" ${gh.state}${gh.state_reason ? `/${gh.state_reason}` : ''}, labels [${gh.labels.map((l: any) => l.name).join(', ')}], assignee ${who(gh.assignees[0]?.login)}`);
+  console.log(`  Jira   ${byTracker.jira.key}: "${ji.summary}" ${jiStatus}, priority ${ji.priority}, assignee ${who(ji.assignee)}`);
+  console.log(`  Asana  task ${byTracker.asana.key}: "${task.name}" ${task.completed ? 'completed' : 'not completed'}, Severity ${taskSeverity}, assignee ${who(task.assignee?.gid)}`);
+}
+
+const writes = () => [github.tracker.count('ticket.update'), jira.tracker.count('ticket.update') + jira.tracker.count('transition.do'), asana.tracker.count('ticket.update')];
+
+async function tour(): Promise<void> {
+  console.log(`\nDefect Sync demo: service ${api}; fake GitHub ${github.tracker.baseUrl}, Jira ${jira.tracker.baseUrl}, Asana ${asana.tracker.baseUrl}\n`);
+  const launch = `demo-${new Date().toISOString().slice(0, 19)}`;
+
+  console.log('1. A test fails; a defect is raised from the failed run, made high severity and assigned to Ana.');
+  const run = await call('POST', '/api/case-runs', { launch, testCase: 'checkout › pays by card', status: 'failed', message: 'Timeout 5000ms exceeded waiting for #pay' });
+  let defect = await call('POST', `/api/case-runs/${run.id}/defect`);
+  let since = Date.now();
+  defect = await call('PATCH', `/api/defects/${defect.key}`, { severity: 'high', assignee: 'ana@example.com', description: 'Paying by card never completes.' });
+  show(await settled(defect.key, since));
+
+  console.log(`\n2. Bob takes it (in progress), then resolves it.`);
+  since = Date.now();
+  await call('PATCH', `/api/defects/${defect.key}`, { status: 'in_progress', assignee: 'bob@example.com' });
+  show(await settled(defect.key, since));
+  since = Date.now();
+  await call('PATCH', `/api/defects/${defect.key}`, { status: 'resolved' });
+  show(await settled(defect.key, since));
+
+  console.log('\n3. The nightly re-run fails again: the verification loop reopens the defect and its tickets.');
+  since = Date.now();
+  await call('POST', '/api/case-runs', { launch: `${launch}-rerun`, testCase: 'checkout › pays by card', status: 'failed', message: 'Timeout 5000ms exceeded waiting for #pay' });
+  show(await settled(defect.key, since));
+  console.log(`  defect status: ${(await call('GET', `/api/defects/${defect.key}`)).status}`);
+
+  console.log('\n4. Twenty quick title edits coalesce into a handful of tracker updates.');
+  const before = writes();
+  since = Date.now();
+  for (let i = 1; i <= 20; i++) await call('PATCH', `/api/defects/${defect.key}`, { title: `Card payment times out (edit ${i})` });
+  for (let i = 0; i < 100; i++) {
+    if ((github.issue(Number((await settled(defect.key, since))[0].remoteId)) as any).title.endsWith('(edit 20)')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const after = writes();
+  console.log(`  update calls for 20 edits: GitHub ${after[0]! - before[0]!}, Jira ${after[1]! - before[1]!}, Asana ${after[2]! - before[2]!}`);
+
+  console.log('\n5. GitHub answers 429 Retry-After: 2 to the next create: the worker waits, then succeeds.');
+  github.tracker.fail({ route: 'ticket.create', status: 429, headers: { 'retry-after': '2' } });
+  since = Date.now();
+  const second = await call('POST', '/api/defects', { title: 'Search shows stale prices', severity: 'medium' });
+  const links = await settled(second.key, since);
+  const gh = links.find((l) => l.tracker === 'github');
+  console.log(`  ${second.key} synced to GitHub ${gh.key} after ${((Date.parse(gh.lastSyncedAt) - since) / 1000).toFixed(1)} s`);
+}
+
+const stopAll = async (code: number) => {
+  child.kill('SIGTERM');
+  await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+  await Promise.all([github.tracker.stop(), jira.tracker.stop(), asana.tracker.stop()]);
+  process.exit(code);
+};
+
+try {
+  await listening;
+  await tour();
+} catch (err) {
+  console.error(`demo failed: ${(err as Error).message}`);
+  await stopAll(1);
+}
+if (once) {
+  console.log('\nTour complete.');
+  await stopAll(0);
+} else {
+  console.log(`\nThe service keeps running at ${api} against the fakes (try: curl -s ${api}/api/defects | head -c 400). Ctrl-C stops it.`);
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+}

@@ -1,0 +1,24 @@
+// The README's first command: the demo runs the real service against the fake trackers and walks
+// the whole loop. `--once` makes it exit when the tour is done.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { databaseUrl, queuePrefix, redisUrl } from './helpers/context.ts';
+
+describe('npm run demo', () => {
+  it('walks the loop against the fake trackers and exits cleanly', async () => {
+    const child = spawn(process.execPath, [new URL('../scripts/demo.ts', import.meta.url).pathname, '--once'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: `${queuePrefix}-demo`, PORT: '0', DEMO_PORTS: '0,0,0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/GitHub acme\/shop#\d+: ".*" open, labels \[severity: high\], assignee Ana/);
+    expect(out).toMatch(/Jira {3}QA-\d+: ".*" Done, priority High, assignee Bob/);
+    expect(out).toContain('defect status: reopened');
+    expect(out).toMatch(/update calls for 20 edits: GitHub [1-5], Jira [1-5], Asana [1-5]/);
+    expect(out).toContain('Tour complete.');
+  }, 90_000);
+});
