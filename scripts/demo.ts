@@ -5,41 +5,15 @@
 //
 // Env: DATABASE_URL (default database defect_sync_demo), REDIS_URL, PORT (3000), DEMO_PORTS (4101,4102,4103).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stringify } from 'yaml';
 import pg from 'pg';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
-import { createGithubFake } from '../connectors/github/fake.ts';
-import { createJiraFake } from '../connectors/jira/fake.ts';
-import { createAsanaFake } from '../connectors/asana/fake.ts';
+import { startTrackers, personFor } from '../connectors/fakes.ts';
 
 const once = process.argv.includes('--once');
-const [ghPort, jiraPort, asanaPort] = (process.env.DEMO_PORTS ?? '4101,4102,4103').split(',').map(Number) as [number, number, number];
-const people = [
-  { email: 'ana@example.com', name: 'Ana', github: 'ana-gh', jira: '5b10a2844c20165700ede21g' },
-  { email: 'bob@example.com', name: 'Bob', github: 'bob-gh', jira: '5b10ac8d82e05b22cc7d4ef5' },
-];
-
-const github = createGithubFake({ token: 'demo-github-token', repository: 'acme/shop', collaborators: people.map((p) => p.github) });
-const jira = createJiraFake({ email: 'qa.bot@example.com', apiToken: 'demo-jira-token', projectKey: 'QA', users: people.map((p) => ({ accountId: p.jira, displayName: p.name })) });
-const asana = createAsanaFake({ token: 'demo-asana-token', users: people.map((p) => ({ email: p.email, name: p.name })) });
-await github.tracker.start(ghPort);
-await jira.tracker.start(jiraPort);
-await asana.tracker.start(asanaPort);
-
-const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
-const dir = mkdtempSync(join(tmpdir(), 'defect-sync-demo-'));
-const syncConfig = join(dir, 'sync.yaml');
-writeFileSync(
-  syncConfig,
-  stringify({
-    people: people.map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) })),
-    asana: { severityField: asana.severityField() },
-  }),
-);
+const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103').split(',').map(Number) as [number, number, number];
+const t = await startTrackers({ ports, repository: 'acme/shop' });
+const { github, jira, asana } = t;
 
 // The fakes start empty, so the demo's own database and queues start empty too.
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/defect_sync_demo';
@@ -61,18 +35,7 @@ const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url
     PORT: port,
     LOG_LEVEL: 'info', // the tour reads the start-up line; it prints warnings only
     SYNC_DEBOUNCE_MS: '500',
-    GITHUB_TOKEN: 'demo-github-token',
-    GITHUB_REPOSITORY: 'acme/shop',
-    GITHUB_API_URL: github.tracker.baseUrl,
-    JIRA_BASE_URL: jira.tracker.baseUrl,
-    JIRA_EMAIL: 'qa.bot@example.com',
-    JIRA_API_TOKEN: 'demo-jira-token',
-    JIRA_PROJECT_KEY: 'QA',
-    ASANA_TOKEN: 'demo-asana-token',
-    ASANA_WORKSPACE_GID: asana.workspaceGid,
-    ASANA_PROJECT_GID: asana.project.gid,
-    ASANA_API_URL: asana.apiUrl,
-    SYNC_CONFIG: syncConfig,
+    ...t.env,
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -113,7 +76,7 @@ async function settled(key: string, since: number): Promise<any[]> {
 
 function show(links: any[]): void {
   const byTracker = Object.fromEntries(links.map((l) => [l.tracker, l]));
-  const who = (id: string | null | undefined) => people.find((p) => p.github === id || p.jira === id || asanaGid(p.email) === id)?.name ?? '-';
+  const who = (id: string | null | undefined) => personFor(t, id);
   const gh = github.issue(Number(byTracker.github.remoteId)) as any;
   const ji = jira.issue(byTracker.jira.remoteId) as any;
   const jiStatus = jira.state.statuses.find((s: { id: string }) => s.id === ji.statusId)?.name;
@@ -176,7 +139,7 @@ async function tour(): Promise<void> {
 const stopAll = async (code: number) => {
   child.kill('SIGTERM');
   await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
-  await Promise.all([github.tracker.stop(), jira.tracker.stop(), asana.tracker.stop()]);
+  await t.stop();
   process.exit(code);
 };
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApi } from '../helpers/context.ts';
 import { createDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../helpers/trackers.ts';
+import { startTrackers, type Trackers } from '../../connectors/fakes.ts';
 import { startService, until } from '../helpers/service.ts';
 import { findMarker } from '../../connectors/marker.ts';
 

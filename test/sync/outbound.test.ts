@@ -2,7 +2,7 @@
 // SDKs, with the relay and workers running in this process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
-import { startTrackers, ANA, BOB, type Trackers } from '../helpers/trackers.ts';
+import { startTrackers, ANA, BOB, type Trackers } from '../../connectors/fakes.ts';
 import { startService, until } from '../helpers/service.ts';
 import { descriptionOf } from '../../connectors/body.ts';
 

@@ -1,19 +1,28 @@
-// All three fake trackers on 127.0.0.1, with the same two people in each, and the environment that
-// points the service at them (used in-process by startService and by worker child processes).
+// All three fake trackers on 127.0.0.1 with the same two people in each, plus the environment and
+// SYNC_CONFIG file that point the service at them. Shared by the tests, the demo and the benchmarks.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createGithubFake } from '../../connectors/github/fake.ts';
-import { createJiraFake } from '../../connectors/jira/fake.ts';
-import { createAsanaFake } from '../../connectors/asana/fake.ts';
-import { findMarker } from '../../connectors/marker.ts';
+import { createGithubFake } from './github/fake.ts';
+import { createJiraFake } from './jira/fake.ts';
+import { createAsanaFake } from './asana/fake.ts';
+import { findMarker } from './marker.ts';
 
 export const ANA = { email: 'ana@example.com', github: 'ana-gh', jira: '5b10a2844c20165700ede21g', name: 'Ana' };
 export const BOB = { email: 'bob@example.com', github: 'bob-gh', jira: '5b10ac8d82e05b22cc7d4ef5', name: 'Bob' };
 
-export async function startTrackers() {
-  const github = createGithubFake({ token: 'ghp_fake_token_e2e', repository: 'acme/app', collaborators: [ANA.github, BOB.github] });
+export type FakeTrackerOptions = {
+  /** Ports for GitHub, Jira and Asana (default 0: any free port). */
+  ports?: [number, number, number];
+  /** The GitHub repository (default acme/app). */
+  repository?: string;
+};
+
+export async function startTrackers(opts: FakeTrackerOptions = {}) {
+  const repository = opts.repository ?? 'acme/app';
+  const [ghPort, jiraPort, asanaPort] = opts.ports ?? [0, 0, 0];
+  const github = createGithubFake({ token: 'ghp_fake_token_e2e', repository, collaborators: [ANA.github, BOB.github] });
   const jira = createJiraFake({
     email: 'qa.bot@example.com',
     apiToken: 'jira-fake-token-e2e',
@@ -21,17 +30,17 @@ export async function startTrackers() {
     users: [ANA, BOB].map((p) => ({ accountId: p.jira, displayName: p.name })),
   });
   const asana = createAsanaFake({ token: 'asana-fake-token-e2e', users: [ANA, BOB].map((p) => ({ email: p.email, name: p.name })) });
-  await Promise.all([github.tracker.start(), jira.tracker.start(), asana.tracker.start()]);
+  await Promise.all([github.tracker.start(ghPort), jira.tracker.start(jiraPort), asana.tracker.start(asanaPort)]);
 
   const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
   const people = [ANA, BOB].map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) }));
-  const dir = mkdtempSync(join(tmpdir(), 'defect-sync-e2e-'));
+  const dir = mkdtempSync(join(tmpdir(), 'defect-sync-fakes-'));
   const syncConfig = join(dir, 'sync.yaml');
   writeFileSync(syncConfig, stringify({ people, asana: { severityField: asana.severityField() } }));
 
   const env: Record<string, string> = {
     GITHUB_TOKEN: github.token,
-    GITHUB_REPOSITORY: 'acme/app',
+    GITHUB_REPOSITORY: repository,
     GITHUB_API_URL: github.tracker.baseUrl,
     JIRA_BASE_URL: jira.tracker.baseUrl,
     JIRA_EMAIL: jira.email,
@@ -80,3 +89,8 @@ export async function startTrackers() {
 }
 
 export type Trackers = Awaited<ReturnType<typeof startTrackers>>;
+
+/** A person's name for an id in any tracker (for printing). */
+export function personFor(t: Trackers, id: string | null | undefined): string {
+  return [ANA, BOB].find((p) => p.github === id || p.jira === id || t.asanaGid(p.email) === id)?.name ?? '-';
+}
