@@ -17,6 +17,8 @@ export type FakeTrackerOptions = {
   ports?: [number, number, number];
   /** The GitHub repository (default acme/app). */
   repository?: string;
+  /** More SYNC_CONFIG settings (e.g. field directions), added to the people and severity field. */
+  syncConfig?: Record<string, unknown>;
 };
 
 export async function startTrackers(opts: FakeTrackerOptions = {}) {
@@ -36,7 +38,7 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
   const people = [ANA, BOB].map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) }));
   const dir = mkdtempSync(join(tmpdir(), 'defect-sync-fakes-'));
   const syncConfig = join(dir, 'sync.yaml');
-  writeFileSync(syncConfig, stringify({ people, asana: { severityField: asana.severityField() } }));
+  writeFileSync(syncConfig, stringify({ people, asana: { severityField: asana.severityField() }, ...opts.syncConfig }));
 
   const env: Record<string, string> = {
     GITHUB_TOKEN: github.token,

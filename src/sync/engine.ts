@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { Connector, TicketField, TicketRef, TrackerKind } from '../../connectors/contract.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { failpoint } from '../failpoints.ts';
-import { contextDigest, parseSnapshot, planChanges, snapshotAfter, type Snapshot } from './plan.ts';
+import { contextDigest, parseSnapshot, planChanges, snapshotAfter, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, type Decision } from './error-policy.ts';
 import { loadTicket } from './ticket.ts';
 import type { SyncLocks } from './lock.ts';
@@ -73,9 +73,10 @@ export class SyncEngine {
         link ??= await prisma.trackerLink.create({ data: { defectId, tracker, createStartedAt: attemptAt } });
         const found = earlier && (await connector.findByMarker(defectId, new Date(earlier.getTime() - MARKER_SEARCH_SLACK_MS)));
         if (!found) {
-          const ref = await connector.create(ticket);
+          const initial = ticketToCreate(ticket, this.deps.outbound);
+          const ref = await connector.create(initial);
           failpoint('sync.after-create');
-          await this.saveSuccess(link.id, ref, { fields: desired, contextDigest: digest }, attemptAt);
+          await this.saveSuccess(link.id, ref, { fields: connector.canonical(initial.fields), contextDigest: digest }, attemptAt);
           return 'created';
         }
         // Adopt the ticket the crashed attempt made; it holds the defect as it was then, so read it

@@ -1,7 +1,7 @@
 // What outbound sync must write: the defect as the tracker would show it, compared with the snapshot
 // of what the ticket last held. Pure, so the rules are unit-tested without a tracker.
 import { createHash } from 'node:crypto';
-import { TICKET_FIELDS, type TicketChange, type TicketContext, type TicketField, type TicketFields } from '../../connectors/contract.ts';
+import { TICKET_FIELDS, type OutboundTicket, type TicketChange, type TicketContext, type TicketField, type TicketFields } from '../../connectors/contract.ts';
 
 /** Stored on the link: the ticket's fields (canonical, defect terms) and a digest of the generated body part. */
 export type Snapshot = { fields: TicketFields; contextDigest: string };
@@ -47,4 +47,22 @@ export function parseSnapshot(value: unknown): Snapshot | null {
   if (!value || typeof value !== 'object') return null;
   const v = value as Partial<Snapshot>;
   return v.fields && typeof v.contextDigest === 'string' ? { fields: v.fields, contextDigest: v.contextDigest } : null;
+}
+
+/**
+ * The ticket a create sends. A field that does not sync outbound starts at the tracker's neutral value
+ * (no assignee, open, empty description) rather than copying the defect; title and severity are always
+ * copied, because a ticket needs a title and the footer states the severity anyway.
+ */
+export function ticketToCreate(ticket: OutboundTicket, outbound: ReadonlySet<TicketField>): OutboundTicket {
+  const f = ticket.fields;
+  return {
+    ...ticket,
+    fields: {
+      ...f,
+      description: outbound.has('description') ? f.description : '',
+      status: outbound.has('status') ? f.status : 'open',
+      assignee: outbound.has('assignee') ? f.assignee : null,
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contextDigest, planChanges, snapshotAfter, type Snapshot } from '../../src/sync/plan.ts';
+import { contextDigest, planChanges, snapshotAfter, ticketToCreate, type Snapshot } from '../../src/sync/plan.ts';
 import { TICKET_FIELDS, type TicketContext, type TicketFields } from '../../connectors/contract.ts';
 
 const fields: TicketFields = { title: 'Login fails', description: 'steps', severity: 'high', status: 'open', assignee: 'ana@example.com' };
@@ -53,5 +53,17 @@ describe('contextDigest', () => {
   it('changes with the runs and the link, not with the defect id alone', () => {
     expect(contextDigest(context)).toBe(contextDigest({ ...context }));
     expect(contextDigest({ ...context, defectUrl: 'http://other/api/defects/DEF-1' })).not.toBe(contextDigest(context));
+  });
+});
+
+describe('ticketToCreate', () => {
+  it('copies every field that syncs outbound', () => {
+    expect(ticketToCreate({ fields: { ...fields, status: 'resolved' }, context }, all).fields).toEqual({ ...fields, status: 'resolved' });
+  });
+
+  it('starts the others neutral, but always copies title and severity', () => {
+    const created = ticketToCreate({ fields: { ...fields, status: 'resolved' }, context }, new Set(['title'] as const));
+    expect(created.fields).toEqual({ title: 'Login fails', description: '', severity: 'high', status: 'open', assignee: null });
+    expect(created.context).toBe(context);
   });
 });
