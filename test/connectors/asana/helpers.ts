@@ -1,6 +1,5 @@
 // Shared builders for the Asana connector tests.
 import type { OutboundTicket, TicketFields } from '../../../connectors/contract.ts';
-import { TrackerError } from '../../../connectors/errors.ts';
 
 export const DEFECT_ID = '0b9f3c2e-8a1d-4c5e-9f00-1234567890ab';
 
@@ -16,13 +15,4 @@ export function ticket(fields: Partial<TicketFields> = {}, defectId = DEFECT_ID)
   };
 }
 
-/** The TrackerError a promise rejects with (fails the test when it resolves or throws something else). */
-export async function trackerError(promise: Promise<unknown>): Promise<TrackerError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TrackerError) return err;
-    throw new Error(`expected a TrackerError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected a TrackerError, but the call succeeded');
-}
+export { trackerError } from '../tracker-error.ts';

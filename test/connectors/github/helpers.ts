@@ -1,6 +1,5 @@
 // Shared builders for the GitHub connector tests.
 import type { Connector, OutboundTicket, TicketFields } from '../../../connectors/contract.ts';
-import { TrackerError } from '../../../connectors/errors.ts';
 import { People } from '../../../connectors/people.ts';
 import { createGithubConnector, type GithubSettings } from '../../../connectors/github/connector.ts';
 import { githubMappingSchema } from '../../../connectors/github/mapping.ts';
@@ -75,13 +74,4 @@ export function issueJson(over: Partial<{
   };
 }
 
-/** The TrackerError a promise rejects with (fails the test when it resolves or throws something else). */
-export async function trackerError(promise: Promise<unknown>): Promise<TrackerError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TrackerError) return err;
-    throw new Error(`expected a TrackerError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected a TrackerError, but the call succeeded');
-}
+export { trackerError } from '../tracker-error.ts';

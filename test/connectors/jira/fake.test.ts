@@ -4,10 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import type { Connector, TicketChange, TicketRef } from '../../../connectors/contract.ts';
 import type { DefectStatus } from '../../../src/domain/lifecycle.ts';
-import { TrackerError } from '../../../connectors/errors.ts';
 import { createJiraFake, type JiraFake } from '../../../connectors/jira/fake.ts';
 import { descriptionFromAdf } from '../../../connectors/jira/adf.ts';
 import { ALICE, BOB, connectorFor, DEFECT_ID, MARKER, OTHER_DEFECT_ID, ticket } from './helpers.ts';
+import { trackerError } from '../tracker-error.ts';
 
 let fake: JiraFake;
 let jira: Connector;
@@ -35,14 +35,6 @@ afterEach(() => {
   fake.tracker.latencyMs = 0;
 });
 
-async function rejection(p: Promise<unknown>): Promise<TrackerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TrackerError);
-  return err as TrackerError;
-}
 
 function callsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; routes: string[] }> {
   const before = fake.tracker.calls.length;
@@ -206,7 +198,7 @@ describe('update', () => {
     const saved = fake.state.transitions;
     fake.setTransitions([{ id: '21', name: 'Start progress', to: '10001', from: ['10000'] }]);
     try {
-      const err = await rejection(jira.update(other, ticket({ status: 'resolved' }), new Set(['status'])));
+      const err = await trackerError(jira.update(other, ticket({ status: 'resolved' }), new Set(['status'])));
       expect(err.kind).toBe('rejected');
       expect(err.message).toContain('status category "done"');
       expect(err.message).toContain('"Start progress" → In Progress');
@@ -263,7 +255,7 @@ describe('lookup', () => {
   });
 
   it('reports a missing issue as gone', async () => {
-    const err = await rejection(jira.lookup('QA-99999'));
+    const err = await trackerError(jira.lookup('QA-99999'));
     expect(err.kind).toBe('gone');
     expect(err.message).toContain('Issue does not exist or you do not have permission to see it.');
   });
@@ -271,7 +263,7 @@ describe('lookup', () => {
   it('refuses other projects, other sites and garbage without asking Jira', async () => {
     const before = fake.tracker.calls.length;
     for (const input of ['OPS-1', 'https://elsewhere.atlassian.net/browse/QA-1', `${fake.tracker.baseUrl}/projects/QA/issues`, 'not a key', '']) {
-      expect((await rejection(jira.lookup(input))).kind).toBe('rejected');
+      expect((await trackerError(jira.lookup(input))).kind).toBe('rejected');
     }
     expect(fake.tracker.calls.length).toBe(before);
   });
@@ -279,7 +271,7 @@ describe('lookup', () => {
   it('refuses an old key that now resolves to an issue in another project', async () => {
     const moved = await jira.create(ticket());
     fake.moveIssue(moved.remoteId, 'OPS-9');
-    const err = await rejection(jira.lookup(moved.key));
+    const err = await trackerError(jira.lookup(moved.key));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain('OPS-9');
   });
@@ -303,33 +295,33 @@ describe('failures', () => {
   it('a deleted issue is gone for read and update', async () => {
     const ref = await jira.create(ticket());
     fake.deleteIssue(ref.remoteId);
-    expect((await rejection(jira.read(ref))).kind).toBe('gone');
-    expect((await rejection(jira.update(ref, ticket({ title: 'x' }), new Set(['title'])))).kind).toBe('gone');
-    expect((await rejection(jira.update(ref, ticket({ status: 'resolved' }), new Set(['status'])))).kind).toBe('gone');
+    expect((await trackerError(jira.read(ref))).kind).toBe('gone');
+    expect((await trackerError(jira.update(ref, ticket({ title: 'x' }), new Set(['title'])))).kind).toBe('gone');
+    expect((await trackerError(jira.update(ref, ticket({ status: 'resolved' }), new Set(['status'])))).kind).toBe('gone');
   });
 
   it('an injected 500 is transient', async () => {
     fake.tracker.fail({ status: 500, route: 'ticket.create' });
-    const err = await rejection(jira.create(ticket()));
+    const err = await trackerError(jira.create(ticket()));
     expect(err.kind).toBe('transient');
     expect(err.status).toBe(500);
   });
 
   it('an injected 429 is rate_limited with the Retry-After wait', async () => {
     fake.tracker.fail({ status: 429, route: 'ticket.find', headers: { 'retry-after': '7' } });
-    const err = await rejection(jira.findByMarker(DEFECT_ID, new Date(0)));
+    const err = await trackerError(jira.findByMarker(DEFECT_ID, new Date(0)));
     expect(err.kind).toBe('rate_limited');
     expect(err.retryAfterMs).toBe(7000);
   });
 
   it('an injected 401 is rejected', async () => {
     fake.tracker.fail({ status: 401, route: 'ticket.get' });
-    expect((await rejection(jira.lookup('QA-1'))).kind).toBe('rejected');
+    expect((await trackerError(jira.lookup('QA-1'))).kind).toBe('rejected');
   });
 
   it('wrong credentials are refused with Jira’s message, and the token is not echoed', async () => {
     const wrong = connectorFor(fake.tracker.baseUrl, { settings: { apiToken: 'wrong-secret-token' } });
-    const err = await rejection(wrong.create(ticket()));
+    const err = await trackerError(wrong.create(ticket()));
     expect(err.kind).toBe('rejected');
     expect(err.status).toBe(401);
     expect(err.message).toContain('Client must be authenticated to access this resource.');
@@ -339,18 +331,18 @@ describe('failures', () => {
 
   it('a field Jira refuses is rejected naming the field', async () => {
     const noBugs = connectorFor(fake.tracker.baseUrl, { settings: { issueType: 'Story' } });
-    const err = await rejection(noBugs.create(ticket()));
+    const err = await trackerError(noBugs.create(ticket()));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain('issuetype: Specify a valid issue type');
     const badPriority = connectorFor(fake.tracker.baseUrl, { mapping: { priorities: { high: 'Urgent' } } });
-    expect((await rejection(badPriority.create(ticket()))).message).toContain("priority: Priority name 'Urgent' is not valid");
+    expect((await trackerError(badPriority.create(ticket()))).message).toContain("priority: Priority name 'Urgent' is not valid");
   });
 
   it('a slow answer times out as transient', async () => {
     fake.tracker.latencyMs = 400;
     const slow = connectorFor(fake.tracker.baseUrl, { timeoutMs: 100 });
     const started = Date.now();
-    const err = await rejection(slow.findByMarker(DEFECT_ID, new Date(0)));
+    const err = await trackerError(slow.findByMarker(DEFECT_ID, new Date(0)));
     expect(err.kind).toBe('transient');
     expect(err.message).toContain('within 100 ms');
     expect(Date.now() - started).toBeLessThan(350);
@@ -358,6 +350,6 @@ describe('failures', () => {
 
   it('a stopped server is transient', async () => {
     const down = connectorFor('http://127.0.0.1:1');
-    expect((await rejection(down.findByMarker(DEFECT_ID, new Date(0)))).kind).toBe('transient');
+    expect((await trackerError(down.findByMarker(DEFECT_ID, new Date(0)))).kind).toBe('transient');
   });
 });

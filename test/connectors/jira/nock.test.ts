@@ -4,8 +4,8 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import type { DefectStatus } from '../../../src/domain/lifecycle.ts';
 import type { TicketChange, TicketRef } from '../../../connectors/contract.ts';
-import { TrackerError } from '../../../connectors/errors.ts';
 import { ALICE, BOB, basicAuth, connectorFor, DEFECT_ID, expectedAdf, MARKER, ticket } from './helpers.ts';
+import { trackerError } from '../tracker-error.ts';
 
 const BASE = 'https://acme.atlassian.net';
 const ID = '10001';
@@ -34,14 +34,6 @@ function jiraApi() {
   return nock(BASE).matchHeader('authorization', basicAuth()).matchHeader('accept', 'application/json');
 }
 
-async function rejection(p: Promise<unknown>): Promise<TrackerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TrackerError);
-  return err as TrackerError;
-}
 
 function issueJson(fields: Record<string, unknown>, key = 'QA-12') {
   return { expand: 'renderedFields', id: ID, self: `${BASE}/rest/api/3/issue/${ID}`, key, fields };
@@ -151,7 +143,7 @@ describe('update', () => {
     jiraApi()
       .get(`/rest/api/3/issue/${ID}/transitions`)
       .reply(200, { transitions: [{ id: '21', name: 'Start progress', to: STATUS.progress }] });
-    const err = await rejection(jira.update(REF, ticket({ status: 'resolved' }), new Set(['status'])));
+    const err = await trackerError(jira.update(REF, ticket({ status: 'resolved' }), new Set(['status'])));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain('from "To Do" to status category "done"');
     expect(err.message).toContain('"Start progress" → In Progress (indeterminate)');
@@ -249,7 +241,7 @@ describe('lookup', () => {
       .get('/rest/api/3/issue/QA-999')
       .query(true)
       .reply(404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} });
-    const err = await rejection(jira.lookup('QA-999'));
+    const err = await trackerError(jira.lookup('QA-999'));
     expect(err.kind).toBe('gone');
     expect(err.message).toContain('Issue does not exist or you do not have permission to see it.');
   });
@@ -257,7 +249,7 @@ describe('lookup', () => {
   it.each([['OPS-1'], ['https://other.atlassian.net/browse/QA-1'], [`${BASE}/jira/software/projects/QA/boards/1`], ['QA 12'], ['']])(
     'refuses %j without a request',
     async (input) => {
-      expect((await rejection(jira.lookup(input))).kind).toBe('rejected');
+      expect((await trackerError(jira.lookup(input))).kind).toBe('rejected');
     },
   );
 
@@ -266,7 +258,7 @@ describe('lookup', () => {
       .get('/rest/api/3/issue/QA-12')
       .query(true)
       .reply(200, { ...body, key: 'OPS-3', fields: { ...body.fields, project: { key: 'OPS' } } });
-    const err = await rejection(jira.lookup('QA-12'));
+    const err = await trackerError(jira.lookup('QA-12'));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain('OPS-3');
   });
@@ -275,7 +267,7 @@ describe('lookup', () => {
 describe('errors', () => {
   it('429 with Retry-After is rate_limited with that wait', async () => {
     jiraApi().post('/rest/api/3/issue').reply(429, { errorMessages: ['Rate limit exceeded.'], errors: {} }, { 'Retry-After': '30' });
-    const err = await rejection(jira.create(ticket()));
+    const err = await trackerError(jira.create(ticket()));
     expect(err).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000, status: 429 });
   });
 
@@ -284,17 +276,17 @@ describe('errors', () => {
       .get(`/rest/api/3/issue/${ID}`)
       .query(true)
       .reply(429, '', { 'X-RateLimit-Reset': '2026-11-24T10:16Z', 'RateLimit-Reason': 'jira-burst-based' });
-    const err = await rejection(jira.read(REF));
+    const err = await trackerError(jira.read(REF));
     expect(err).toMatchObject({ kind: 'rate_limited', retryAfterMs: 60_000 });
   });
 
   it('500 and 503 are transient, and the SDK does not retry them', async () => {
     jiraApi().get(`/rest/api/3/issue/${ID}`).query(true).times(2).reply(503, { errorMessages: ['Service unavailable'], errors: {} }, { 'Retry-After': '5' });
-    expect((await rejection(jira.read(REF))).kind).toBe('transient');
+    expect((await trackerError(jira.read(REF))).kind).toBe('transient');
     expect(nock.pendingMocks()).toHaveLength(1);
     nock.cleanAll();
     jiraApi().get(`/rest/api/3/issue/${ID}`).query(true).reply(500, { errorMessages: ['Internal server error'], errors: {} });
-    const err = await rejection(jira.read(REF));
+    const err = await trackerError(jira.read(REF));
     expect(err).toMatchObject({ kind: 'transient', status: 500 });
     expect(err.message).toContain('Internal server error');
   });
@@ -302,7 +294,7 @@ describe('errors', () => {
   it('a network error is transient', async () => {
     // An Error, not a plain object: nock 15 never settles fetch for a plain-object error.
     jiraApi().get(`/rest/api/3/issue/${ID}`).query(true).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    const err = await rejection(jira.read(REF));
+    const err = await trackerError(jira.read(REF));
     expect(err.kind).toBe('transient');
     expect(err.message).toContain('jira could not be reached');
     expect(err.message).toContain('ECONNRESET');
@@ -311,7 +303,7 @@ describe('errors', () => {
   it('a request past the timeout is transient', async () => {
     const slow = connectorFor(BASE, { timeoutMs: 100 });
     jiraApi().get(`/rest/api/3/issue/${ID}`).query(true).delay(1000).reply(200, issueJson({}));
-    const err = await rejection(slow.read(REF));
+    const err = await trackerError(slow.read(REF));
     expect(err.kind).toBe('transient');
     expect(err.message).toContain('within 100 ms');
   });
@@ -321,7 +313,7 @@ describe('errors', () => {
       .put(`/rest/api/3/issue/${ID}`)
       .query(true)
       .reply(400, { errorMessages: ['Check the fields'], errors: { summary: 'The summary is invalid because it contains newline characters.' } });
-    const err = await rejection(jira.update(REF, ticket(), new Set(['title'])));
+    const err = await trackerError(jira.update(REF, ticket(), new Set(['title'])));
     expect(err).toMatchObject({ kind: 'rejected', status: 400 });
     expect(err.message).toContain('Check the fields; summary: The summary is invalid because it contains newline characters.');
   });
@@ -331,7 +323,7 @@ describe('errors', () => {
       .get('/rest/api/3/search/jql')
       .query(true)
       .reply(401, { message: 'Client must be authenticated to access this resource.', 'status-code': 401 });
-    const err = await rejection(jira.findByMarker(DEFECT_ID, new Date()));
+    const err = await trackerError(jira.findByMarker(DEFECT_ID, new Date()));
     expect(err).toMatchObject({ kind: 'rejected', status: 401 });
     expect(err.message).toContain('Client must be authenticated to access this resource.');
     expect(err.message).not.toContain('fake-jira-api-token');
@@ -343,7 +335,7 @@ describe('errors', () => {
     [422, { errorMessages: ['Unprocessable'], errors: {} }],
   ])('%i is rejected with the message', async (status, body) => {
     jiraApi().put(`/rest/api/3/issue/${ID}`).query(true).reply(status, body);
-    const err = await rejection(jira.update(REF, ticket(), new Set(['assignee'])));
+    const err = await trackerError(jira.update(REF, ticket(), new Set(['assignee'])));
     expect(err).toMatchObject({ kind: 'rejected', status });
     expect(err.message).toContain(body.errorMessages[0]);
   });
@@ -351,16 +343,16 @@ describe('errors', () => {
   it('404 and 410 on a known issue are gone, on every issue request', async () => {
     const notFound = { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} };
     jiraApi().get(`/rest/api/3/issue/${ID}`).query(true).reply(404, notFound);
-    expect((await rejection(jira.read(REF))).kind).toBe('gone');
+    expect((await trackerError(jira.read(REF))).kind).toBe('gone');
     jiraApi().put(`/rest/api/3/issue/${ID}`).query(true).reply(410, notFound);
-    expect((await rejection(jira.update(REF, ticket(), new Set(['title'])))).kind).toBe('gone');
+    expect((await trackerError(jira.update(REF, ticket(), new Set(['title'])))).kind).toBe('gone');
     jiraApi().get(`/rest/api/3/issue/${ID}`).query(true).reply(200, issueJson({ status: STATUS.todo }));
     jiraApi().get(`/rest/api/3/issue/${ID}/transitions`).reply(404, notFound);
-    expect((await rejection(jira.update(REF, ticket({ status: 'resolved' }), new Set(['status'])))).kind).toBe('gone');
+    expect((await trackerError(jira.update(REF, ticket({ status: 'resolved' }), new Set(['status'])))).kind).toBe('gone');
   });
 
   it('404 from the search is a configuration problem, not a gone ticket', async () => {
     jiraApi().get('/rest/api/3/search/jql').query(true).reply(404, { errorMessages: ['Not found'], errors: {} });
-    expect((await rejection(jira.findByMarker(DEFECT_ID, new Date()))).kind).toBe('rejected');
+    expect((await trackerError(jira.findByMarker(DEFECT_ID, new Date()))).kind).toBe('rejected');
   });
 });
