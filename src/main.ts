@@ -9,8 +9,8 @@ import { createLogger, safeUrl, type Logger } from './logger.ts';
 import { createPrisma } from './db.ts';
 import { createApp } from './http/app.ts';
 import { migrate } from './migrate.ts';
-import { startSync } from './sync/start-sync.ts';
-import { loadSyncConfig, outboundFields, type SyncConfig } from './sync/sync-config.ts';
+import { startSync, syncSettings } from './sync/start-sync.ts';
+import { loadSyncConfig, type SyncConfig } from './sync/sync-config.ts';
 import { buildConnectors } from './sync/connectors.ts';
 import type { Connector, TrackerKind } from '../connectors/contract.ts';
 
@@ -39,18 +39,7 @@ async function startWorker(
   connectors: Connectors,
   sync: SyncConfig,
 ): Promise<Stoppable> {
-  const stop = await startSync({
-    prisma,
-    databaseUrl: config.databaseUrl,
-    redisUrl: config.redisUrl,
-    queuePrefix: config.queuePrefix,
-    connectors,
-    outbound: outboundFields(sync),
-    publicUrl: config.publicUrl,
-    sweepMs: config.outboxSweepMs,
-    ...config.sync,
-    log,
-  });
+  const stop = await startSync(syncSettings(config, sync, { prisma, connectors, log }));
   // With no tracker configured the relay marks changes handled without queueing them.
   log.info({ trackers: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
   return stop;

@@ -10,6 +10,8 @@ import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
 import { startSyncWorkers } from './worker.ts';
 import { startReconciler } from './reconcile.ts';
+import type { Config } from '../config.ts';
+import { outboundFields, type SyncConfig } from './sync-config.ts';
 
 export type SyncSettings = {
   prisma: PrismaClient;
@@ -26,6 +28,27 @@ export type SyncSettings = {
   reconcileMs: number;
   log: Logger;
 };
+
+/** The settings the worker role runs with, from the environment and SYNC_CONFIG. */
+export function syncSettings(
+  config: Config,
+  sync: SyncConfig,
+  deps: { prisma: PrismaClient; connectors: ReadonlyMap<TrackerKind, Connector>; log: Logger },
+): SyncSettings {
+  return {
+    ...deps,
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    queuePrefix: config.queuePrefix,
+    outbound: outboundFields(sync),
+    publicUrl: config.publicUrl,
+    sweepMs: config.outboxSweepMs,
+    debounceMs: config.sync.debounceMs,
+    concurrency: config.sync.concurrency,
+    jobsPerSecond: config.sync.jobsPerSecond,
+    reconcileMs: config.sync.reconcileMs,
+  };
+}
 
 export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const trackers = [...s.connectors.keys()];

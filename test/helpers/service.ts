@@ -6,9 +6,9 @@ import { createPrisma } from '../../src/db.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { loadConfig } from '../../src/config.ts';
-import { loadSyncConfig, outboundFields } from '../../src/sync/sync-config.ts';
+import { loadSyncConfig } from '../../src/sync/sync-config.ts';
 import { buildConnectors } from '../../src/sync/connectors.ts';
-import { startSync } from '../../src/sync/start-sync.ts';
+import { startSync, syncSettings } from '../../src/sync/start-sync.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from './context.ts';
 
@@ -35,21 +35,7 @@ export async function startService(opts: ServiceOptions) {
   const stopSync =
     opts.workers === false
       ? async () => undefined
-      : await startSync({
-          prisma,
-          databaseUrl,
-          redisUrl,
-          queuePrefix: prefix,
-          connectors,
-          outbound: outboundFields(sync),
-          publicUrl: config.publicUrl,
-          sweepMs: config.outboxSweepMs,
-          debounceMs: config.sync.debounceMs,
-          concurrency: config.sync.concurrency,
-          jobsPerSecond: config.sync.jobsPerSecond,
-          reconcileMs: config.sync.reconcileMs,
-          log,
-        });
+      : await startSync(syncSettings(config, sync, { prisma, connectors, log }));
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
