@@ -40,6 +40,9 @@ const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 
+// However the demo ends, the service it started ends with it.
+process.once('exit', () => child.kill('SIGTERM'));
+
 // The service's own log lines are JSON; the tour shows warnings and the start-up line only.
 let api = '';
 const listening = new Promise<void>((resolve, reject) => {

@@ -1,15 +1,29 @@
 // The README's first command: the demo runs the real service against the fake trackers and walks
 // the whole loop. `--once` makes it exit when the tour is done.
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { databaseUrl, queuePrefix, redisUrl } from './helpers/context.ts';
+
+let group: number | undefined;
+// Should the tour hang, the demo and the service it started go with the test (one process group).
+afterAll(() => {
+  if (group) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
 
 describe('npm run demo', () => {
   it('walks the loop against the fake trackers and exits cleanly', async () => {
     const child = spawn(process.execPath, [new URL('../scripts/demo.ts', import.meta.url).pathname, '--once'], {
+      detached: true,
       env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: `${queuePrefix}-demo`, PORT: '0', DEMO_PORTS: '0,0,0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    group = child.pid;
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
