@@ -51,25 +51,22 @@ export class DefectStore {
   }
 
   async update(idOrKey: string, patch: DefectPatch, opts: { actor: string; expectedVersion?: number }) {
-    const defect = await inTransaction(this.prisma, async (tx) => {
+    // The view is read inside the transaction, under the row lock: it shows this write's result, not a
+    // concurrent writer's that committed a moment later.
+    return inTransaction(this.prisma, async (tx) => {
       const current = await lockDefect(tx, idOrKey);
       const normalized = patch.tags ? { ...patch, tags: normalizeTags(patch.tags) } : patch;
-      return (await applyDefectChange(tx, current, normalized, opts)).defect;
+      return this.detail((await applyDefectChange(tx, current, normalized, opts)).defect.id, tx);
     });
-    return this.detail(defect.id);
   }
 
   async linkCaseRun(idOrKey: string, caseRunId: string, actor: string) {
-    let created = false;
-    const defect = await inTransaction(this.prisma, async (tx) => {
+    return inTransaction(this.prisma, async (tx) => {
       const current = await lockDefect(tx, idOrKey);
       const runs = await loadFailedRuns(tx, [caseRunId], () => 'caseRunId');
-      const before = current.version;
       const after = await linkRuns(tx, current, runs, actor);
-      created = after.version !== before;
-      return after;
+      return { created: after.version !== current.version, defect: await this.detail(after.id, tx) };
     });
-    return { created, defect: await this.detail(defect.id) };
   }
 
   async get(idOrKey: string) {
@@ -123,8 +120,8 @@ export class DefectStore {
     return defect;
   }
 
-  private async detail(id: string) {
-    const d = await this.prisma.defect.findUniqueOrThrow({
+  private async detail(id: string, db: Tx | PrismaClient = this.prisma) {
+    const d = await db.defect.findUniqueOrThrow({
       where: { id },
       include: {
         caseRuns: { include: { caseRun: true }, orderBy: { linkedAt: 'asc' } },
