@@ -5,7 +5,7 @@ import { createAsanaFake } from '../../../connectors/asana/fake.ts';
 import { asanaMappingSchema, type AsanaMapping } from '../../../connectors/asana/mapping.ts';
 import { People } from '../../../connectors/people.ts';
 import type { Connector, TicketRef } from '../../../connectors/contract.ts';
-import { DEFECT_ID, ticket, trackerError } from './helpers.ts';
+import { DEFECT_ID, ticket, trackerError } from '../shared.ts';
 
 const TOKEN = '2/1200000000000001/1209999999999999:0123456789abcdef0123456789abcdef';
 const fake = createAsanaFake({ token: TOKEN });

@@ -6,7 +6,7 @@ import { asanaMappingSchema, type AsanaMapping } from '../../../connectors/asana
 import { plainBody } from '../../../connectors/body.ts';
 import { People } from '../../../connectors/people.ts';
 import type { TicketRef } from '../../../connectors/contract.ts';
-import { DEFECT_ID, ticket, trackerError } from './helpers.ts';
+import { DEFECT_ID, ticket, trackerError } from '../shared.ts';
 
 const TOKEN = '2/1200000000000001/1209999999999999:feedfacecafebeef0123456789abcdef';
 const API = 'https://app.asana.com';

@@ -1,10 +1,9 @@
 // Shared builders for the GitHub connector tests.
-import type { Connector, OutboundTicket, TicketFields } from '../../../connectors/contract.ts';
+import type { Connector } from '../../../connectors/contract.ts';
 import { People } from '../../../connectors/people.ts';
 import { createGithubConnector, type GithubSettings } from '../../../connectors/github/connector.ts';
 import { githubMappingSchema } from '../../../connectors/github/mapping.ts';
 
-export const DEFECT_ID = '0b9f3c2e-8a1d-4c5e-9f00-1234567890ab';
 export const OTHER_DEFECT_ID = '5d6e7f80-1111-4222-8333-944455556666';
 export const TOKEN = 'ghp_secretTestToken123';
 
@@ -14,17 +13,6 @@ export const people = new People([
   { email: 'cy@example.com', jira: 'acc-9' },
 ]);
 
-export function ticket(fields: Partial<TicketFields> = {}, defectId = DEFECT_ID): OutboundTicket {
-  return {
-    fields: { title: 'Login fails on Safari', description: 'Steps:\n1. open\n2. log in', severity: 'high', status: 'open', assignee: null, ...fields },
-    context: {
-      defectId,
-      defectKey: 'DEF-7',
-      defectUrl: 'https://defects.example/defects/DEF-7',
-      failingRuns: [{ testCase: 'login.spec > safari', launch: 'nightly-12', message: 'expected 200, got 500', ranAt: '2026-11-20T03:00:00.000Z' }],
-    },
-  };
-}
 
 export function connector(settings: Partial<GithubSettings> = {}, opts: { timeoutMs?: number; mapping?: unknown } = {}): Connector {
   return createGithubConnector({
@@ -74,4 +62,4 @@ export function issueJson(over: Partial<{
   };
 }
 
-export { trackerError } from '../tracker-error.ts';
+export { DEFECT_ID, ticket, trackerError } from '../shared.ts';

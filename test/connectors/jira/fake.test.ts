@@ -7,7 +7,7 @@ import type { DefectStatus } from '../../../src/domain/lifecycle.ts';
 import { createJiraFake, type JiraFake } from '../../../connectors/jira/fake.ts';
 import { descriptionFromAdf } from '../../../connectors/jira/adf.ts';
 import { ALICE, BOB, connectorFor, DEFECT_ID, MARKER, OTHER_DEFECT_ID, ticket } from './helpers.ts';
-import { trackerError } from '../tracker-error.ts';
+import { trackerError } from '../shared.ts';
 
 let fake: JiraFake;
 let jira: Connector;

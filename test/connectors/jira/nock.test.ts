@@ -5,7 +5,7 @@ import nock from 'nock';
 import type { DefectStatus } from '../../../src/domain/lifecycle.ts';
 import type { TicketChange, TicketRef } from '../../../connectors/contract.ts';
 import { ALICE, BOB, basicAuth, connectorFor, DEFECT_ID, expectedAdf, MARKER, ticket } from './helpers.ts';
-import { trackerError } from '../tracker-error.ts';
+import { trackerError } from '../shared.ts';
 
 const BASE = 'https://acme.atlassian.net';
 const ID = '10001';
