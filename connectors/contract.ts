@@ -1,25 +1,21 @@
 // The one contract every tracker connector implements. The sync engine (src/sync) talks to trackers
 // only through this file's types: defect terms in, defect terms out. How a tracker spells a status,
 // a priority or a person, and what its payloads look like, stays inside connectors/<tracker>/.
-import type { DefectStatus } from '../src/domain/lifecycle.ts';
-import type { Severity } from '../src/domain/severity.ts';
+import type { DefectFields, EditableField } from '../src/domain/defect-fields.ts';
 
 export const TRACKER_KINDS = ['github', 'jira', 'asana'] as const;
 export type TrackerKind = (typeof TRACKER_KINDS)[number];
 
-/** The defect fields a ticket carries, in defect terms. */
-export type TicketFields = {
-  title: string;
-  /** The defect's own description: the ticket body without the parts Defect Sync generates. */
-  description: string;
-  severity: Severity;
-  status: DefectStatus;
-  /** The person's email; null when unassigned or when the tracker's person is not in the people mapping. */
-  assignee: string | null;
-};
-
-export const TICKET_FIELDS = ['title', 'description', 'severity', 'status', 'assignee'] as const satisfies readonly (keyof TicketFields)[];
+/** The defect fields a ticket carries. */
+export const TICKET_FIELDS = ['title', 'description', 'severity', 'status', 'assignee'] as const satisfies readonly EditableField[];
 export type TicketField = (typeof TICKET_FIELDS)[number];
+
+/**
+ * Those fields in defect terms, typed as the defect's own. Read from a ticket, `description` is the
+ * body without the parts Defect Sync generates, and `assignee` is the person's email, or null when
+ * unassigned or when the tracker's person is not in the people mapping.
+ */
+export type TicketFields = Pick<DefectFields, TicketField>;
 
 /** Read-only facts rendered into the ticket body (never read back). */
 export type TicketContext = {
