@@ -7,7 +7,7 @@
 // moment the create returns; and SyncLocks keeps two workers off the same defect and tracker.
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { Connector, TicketField, TicketRef, TrackerKind } from '../../connectors/contract.ts';
+import type { Connector, OutboundTicket, TicketField, TicketRef, TrackerKind } from '../../connectors/contract.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { failpoint } from '../failpoints.ts';
 import { contextDigest, parseSnapshot, planChanges, snapshotAfter, ticketToCreate, type Snapshot } from './plan.ts';
@@ -97,7 +97,7 @@ export class SyncEngine {
   private async update(
     connector: Connector,
     link: TrackerLink,
-    ticket: Parameters<Connector['update']>[1],
+    ticket: OutboundTicket,
     desired: Snapshot['fields'],
     digest: string,
     attemptAt: Date,
