@@ -57,8 +57,13 @@ export interface Connector {
    */
   canonical(fields: TicketFields): TicketFields;
 
-  /** Creates a ticket carrying the idempotency marker for ticket.context.defectId. */
-  create(ticket: OutboundTicket): Promise<TicketRef>;
+  /**
+   * Creates a ticket carrying the idempotency marker for ticket.context.defectId. `onCreated` is
+   * awaited with the new ticket's ref the moment the tracker's create call returns, before any
+   * follow-up call (a status move, say): the engine records the remote id there, so a follow-up that
+   * fails or a crash after it can never lead to a second ticket. Returns the ref after the follow-ups.
+   */
+  create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef>;
 
   /**
    * Writes the changed parts of the ticket (status moves included). Returns the ref as the tracker now
@@ -70,8 +75,14 @@ export interface Connector {
   /** The ticket's current state in defect terms. */
   read(ref: TicketRef): Promise<RemoteTicket>;
 
-  /** A ticket created earlier for this defect (found by its marker) among those created or changed since `since`. */
-  findByMarker(defectId: string, since: Date): Promise<TicketRef | null>;
+  /**
+   * A ticket created earlier for this defect, found by its marker. `attemptStartedAt` is when (by our
+   * clock) the earliest create attempt whose outcome is unknown began; the connector widens that window
+   * for clock skew and its tracker's timestamp resolution, and bounds its search. A connector whose
+   * search may lag behind a create (an eventually consistent index) must not answer null while a recent
+   * create could still be invisible: it throws a 'transient' TrackerError instead, so the job retries.
+   */
+  findByMarker(defectId: string, attemptStartedAt: Date): Promise<TicketRef | null>;
 
   /** Resolves what a person typed (a key, an issue number, a task gid or a URL) to an existing ticket. */
   lookup(keyOrUrl: string): Promise<RemoteTicket>;

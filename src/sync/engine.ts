@@ -27,9 +27,6 @@ export class SyncFailure extends Error {
   }
 }
 
-/** A marker search starts this long before the recorded create attempt, for clock skew between us and the tracker. */
-const MARKER_SEARCH_SLACK_MS = 10 * 60_000;
-
 export type EngineDeps = {
   prisma: PrismaClient;
   connectors: ReadonlyMap<TrackerKind, Connector>;
@@ -71,10 +68,14 @@ export class SyncEngine {
         // A link row that already exists means an earlier attempt may have created the ticket and died.
         const earlier = link?.createStartedAt ?? null;
         link ??= await prisma.trackerLink.create({ data: { defectId, tracker, createStartedAt: attemptAt } });
-        const found = earlier && (await connector.findByMarker(defectId, new Date(earlier.getTime() - MARKER_SEARCH_SLACK_MS)));
+        const found = earlier && (await connector.findByMarker(defectId, earlier));
         if (!found) {
           const initial = ticketToCreate(ticket, this.deps.outbound);
-          const ref = await connector.create(initial);
+          const linkId = link.id;
+          // The remote id is stored the moment the ticket exists, before any follow-up call can fail.
+          const ref = await connector.create(initial, async (created) => {
+            await prisma.trackerLink.update({ where: { id: linkId }, data: { remoteId: created.remoteId, key: created.key, url: created.url } });
+          });
           failpoint('sync.after-create');
           await this.saveSuccess(link.id, ref, { fields: connector.canonical(initial.fields), contextDigest: digest }, attemptAt);
           return 'created';
