@@ -66,11 +66,16 @@ export interface Connector {
   create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef>;
 
   /**
-   * Writes the changed parts of the ticket (status moves included). Returns the ref as the tracker now
-   * reports it, so a changed key is noticed. Throws TrackerError 'gone' or 'moved' when the ticket is no
-   * longer where the ref says.
+   * Writes the changed parts of the ticket (status moves included) and nothing else: a part of the
+   * ticket not named in `changes` is left as the tracker holds it (when the generated footer must be
+   * re-rendered but 'description' is not a change, the person's part of the body is kept as it is in
+   * the tracker). `previous` is the snapshot of what the ticket held after the last sync (null when
+   * unknown), so a connector can add and remove just the one value that changed (a label, an assignee)
+   * rather than replace a set a person may have added to. Returns the ref as the tracker now reports
+   * it, so a changed key is noticed. Throws TrackerError 'gone' or 'moved' when the ticket is no longer
+   * where the ref says.
    */
-  update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef>;
+  update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, previous?: TicketFields | null): Promise<TicketRef>;
 
   /** The ticket's current state in defect terms. */
   read(ref: TicketRef): Promise<RemoteTicket>;

@@ -110,7 +110,7 @@ export class SyncEngine {
       await this.saveSuccess(link.id, null, previous, attemptAt);
       return 'unchanged';
     }
-    const ref = await connector.update(asRef(link), ticket, changes);
+    const ref = await connector.update(asRef(link), ticket, changes, previous?.fields ?? null);
     if (ref.key !== link.key) this.deps.log.info({ tracker: link.tracker, from: link.key, to: ref.key }, 'ticket key changed');
     await this.saveSuccess(link.id, ref, snapshotAfter(desired, digest, previous, changes), attemptAt);
     this.deps.log.debug({ tracker: link.tracker, key: ref.key, changes: [...changes] }, 'ticket updated');
