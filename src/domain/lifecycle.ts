@@ -41,3 +41,15 @@ export function checkTransition(from: DefectStatus, to: DefectStatus): Transitio
 export function isFixed(status: DefectStatus): boolean {
   return status === 'resolved' || status === 'closed';
 }
+
+/**
+ * The move a tracker's status means for a defect in `current` status (inbound sync). A not-done state
+ * on a fixed defect is a reopen (never a silent step back), done on an open one resolves or closes it;
+ * otherwise the status itself, when the lifecycle allows the move. Null: the move makes no sense
+ * (e.g. closed → resolved) and the ticket should be brought back to the defect's status instead.
+ */
+export function inboundStatusMove(current: DefectStatus, remote: DefectStatus): DefectStatus | null {
+  if (current === remote) return current;
+  if (isFixed(current) && !isFixed(remote)) return 'reopened';
+  return TRANSITIONS[current].includes(remote) ? remote : null;
+}
