@@ -1,0 +1,40 @@
+// GitHub webhook deliveries: `X-Hub-Signature-256` over the raw body, `X-GitHub-Delivery` as the id,
+// `X-GitHub-Event` plus the payload's action as the event. Only `issues` events about issues of the
+// configured repository name a ticket; `ping` and everything else are acknowledged and ignored.
+import { header, object, verifySha256, WebhookPayloadError, type WebhookReceiver } from '../webhooks.ts';
+import { parseRepository, sameRepo } from './refs.ts';
+
+export function createGithubWebhookReceiver(settings: { repository: string }): WebhookReceiver {
+  const repo = parseRepository(settings.repository);
+  return {
+    kind: 'github',
+
+    verify: (req, secrets) => verifySha256(header(req, 'x-hub-signature-256'), req.rawBody, secrets),
+
+    parse(req, body) {
+      const deliveryId = header(req, 'x-github-delivery');
+      const name = header(req, 'x-github-event');
+      if (!deliveryId) throw new WebhookPayloadError('X-GitHub-Delivery header is missing');
+      if (!name) throw new WebhookPayloadError('X-GitHub-Event header is missing');
+      const payload = object(body, 'body');
+      const action = typeof payload['action'] === 'string' ? payload['action'] : undefined;
+      const event = action ? `${name}.${action}` : name;
+      if (name !== 'issues') return [{ deliveryId, event, remoteIds: [] }];
+      const issue = object(payload['issue'], 'issue');
+      const repository = object(payload['repository'], 'repository');
+      if (!Number.isInteger(issue['number']) || typeof repository['full_name'] !== 'string') {
+        throw new WebhookPayloadError('issue.number and repository.full_name are required in an issues event');
+      }
+      const ours = (() => {
+        try {
+          return sameRepo(parseRepository(repository['full_name'] as string), repo);
+        } catch {
+          return false;
+        }
+      })();
+      // Pull requests share the numbering but are not tickets; other repositories are not ours.
+      const remoteIds = ours && !issue['pull_request'] ? [String(issue['number'])] : [];
+      return [{ deliveryId, event, remoteIds }];
+    },
+  };
+}
