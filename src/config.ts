@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   SYNC_TIMEOUT_MS: ms(100).default(15_000),
   /** How often the worker looks for defects and links whose sync was interrupted (and at start). */
   SYNC_RECONCILE_MS: ms(1000).default(60_000),
+  /** How often each tracker is asked for tickets changed since its cursor (what webhooks missed). */
+  SYNC_POLL_MS: ms(1000).default(300_000),
+  /** Webhook secrets, comma-separated (any listed one verifies, so secrets rotate); unset: no webhook route. */
+  GITHUB_WEBHOOK_SECRET: secretList(),
+  JIRA_WEBHOOK_SECRET: secretList(),
 
   GITHUB_TOKEN: z.string().optional(),
   GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').optional(),
@@ -62,6 +67,14 @@ function ms(min: number) {
     .number({ error: 'must be a number of milliseconds' })
     .int('must be a whole number')
     .min(min, `must be at least ${min}`);
+}
+
+function secretList() {
+  return z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.every((s) => s.length >= 16), 'each secret must be at least 16 characters')
+    .optional();
 }
 
 function httpUrl() {
@@ -94,7 +107,9 @@ export type Config = {
   outboxSweepMs: number;
   publicUrl: string;
   syncConfigPath: string | undefined;
-  sync: { debounceMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number };
+  sync: { debounceMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
+  /** Webhook secrets per tracker (GitHub, Jira; Asana's come from its handshake). */
+  webhookSecrets: { github: string[]; jira: string[] };
   trackers: TrackerSettings;
 };
 
@@ -138,7 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jobsPerSecond: e.SYNC_JOBS_PER_SECOND,
       timeoutMs: e.SYNC_TIMEOUT_MS,
       reconcileMs: e.SYNC_RECONCILE_MS,
+      pollMs: e.SYNC_POLL_MS,
     },
+    webhookSecrets: { github: e.GITHUB_WEBHOOK_SECRET ?? [], jira: e.JIRA_WEBHOOK_SECRET ?? [] },
     trackers: {
       ...(on('github') && { github: { token: e.GITHUB_TOKEN!, repository: e.GITHUB_REPOSITORY!, apiUrl: e.GITHUB_API_URL } }),
       ...(on('jira') && {

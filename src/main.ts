@@ -12,6 +12,7 @@ import { migrate } from './migrate.ts';
 import { startSync, syncSettings } from './sync/start-sync.ts';
 import { loadSyncConfig, type SyncConfig } from './sync/sync-config.ts';
 import { buildConnectors } from './sync/connectors.ts';
+import { startInbound } from './inbound/start-inbound.ts';
 import type { Connector, TrackerKind } from '../connectors/contract.ts';
 
 const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
@@ -21,15 +22,18 @@ type Stoppable = () => Promise<void>;
 type Connectors = ReadonlyMap<TrackerKind, Connector>;
 
 async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors): Promise<Stoppable> {
-  const app = createApp({ prisma, log, connectors });
+  const inbound = startInbound(config, { prisma, log });
+  const app = createApp({ prisma, log, connectors, webhooks: inbound.webhooks });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
-  return () =>
-    new Promise<void>((resolve) => {
+  return async () => {
+    await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections(); // keep-alive clients must not hold shutdown open
     });
+    await inbound.stop();
+  };
 }
 
 async function startWorker(

@@ -12,6 +12,7 @@ import { AppError } from '../errors.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
 import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
+import { webhookRoutes, type WebhookDeps } from './webhook-routes.ts';
 
 /** A body that is not JSON would reach the handlers as "no body" and earn a misleading 400. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -27,6 +28,8 @@ export type AppDeps = {
   log: Logger;
   /** The enabled trackers, for linking existing tickets; none by default. */
   connectors?: ReadonlyMap<TrackerKind, Connector>;
+  /** Webhook receivers and the inbox they feed; without them no /webhooks route is open. */
+  webhooks?: WebhookDeps;
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -46,6 +49,8 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  // Webhooks need the raw body for their signatures: mounted before the JSON parser.
+  if (deps.webhooks) app.use('/webhooks', webhookRoutes(deps.webhooks));
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
 

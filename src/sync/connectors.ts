@@ -6,6 +6,10 @@ import { createGithubConnector } from '../../connectors/github/connector.ts';
 import { createJiraConnector } from '../../connectors/jira/connector.ts';
 import { createAsanaConnector } from '../../connectors/asana/connector.ts';
 import type { TrackerSettings } from '../config.ts';
+import type { WebhookReceiver } from '../../connectors/webhooks.ts';
+import { createGithubWebhookReceiver } from '../../connectors/github/webhook.ts';
+import { createJiraWebhookReceiver } from '../../connectors/jira/webhook.ts';
+import { createAsanaWebhookReceiver } from '../../connectors/asana/webhook.ts';
 import type { SyncConfig } from './sync-config.ts';
 
 export function buildConnectors(trackers: TrackerSettings, sync: SyncConfig, timeoutMs: number): Map<TrackerKind, Connector> {
@@ -19,4 +23,13 @@ export function buildConnectors(trackers: TrackerSettings, sync: SyncConfig, tim
     connectors.set('asana', createAsanaConnector({ settings: trackers.asana, mapping: sync.asana, people, timeoutMs }));
   }
   return connectors;
+}
+
+/** The webhook receivers of the enabled trackers. */
+export function buildWebhookReceivers(trackers: TrackerSettings): Map<TrackerKind, WebhookReceiver> {
+  const receivers = new Map<TrackerKind, WebhookReceiver>();
+  if (trackers.github) receivers.set('github', createGithubWebhookReceiver({ repository: trackers.github.repository }));
+  if (trackers.jira) receivers.set('jira', createJiraWebhookReceiver());
+  if (trackers.asana) receivers.set('asana', createAsanaWebhookReceiver());
+  return receivers;
 }

@@ -10,6 +10,7 @@ import { loadSyncConfig } from '../../src/sync/sync-config.ts';
 import { buildConnectors } from '../../src/sync/connectors.ts';
 import { startSync, syncSettings } from '../../src/sync/start-sync.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
+import { startInbound } from '../../src/inbound/start-inbound.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from './context.ts';
 
 export type ServiceOptions = { env: Record<string, string>; debounceMs?: number; workers?: boolean };
@@ -31,7 +32,8 @@ export async function startService(opts: ServiceOptions) {
   const prisma = createPrisma(databaseUrl);
   await markEarlierChangesHandled(prisma);
   const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs);
-  const app = createApp({ prisma, log, connectors });
+  const inbound = startInbound(config, { prisma, log });
+  const app = createApp({ prisma, log, connectors, webhooks: inbound.webhooks });
   const stopSync =
     opts.workers === false
       ? async () => undefined
@@ -41,10 +43,11 @@ export async function startService(opts: ServiceOptions) {
     if (stopped) return;
     stopped = true;
     await stopSync();
+    await inbound.stop();
     await prisma.$disconnect();
   };
   afterAll(stop);
-  return { prisma, http: request(app), config, connectors, queuePrefix: prefix, stop };
+  return { prisma, http: request(app), app, config, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, stop };
 }
 
 /**

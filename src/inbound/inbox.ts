@@ -1,0 +1,86 @@
+// The inbound inbox. A webhook delivery (or a polled change) is first recorded, one row per notice and
+// unique per tracker and delivery id, so a repeated delivery is recognised and has one effect. Then each
+// linked defect gets a sync job on that tracker's queue (deduplicated per defect with any job already
+// waiting) and the row is stamped queued. The sync job reads the ticket as it is now and merges both
+// ways, so the notice itself carries no field values. A row left unqueued (Redis down at that moment,
+// a crash) is queued by the sweep, so nothing recorded is lost.
+import type { Queue } from 'bullmq';
+import type { PrismaClient } from '../db.ts';
+import type { TrackerKind } from '../../connectors/contract.ts';
+import type { WebhookNotice } from '../../connectors/webhooks.ts';
+import { syncJobOptions, type SyncJobData } from '../outbox/queues.ts';
+
+export type InboundSource = 'webhook' | 'poll';
+
+type Row = { id: bigint; tracker: TrackerKind; event: string; remoteIds: string[] };
+
+export type RecordResult = { accepted: number; duplicates: number; rows: Row[] };
+
+/** Rows left unqueued this long are taken by the sweep (a live request is still queueing its own). */
+const SWEEP_AFTER_MS = 10_000;
+
+export class Inbox {
+  private readonly prisma: PrismaClient;
+  private readonly queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>;
+  private readonly debounceMs: number;
+
+  constructor(prisma: PrismaClient, queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>, debounceMs: number) {
+    this.prisma = prisma;
+    this.queues = queues;
+    this.debounceMs = debounceMs;
+  }
+
+  /** Records the notices; a notice whose delivery id was seen before is a duplicate and is not recorded again. */
+  async record(tracker: TrackerKind, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
+    if (notices.length === 0) return { accepted: 0, duplicates: 0, rows: [] };
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      INSERT INTO "InboundEvent" (tracker, "deliveryId", event, "remoteIds", source)
+      SELECT ${tracker}::"TrackerKind", n."deliveryId", n.event, ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")), ${source}
+      FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, event text, "remoteIds" jsonb)
+      ON CONFLICT (tracker, "deliveryId") DO NOTHING
+      RETURNING id, tracker::text AS tracker, event, "remoteIds"`;
+    return { accepted: rows.length, duplicates: notices.length - rows.length, rows };
+  }
+
+  /** Queues a sync job for every defect linked to the rows' tickets, then stamps the rows queued. */
+  async dispatch(rows: readonly Row[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    let jobs = 0;
+    for (const [tracker, group] of groupBy(rows, (r) => r.tracker)) {
+      const queue = this.queues.get(tracker);
+      const remoteIds = [...new Set(group.flatMap((r) => r.remoteIds))];
+      if (queue && remoteIds.length) {
+        const links = await this.prisma.trackerLink.findMany({
+          where: { tracker, remoteId: { in: remoteIds } },
+          select: { defectId: true, remoteId: true },
+        });
+        for (const row of group) {
+          for (const link of links.filter((l) => row.remoteIds.includes(l.remoteId!))) {
+            const data: SyncJobData = { outboxId: `inbound-${row.id}`, defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };
+            await queue.add('inbound', data, syncJobOptions(`inbound-${row.id}-${link.defectId}`, link.defectId, this.debounceMs));
+            jobs++;
+          }
+        }
+      }
+      // Rows about tickets no defect is linked to (or a tracker no longer configured) are done too.
+    }
+    await this.prisma.inboundEvent.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { queuedAt: new Date() } });
+    return jobs;
+  }
+
+  /** Queues rows a crash or a Redis outage left unqueued. */
+  async sweep(limit = 500): Promise<number> {
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT id, tracker::text AS tracker, event, "remoteIds" FROM "InboundEvent"
+      WHERE "queuedAt" IS NULL AND "receivedAt" < now() - make_interval(secs => ${SWEEP_AFTER_MS / 1000})
+      ORDER BY id LIMIT ${limit}`;
+    await this.dispatch(rows);
+    return rows.length;
+  }
+}
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}

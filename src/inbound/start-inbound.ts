@@ -1,0 +1,42 @@
+// Wires the webhook side of the API: the enabled trackers' receivers with their secrets, the inbox, and
+// a queue producer per tracker. Shared by the `api`/`all` roles and the tests.
+import { Redis } from 'ioredis';
+import type { PrismaClient } from '../db.ts';
+import type { Logger } from '../logger.ts';
+import type { Config } from '../config.ts';
+import type { TrackerKind } from '../../connectors/contract.ts';
+import type { WebhookReceiver } from '../../connectors/webhooks.ts';
+import { createQueues } from '../outbox/queues.ts';
+import { buildWebhookReceivers } from '../sync/connectors.ts';
+import type { WebhookDeps } from '../http/webhook-routes.ts';
+import { Inbox } from './inbox.ts';
+import { WebhookRegistrations } from './registrations.ts';
+
+export function startInbound(
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'trackers' | 'webhookSecrets' | 'sync'>,
+  deps: { prisma: PrismaClient; log: Logger },
+): { webhooks: WebhookDeps; inbox: Inbox; registrations: WebhookRegistrations; stop: () => Promise<void> } {
+  const receivers = buildWebhookReceivers(config.trackers);
+  // A producer only: a request must not hang while Redis is away (the sweep queues what it recorded).
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  connection.on('error', () => undefined); // reconnects on its own; failures surface on the calls
+  const queues = createQueues(connection, config.queuePrefix, [...receivers.keys()]);
+  const inbox = new Inbox(deps.prisma, queues, config.sync.debounceMs);
+  const registrations = new WebhookRegistrations(deps.prisma);
+  const signed = new Map<TrackerKind, { receiver: WebhookReceiver; secrets: readonly string[] }>();
+  for (const tracker of ['github', 'jira'] as const) {
+    const receiver = receivers.get(tracker);
+    const secrets = config.webhookSecrets[tracker];
+    if (receiver && secrets.length) signed.set(tracker, { receiver, secrets });
+  }
+  const asana = receivers.get('asana');
+  return {
+    webhooks: { signed, ...(asana && { asana: { receiver: asana, registrations } }), inbox, log: deps.log },
+    inbox,
+    registrations,
+    stop: async () => {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      connection.disconnect();
+    },
+  };
+}
