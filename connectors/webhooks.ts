@@ -57,3 +57,20 @@ export function object(value: unknown, what: string): Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new WebhookPayloadError(`${what} must be an object`);
   return value as Record<string, unknown>;
 }
+
+/** A webhook the tracker holds, as its API lists it. */
+export type RemoteWebhook = { remoteId: string; target: string; active: boolean; lastFailure: string | null };
+
+/**
+ * For trackers whose webhooks a service registers through the API itself (Asana): list what exists for
+ * the watched resource, create one for a target (the tracker's handshake reaches the target before the
+ * create answers), delete one.
+ */
+export interface WebhookRegistrar {
+  readonly kind: TrackerKind;
+  /** The resource watched (e.g. the Asana project gid). */
+  readonly resource: string;
+  list(): Promise<RemoteWebhook[]>;
+  create(target: string): Promise<RemoteWebhook>;
+  delete(remoteId: string): Promise<void>;
+}
