@@ -83,8 +83,11 @@ export class OutboxRelay {
           WHERE "publishedAt" IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
         if (rows.length === 0) return 0;
         // With no tracker configured there is nobody to tell: the rows are simply marked handled.
-        const jobs = rows.map((row) => toJob(row, this.opts.debounceMs));
-        for (const queue of queues.values()) await queue.addBulk(jobs);
+        // A change that came from a tracker is not queued back to it: that tracker already holds it.
+        for (const [tracker, queue] of queues) {
+          const jobs = rows.filter((row) => row.payload.origin !== tracker).map((row) => toJob(row, this.opts.debounceMs));
+          if (jobs.length) await queue.addBulk(jobs);
+        }
         failpoint('relay.after-publish');
         await tx.$executeRaw`UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
         this.opts.log.debug({ count: rows.length, queues: [...queues.keys()] }, 'outbox relay: published');

@@ -15,6 +15,8 @@ export type ChangeContext = {
   /** From If-Match: refuse the change unless the defect is still at this version. */
   expectedVersion?: number;
   caseRunIds?: string[];
+  /** The tracker a change came from (inbound sync): the relay does not queue the change back to it. */
+  origin?: string;
 };
 
 /**
@@ -74,6 +76,7 @@ export async function applyDefectChange(
     actor: ctx.actor,
     ...(statusMoved && { status: statusMoved }),
     ...(ctx.caseRunIds?.length && { caseRunIds: ctx.caseRunIds }),
+    ...(ctx.origin && { origin: ctx.origin }),
   });
   return { defect: await tx.defect.findUniqueOrThrow({ where: { id: defect.id } }), changed };
 }

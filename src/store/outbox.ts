@@ -20,6 +20,8 @@ export type OutboxPayload = {
   status?: { from: string; to: string };
   caseRunIds?: string[];
   actor: string;
+  /** The tracker the change came from, if it came from one: its queue is skipped. */
+  origin?: string;
 };
 
 export async function appendOutbox(tx: Tx, defectId: string, kind: OutboxKind, payload: OutboxPayload): Promise<void> {
