@@ -45,7 +45,18 @@ export type RemoteTicket = TicketRef & {
   /** The defect id found in the ticket's idempotency marker, if it carries one. */
   markerDefectId: string | null;
   updatedAt: Date;
+  /**
+   * The tracker's id of an assignee who is not in the people mapping (fields.assignee is then null, yet
+   * the ticket is not unassigned): inbound sync must not clear the defect's assignee for it.
+   */
+  unmappedAssignee?: string | null;
 };
+
+/** When each field last changed in the tracker, where the tracker records it. */
+export type FieldTimes = Partial<Record<TicketField, Date>>;
+
+/** A ticket the tracker reports as changed, with the tracker's own time of the change. */
+export type ChangedTicket = { remoteId: string; updatedAt: Date };
 
 export interface Connector {
   readonly kind: TrackerKind;
@@ -91,4 +102,17 @@ export interface Connector {
 
   /** Resolves what a person typed (a key, an issue number, a task gid or a URL) to an existing ticket. */
   lookup(keyOrUrl: string): Promise<RemoteTicket>;
+
+  /**
+   * When the given fields last changed in the tracker, from its own record of changes (Jira's changelog,
+   * GitHub's issue events, Asana's stories); a field it has no record for takes the ticket's updatedAt.
+   * Asked only for fields in conflict, so it costs calls only then.
+   */
+  fieldTimes(ref: TicketRef, fields: readonly TicketField[], remote: RemoteTicket): Promise<FieldTimes>;
+
+  /**
+   * Tickets of the configured project/repository changed at or after `since` (the tracker's clock), oldest
+   * change first, at most `limit`: polling for what webhooks missed.
+   */
+  changedSince(since: Date, limit: number): Promise<ChangedTicket[]>;
 }

@@ -106,6 +106,8 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   outboxSweepMs: number;
   publicUrl: string;
+  /** PUBLIC_URL was set: trackers can reach this service (webhook registration needs that). */
+  publicUrlSet: boolean;
   syncConfigPath: string | undefined;
   sync: { debounceMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
   /** Webhook secrets per tracker (GitHub, Jira; Asana's come from its handshake). */
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     outboxSweepMs: e.OUTBOX_SWEEP_MS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlSet: e.PUBLIC_URL !== undefined,
     syncConfigPath: e.SYNC_CONFIG,
     sync: {
       debounceMs: e.SYNC_DEBOUNCE_MS,

@@ -1,0 +1,49 @@
+// Polling for what webhooks miss (Asana delivers at most once; GitHub and Jira retry only briefly). Each
+// pass asks the tracker for tickets changed since the stored cursor, minus an overlap for clock skew and
+// whole-second timestamps, and records each as an inbound notice identified by the ticket and its change
+// time: a change seen by two overlapping passes, or already seen by a webhook-driven sync, is recorded
+// once and costs at most one read. The cursor is the tracker's own time of the newest change seen.
+import type { PrismaClient } from '../db.ts';
+import type { Connector } from '../../connectors/contract.ts';
+import type { Logger } from '../logger.ts';
+import type { Inbox } from './inbox.ts';
+
+/** Re-read this much before the cursor: other clocks, whole-second times, changes committed late. */
+export const POLL_OVERLAP_MS = 2 * 60_000;
+/** Tickets per pass; a busier tracker is caught up by the following passes. */
+export const POLL_LIMIT = 500;
+
+export type PollResult = { seen: number; recorded: number; cursor: Date };
+
+export async function pollTracker(prisma: PrismaClient, connector: Connector, inbox: Inbox, log: Logger, now = new Date()): Promise<PollResult> {
+  const tracker = connector.kind;
+  const stored = await prisma.pollCursor.findUnique({ where: { tracker } });
+  // The first pass starts now: what changed before the service watched is not "missed".
+  const cursor = stored?.cursor ?? now;
+  try {
+    const changed = await connector.changedSince(new Date(cursor.getTime() - POLL_OVERLAP_MS), POLL_LIMIT);
+    const notices = changed.map((c) => ({
+      deliveryId: `poll-${c.remoteId}-${c.updatedAt.toISOString()}`,
+      event: 'poll',
+      remoteIds: [c.remoteId],
+    }));
+    const recorded = await inbox.record(tracker, notices, 'poll');
+    await inbox.dispatch(recorded.rows);
+    const newest = changed.reduce((max, c) => (c.updatedAt > max ? c.updatedAt : max), cursor);
+    await prisma.pollCursor.upsert({
+      where: { tracker },
+      create: { tracker, cursor: newest, lastPollAt: now, lastError: null },
+      update: { cursor: newest, lastPollAt: now, lastError: null },
+    });
+    if (recorded.accepted) log.info({ tracker, changed: changed.length, recorded: recorded.accepted }, 'poll found changes');
+    return { seen: changed.length, recorded: recorded.accepted, cursor: newest };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await prisma.pollCursor.upsert({
+      where: { tracker },
+      create: { tracker, cursor, lastPollAt: now, lastError: message.slice(0, 1000) },
+      update: { lastPollAt: now, lastError: message.slice(0, 1000) },
+    });
+    throw err;
+  }
+}
