@@ -27,6 +27,8 @@ async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof c
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
+  // Asana's handshake comes back to this server, so registering waits until it listens.
+  void inbound.registerWebhooks();
   return async () => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -11,11 +11,20 @@ import { buildWebhookReceivers } from '../sync/connectors.ts';
 import type { WebhookDeps } from '../http/webhook-routes.ts';
 import { Inbox } from './inbox.ts';
 import { WebhookRegistrations } from './registrations.ts';
+import { ensureWebhook } from './register-webhooks.ts';
+import { createAsanaWebhookRegistrar } from '../../connectors/asana/webhooks-api.ts';
 
 export function startInbound(
-  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'trackers' | 'webhookSecrets' | 'sync'>,
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'trackers' | 'webhookSecrets' | 'sync' | 'publicUrl' | 'publicUrlSet'>,
   deps: { prisma: PrismaClient; log: Logger },
-): { webhooks: WebhookDeps; inbox: Inbox; registrations: WebhookRegistrations; stop: () => Promise<void> } {
+): {
+  webhooks: WebhookDeps;
+  inbox: Inbox;
+  registrations: WebhookRegistrations;
+  /** Registers the webhooks this service registers itself (Asana), once the API listens; never throws. */
+  registerWebhooks: () => Promise<void>;
+  stop: () => Promise<void>;
+} {
   const receivers = buildWebhookReceivers(config.trackers);
   // A producer only: a request must not hang while Redis is away (the sweep queues what it recorded).
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
@@ -34,6 +43,20 @@ export function startInbound(
     webhooks: { signed, ...(asana && { asana: { receiver: asana, registrations } }), inbox, log: deps.log },
     inbox,
     registrations,
+    async registerWebhooks() {
+      const asanaSettings = config.trackers.asana;
+      if (!asanaSettings) return;
+      if (!config.publicUrlSet) {
+        deps.log.warn('asana webhook not registered: PUBLIC_URL is not set (polling every SYNC_POLL_MS still picks up changes)');
+        return;
+      }
+      try {
+        const registrar = createAsanaWebhookRegistrar(asanaSettings, config.sync.timeoutMs);
+        await ensureWebhook(registrar, registrations, config.publicUrl, deps.log);
+      } catch (err) {
+        deps.log.warn({ err }, 'asana webhook registration failed; polling covers changes meanwhile, and the poll retries it');
+      }
+    },
     stop: async () => {
       await Promise.all([...queues.values()].map((q) => q.close()));
       connection.disconnect();
