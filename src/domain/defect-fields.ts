@@ -33,13 +33,20 @@ export function normalizeTags(tags: readonly string[]): string[] {
   return [...new Set(tags.map((t) => t.trim()).filter(Boolean))].sort();
 }
 
-/** Stamps each changed field with the time of the change, keeping the others' stamps. */
+/**
+ * Stamps each changed field with the time of the change, keeping the others' stamps. `exact` gives a
+ * field's own time where it is known (a change made earlier in a tracker), never later than `at`.
+ */
 export function stampFieldTimes(
   previous: Readonly<Record<string, string>>,
   fields: readonly EditableField[],
   at: Date,
+  exact: Readonly<Record<string, Date>> = {},
 ): Record<string, string> {
   const next = { ...previous };
-  for (const f of fields) next[f] = at.toISOString();
+  for (const f of fields) {
+    const known = exact[f];
+    next[f] = (known && known.getTime() < at.getTime() ? known : at).toISOString();
+  }
   return next;
 }

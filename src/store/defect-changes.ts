@@ -17,6 +17,11 @@ export type ChangeContext = {
   caseRunIds?: string[];
   /** The tracker a change came from (inbound sync): the relay does not queue the change back to it. */
   origin?: string;
+  /**
+   * When each field really changed, if not now: a change pulled from a tracker is stamped with the
+   * tracker's time of it, so a later conflict compares the times people made their edits.
+   */
+  changedAt?: Readonly<Record<string, Date>>;
 };
 
 /**
@@ -53,7 +58,7 @@ export async function applyDefectChange(
     where: { id: defect.id, version: defect.version },
     data: {
       ...values,
-      fieldChangedAt: stampFieldTimes(defect.fieldChangedAt as Record<string, string>, changed, now),
+      fieldChangedAt: stampFieldTimes(defect.fieldChangedAt as Record<string, string>, changed, now, ctx.changedAt),
       version: { increment: 1 },
       updatedAt: now,
     },

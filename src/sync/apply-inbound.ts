@@ -32,6 +32,7 @@ export async function applyInbound(
   readVersion: number,
   tracker: TrackerKind,
   pull: Partial<TicketFields>,
+  changedAt: Readonly<Record<string, Date>>,
 ): Promise<InboundOutcome> {
   return inTransaction(prisma, async (tx) => {
     const current = await lockDefect(tx, defectId);
@@ -47,7 +48,7 @@ export async function applyInbound(
         patch.status = move;
       }
     }
-    const { defect, changed } = await applyDefectChange(tx, current, patch, { actor: trackerActor(tracker), origin: tracker });
+    const { defect, changed } = await applyDefectChange(tx, current, patch, { actor: trackerActor(tracker), origin: tracker, changedAt });
     return { defect, applied: changed, rejectedStatus };
   });
 }

@@ -1,0 +1,127 @@
+// One two-way exchange between a defect and its ticket: read the ticket as it is now, merge field by
+// field against the snapshot (src/sync/merge.ts), apply what the ticket changed to the defect (through the
+// store's one write path), write what the defect changed to the ticket, and record every conflict
+// decided. Our own earlier write coming back (by webhook or poll) reads equal to the snapshot and changes
+// nothing; nothing the ticket changed is written back to it. Blind to payloads: connectors speak
+// defect terms.
+import type { PrismaClient } from '../db.ts';
+import type { Logger } from '../logger.ts';
+import type { Connector, OutboundTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../../connectors/contract.ts';
+import { TICKET_FIELDS } from '../../connectors/contract.ts';
+import type { Direction } from './sync-config.ts';
+import { conflictingFields, mergeTicket, type ConflictDecision, type MergeInput } from './merge.ts';
+import { applyInbound } from './apply-inbound.ts';
+import type { Snapshot } from './plan.ts';
+
+export type ExchangeInput = {
+  connector: Connector;
+  ref: TicketRef;
+  ticket: OutboundTicket;
+  defect: { id: string; version: number; fieldChangedAt: unknown };
+  snapshot: Snapshot | null;
+  digest: string;
+};
+
+export type ExchangeResult = {
+  ref: TicketRef;
+  snapshot: Snapshot;
+  pushed: Set<TicketChange>;
+  pulled: string[];
+  conflicts: ConflictDecision[];
+  warnings: string[];
+};
+
+export async function exchange(
+  deps: { prisma: PrismaClient; directions: Readonly<Record<TicketField, Direction>>; log: Logger },
+  input: ExchangeInput,
+): Promise<ExchangeResult> {
+  const { connector, snapshot, digest } = input;
+  const tracker = connector.kind;
+  const remote = await connector.read(input.ref);
+  const warnings: string[] = [];
+  const ignoreRemote = new Set<TicketField>();
+  if (remote.unmappedAssignee) {
+    ignoreRemote.add('assignee');
+    warnings.push(`the ${tracker} assignee ${remote.unmappedAssignee} is not in the people mapping; the defect's assignee was kept`);
+  }
+  const merge: MergeInput = {
+    local: connector.canonical(input.ticket.fields),
+    remote: connector.canonical(remote.fields),
+    base: snapshot?.fields ?? null,
+    directions: deps.directions,
+    localTimes: stampsOf(input.defect.fieldChangedAt),
+    remoteTimes: {},
+    ignoreRemote,
+  };
+  const contested = conflictingFields(merge);
+  if (contested.length) merge.remoteTimes = await connector.fieldTimes(input.ref, contested, remote);
+  const merged = mergeTicket(merge);
+
+  // The ticket's own reading, not its canonical form: GitHub's "not planned" reads as closed, which
+  // canonical() would fold into resolved.
+  const pull = Object.fromEntries(Object.keys(merged.pull).map((f) => [f, remote.fields[f as TicketField]])) as Partial<TicketFields>;
+  let fields = input.ticket.fields;
+  let pulled: string[] = [];
+  if (Object.keys(pull).length) {
+    // A pulled field is stamped with the tracker's time of its change (the conflict's, or the ticket's
+    // updated time), so a later conflict with another tracker compares when people made their edits.
+    const changedAt = Object.fromEntries(Object.keys(pull).map((f) => [f, merge.remoteTimes[f as TicketField] ?? remote.updatedAt]));
+    const applied = await applyInbound(deps.prisma, input.defect.id, input.defect.version, tracker, pull, changedAt);
+    pulled = applied.applied;
+    fields = pick(applied.defect);
+    if (applied.rejectedStatus) {
+      // Not forced, not retried in a loop: the ticket is brought back to the defect's status.
+      const { from, to } = applied.rejectedStatus;
+      warnings.push(`${tracker} moved the ticket to ${to}, which a ${from} defect cannot become; the ticket was set back to ${from}`);
+      merged.push.add('status');
+    }
+    // Whatever the defect now holds (a reopen for a "not done" status, say) is what both sides hold.
+    const now = connector.canonical(fields);
+    for (const f of TICKET_FIELDS) if (f in merged.pull || f === 'status') merged.next[f] = now[f] as never;
+    if ('status' in pull && now.status !== merge.remote.status) merged.push.add('status');
+  }
+
+  const changes = new Set<TicketChange>(merged.push);
+  if (!snapshot || snapshot.contextDigest !== digest) changes.add('context');
+  const ticket: OutboundTicket = { fields, context: input.ticket.context };
+  const ref = changes.size ? await connector.update(input.ref, ticket, changes, merge.remote) : input.ref;
+  if (changes.has('status')) merged.next.status = connector.canonical(fields).status;
+
+  if (merged.conflicts.length) {
+    await deps.prisma.syncConflict.createMany({
+      data: merged.conflicts.map((c) => ({
+        defectId: input.defect.id,
+        tracker,
+        field: c.field,
+        defectValue: c.defectValue as never,
+        remoteValue: c.remoteValue as never,
+        defectChangedAt: c.defectChangedAt,
+        remoteChangedAt: c.remoteChangedAt,
+        winner: c.winner,
+      })),
+    });
+    deps.log.info({ tracker, defectId: input.defect.id, conflicts: merged.conflicts.map((c) => `${c.field}→${c.winner}`) }, 'conflicts decided');
+  }
+  return {
+    ref,
+    snapshot: { fields: merged.next, contextDigest: changes.has('context') ? digest : (snapshot?.contextDigest ?? digest) },
+    pushed: changes,
+    pulled,
+    conflicts: merged.conflicts,
+    warnings,
+  };
+}
+
+function stampsOf(value: unknown): Partial<Record<TicketField, Date>> {
+  const out: Partial<Record<TicketField, Date>> = {};
+  if (!value || typeof value !== 'object') return out;
+  for (const f of TICKET_FIELDS) {
+    const at = (value as Record<string, unknown>)[f];
+    if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) out[f] = new Date(at);
+  }
+  return out;
+}
+
+function pick(d: TicketFields): TicketFields {
+  return { title: d.title, description: d.description, severity: d.severity, status: d.status, assignee: d.assignee };
+}
