@@ -54,7 +54,7 @@ type Compiled = Route & { regex: RegExp; keys: string[] };
 export class FakeTracker {
   readonly name: string;
   readonly calls: Call[] = [];
-  /** Emits 'change' (routeName, result body) after every successful write, for webhook senders. */
+  /** Emits 'change' (routeName, result body, request) after every successful write, for webhook senders. */
   readonly events = new EventEmitter();
   /** Added to every response. */
   latencyMs = 0;
@@ -143,7 +143,7 @@ export class FakeTracker {
     }
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     this.calls.push({ route: routeName, method, path: url.pathname, status: response.status, at: Date.now(), body: request.body });
-    if (response.status < 300 && method !== 'GET') this.events.emit('change', routeName, response.body);
+    if (response.status < 300 && method !== 'GET') this.events.emit('change', routeName, response.body, request);
     const payload = response.body === undefined ? '' : JSON.stringify(response.body);
     res.writeHead(response.status, {
       ...(payload && { 'content-type': 'application/json; charset=utf-8' }),
