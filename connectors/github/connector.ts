@@ -3,7 +3,7 @@
 // as the description plus the generated Markdown footer that carries the idempotency marker.
 import { Octokit } from '@octokit/rest';
 import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketRef } from '../contract.ts';
-import { descriptionOf, markdownBody } from '../body.ts';
+import { descriptionOf, markdownBody, replaceMarkdownFooter } from '../body.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
@@ -219,27 +219,32 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
   };
 
   /**
-   * One PATCH carrying every changed part. Only a severity change needs the issue first: PATCH
-   * `labels` replaces the whole set, and the labels a person added must survive. The labels
-   * endpoints cannot help: removing the old severity label needs its name (one DELETE per label,
-   * 404 when absent) and they cannot ride along with the other fields, so they cost more calls.
+   * One PATCH carrying every changed part. The issue is read first when the body must change but
+   * 'description' is not a change (the footer states the severity and the failing runs): the text a
+   * person wrote before our footer is kept as GitHub holds it. A severity change also reads it:
+   * PATCH `labels` replaces the whole set, and the labels a person added must survive.
    */
   async function patchFor(ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, n: number): Promise<Record<string, unknown>> {
     const { fields } = ticket;
     const patch: Record<string, unknown> = {};
+    let current: Issue | undefined;
+    const issueNow = async () => {
+      if (!current) {
+        current = (await getIssue(n)).data;
+        refOf(current);
+      }
+      return current;
+    };
     if (changes.has('title')) patch['title'] = fields.title.trim();
-    if (changes.has('description') || changes.has('severity') || changes.has('context')) patch['body'] = markdownBody(ticket);
+    if (changes.has('description')) patch['body'] = markdownBody(ticket);
+    else if (changes.has('severity') || changes.has('context')) patch['body'] = replaceMarkdownFooter((await issueNow()).body, ticket);
     if (changes.has('assignee')) patch['assignees'] = assigneeLogins(people, fields.assignee);
     if (changes.has('status')) {
       const target = remoteState(fields.status);
       // state_reason only counts when the state changes, so "reopened" cannot mislabel an open issue.
       Object.assign(patch, target.state === 'open' ? { state: 'open', state_reason: 'reopened' } : target);
     }
-    if (changes.has('severity')) {
-      const current = (await getIssue(n)).data;
-      refOf(current);
-      patch['labels'] = labelsWithSeverity(mapping, labelNames(current), fields.severity);
-    }
+    if (changes.has('severity')) patch['labels'] = labelsWithSeverity(mapping, labelNames(await issueNow()), fields.severity);
     return patch;
   }
 }

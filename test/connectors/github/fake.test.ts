@@ -97,6 +97,33 @@ describe('update', () => {
     expect(labelsOf(Number(ref.remoteId))).toEqual(['severity: high']);
   });
 
+  it('severity or context changes keep what a person wrote in the body (description not synced outbound)', async () => {
+    const ref = await gh.create(ticket({ description: '' }));
+    const n = Number(ref.remoteId);
+    const person = 'Written on GitHub\r\nwith CRLF  \r\n\r\n';
+    const footer = (fake.issue(n)['body'] as string);
+    fake.editByHand(n, { body: `${person}${footer}` });
+    await gh.update(ref, ticket({ severity: 'low', description: 'not outbound' }), changes('severity'));
+    const t = ticket({ severity: 'low', description: 'not outbound' });
+    t.context.failingRuns = [];
+    await gh.update(ref, t, changes('context'));
+    const body = fake.issue(n)['body'] as string;
+    expect(body.startsWith(person)).toBe(true);
+    expect(body).toContain('**Severity:** low');
+    expect(body).not.toContain('login.spec');
+    expect(body).not.toContain('not outbound');
+    expect((await gh.read(ref)).fields.description).toBe('Written on GitHub\nwith CRLF');
+  });
+
+  it('appends the footer to an issue linked by hand', async () => {
+    const issue = fake.createByHand({ title: 'By hand', body: 'A person’s report' });
+    const ref = await gh.lookup(String(issue['number']));
+    await gh.update(ref, ticket(), changes('context'));
+    const body = fake.issue(Number(ref.remoteId))['body'] as string;
+    expect(body).toMatch(/^A person’s report\n\n---\n_Synced by Defect Sync_/);
+    expect((await gh.read(ref)).markerDefectId).toBe(DEFECT_ID);
+  });
+
   it('sends nothing for an empty change set', async () => {
     const ref = await gh.create(ticket());
     const before = calls();

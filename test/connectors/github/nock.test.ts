@@ -1,7 +1,7 @@
 // The exact HTTP the GitHub connector sends, request by request, with nock standing in for api.github.com.
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { markdownBody } from '../../../connectors/body.ts';
+import { markdownBody, markdownFooter } from '../../../connectors/body.ts';
 import type { TicketChange, TicketRef } from '../../../connectors/contract.ts';
 import { markerFor } from '../../../connectors/marker.ts';
 import { connector, DEFECT_ID, issueJson, OTHER_DEFECT_ID, ticket, TOKEN, trackerError } from './helpers.ts';
@@ -95,16 +95,36 @@ describe('update', () => {
     expect(seen.map((s) => s.body)).toEqual([{ title: 'New' }]);
   });
 
-  it('description and context: one PATCH with the re-rendered body', async () => {
+  it('description: one PATCH with the re-rendered body', async () => {
     const t = ticket({ description: 'Now with screenshots' });
+    nock(API).patch('/repos/acme/app/issues/12').reply(answer(200, issueJson()));
+    await connector().update(REF, t, changes('description', 'context'));
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['PATCH /repos/acme/app/issues/12']);
+    expect(seen.map((s) => s.body)).toEqual([{ body: markdownBody(t) }]);
+  });
+
+  it('context without description: reads the body and keeps the person’s text byte for byte, replacing only the footer', async () => {
+    const person = '  Edited on GitHub:\r\n\r\n* keep   this\r\n\r\n';
+    const t = ticket({ description: 'the defect’s description must not land' });
     nock(API)
-      .patch('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson()))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body: `${person}${markdownFooter(ticket({ severity: 'low' }))}` })))
       .patch('/repos/acme/app/issues/12')
       .reply(answer(200, issueJson()));
-    await connector().update(REF, t, changes('description'));
     await connector().update(REF, t, changes('context'));
-    expect(seen.map((s) => s.body)).toEqual([{ body: markdownBody(t) }, { body: markdownBody(t) }]);
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12']);
+    expect(seen[1]!.body).toEqual({ body: `${person}${markdownFooter(t)}` });
+  });
+
+  it('context on an issue linked by hand (no footer yet): appends the footer to the person’s body', async () => {
+    const t = ticket();
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body: 'Written by hand' })))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()));
+    await connector().update(REF, t, changes('context'));
+    expect(seen[1]!.body).toEqual({ body: `Written by hand\n\n${markdownFooter(t)}` });
   });
 
   it('severity: reads the labels, then one PATCH that swaps the severity label, keeps the rest and re-renders the body', async () => {
@@ -116,7 +136,7 @@ describe('update', () => {
       .reply(answer(200, issueJson({ labels: ['bug', 'needs-repro', 'severity: low'] })));
     await connector().update(REF, t, changes('severity'));
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12']);
-    expect(seen[1]!.body).toEqual({ body: markdownBody(t), labels: ['bug', 'needs-repro', 'severity: low'] });
+    expect(seen[1]!.body).toEqual({ body: markdownFooter(t), labels: ['bug', 'needs-repro', 'severity: low'] });
   });
 
   it('assignee: assigns the mapped login, and unassigns for nobody or an unmapped person', async () => {
