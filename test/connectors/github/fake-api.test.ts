@@ -105,6 +105,64 @@ describe('create and update rules', () => {
   });
 });
 
+describe('labels and assignees endpoints', () => {
+  const names = (labels: { name: string }[]) => labels.map((l) => l.name);
+
+  it('POST …/labels adds to the set and answers 200 with all the issue’s labels; {labels} or a bare array', async () => {
+    const n = (await create({ labels: ['bug'] }))['number'];
+    const res = await call('POST', `/repos/acme/app/issues/${n}/labels`, { labels: ['severity: low'] });
+    expect(res.status).toBe(200);
+    expect(names(res.body)).toEqual(['bug', 'severity: low']);
+    expect(names((await call('POST', `/repos/acme/app/issues/${n}/labels`, ['ui', 'BUG'])).body)).toEqual(['bug', 'severity: low', 'ui']);
+    expect((await call('POST', `/repos/acme/app/issues/${n}/labels`, { labels: [''] })).status).toBe(422);
+  });
+
+  it('DELETE …/labels/{name} answers the remaining labels, or 404 "Label does not exist"', async () => {
+    const n = (await create({ labels: ['bug', 'severity: high'] }))['number'];
+    const res = await call('DELETE', `/repos/acme/app/issues/${n}/labels/${encodeURIComponent('severity: high')}`);
+    expect(res).toMatchObject({ status: 200 });
+    expect(names(res.body)).toEqual(['bug']);
+    expect(await call('DELETE', `/repos/acme/app/issues/${n}/labels/nope`)).toMatchObject({
+      status: 404,
+      body: { message: 'Label does not exist', documentation_url: 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue', status: '404' },
+    });
+  });
+
+  it('POST …/assignees adds (201, the issue), keeps those assigned and silently ignores logins that cannot be assigned', async () => {
+    fake.addCollaborator('bob-gh');
+    const n = (await create({ assignees: ['ann-gh'] }))['number'];
+    const res = await call('POST', `/repos/acme/app/issues/${n}/assignees`, { assignees: ['bob-gh', 'mallory'] });
+    expect(res.status).toBe(201);
+    expect(res.body.assignees.map((a: { login: string }) => a.login)).toEqual(['ann-gh', 'bob-gh']);
+  });
+
+  it('DELETE …/assignees removes the named logins (200, the issue); assignees is required', async () => {
+    const n = (await create({ assignees: ['ann-gh'] }))['number'];
+    const res = await call('DELETE', `/repos/acme/app/issues/${n}/assignees`, { assignees: ['Ann-GH'] });
+    expect(res).toMatchObject({ status: 200, body: { assignees: [] } });
+    expect((await call('DELETE', `/repos/acme/app/issues/${n}/assignees`, {})).status).toBe(422);
+  });
+
+  it('a token without push access has its labels and assignees silently dropped, with 2xx answers', async () => {
+    const n = (await create({ labels: ['bug'], assignees: ['ann-gh'] }))['number'];
+    fake.setPushAccess(false);
+    try {
+      const created = await create({ labels: ['x'], assignees: ['ann-gh'] });
+      expect(created).toMatchObject({ labels: [], assignees: [] });
+      expect((await call('PATCH', `/repos/acme/app/issues/${n}`, { labels: [], assignees: [], title: 'still editable' })).body).toMatchObject({
+        title: 'still editable',
+        labels: [{ name: 'bug' }],
+        assignees: [{ login: 'ann-gh' }],
+      });
+      expect(await call('POST', `/repos/acme/app/issues/${n}/labels`, { labels: ['ui'] })).toMatchObject({ status: 200, body: [{ name: 'bug' }] });
+      expect(await call('DELETE', `/repos/acme/app/issues/${n}/labels/bug`)).toMatchObject({ status: 200, body: [{ name: 'bug' }] });
+      expect(await call('DELETE', `/repos/acme/app/issues/${n}/assignees`, { assignees: ['ann-gh'] })).toMatchObject({ status: 200, body: { assignees: [{ login: 'ann-gh' }] } });
+    } finally {
+      fake.setPushAccess(true);
+    }
+  });
+});
+
 describe('listing', () => {
   it('pages with a Link header on /repositories/{id}/issues, includes pull requests, filters by state and since', async () => {
     const local = createGithubFake({ repository: 'acme/list' });
