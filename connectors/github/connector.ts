@@ -2,7 +2,7 @@
 // severity as one label, status as state/state_reason, assignee as the single assignee, and the body
 // as the description plus the generated Markdown footer that carries the idempotency marker.
 import { Octokit } from '@octokit/rest';
-import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketRef } from '../contract.ts';
+import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
 import { descriptionOf, markdownBody, replaceMarkdownFooter } from '../body.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
@@ -12,7 +12,9 @@ import {
   assigneeFromLogins,
   assigneeLogins,
   canonicalFields,
-  labelsWithSeverity,
+  includesName,
+  otherMappedLogins,
+  otherSeverityLabels,
   remoteState,
   severityFromLabels,
   severityLabel,
@@ -46,11 +48,13 @@ type Issue = {
   body?: string | null;
   state: string;
   state_reason?: string | null;
-  labels: (string | { name?: string | undefined })[];
+  labels: (string | Label)[];
   assignees?: { login: string }[] | null;
   updated_at: string;
   pull_request?: unknown;
 };
+
+type Label = { name?: string | undefined };
 
 type Answer<T> = { status: number; headers: Record<string, string | number | undefined>; data: T };
 
@@ -130,7 +134,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         description: descriptionOf(issue.body),
         severity: severityFromLabels(mapping, labelNames(issue)),
         status: statusFromIssue(mapping, issue.state, issue.state_reason),
-        assignee: assigneeFromLogins(people, (issue.assignees ?? []).map((a) => a.login)),
+        assignee: assigneeFromLogins(people, loginsOf(issue)),
       },
       markerDefectId: findMarker(issue.body),
       updatedAt: new Date(issue.updated_at),
@@ -142,32 +146,43 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
 
     canonical: (fields) => canonicalFields(mapping, people, fields),
 
-    async create(ticket) {
+    async create(ticket, onCreated) {
       const { fields } = ticket;
       const assignees = assigneeLogins(people, fields.assignee);
+      const label = severityLabel(mapping, fields.severity);
       const created = await send('creating an issue', false, () =>
         octokit.rest.issues.create({
           owner: repo.owner,
           repo: repo.repo,
           title: fields.title.trim(),
           body: markdownBody(ticket),
-          labels: [severityLabel(mapping, fields.severity)],
+          labels: [label],
           ...(assignees.length && { assignees }),
         }) as Promise<Answer<Issue>>,
       );
+      const ref = refOf(created.data);
+      // The issue exists from here on, whatever a later call does: the engine records it first.
+      await onCreated?.(ref);
+      if (!includesName(labelNames(created.data), label)) throw dropped(`the label "${label}"`, created.data.number);
+      const missing = assignees.find((login) => !includesName(loginsOf(created.data), login));
+      if (missing) throw dropped(`the assignee ${missing}`, created.data.number, missing);
       const target = remoteState(fields.status);
-      if (target.state === 'open') return refOf(created.data);
+      if (target.state === 'open') return ref;
       // GitHub creates every issue open; a defect that is already fixed is closed right after.
       const closed = await patchIssue(created.data.number, target);
       return refOf(closed.data);
     },
 
-    async update(ref, ticket, changes) {
+    async update(ref, ticket, changes, previous = null) {
       if (changes.size === 0) return ref;
       const n = issueNumber(ref.remoteId);
-      const patch = await patchFor(ticket, changes, n);
-      const res = await patchIssue(n, patch);
-      return refOf(res.data);
+      const current = issueOnce(n);
+      let latest: Issue | undefined;
+      const patch = await patchFor(ticket, changes, current);
+      if (Object.keys(patch).length) latest = (await patchIssue(n, patch)).data;
+      if (changes.has('severity')) await setSeverityLabel(n, ticket.fields.severity, previous, current);
+      if (changes.has('assignee')) latest = (await setAssignee(n, ticket.fields.assignee, previous, current)) ?? latest;
+      return latest ? refOf(latest) : ref;
     },
 
     async read(ref) {
@@ -218,34 +233,116 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     },
   };
 
+  /** The issue as GitHub holds it, read at most once per update and only when needed. */
+  function issueOnce(n: number): { get: () => Promise<Issue>; known: () => Issue | undefined } {
+    let issue: Issue | undefined;
+    return {
+      get: async () => {
+        if (!issue) {
+          issue = (await getIssue(n)).data;
+          refOf(issue);
+        }
+        return issue;
+      },
+      known: () => issue,
+    };
+  }
+
   /**
-   * One PATCH carrying every changed part. The issue is read first when the body must change but
-   * 'description' is not a change (the footer states the severity and the failing runs): the text a
-   * person wrote before our footer is kept as GitHub holds it. A severity change also reads it:
-   * PATCH `labels` replaces the whole set, and the labels a person added must survive.
+   * The issue fields that changed, for one PATCH (labels and assignees go through their own
+   * endpoints). When the body must change but 'description' is not a change (the footer states the
+   * severity and the failing runs), the issue is read and the text a person wrote before our footer
+   * is kept as GitHub holds it.
    */
-  async function patchFor(ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, n: number): Promise<Record<string, unknown>> {
+  async function patchFor(ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, current: ReturnType<typeof issueOnce>): Promise<Record<string, unknown>> {
     const { fields } = ticket;
     const patch: Record<string, unknown> = {};
-    let current: Issue | undefined;
-    const issueNow = async () => {
-      if (!current) {
-        current = (await getIssue(n)).data;
-        refOf(current);
-      }
-      return current;
-    };
     if (changes.has('title')) patch['title'] = fields.title.trim();
     if (changes.has('description')) patch['body'] = markdownBody(ticket);
-    else if (changes.has('severity') || changes.has('context')) patch['body'] = replaceMarkdownFooter((await issueNow()).body, ticket);
-    if (changes.has('assignee')) patch['assignees'] = assigneeLogins(people, fields.assignee);
+    else if (changes.has('severity') || changes.has('context')) patch['body'] = replaceMarkdownFooter((await current.get()).body, ticket);
     if (changes.has('status')) {
       const target = remoteState(fields.status);
       // state_reason only counts when the state changes, so "reopened" cannot mislabel an open issue.
       Object.assign(patch, target.state === 'open' ? { state: 'open', state_reason: 'reopened' } : target);
     }
-    if (changes.has('severity')) patch['labels'] = labelsWithSeverity(mapping, labelNames(await issueNow()), fields.severity);
     return patch;
+  }
+
+  /**
+   * Adds the new severity label and removes the old one, one label each: PATCH `labels` would
+   * replace the whole set and drop a label a person added meanwhile. Which to remove comes from the
+   * issue when it was read anyway, else from the previous snapshot; with neither, the issue is read.
+   */
+  async function setSeverityLabel(n: number, severity: TicketFields['severity'], previous: TicketFields | null, current: ReturnType<typeof issueOnce>) {
+    const wanted = severityLabel(mapping, severity);
+    const issue = current.known() ?? (previous ? undefined : await current.get());
+    const onIssue = issue && labelNames(issue);
+    const remove = onIssue ? otherSeverityLabels(mapping, onIssue, severity) : otherSeverityLabels(mapping, [severityLabel(mapping, previous!.severity)], severity);
+    if (!onIssue || !includesName(onIssue, wanted)) {
+      const added = await send(`adding a label to issue #${n}`, true, () =>
+        octokit.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: n, labels: [wanted] }) as Promise<Answer<Label[]>>,
+      );
+      if (!includesName(names(added.data), wanted)) throw dropped(`the label "${wanted}"`, n);
+    }
+    for (const name of remove) {
+      const left = await removeLabel(n, name);
+      if (left && includesName(names(left), name)) throw dropped(`removing the label "${name}"`, n);
+    }
+  }
+
+  /** DELETE one label; null when the issue does not carry it (GitHub's 404 "Label does not exist"). */
+  function removeLabel(n: number, name: string): Promise<Label[] | null> {
+    return send(`removing a label from issue #${n}`, true, async () => {
+      try {
+        return (await octokit.rest.issues.removeLabel({ owner: repo.owner, repo: repo.repo, issue_number: n, name })) as Answer<Label[]>;
+      } catch (err) {
+        const response = (err as { response?: { status?: number; data?: { message?: unknown } } }).response;
+        if (response?.status === 404 && response.data?.message === 'Label does not exist') return { status: 404, headers: {}, data: null };
+        throw err;
+      }
+    }).then((res) => res.data);
+  }
+
+  /**
+   * Assigns the new person and unassigns the previous one, leaving co-assignees a person added:
+   * PATCH `assignees` would replace them all. Returns the issue as the last call left it.
+   */
+  async function setAssignee(n: number, email: string | null, previous: TicketFields | null, current: ReturnType<typeof issueOnce>): Promise<Issue | undefined> {
+    const [wanted] = assigneeLogins(people, email);
+    const issue = current.known() ?? (previous ? undefined : await current.get());
+    const onIssue = issue && loginsOf(issue);
+    const remove = onIssue ? otherMappedLogins(people, onIssue, wanted) : otherMappedLogins(people, assigneeLogins(people, previous!.assignee), wanted);
+    let latest: Issue | undefined;
+    if (wanted && !(onIssue && includesName(onIssue, wanted))) {
+      latest = (
+        await send(`assigning issue #${n}`, true, () =>
+          octokit.rest.issues.addAssignees({ owner: repo.owner, repo: repo.repo, issue_number: n, assignees: [wanted] }) as Promise<Answer<Issue>>,
+        )
+      ).data;
+      if (!includesName(loginsOf(latest), wanted)) throw dropped(`the assignee ${wanted}`, n, wanted);
+    }
+    if (remove.length) {
+      latest = (
+        await send(`unassigning issue #${n}`, true, () =>
+          octokit.rest.issues.removeAssignees({ owner: repo.owner, repo: repo.repo, issue_number: n, assignees: remove }) as Promise<Answer<Issue>>,
+        )
+      ).data;
+      const kept = remove.find((login) => includesName(loginsOf(latest!), login));
+      if (kept) throw dropped(`removing the assignee ${kept}`, n);
+    }
+    return latest;
+  }
+
+  /**
+   * A write GitHub answered 2xx without applying: it silently drops labels and assignees from a token
+   * without push (triage) access, and assignees who cannot be assigned in the repository.
+   */
+  function dropped(what: string, n: number, login?: string): TrackerError {
+    return new TrackerError(
+      'github',
+      'rejected',
+      `github accepted ${what} on ${repoName(repo)}#${n} but did not apply it: the token lacks push (triage) access to ${repoName(repo)}${login ? `, or ${login} cannot be assigned there` : ''}`,
+    );
   }
 }
 
@@ -266,7 +363,15 @@ function timedFetch(timeoutMs: number): typeof fetch {
 }
 
 function labelNames(issue: Issue): string[] {
-  return issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean);
+  return names(issue.labels);
+}
+
+function names(labels: readonly (string | Label)[]): string[] {
+  return labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean);
+}
+
+function loginsOf(issue: Issue): string[] {
+  return (issue.assignees ?? []).map((a) => a.login);
 }
 
 /** The rel="next" URL of a GitHub Link header. */

@@ -67,11 +67,12 @@ describe('update', () => {
     ];
     let fields = ticket().fields;
     for (const [change, patch] of steps) {
+      const previous = gh.canonical(fields);
       fields = { ...fields, ...patch };
       const before = calls();
-      await gh.update(ref, ticket(fields), changes(change));
-      // only a severity change reads the issue first
-      expect(calls() - before).toBe(change === 'severity' ? 2 : 1);
+      await gh.update(ref, ticket(fields), changes(change), previous);
+      // a severity change reads the body (to keep a person's text), PATCHes it, adds one label and removes one
+      expect(calls() - before).toBe(change === 'severity' ? 4 : 1);
       expect((await gh.read(ref)).fields).toEqual(gh.canonical(fields));
     }
     expect(fake.issue(n)).toMatchObject({ state: 'open', state_reason: 'reopened', title: 'Renamed', assignees: [] });
@@ -81,7 +82,7 @@ describe('update', () => {
     const ref = await gh.create(ticket({ severity: 'high' }));
     const n = Number(ref.remoteId);
     fake.editByHand(n, { labels: ['needs-repro', ...labelsOf(n), 'ui'] });
-    await gh.update(ref, ticket({ severity: 'low' }), changes('severity'));
+    await gh.update(ref, ticket({ severity: 'low' }), changes('severity'), ticket({ severity: 'high' }).fields);
     expect(labelsOf(n)).toEqual(['needs-repro', 'ui', 'severity: low']);
     expect((fake.issue(n)['body'] as string)).toContain('**Severity:** low');
   });
@@ -131,12 +132,49 @@ describe('update', () => {
     expect(calls()).toBe(before);
   });
 
-  it('refuses an assignee who cannot be assigned in the repository, as GitHub does', async () => {
+  it('with the previous snapshot unknown, leaves exactly one severity label and keeps the others', async () => {
+    const ref = await gh.create(ticket({ severity: 'high' }));
+    const n = Number(ref.remoteId);
+    fake.editByHand(n, { labels: ['bug', ...labelsOf(n), 'severity: critical'] });
+    await gh.update(ref, ticket({ severity: 'low' }), changes('severity'), null);
+    expect(labelsOf(n)).toEqual(['bug', 'severity: low']);
+  });
+
+  it('keeps a co-assignee a person added when the assignee changes', async () => {
+    fake.addCollaborator('bob-gh');
+    fake.addCollaborator('carol');
+    const ref = await gh.create(ticket({ assignee: 'ann@example.com' }));
+    const n = Number(ref.remoteId);
+    fake.editByHand(n, { assignees: ['ann-gh', 'carol'] });
+    await gh.update(ref, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket({ assignee: 'ann@example.com' }).fields);
+    expect((fake.issue(n)['assignees'] as { login: string }[]).map((a) => a.login)).toEqual(['carol', 'bob-gh']);
+    expect((await gh.read(ref)).fields.assignee).toBe('bob@example.com');
+    fake.state.collaborators.delete('bob-gh');
+  });
+
+  it('refuses an assignee GitHub did not assign (not assignable in the repository), naming the login', async () => {
     const ref = await gh.create(ticket());
-    // bob-gh is in the people mapping but not a collaborator of acme/app
-    const err = await trackerError(gh.update(ref, ticket({ assignee: 'bob@example.com' }), changes('assignee')));
-    expect(err).toMatchObject({ kind: 'rejected', status: 422 });
-    expect(err.message).toContain('assignees invalid ("bob-gh")');
+    // bob-gh is in the people mapping but not a collaborator of acme/app: GitHub ignores him silently
+    const err = await trackerError(gh.update(ref, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket().fields));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('bob-gh');
+  });
+
+  it('a token without push access: dropped labels and assignees are rejected, never recorded as done', async () => {
+    const ref = await gh.create(ticket());
+    fake.setPushAccess(false);
+    try {
+      const severity = await trackerError(gh.update(ref, ticket({ severity: 'low' }), changes('severity'), ticket().fields));
+      expect(severity).toMatchObject({ kind: 'rejected', message: expect.stringContaining('push') });
+      const assignee = await trackerError(gh.update(ref, ticket({ assignee: 'ann@example.com' }), changes('assignee'), ticket().fields));
+      expect(assignee).toMatchObject({ kind: 'rejected', message: expect.stringContaining('push') });
+      const created: string[] = [];
+      const create = await trackerError(gh.create(ticket(), async (r) => void created.push(r.remoteId)));
+      expect(create.kind).toBe('rejected');
+      expect(created).toHaveLength(1);
+    } finally {
+      fake.setPushAccess(true);
+    }
   });
 });
 

@@ -52,7 +52,7 @@ describe('headers', () => {
 describe('create', () => {
   it('posts title, Markdown body with the marker, the severity label and the mapped assignee', async () => {
     const t = ticket({ title: '  Login fails on Safari ', assignee: 'ann@example.com', severity: 'critical' });
-    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson({ number: 12 })));
+    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson({ number: 12, labels: ['severity: critical'], assignees: ['ann-gh'] })));
     const ref = await connector().create(t);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
@@ -67,6 +67,15 @@ describe('create', () => {
     nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson()));
     await connector().create(ticket({ assignee: 'cy@example.com' }));
     expect(Object.keys(seen[0]!.body as object).sort()).toEqual(['body', 'labels', 'title']);
+  });
+
+  it('a create whose label or assignee GitHub silently dropped (no push access) reports the issue, then is rejected', async () => {
+    nock(API).post('/repos/acme/app/issues').reply(201, issueJson({ labels: [], assignees: [] }));
+    const created: TicketRef[] = [];
+    const err = await trackerError(connector().create(ticket({ assignee: 'ann@example.com' }), async (ref) => void created.push(ref)));
+    expect(created).toEqual([REF]);
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('push');
   });
 
   it('closes a defect that is already resolved right after creating it', async () => {
@@ -127,24 +136,118 @@ describe('update', () => {
     expect(seen[1]!.body).toEqual({ body: `Written by hand\n\n${markdownFooter(t)}` });
   });
 
-  it('severity: reads the labels, then one PATCH that swaps the severity label, keeps the rest and re-renders the body', async () => {
+  const LABELS = '/repos/acme/app/issues/12/labels';
+  const ASSIGNEES = '/repos/acme/app/issues/12/assignees';
+  const labelList = (...names: string[]) => names.map((name, i) => ({ id: 100 + i, name, color: 'ededed', default: false, description: null }));
+  const calls = () => seen.map((s) => `${s.method} ${s.path}`);
+
+  it('severity (previous known): body footer via GET + PATCH, then adds the new label and removes the old one, never PATCHing labels', async () => {
     const t = ticket({ severity: 'low' });
     nock(API)
       .get('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ labels: ['bug', 'severity: high', 'needs-repro'] })))
+      .reply(answer(200, issueJson({ body: markdownBody(ticket()), labels: ['bug', 'severity: high', 'needs-repro'] })))
       .patch('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ labels: ['bug', 'needs-repro', 'severity: low'] })));
-    await connector().update(REF, t, changes('severity'));
-    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12']);
-    expect(seen[1]!.body).toEqual({ body: markdownFooter(t), labels: ['bug', 'needs-repro', 'severity: low'] });
+      .reply(answer(200, issueJson()))
+      .post(LABELS)
+      .reply(answer(200, labelList('bug', 'severity: high', 'needs-repro', 'severity: low')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(200, labelList('bug', 'needs-repro', 'severity: low')));
+    await connector().update(REF, t, changes('severity'), ticket({ severity: 'high' }).fields);
+    expect(calls()).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12', `POST ${LABELS}`, `DELETE ${LABELS}/severity%3A%20high`]);
+    expect(seen[1]!.body).toEqual({ body: markdownBody(t) });
+    expect(seen[2]!.body).toEqual({ labels: ['severity: low'] });
   });
 
-  it('assignee: assigns the mapped login, and unassigns for nobody or an unmapped person', async () => {
-    nock(API).patch('/repos/acme/app/issues/12').times(3).reply(answer(200, issueJson()));
-    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'));
-    await connector().update(REF, ticket({ assignee: null }), changes('assignee'));
-    await connector().update(REF, ticket({ assignee: 'cy@example.com' }), changes('assignee'));
-    expect(seen.map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: [] }, { assignees: [] }]);
+  it('severity with description: no GET; a 404 "Label does not exist" on the old label is fine', async () => {
+    const t = ticket({ severity: 'low', description: 'new text' });
+    nock(API)
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()))
+      .post(LABELS)
+      .reply(answer(200, labelList('severity: low')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(404, { message: 'Label does not exist', documentation_url: 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue', status: '404' }));
+    await connector().update(REF, t, changes('severity', 'description'), ticket({ severity: 'high' }).fields);
+    expect(calls()).toEqual(['PATCH /repos/acme/app/issues/12', `POST ${LABELS}`, `DELETE ${LABELS}/severity%3A%20high`]);
+  });
+
+  it('severity with previous unknown: removes every severity label on the issue but the wanted one', async () => {
+    const t = ticket({ severity: 'low', description: 'new text' });
+    nock(API)
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ labels: ['severity: high', 'bug', 'Severity: Critical'] })))
+      .post(LABELS)
+      .reply(answer(200, labelList('severity: high', 'bug', 'Severity: Critical', 'severity: low')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(200, labelList('bug', 'Severity: Critical', 'severity: low')))
+      .delete(`${LABELS}/Severity%3A%20Critical`)
+      .reply(answer(200, labelList('bug', 'severity: low')));
+    await connector().update(REF, t, changes('severity', 'description'), null);
+    expect(calls()).toEqual([
+      'PATCH /repos/acme/app/issues/12',
+      'GET /repos/acme/app/issues/12',
+      `POST ${LABELS}`,
+      `DELETE ${LABELS}/severity%3A%20high`,
+      `DELETE ${LABELS}/Severity%3A%20Critical`,
+    ]);
+  });
+
+  it('severity: a label GitHub silently dropped (no push access) is rejected, not recorded as done', async () => {
+    nock(API)
+      .patch('/repos/acme/app/issues/12')
+      .reply(200, issueJson())
+      .post(LABELS)
+      .reply(200, labelList('severity: high'));
+    const err = await trackerError(connector().update(REF, ticket({ severity: 'low', description: 'x' }), changes('severity', 'description'), ticket().fields));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toMatch(/severity: low.*push/);
+  });
+
+  it('assignee: adds the new login and removes the old one, keeping co-assignees a person added', async () => {
+    nock(API)
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ assignees: ['ann-gh', 'carol', 'bob-gh'] })))
+      .delete(ASSIGNEES)
+      .reply(answer(200, issueJson({ assignees: ['carol', 'bob-gh'] })));
+    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket({ assignee: 'ann@example.com' }).fields);
+    expect(calls()).toEqual([`POST ${ASSIGNEES}`, `DELETE ${ASSIGNEES}`]);
+    expect(seen.map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: ['ann-gh'] }]);
+  });
+
+  it('assignee: one call to assign from nobody, one to unassign (nobody or an unmapped person)', async () => {
+    nock(API)
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ assignees: ['bob-gh'] })))
+      .delete(ASSIGNEES)
+      .times(2)
+      .reply(answer(200, issueJson({ assignees: [] })));
+    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket({ assignee: null }).fields);
+    await connector().update(REF, ticket({ assignee: null }), changes('assignee'), ticket({ assignee: 'bob@example.com' }).fields);
+    await connector().update(REF, ticket({ assignee: 'cy@example.com' }), changes('assignee'), ticket({ assignee: 'ann@example.com' }).fields);
+    expect(calls()).toEqual([`POST ${ASSIGNEES}`, `DELETE ${ASSIGNEES}`, `DELETE ${ASSIGNEES}`]);
+    expect(seen.map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: ['bob-gh'] }, { assignees: ['ann-gh'] }]);
+  });
+
+  it('assignee with previous unknown: reads the issue and removes the other mapped people only', async () => {
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ assignees: ['ann-gh', 'carol'] })))
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ assignees: ['ann-gh', 'carol', 'bob-gh'] })))
+      .delete(ASSIGNEES)
+      .reply(answer(200, issueJson({ assignees: ['carol', 'bob-gh'] })));
+    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), null);
+    expect(seen.slice(1).map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: ['ann-gh'] }]);
+  });
+
+  it('assignee: an assignee GitHub silently dropped (no push access, or not assignable) is rejected', async () => {
+    nock(API).post(ASSIGNEES).reply(201, issueJson({ assignees: [] }));
+    const err = await trackerError(connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket().fields));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('bob-gh');
+    expect(err.message).toContain('push');
   });
 
   it.each([
@@ -159,22 +262,20 @@ describe('update', () => {
     expect(seen.map((s) => s.body)).toEqual([body]);
   });
 
-  it('carries every changed part in the one PATCH and returns the ref GitHub reports', async () => {
+  it('carries the issue fields in one PATCH, labels and assignees by their endpoints, and returns the ref GitHub reports', async () => {
     const t = ticket({ title: 'T2', severity: 'critical', status: 'closed', assignee: 'ann@example.com' });
     nock(API)
-      .get('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ labels: ['severity: high'] })))
       .patch('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ repo: 'ACME/app' })));
-    const ref = await connector().update(REF, t, changes('title', 'description', 'severity', 'status', 'assignee', 'context'));
-    expect(seen[1]!.body).toEqual({
-      title: 'T2',
-      body: markdownBody(t),
-      assignees: ['ann-gh'],
-      state: 'closed',
-      state_reason: 'completed',
-      labels: ['severity: critical'],
-    });
+      .reply(answer(200, issueJson({ repo: 'ACME/app' })))
+      .post(LABELS)
+      .reply(answer(200, labelList('severity: critical')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(200, labelList('severity: critical')))
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ repo: 'ACME/app', assignees: ['ann-gh'] })));
+    const ref = await connector().update(REF, t, changes('title', 'description', 'severity', 'status', 'assignee', 'context'), ticket().fields);
+    expect(seen[0]!.body).toEqual({ title: 'T2', body: markdownBody(t), state: 'closed', state_reason: 'completed' });
+    expect(calls().slice(1)).toEqual([`POST ${LABELS}`, `DELETE ${LABELS}/severity%3A%20high`, `POST ${ASSIGNEES}`]);
     expect(ref).toEqual({ remoteId: '12', key: 'ACME/app#12', url: 'https://github.com/ACME/app/issues/12' });
   });
 });
