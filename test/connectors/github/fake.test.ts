@@ -52,6 +52,17 @@ describe('create and read', () => {
   });
 });
 
+describe('create reports the issue before any follow-up', () => {
+  it('a failing close after the create still leaves the issue reported to onCreated', async () => {
+    const created: string[] = [];
+    fake.tracker.fail({ route: 'ticket.update', status: 500 });
+    const err = await trackerError(gh.create(ticket({ status: 'resolved' }), async (ref) => void created.push(ref.remoteId)));
+    expect(err.kind).toBe('transient');
+    expect(created).toHaveLength(1);
+    expect(fake.issue(Number(created[0]))).toMatchObject({ state: 'open' });
+  });
+});
+
 describe('update', () => {
   it('writes each field alone and reads it back', async () => {
     const ref = await gh.create(ticket());

@@ -78,15 +78,17 @@ describe('create', () => {
     expect(err.message).toContain('push');
   });
 
-  it('closes a defect that is already resolved right after creating it', async () => {
+  it('reports the new issue to onCreated, then closes a defect that is already resolved', async () => {
     nock(API)
       .post('/repos/acme/app/issues')
       .reply(answer(201, issueJson({ number: 13 })))
       .patch('/repos/acme/app/issues/13')
       .reply(answer(200, issueJson({ number: 13, state: 'closed', state_reason: 'completed' })));
-    const ref = await connector().create(ticket({ status: 'resolved' }));
-    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /repos/acme/app/issues', 'PATCH /repos/acme/app/issues/13']);
-    expect(seen[1]!.body).toEqual({ state: 'closed', state_reason: 'completed' });
+    const ref = await connector().create(ticket({ status: 'resolved' }), async (created) => {
+      seen.push({ method: 'onCreated', path: created.key, headers: {}, body: undefined });
+    });
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /repos/acme/app/issues', 'onCreated acme/app#13', 'PATCH /repos/acme/app/issues/13']);
+    expect(seen[2]!.body).toEqual({ state: 'closed', state_reason: 'completed' });
     expect(ref.key).toBe('acme/app#13');
   });
 });
