@@ -50,6 +50,7 @@ type Issue = {
   state_reason?: string | null;
   labels: (string | Label)[];
   assignees?: { login: string }[] | null;
+  created_at: string;
   updated_at: string;
   pull_request?: unknown;
 };
@@ -61,8 +62,10 @@ type Answer<T> = { status: number; headers: Record<string, string | number | und
 /** The REST API version whose behaviour this connector was written against. */
 const API_VERSION = '2022-11-28';
 const PER_PAGE = 100;
-/** 10,000 issues changed since one create attempt means something else is wrong; stop rather than loop on. */
-const MAX_PAGES = 100;
+/** 1,000 issues created since one create attempt: stop reading rather than run through the repository. */
+const MAX_PAGES = 10;
+/** How far GitHub's clock may be behind ours: the window for the marker search opens this much earlier. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 const noop = () => {};
 
@@ -190,34 +193,44 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
       return remoteOf(res.data);
     },
 
-    async findByMarker(defectId, since) {
+    async findByMarker(defectId, attemptStartedAt) {
       const marker = markerFor(defectId);
-      // `since` compares with updated_at, which has whole-second resolution: start a second early.
-      const from = new Date(Math.floor(since.getTime() / 1000) * 1000 - 1000).toISOString().replace('.000Z', 'Z');
-      // Oldest first, so a defect that somehow got two issues always resolves to the first one.
+      const from = windowStart(attemptStartedAt);
+      const fromText = new Date(from).toISOString().replace('.000Z', 'Z');
+      // Newest first, so the scan ends at the first issue created before the window: the marker
+      // issue cannot be older than the attempt. `since` (updated_at) drops more that cannot match.
       let res = await send('listing issues', false, () =>
         octokit.rest.issues.listForRepo({
           owner: repo.owner,
           repo: repo.repo,
           state: 'all',
           sort: 'created',
-          direction: 'asc',
-          since: from,
+          direction: 'desc',
+          since: fromText,
           per_page: PER_PAGE,
           page: 1,
         }) as Promise<Answer<Issue[]>>,
       );
+      let oldestHit: Issue | undefined;
       for (let page = 1; ; page++) {
-        const hit = res.data.find((i) => !i.pull_request && (i.body ?? '').toLowerCase().includes(marker));
-        if (hit) return refOf(hit);
+        for (const issue of res.data) {
+          if (Date.parse(issue.created_at) < from) return oldestHit ? refOf(oldestHit) : null;
+          // A defect that somehow got two issues resolves to the first one.
+          if (!issue.pull_request && (issue.body ?? '').toLowerCase().includes(marker)) oldestHit = issue;
+        }
         const next = nextLink(res.headers['link']);
-        if (!next) return null;
+        if (!next) return oldestHit ? refOf(oldestHit) : null;
         // The token goes wherever this URL points: only ever to the configured API.
         if (new URL(next).origin !== new URL(apiUrl).origin) {
           throw new TrackerError('github', 'rejected', `github sent a next-page link outside ${apiUrl}: ${next}`);
         }
         if (page >= MAX_PAGES) {
-          throw new TrackerError('github', 'rejected', `github marker lookup gave up after ${MAX_PAGES} pages of issues changed since ${from}`);
+          // Not a verdict: the job retries later, and gives up only after its attempts run out.
+          throw new TrackerError(
+            'github',
+            'transient',
+            `github marker lookup read ${MAX_PAGES} pages of issues created since ${fromText} without reaching the start of that window; trying again later`,
+          );
         }
         res = await send('listing issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
       }
@@ -372,6 +385,11 @@ function names(labels: readonly (string | Label)[]): string[] {
 
 function loginsOf(issue: Issue): string[] {
   return (issue.assignees ?? []).map((a) => a.login);
+}
+
+/** The earliest creation time the marker issue may carry: skew allowed for, on GitHub's whole seconds. */
+function windowStart(attemptStartedAt: Date): number {
+  return Math.floor((attemptStartedAt.getTime() - CLOCK_SKEW_MS) / 1000) * 1000;
 }
 
 /** The rel="next" URL of a GitHub Link header. */

@@ -239,10 +239,32 @@ describe('findByMarker', () => {
     expect(await gh.findByMarker(id, start)).toEqual(first);
   });
 
-  it('does not see issues last changed before `since`', async () => {
+  it('widens the window for clock skew, but not beyond a few minutes', async () => {
     const id = '6b6b6b6b-1111-4222-8333-944455550002';
-    await gh.create(ticket({}, id));
-    expect(await gh.findByMarker(id, new Date(Date.now() + 5_000))).toBeNull();
+    const ref = await gh.create(ticket({}, id));
+    // Our clock two minutes ahead of GitHub's: the issue still counts.
+    expect(await gh.findByMarker(id, new Date(Date.now() + 120_000))).toEqual(ref);
+    expect(await gh.findByMarker(id, new Date(Date.now() + 600_000))).toBeNull();
+  });
+
+  it('does not scan old issues that were edited recently: one page for a fresh window', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const busy = createGithubFake({ repository: 'acme/busy', now: () => clock });
+    await busy.tracker.start();
+    try {
+      const conn = connector({ apiUrl: busy.tracker.baseUrl, token: busy.token, repository: 'acme/busy' });
+      for (let i = 0; i < 250; i++) busy.createByHand({ title: `old ${i}`, body: 'old' });
+      clock = Date.parse('2026-11-24T10:00:00Z');
+      for (let i = 1; i <= 250; i++) busy.editByHand(i, { title: `edited ${i}` });
+      const start = new Date(clock);
+      clock += 1000;
+      const id = '7d7d7d7d-1111-4222-8333-944455550004';
+      const mine = await conn.create(ticket({}, id));
+      expect(await conn.findByMarker(id, start)).toEqual(mine);
+      expect(busy.tracker.count('ticket.find')).toBe(1);
+    } finally {
+      await busy.tracker.stop();
+    }
   });
 });
 

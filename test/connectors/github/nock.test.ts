@@ -354,39 +354,68 @@ describe('a renamed or transferred repository', () => {
 });
 
 describe('findByMarker', () => {
-  it('lists all issues changed since a second before `since`, oldest first, 100 a page, following Link, skipping pull requests', async () => {
-    const marker = `<!-- ${markerFor(DEFECT_ID)} -->`;
-    const next = `${API}/repositories/42/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=2`;
+  // Attempt at 10:00:00.750 by our clock; the window opens five minutes earlier, on a whole second.
+  const ATTEMPT = new Date('2026-11-24T10:00:00.750Z');
+  const QUERY = 'state=all&sort=created&direction=desc&since=2026-11-24T09%3A55%3A00Z&per_page=100';
+  const created = (over: Parameters<typeof issueJson>[0], at: string) => ({ ...issueJson(over), created_at: at });
+  const mine = (number: number, at: string) => created({ number, body: `desc\n\n<!-- ${markerFor(DEFECT_ID)} -->\n` }, at);
+
+  it('lists issues newest first from five minutes before the attempt, following Link, and answers the oldest hit, skipping pull requests and other defects', async () => {
+    const next = `${API}/repositories/42/issues?${QUERY}&page=2`;
     nock(API)
       .get('/repos/acme/app/issues')
       .query(true)
       .reply(
-        answer(200, [issueJson({ number: 30, pull_request: true, body: marker }), issueJson({ number: 29, body: `x <!-- ${markerFor(OTHER_DEFECT_ID)} -->` })], {
-          link: `<${next}>; rel="next", <${next.replace('page=2', 'page=2')}>; rel="last"`,
-        }),
+        answer(
+          200,
+          [
+            created({ number: 31, pull_request: true, body: markerFor(DEFECT_ID) }, '2026-11-24T10:05:00Z'),
+            mine(30, '2026-11-24T10:04:00Z'),
+            created({ number: 29, body: `x <!-- ${markerFor(OTHER_DEFECT_ID)} -->` }, '2026-11-24T10:03:00Z'),
+          ],
+          { link: `<${next}>; rel="next"` },
+        ),
       )
       .get('/repositories/42/issues')
       .query(true)
-      .reply(answer(200, [issueJson({ number: 7, body: `desc\n\n${marker}\n` })]));
-    const ref = await connector().findByMarker(DEFECT_ID, new Date('2026-11-24T10:00:00.750Z'));
-    expect(seen.map((s) => s.path)).toEqual([
-      '/repos/acme/app/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=1',
-      '/repositories/42/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=2',
-    ]);
+      .reply(answer(200, [mine(7, '2026-11-24T09:56:00Z')]));
+    const ref = await connector().findByMarker(DEFECT_ID, ATTEMPT);
+    expect(seen.map((s) => s.path)).toEqual([`/repos/acme/app/issues?${QUERY}&page=1`, `/repositories/42/issues?${QUERY}&page=2`]);
     expect(seen[1]!.headers['authorization']).toBe(`token ${TOKEN}`);
     expect(ref).toEqual({ remoteId: '7', key: 'acme/app#7', url: 'https://github.com/acme/app/issues/7' });
   });
 
-  it('stops at the first page with a hit, and gives null when the last page has none', async () => {
+  it('stops at the first issue created before the window, however many pages GitHub says follow', async () => {
     nock(API)
       .get('/repos/acme/app/issues')
       .query(true)
-      .reply(200, [issueJson({ number: 2, body: markerFor(DEFECT_ID) })], { link: `<${API}/repositories/42/issues?page=2>; rel="next"` })
+      .reply(
+        answer(200, [mine(40, '2026-11-24T10:01:00Z'), created({ number: 3, body: 'old, but edited recently' }, '2025-01-01T00:00:00Z')], {
+          link: `<${API}/repositories/42/issues?page=2>; rel="next", <${API}/repositories/42/issues?page=120>; rel="last"`,
+        }),
+      );
+    expect(await connector().findByMarker(DEFECT_ID, ATTEMPT)).toMatchObject({ remoteId: '40' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('answers null when no issue in the window carries the marker', async () => {
+    nock(API).get('/repos/acme/app/issues').query(true).reply(200, [created({ number: 3, body: 'nothing' }, '2026-11-24T10:00:00Z')]);
+    expect(await connector().findByMarker(DEFECT_ID, ATTEMPT)).toBeNull();
+  });
+
+  it('reads at most 10 pages, then reports a transient error so the job retries later', async () => {
+    const page = Array.from({ length: 100 }, (_, i) => created({ number: 1000 + i, body: 'busy' }, '2026-11-24T10:30:00Z'));
+    nock(API)
       .get('/repos/acme/app/issues')
       .query(true)
-      .reply(200, [issueJson({ number: 3, body: 'nothing' })]);
-    expect(await connector().findByMarker(DEFECT_ID, new Date())).toMatchObject({ remoteId: '2' });
-    expect(await connector().findByMarker(DEFECT_ID, new Date())).toBeNull();
+      .reply(200, page, { link: `<${API}/repositories/42/issues?page=2>; rel="next"` })
+      .get('/repositories/42/issues')
+      .query(true)
+      .times(9)
+      .reply(200, page, { link: `<${API}/repositories/42/issues?page=3>; rel="next"` });
+    const err = await trackerError(connector().findByMarker(DEFECT_ID, ATTEMPT));
+    expect(err.kind).toBe('transient');
+    expect(err.message).toContain('10 pages');
   });
 
   it('never sends the token to a next-page link on another host', async () => {
