@@ -3,7 +3,7 @@
 // as the description plus the generated Markdown footer that carries the idempotency marker.
 import { Octokit } from '@octokit/rest';
 import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
-import { descriptionOf, markdownBody, replaceMarkdownFooter } from '../body.ts';
+import { descriptionOf, markdownBody, replaceMarkdownFooter, type BodyLimit } from '../body.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
@@ -66,6 +66,8 @@ const PER_PAGE = 100;
 const MAX_PAGES = 10;
 /** How far GitHub's clock may be behind ours: the window for the marker search opens this much earlier. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+/** GitHub refuses longer issue bodies (422); an over-long description is cut instead, with a note. */
+const BODY_LIMIT: BodyLimit = { maxLength: 65_536, tracker: 'GitHub' };
 
 const noop = () => {};
 
@@ -158,7 +160,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
           owner: repo.owner,
           repo: repo.repo,
           title: fields.title.trim(),
-          body: markdownBody(ticket),
+          body: markdownBody(ticket, BODY_LIMIT),
           labels: [label],
           ...(assignees.length && { assignees }),
         }) as Promise<Answer<Issue>>,
@@ -271,8 +273,8 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     const { fields } = ticket;
     const patch: Record<string, unknown> = {};
     if (changes.has('title')) patch['title'] = fields.title.trim();
-    if (changes.has('description')) patch['body'] = markdownBody(ticket);
-    else if (changes.has('severity') || changes.has('context')) patch['body'] = replaceMarkdownFooter((await current.get()).body, ticket);
+    if (changes.has('description')) patch['body'] = markdownBody(ticket, BODY_LIMIT);
+    else if (changes.has('severity') || changes.has('context')) patch['body'] = replaceMarkdownFooter((await current.get()).body, ticket, BODY_LIMIT);
     if (changes.has('status')) {
       const target = remoteState(fields.status);
       // state_reason only counts when the state changes, so "reopened" cannot mislabel an open issue.

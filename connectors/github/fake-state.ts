@@ -246,7 +246,8 @@ function checkTitle(value: unknown): string {
 function checkBody(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw invalidRequest(`For 'properties/body', ${inspect(value)} is not a string or null.`);
-  if (value.length > 65_536) throw validationFailed({ resource: 'Issue', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' });
+  // GitHub counts characters (code points): an emoji is one, not the two UTF-16 units of .length.
+  if (Array.from(value).length > 65_536) throw validationFailed({ resource: 'Issue', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' });
   return value;
 }
 

@@ -189,6 +189,29 @@ describe('update', () => {
   });
 });
 
+describe('GitHub’s body limit (65,536 characters)', () => {
+  const limit = 65_536;
+  const length = (text: string) => Array.from(text).length;
+
+  it('cuts an over-long description on create and update so the issue is still written, with a visible note', async () => {
+    const t = ticket({ description: 'x'.repeat(70_000) });
+    const ref = await gh.create(t);
+    const body = fake.issue(Number(ref.remoteId))['body'] as string;
+    expect(length(body)).toBeLessThanOrEqual(limit);
+    expect(body).toContain(`description cut to fit GitHub's limit; the full text is at ${t.context.defectUrl}`);
+    expect((await gh.read(ref)).markerDefectId).toBe(DEFECT_ID);
+
+    await gh.update(ref, ticket({ description: 'y'.repeat(80_000) }), changes('description'));
+    expect(length(fake.issue(Number(ref.remoteId))['body'] as string)).toBeLessThanOrEqual(limit);
+  });
+
+  it('counts characters, not UTF-16 units: 40,000 emoji fit uncut', async () => {
+    const description = '\u{1F41B}'.repeat(40_000);
+    const ref = await gh.create(ticket({ description }));
+    expect((await gh.read(ref)).fields.description).toBe(description);
+  });
+});
+
 describe('status moves and what a person does on GitHub', () => {
   it('closes as completed, reopens as reopened, and reads a person’s "not planned" close as closed', async () => {
     const ref = await gh.create(ticket());

@@ -63,6 +63,17 @@ describe('create', () => {
     expect(ref).toEqual(REF);
   });
 
+  it('cuts a description that would take the body over 65,536 characters, never inside a surrogate pair', async () => {
+    const t = ticket({ description: '\u{1F41B}'.repeat(70_000) });
+    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson()));
+    await connector().create(t);
+    const body = (seen[0]!.body as { body: string }).body;
+    expect(Array.from(body).length).toBeLessThanOrEqual(65_536);
+    expect(body.isWellFormed()).toBe(true);
+    expect(body).toContain(`… description cut to fit GitHub's limit; the full text is at ${t.context.defectUrl}\n\n---\n`);
+    expect(body).toContain(`<!-- ${markerFor(DEFECT_ID)} -->`);
+  });
+
   it('leaves assignees out when the email is not in the people mapping', async () => {
     nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson()));
     await connector().create(ticket({ assignee: 'cy@example.com' }));
