@@ -66,6 +66,8 @@ const PER_PAGE = 100;
 const MAX_PAGES = 10;
 /** How far GitHub's clock may be behind ours: the window for the marker search opens this much earlier. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+/** Issues whose last GET answer (ETag and issue) is kept for conditional requests. */
+const ETAG_CACHE_SIZE = 500;
 /** GitHub refuses longer issue bodies (422); an over-long description is cut instead, with a note. */
 const BODY_LIMIT: BodyLimit = { maxLength: 65_536, tracker: 'GitHub' };
 
@@ -98,7 +100,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     // Redirects are not followed (see timedFetch), so a transferred issue shows up here. A redirect
     // on a repository-level call (create, list) means the configured repository itself was renamed
     // or transferred: a setting to fix, not a ticket that moved.
-    if (res.status >= 300 && res.status < 400) {
+    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
       if (onTicket) throw movedError(what, repoName(repo), res);
       throw new TrackerError(
         'github',
@@ -110,8 +112,36 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     return res;
   }
 
+  /**
+   * Issue GETs are conditional: GitHub answers an unchanged issue 304, which costs no rate limit.
+   * The last answer per issue is kept (a bounded map, least recently used out first).
+   */
+  const etags = new Map<number, { etag: string; data: Issue }>();
   const getIssue = (n: number) =>
-    send(`issue #${n}`, true, () => octokit.rest.issues.get({ owner: repo.owner, repo: repo.repo, issue_number: n }) as Promise<Answer<Issue>>);
+    send(`issue #${n}`, true, async () => {
+      const cached = etags.get(n);
+      let res: Answer<Issue>;
+      try {
+        res = (await octokit.rest.issues.get({
+          owner: repo.owner,
+          repo: repo.repo,
+          issue_number: n,
+          ...(cached && { headers: { 'if-none-match': cached.etag } }),
+        })) as Answer<Issue>;
+      } catch (err) {
+        // Octokit throws for a 304 Not Modified.
+        const response = (err as { response?: Answer<unknown> }).response;
+        if (!cached || response?.status !== 304) throw err;
+        res = { status: 304, headers: response.headers, data: cached.data };
+      }
+      etags.delete(n);
+      const etag = res.headers['etag'];
+      if (res.status < 300 || res.status === 304) {
+        if (typeof etag === 'string' && etag) etags.set(n, { etag, data: res.data });
+        if (etags.size > ETAG_CACHE_SIZE) etags.delete(etags.keys().next().value!);
+      }
+      return res;
+    });
 
   const patchIssue = (n: number, body: Record<string, unknown>) =>
     send(`updating issue #${n}`, true, () =>

@@ -3,6 +3,7 @@
 // bodies, rate-limit headers, Link pagination, 410 for deleted issues and 301 for transferred ones.
 // Route names follow the cross-tracker convention (ticket.create, ticket.get, ticket.update,
 // ticket.find), plus labels.add/remove and assignees.add/remove.
+import { createHash } from 'node:crypto';
 import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
 import { GithubFakeState, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './fake-state.ts';
 
@@ -70,8 +71,9 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     return { id: l.id, node_id: `LA_fake${l.id}`, url, name: l.name, color: l.color, default: false, description: null };
   }
 
-  function rateHeaders(): Record<string, string> {
-    remaining = Math.max(0, remaining - 1);
+  /** A 304 answer to a conditional request does not count against the rate limit. */
+  function rateHeaders(spend = true): Record<string, string> {
+    if (spend) remaining = Math.max(0, remaining - 1);
     return {
       'x-ratelimit-limit': '5000',
       'x-ratelimit-remaining': String(remaining),
@@ -87,7 +89,7 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     return (req) => {
       try {
         const res = handle(req);
-        return { ...res, headers: { ...rateHeaders(), ...res.headers } };
+        return { ...res, headers: { ...rateHeaders(res.status !== 304), ...res.headers } };
       } catch (err) {
         const status = (err as { status?: number }).status;
         if (!status) throw err;
@@ -176,9 +178,15 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     return rels.join(', ');
   }
 
+  /** GitHub's conditional GET: an ETag on every answer, 304 with no body when If-None-Match still matches. */
   const get = (req: FakeRequest): FakeResponse => {
     const found = located(req, `${DOCS_ISSUES}#get-an-issue`);
-    return 'status' in found ? found : { status: 200, body: issueJson(found.issue) };
+    if ('status' in found) return found;
+    const body = issueJson(found.issue);
+    const etag = `W/"${createHash('sha1').update(JSON.stringify(body)).digest('hex')}"`;
+    const asked = String(req.headers['if-none-match'] ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+    if (asked.includes(etag.replace(/^W\//, ''))) return { status: 304, headers: { etag } };
+    return { status: 200, body, headers: { etag } };
   };
 
   const routes: Route[] = [

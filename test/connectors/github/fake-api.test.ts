@@ -163,6 +163,29 @@ describe('labels and assignees endpoints', () => {
   });
 });
 
+describe('conditional requests and the body limit', () => {
+  it('GET issue sends an ETag and answers a matching If-None-Match with 304, not counted against the rate limit', async () => {
+    const n = (await create())['number'];
+    const first = await call('GET', `/repos/acme/app/issues/${n}`);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    const res = await fetch(`${base}/repos/acme/app/issues/${n}`, { headers: { authorization: `token ${fake.token}`, 'if-none-match': etag } });
+    expect(res.status).toBe(304);
+    expect(await res.text()).toBe('');
+    expect(res.headers.get('etag')).toBe(etag);
+    expect(res.headers.get('x-ratelimit-remaining')).toBe(first.headers.get('x-ratelimit-remaining'));
+    await call('PATCH', `/repos/acme/app/issues/${n}`, { title: 'changed' });
+    const changed = await fetch(`${base}/repos/acme/app/issues/${n}`, { headers: { authorization: `token ${fake.token}`, 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('refuses a body over 65,536 characters, counting an emoji as one', async () => {
+    expect((await call('POST', '/repos/acme/app/issues', { title: 'x', body: 'a'.repeat(65_537) })).status).toBe(422);
+    expect((await call('POST', '/repos/acme/app/issues', { title: 'x', body: '\u{1F41B}'.repeat(65_536) })).status).toBe(201);
+  });
+});
+
 describe('listing', () => {
   it('pages with a Link header on /repositories/{id}/issues, includes pull requests, filters by state and since', async () => {
     const local = createGithubFake({ repository: 'acme/list' });

@@ -212,6 +212,19 @@ describe('GitHub’s body limit (65,536 characters)', () => {
   });
 });
 
+describe('conditional reads', () => {
+  it('a second read of an unchanged issue is answered 304 (free of rate limit) and gives the same ticket; a change gives 200', async () => {
+    const ref = await gh.create(ticket());
+    const statuses = () => fake.tracker.calls.filter((c) => c.route === 'ticket.get' && c.path.endsWith(`/issues/${ref.remoteId}`)).map((c) => c.status);
+    const first = await gh.read(ref);
+    const second = await gh.read(ref);
+    expect(second).toEqual(first);
+    fake.editByHand(Number(ref.remoteId), { title: 'Changed by hand' });
+    expect((await gh.read(ref)).fields.title).toBe('Changed by hand');
+    expect(statuses()).toEqual([200, 304, 200]);
+  });
+});
+
 describe('status moves and what a person does on GitHub', () => {
   it('closes as completed, reopens as reopened, and reads a person’s "not planned" close as closed', async () => {
     const ref = await gh.create(ticket());

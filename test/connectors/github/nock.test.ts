@@ -335,6 +335,57 @@ describe('read', () => {
   });
 });
 
+describe('conditional requests (ETag)', () => {
+  const ETAG = 'W/"4e1c0ffee"';
+
+  it('read sends If-None-Match with the ETag of the last answer, and a 304 gives the same ticket', async () => {
+    const body = markdownBody(ticket());
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body }), { etag: ETAG }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(304, '', { etag: ETAG }));
+    const gh = connector();
+    const first = await gh.read(REF);
+    const second = await gh.read(REF);
+    expect(seen[0]!.headers['if-none-match']).toBeUndefined();
+    expect(seen[1]!.headers['if-none-match']).toBe(ETAG);
+    expect(second).toEqual(first);
+  });
+
+  it('a changed issue answers 200 with a new ETag, which the next read sends', async () => {
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ title: 'Old' }), { etag: ETAG }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ title: 'New' }), { etag: 'W/"2"' }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(304, '', { etag: 'W/"2"' }));
+    const gh = connector();
+    await gh.read(REF);
+    expect((await gh.read(REF)).fields.title).toBe('New');
+    expect((await gh.read(REF)).fields.title).toBe('New');
+    expect(seen.map((s) => s.headers['if-none-match'])).toEqual([undefined, ETAG, 'W/"2"']);
+  });
+
+  it('the GET before a footer-only update is conditional too', async () => {
+    const person = 'Person’s text\n\n';
+    const t = ticket({ severity: 'low' });
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body: `${person}${markdownFooter(ticket())}` }), { etag: ETAG }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(304, '', { etag: ETAG }))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()));
+    const gh = connector();
+    await gh.read(REF);
+    await gh.update(REF, t, changes('context'), t.fields);
+    expect(seen[1]!.headers['if-none-match']).toBe(ETAG);
+    expect(seen[2]!.body).toEqual({ body: `${person}${markdownFooter(t)}` });
+  });
+});
+
 describe('transferred issues (301)', () => {
   const moved = { message: 'Moved Permanently', url: `${API}/repositories/42/issues/3`, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' };
 
