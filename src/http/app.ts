@@ -9,7 +9,8 @@ import { Reports } from '../store/reports.ts';
 import { LinkStore } from '../store/links.ts';
 import type { Connector, TrackerKind } from '../../connectors/contract.ts';
 import { AppError } from '../errors.ts';
-import { errorHandler, notFoundRoute } from './errors.ts';
+import { errorHandler, notFoundRoute, parseInput } from './errors.ts';
+import { MilestoneParams } from './schemas.ts';
 import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
 
@@ -53,7 +54,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/defects', defectRoutes(defects, reports, new LinkStore(deps.prisma, deps.connectors ?? new Map())));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {
-    res.json(await reports.readiness(req.params.name));
+    const { name } = parseInput(MilestoneParams, req.params, 'path');
+    res.json(await reports.readiness(name));
   });
 
   app.use(notFoundRoute);

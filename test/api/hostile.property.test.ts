@@ -10,7 +10,7 @@ import { createDefect, recordRun } from '../helpers/fixtures.ts';
 
 const { prisma, http } = testApi();
 const SEED = Number(process.env.FC_SEED ?? 20261124);
-const RUNS = Number(process.env.FC_RUNS ?? 250);
+const RUNS = Number(process.env.FC_RUNS ?? 500);
 
 // ---- generators -------------------------------------------------------------------------------
 
@@ -147,7 +147,8 @@ async function send(r: Req) {
   const flooded = r.flood && r.body && typeof r.body === 'object' && !Array.isArray(r.body)
     ? { ...r.body, ...Object.fromEntries(Array.from({ length: r.flood }, (_, i) => [`x${i}`, i])) }
     : r.body;
-  return q.send(flooded as object);
+  // Sent as text so JSON primitives (true, 3, "x") go out as they are.
+  return q.set('Content-Type', 'application/json').send(JSON.stringify(flooded));
 }
 
 async function check(r: Req): Promise<void> {
