@@ -21,7 +21,10 @@ type Stoppable = () => Promise<void>;
 type Connectors = ReadonlyMap<TrackerKind, Connector>;
 
 async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors): Promise<Stoppable> {
-  const app = createApp({ prisma, log, connectors });
+  const app = createApp({ prisma, log, connectors, apiTokens: config.apiTokens });
+  if (config.apiTokens.length === 0) {
+    log.warn('API_TOKEN is not set: the API answers only clients on this machine (loopback); set API_TOKEN to serve others');
+  }
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
