@@ -1,6 +1,8 @@
 // Authentication of /api: bearer tokens when API_TOKEN is set, loopback clients only when it is not.
-import { networkInterfaces } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createApp } from '../../src/http/app.ts';
@@ -56,22 +58,27 @@ describe('with API_TOKEN set', () => {
   });
 });
 
-/** A local address that is not loopback, so a socket between the test and the app is not a loopback one. */
-function outsideAddress(): string {
-  const found = Object.values(networkInterfaces())
-    .flat()
-    .find((i) => i && !i.internal && i.family === 'IPv4');
-  if (!found) throw new Error('this test needs a non-loopback IPv4 interface; isLoopback is covered above');
-  return found.address;
-}
-
+/**
+ * A client whose socket is not a loopback one, without sending traffic to any other address: the app
+ * listens on a Unix domain socket, whose peers have no IP address at all, so only a token can let
+ * them in. (Node's fetch cannot use a Unix socket, hence node:http.)
+ */
 async function listenOutside(apiTokens?: string[]) {
   const app = createApp({ prisma, log: createLogger('silent'), ...(apiTokens && { apiTokens }) });
-  const host = outsideAddress();
-  const server = app.listen(0, host);
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'ds-auth-')), 'api.sock');
+  const server = app.listen(socketPath);
   await new Promise((r) => server.once('listening', r));
   afterAll(() => new Promise((r) => server.close(r)));
-  return `http://${host}:${(server.address() as AddressInfo).port}`;
+  return (path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+    new Promise<{ status: number; json: () => unknown }>((resolve, reject) => {
+      const req = httpRequest({ socketPath, path, method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, json: () => JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      });
+      req.on('error', reject);
+      req.end(opts.body);
+    });
 }
 
 describe('without API_TOKEN', () => {
@@ -80,21 +87,21 @@ describe('without API_TOKEN', () => {
   });
 
   it('answers a client on another interface 401, telling to set API_TOKEN', async () => {
-    const base = await listenOutside();
-    const res = await fetch(`${base}/api/defects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"remote"}' });
+    const call = await listenOutside();
+    const res = await call('/api/defects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"remote"}' });
     expect(res.status).toBe(401);
-    const body = (await res.json()) as { error: { code: string; message: string } };
+    const body = res.json() as { error: { code: string; message: string } };
     expect(body.error.code).toBe('unauthorized');
     expect(body.error.message).toContain('API_TOKEN');
     // A forged forwarding header changes nothing.
-    const forged = await fetch(`${base}/api/defects`, { headers: { 'x-forwarded-for': '127.0.0.1' } });
+    const forged = await call('/api/defects', { headers: { 'x-forwarded-for': '127.0.0.1' } });
     expect(forged.status).toBe(401);
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await call('/healthz')).status).toBe(200);
   });
 
   it('with API_TOKEN set, answers a client on another interface that sends a token', async () => {
-    const base = await listenOutside(TOKENS);
-    expect((await fetch(`${base}/api/defects`, { headers: { authorization: `Bearer ${TOKENS[1]}` } })).status).toBe(200);
-    expect((await fetch(`${base}/api/defects`)).status).toBe(401);
+    const call = await listenOutside(TOKENS);
+    expect((await call('/api/defects', { headers: { authorization: `Bearer ${TOKENS[1]}` } })).status).toBe(200);
+    expect((await call('/api/defects')).status).toBe(401);
   });
 });
