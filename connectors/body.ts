@@ -43,16 +43,67 @@ export function footerText(footer: Footer): string[] {
   );
 }
 
-/** GitHub-flavoured Markdown: the description, a rule, the footer, the marker as a hidden comment. */
-export function markdownBody(ticket: OutboundTicket): string {
+/** A limit on the whole body (characters, as the tracker counts them) and whose limit it is, for the note. */
+export type BodyLimit = { maxLength: number; tracker: string };
+
+/** The generated Markdown part: a rule, the footer, the marker as a hidden comment. */
+export function markdownFooter(ticket: OutboundTicket): string {
   const footer = footerFor(ticket);
   const lines = footer.lines.map((l) =>
     l.kind === 'field'
       ? `**${l.label}:** ${l.href ? `[${l.text}](${l.href})` : l.text}`
       : `- \`${l.testCase.replaceAll('`', "'")}\` (${l.detail})`,
   );
-  const description = ticket.fields.description.trim();
-  return `${description ? `${description}\n\n` : ''}---\n_${footer.heading}_\n\n${lines.join('\n')}\n\n<!-- ${footer.marker} -->\n`;
+  return `---\n_${footer.heading}_\n\n${lines.join('\n')}\n\n<!-- ${footer.marker} -->\n`;
+}
+
+/** GitHub-flavoured Markdown: the description, then the generated footer; cut to fit `limit` if given. */
+export function markdownBody(ticket: OutboundTicket, limit?: BodyLimit): string {
+  return withFooter(ticket.fields.description.trim(), markdownFooter(ticket), ticket, limit);
+}
+
+/**
+ * An existing Markdown body with its generated footer replaced by the current one (appended when it
+ * has none, as on a ticket linked by hand). Everything before the footer is a person's text and is
+ * kept byte for byte; only a blank line is added when needed to keep the rule from turning the last
+ * line into a heading. Cut to fit `limit` only when person's text and footer together would not.
+ */
+export function replaceMarkdownFooter(body: string | null | undefined, ticket: OutboundTicket, limit?: BodyLimit): string {
+  const text = body ?? '';
+  const at = footerStart(text);
+  return withFooter(at === -1 ? text : text.slice(0, at), markdownFooter(ticket), ticket, limit);
+}
+
+function withFooter(kept: string, footer: string, ticket: OutboundTicket, limit: BodyLimit | undefined): string {
+  // Room for the footer and the (at most two) line ends that separate it.
+  const room = limit ? limit.maxLength - textLength(footer) - 2 : Infinity;
+  const text = cutToFit(kept, room, cutNote(limit?.tracker ?? '', ticket.context.defectUrl));
+  if (!text) return footer;
+  return `${text}${text.endsWith('\n\n') || text.endsWith('\n\r\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'}${footer}`;
+}
+
+/** Length in characters as GitHub (and Jira) count them: code points, so an emoji is one, not two. */
+export function textLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/**
+ * `text` unchanged when it has at most `maxLength` characters (code points), else cut so that it and
+ * `note` together have at most `maxLength`, never in the middle of a surrogate pair. Usable for any
+ * tracker's limit: pass the room left for the description.
+ */
+export function cutToFit(text: string, maxLength: number, note: string): string {
+  if (textLength(text) <= maxLength) return text;
+  const keep = Math.max(0, maxLength - textLength(note));
+  const chars = Array.from(text);
+  return `${chars.slice(0, keep).join('')}${Array.from(note).slice(0, maxLength - keep).join('')}`;
+}
+
+/** The visible note a cut description ends with. */
+export function cutNote(tracker: string, defectUrl: string): string {
+  return `\n\n… description cut to fit ${tracker ? `${tracker}'s` : 'the tracker\'s'} limit; the full text is at ${defectUrl}`;
 }
 
 /** Plain text (Asana notes): the description, a rule, the footer lines, the marker on its own line. */
@@ -63,14 +114,22 @@ export function plainBody(ticket: OutboundTicket): string {
 }
 
 /**
+ * Where the generated footer starts in a Markdown or plain-text body: the index of its rule line, or
+ * -1 when there is none. Line ends may be CRLF (GitHub's web editor sends them).
+ */
+export function footerStart(body: string): number {
+  const m = new RegExp(`(^|\\r?\\n)---\\r?\\n_?${FOOTER_HEADING}_?\\r?\\n`).exec(body);
+  return m ? m.index + m[1]!.length : -1;
+}
+
+/**
  * The description part of a Markdown or plain-text body: everything before the generated footer.
  * A body a person wrote without our footer is all description.
  */
 export function descriptionOf(body: string | null | undefined): string {
   if (!body) return '';
-  const normalized = body.replaceAll('\r\n', '\n');
-  const at = normalized.search(new RegExp(`(^|\\n)---\\n_?${FOOTER_HEADING}_?\\n`));
-  return (at === -1 ? normalized : normalized.slice(0, at)).trim();
+  const at = footerStart(body);
+  return (at === -1 ? body : body.slice(0, at)).replaceAll('\r\n', '\n').trim();
 }
 
 function oneLine(text: string): string {

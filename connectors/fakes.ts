@@ -72,7 +72,7 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
     ticketsFor,
     /** Calls that change a ticket (edits and status moves), per tracker. */
     writes: () => ({
-      github: github.tracker.count('ticket.update'),
+      github: ['ticket.update', 'labels.add', 'labels.remove', 'assignees.add', 'assignees.remove'].reduce((n, r) => n + github.tracker.count(r), 0),
       jira: jira.tracker.count('ticket.update') + jira.tracker.count('transition.do'),
       asana: asana.tracker.count('ticket.update'),
     }),

@@ -12,7 +12,11 @@ import { startTrackers, personFor } from '../connectors/fakes.ts';
 
 const once = process.argv.includes('--once');
 const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103').split(',').map(Number) as [number, number, number];
-const t = await startTrackers({ ports, repository: 'acme/shop' });
+const t = await startTrackers({ ports, repository: 'acme/shop' }).catch((err: NodeJS.ErrnoException & { port?: number }) => {
+  if (err.code !== 'EADDRINUSE') throw err;
+  console.error(`demo: port ${err.port} is already in use. The fake trackers listen on DEMO_PORTS (now ${ports.join(',')}); set DEMO_PORTS to three free ports, e.g. DEMO_PORTS=5101,5102,5103 (PORT moves the service from 3000).`);
+  process.exit(1);
+});
 const { github, jira, asana } = t;
 
 // The fakes start empty, so the demo's own database and queues start empty too.

@@ -15,6 +15,12 @@ const EnvSchema = z.object({
     .default('redis://127.0.0.1:6379'),
   PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(3000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Bearer tokens for /api, comma-separated so a new one can be added before the old one is retired. */
+  API_TOKEN: z
+    .string()
+    .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t !== ''))
+    .refine((ts) => ts.every((t) => t.length >= 16), 'each comma-separated token must be at least 16 characters')
+    .optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "-" and "_"')
@@ -102,6 +108,8 @@ export type Config = {
   redisUrl: string;
   port: number;
   adminToken: string | undefined;
+  /** Empty: /api answers loopback clients only. */
+  apiTokens: string[];
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
   outboxSweepMs: number;
@@ -144,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     port: e.PORT,
     adminToken: e.ADMIN_TOKEN,
+    apiTokens: e.API_TOKEN ?? [],
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     outboxSweepMs: e.OUTBOX_SWEEP_MS,

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -9,8 +9,35 @@ const REDACT = [
   'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
 ];
 
-export function createLogger(level: string, name = 'defect-sync'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+/** `destination` is for tests that read the log; the service logs to stdout. */
+export function createLogger(level: string, name = 'defect-sync', destination?: DestinationStream): Logger {
+  const options = { name, level, redact: { paths: REDACT, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Query parameters whose names look like credentials (api_key, token, client_secret, password, code...). */
+const SECRET_PARAM = /token|key|secret|passw|signature|code|auth/i;
+
+/**
+ * A request URL fit for the log: values of secret-looking query parameters are replaced, the rest is
+ * kept exactly as sent. Clients do put tokens in query strings, and logs travel further than requests.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const pairs = url.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return pair;
+    const raw = pair.slice(0, eq);
+    let name = raw;
+    try {
+      name = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      // an undecodable name is checked as sent
+    }
+    return SECRET_PARAM.test(name) ? `${raw}=[redacted]` : pair;
+  });
+  return `${url.slice(0, q)}?${pairs.join('&')}`;
 }
 
 /** Redacts credentials in a connection URL before it is logged. */

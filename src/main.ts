@@ -3,6 +3,7 @@
 //   api     the HTTP API only
 //   worker  the outbox relay and sync workers only
 //   migrate create the database if needed and apply migrations, then exit
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger, safeUrl, type Logger } from './logger.ts';
@@ -23,9 +24,16 @@ type Connectors = ReadonlyMap<TrackerKind, Connector>;
 
 async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors): Promise<Stoppable> {
   const inbound = startInbound(config, { prisma, log });
-  const app = createApp({ prisma, log, connectors, webhooks: inbound.webhooks });
+  const app = createApp({ prisma, log, connectors, apiTokens: config.apiTokens, webhooks: inbound.webhooks });
+  if (config.apiTokens.length === 0) {
+    log.warn('API_TOKEN is not set: the API answers only clients on this machine (loopback); set API_TOKEN to serve others');
+  }
   const server = app.listen(config.port);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new Error(`port ${config.port} is already in use; set PORT to a free port (PORT=0 picks one)`);
+    if (err.code === 'EACCES') throw new Error(`port ${config.port} needs privileges this process lacks; set PORT to a port above 1023`);
+    throw err;
+  });
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
   // Asana's handshake comes back to this server, so registering waits until it listens.
   void inbound.registerWebhooks();
@@ -51,7 +59,16 @@ async function startWorker(
   return stop;
 }
 
+/**
+ * `.env` in the working directory, as .env.example suggests. Variables already in the environment win:
+ * loadEnvFile never overrides one that is set (even to an empty string).
+ */
+function loadDotEnv(): void {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+}
+
 async function main(): Promise<void> {
+  loadDotEnv();
   const role = (process.argv[2] ?? 'all') as Role;
   if (!ROLES.includes(role)) {
     console.error(`unknown command "${role}"; use one of: ${ROLES.join(', ')}`);

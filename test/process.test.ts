@@ -1,5 +1,7 @@
 // The entry point as an operator runs it: subcommands, configuration errors, start-up and SIGTERM.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,16 +11,18 @@ import { databaseUrl, queuePrefix, redisUrl, testApi } from './helpers/context.t
 
 const { prisma } = testApi();
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
 const children: ReturnType<typeof spawn>[] = [];
 // A failed assertion must not leave a service running that would steal later files' outbox rows.
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+function start(args: string[], env: Record<string, string> = {}, opts: { cwd?: string; script?: string } = {}) {
+  const child = spawn(process.execPath, [opts.script ?? MAIN, ...args], {
     env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.cwd && { cwd: opts.cwd }),
   });
   children.push(child);
   const logs: Record<string, unknown>[] = [];
@@ -26,6 +30,7 @@ function start(args: string[], env: Record<string, string> = {}) {
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const waiters: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
+    if (!line.startsWith('{')) return; // the demo prints its tour as text
     const entry = JSON.parse(line) as Record<string, unknown>;
     logs.push(entry);
     for (const w of waiters.filter((w) => w.msg === entry.msg)) w.resolve(entry);
@@ -89,8 +94,72 @@ describe('node src/main.ts', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['request completed', 'shutting down', 'stopped']));
+    // No API_TOKEN: one warning at start that only local clients are served.
+    expect(p.logs.filter((l) => String(l.msg).startsWith('API_TOKEN is not set'))).toHaveLength(1);
     const all = JSON.stringify(p.logs);
     expect(all).not.toContain('should-not-be-logged');
     expect(all).not.toContain('a-secret-admin-token-value');
+  });
+
+  it('loads .env from the working directory, the real environment taking precedence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-dotenv-'));
+    // PORT in the file would break start-up if it won over the environment's PORT=0.
+    writeFileSync(join(dir, '.env'), 'API_TOKEN=token-from-dotenv-0123456789\nPORT=not-a-port\n');
+    const p = start(['api'], {}, { cwd: dir });
+    const { port } = await p.logged('API listening');
+    expect((await fetch(`http://127.0.0.1:${port}/api/defects`)).status).toBe(401);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/defects`, { headers: { authorization: 'Bearer token-from-dotenv-0123456789' } });
+    expect(ok.status).toBe(200);
+    expect(p.logs.some((l) => String(l.msg).startsWith('API_TOKEN is not set'))).toBe(false);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+    expect(JSON.stringify(p.logs)).not.toContain('token-from-dotenv');
+  });
+
+  it('names the port and the PORT variable when the port is taken', async () => {
+    const blocker = createServer().listen(0);
+    await new Promise((r) => blocker.once('listening', r));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const p = start(['api'], { PORT: String(taken) });
+      expect((await p.exited).code).toBe(1);
+      expect(p.stderr()).toContain(`port ${taken} is already in use; set PORT to a free port`);
+      expect(p.stderr()).not.toContain('    at ');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("names DEMO_PORTS when a demo tracker's port is taken", async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const p = start(['--once'], { DEMO_PORTS: `${taken},0,0`, PORT: '0' }, { script: join(ROOT, 'scripts/demo.ts') });
+      expect((await p.exited).code).toBe(1);
+      expect(p.stderr()).toContain(`port ${taken} is already in use`);
+      expect(p.stderr()).toContain('DEMO_PORTS');
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('on a Node older than 24', () => {
+  // This machine's /usr/bin/node is older (the project fetches Node 24 through scripts/node24.sh).
+  const OLD_NODE = '/usr/bin/node';
+  const oldMajor = Number(spawnSync(OLD_NODE, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout);
+
+  it('npm start stops at once, naming Node 24 and scripts/run.sh', () => {
+    expect(oldMajor, `${OLD_NODE} must be older than Node 24 for this test`).toBeLessThan(24);
+    const res = spawnSync('/usr/bin/npm', ['start'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' } });
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('Defect Sync needs Node 24');
+    expect(res.stderr).toContain('scripts/run.sh');
+    expect(res.stderr).not.toContain('ERR_UNKNOWN_FILE_EXTENSION');
+  });
+
+  it('the check passes on Node 24', () => {
+    expect(spawnSync(process.execPath, [join(ROOT, 'scripts/check-node.mjs')]).status).toBe(0);
   });
 });

@@ -2,8 +2,8 @@
 // severity as one label, status as state/state_reason, assignee as the single assignee, and the body
 // as the description plus the generated Markdown footer that carries the idempotency marker.
 import { Octokit } from '@octokit/rest';
-import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketRef } from '../contract.ts';
-import { descriptionOf, markdownBody } from '../body.ts';
+import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
+import { descriptionOf, markdownBody, replaceMarkdownFooter, type BodyLimit } from '../body.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
@@ -12,7 +12,9 @@ import {
   assigneeFromLogins,
   assigneeLogins,
   canonicalFields,
-  labelsWithSeverity,
+  includesName,
+  otherMappedLogins,
+  otherSeverityLabels,
   remoteState,
   severityFromLabels,
   severityLabel,
@@ -46,19 +48,28 @@ type Issue = {
   body?: string | null;
   state: string;
   state_reason?: string | null;
-  labels: (string | { name?: string | undefined })[];
+  labels: (string | Label)[];
   assignees?: { login: string }[] | null;
+  created_at: string;
   updated_at: string;
   pull_request?: unknown;
 };
+
+type Label = { name?: string | undefined };
 
 type Answer<T> = { status: number; headers: Record<string, string | number | undefined>; data: T };
 
 /** The REST API version whose behaviour this connector was written against. */
 const API_VERSION = '2022-11-28';
 const PER_PAGE = 100;
-/** 10,000 issues changed since one create attempt means something else is wrong; stop rather than loop on. */
-const MAX_PAGES = 100;
+/** 1,000 issues created since one create attempt: stop reading rather than run through the repository. */
+const MAX_PAGES = 10;
+/** How far GitHub's clock may be behind ours: the window for the marker search opens this much earlier. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** Issues whose last GET answer (ETag and issue) is kept for conditional requests. */
+const ETAG_CACHE_SIZE = 500;
+/** GitHub refuses longer issue bodies (422); an over-long description is cut instead, with a note. */
+const BODY_LIMIT: BodyLimit = { maxLength: 65_536, tracker: 'GitHub' };
 
 const noop = () => {};
 
@@ -89,7 +100,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     // Redirects are not followed (see timedFetch), so a transferred issue shows up here. A redirect
     // on a repository-level call (create, list) means the configured repository itself was renamed
     // or transferred: a setting to fix, not a ticket that moved.
-    if (res.status >= 300 && res.status < 400) {
+    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
       if (onTicket) throw movedError(what, repoName(repo), res);
       throw new TrackerError(
         'github',
@@ -101,8 +112,36 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     return res;
   }
 
+  /**
+   * Issue GETs are conditional: GitHub answers an unchanged issue 304, which costs no rate limit.
+   * The last answer per issue is kept (a bounded map, least recently used out first).
+   */
+  const etags = new Map<number, { etag: string; data: Issue }>();
   const getIssue = (n: number) =>
-    send(`issue #${n}`, true, () => octokit.rest.issues.get({ owner: repo.owner, repo: repo.repo, issue_number: n }) as Promise<Answer<Issue>>);
+    send(`issue #${n}`, true, async () => {
+      const cached = etags.get(n);
+      let res: Answer<Issue>;
+      try {
+        res = (await octokit.rest.issues.get({
+          owner: repo.owner,
+          repo: repo.repo,
+          issue_number: n,
+          ...(cached && { headers: { 'if-none-match': cached.etag } }),
+        })) as Answer<Issue>;
+      } catch (err) {
+        // Octokit throws for a 304 Not Modified.
+        const response = (err as { response?: Answer<unknown> }).response;
+        if (!cached || response?.status !== 304) throw err;
+        res = { status: 304, headers: response.headers, data: cached.data };
+      }
+      etags.delete(n);
+      const etag = res.headers['etag'];
+      if (res.status < 300 || res.status === 304) {
+        if (typeof etag === 'string' && etag) etags.set(n, { etag, data: res.data });
+        if (etags.size > ETAG_CACHE_SIZE) etags.delete(etags.keys().next().value!);
+      }
+      return res;
+    });
 
   const patchIssue = (n: number, body: Record<string, unknown>) =>
     send(`updating issue #${n}`, true, () =>
@@ -130,7 +169,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         description: descriptionOf(issue.body),
         severity: severityFromLabels(mapping, labelNames(issue)),
         status: statusFromIssue(mapping, issue.state, issue.state_reason),
-        assignee: assigneeFromLogins(people, (issue.assignees ?? []).map((a) => a.login)),
+        assignee: assigneeFromLogins(people, loginsOf(issue)),
       },
       markerDefectId: findMarker(issue.body),
       updatedAt: new Date(issue.updated_at),
@@ -142,32 +181,43 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
 
     canonical: (fields) => canonicalFields(mapping, people, fields),
 
-    async create(ticket) {
+    async create(ticket, onCreated) {
       const { fields } = ticket;
       const assignees = assigneeLogins(people, fields.assignee);
+      const label = severityLabel(mapping, fields.severity);
       const created = await send('creating an issue', false, () =>
         octokit.rest.issues.create({
           owner: repo.owner,
           repo: repo.repo,
           title: fields.title.trim(),
-          body: markdownBody(ticket),
-          labels: [severityLabel(mapping, fields.severity)],
+          body: markdownBody(ticket, BODY_LIMIT),
+          labels: [label],
           ...(assignees.length && { assignees }),
         }) as Promise<Answer<Issue>>,
       );
+      const ref = refOf(created.data);
+      // The issue exists from here on, whatever a later call does: the engine records it first.
+      await onCreated?.(ref);
+      if (!includesName(labelNames(created.data), label)) throw dropped(`the label "${label}"`, created.data.number);
+      const missing = assignees.find((login) => !includesName(loginsOf(created.data), login));
+      if (missing) throw dropped(`the assignee ${missing}`, created.data.number, missing);
       const target = remoteState(fields.status);
-      if (target.state === 'open') return refOf(created.data);
+      if (target.state === 'open') return ref;
       // GitHub creates every issue open; a defect that is already fixed is closed right after.
       const closed = await patchIssue(created.data.number, target);
       return refOf(closed.data);
     },
 
-    async update(ref, ticket, changes) {
+    async update(ref, ticket, changes, previous = null) {
       if (changes.size === 0) return ref;
       const n = issueNumber(ref.remoteId);
-      const patch = await patchFor(ticket, changes, n);
-      const res = await patchIssue(n, patch);
-      return refOf(res.data);
+      const current = issueOnce(n);
+      let latest: Issue | undefined;
+      const patch = await patchFor(ticket, changes, current);
+      if (Object.keys(patch).length) latest = (await patchIssue(n, patch)).data;
+      if (changes.has('severity')) await setSeverityLabel(n, ticket.fields.severity, previous, current);
+      if (changes.has('assignee')) latest = (await setAssignee(n, ticket.fields.assignee, previous, current)) ?? latest;
+      return latest ? refOf(latest) : ref;
     },
 
     async read(ref) {
@@ -175,34 +225,44 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
       return remoteOf(res.data);
     },
 
-    async findByMarker(defectId, since) {
+    async findByMarker(defectId, attemptStartedAt) {
       const marker = markerFor(defectId);
-      // `since` compares with updated_at, which has whole-second resolution: start a second early.
-      const from = new Date(Math.floor(since.getTime() / 1000) * 1000 - 1000).toISOString().replace('.000Z', 'Z');
-      // Oldest first, so a defect that somehow got two issues always resolves to the first one.
+      const from = windowStart(attemptStartedAt);
+      const fromText = new Date(from).toISOString().replace('.000Z', 'Z');
+      // Newest first, so the scan ends at the first issue created before the window: the marker
+      // issue cannot be older than the attempt. `since` (updated_at) drops more that cannot match.
       let res = await send('listing issues', false, () =>
         octokit.rest.issues.listForRepo({
           owner: repo.owner,
           repo: repo.repo,
           state: 'all',
           sort: 'created',
-          direction: 'asc',
-          since: from,
+          direction: 'desc',
+          since: fromText,
           per_page: PER_PAGE,
           page: 1,
         }) as Promise<Answer<Issue[]>>,
       );
+      let oldestHit: Issue | undefined;
       for (let page = 1; ; page++) {
-        const hit = res.data.find((i) => !i.pull_request && (i.body ?? '').toLowerCase().includes(marker));
-        if (hit) return refOf(hit);
+        for (const issue of res.data) {
+          if (Date.parse(issue.created_at) < from) return oldestHit ? refOf(oldestHit) : null;
+          // A defect that somehow got two issues resolves to the first one.
+          if (!issue.pull_request && (issue.body ?? '').toLowerCase().includes(marker)) oldestHit = issue;
+        }
         const next = nextLink(res.headers['link']);
-        if (!next) return null;
+        if (!next) return oldestHit ? refOf(oldestHit) : null;
         // The token goes wherever this URL points: only ever to the configured API.
         if (new URL(next).origin !== new URL(apiUrl).origin) {
           throw new TrackerError('github', 'rejected', `github sent a next-page link outside ${apiUrl}: ${next}`);
         }
         if (page >= MAX_PAGES) {
-          throw new TrackerError('github', 'rejected', `github marker lookup gave up after ${MAX_PAGES} pages of issues changed since ${from}`);
+          // Not a verdict: the job retries later, and gives up only after its attempts run out.
+          throw new TrackerError(
+            'github',
+            'transient',
+            `github marker lookup read ${MAX_PAGES} pages of issues created since ${fromText} without reaching the start of that window; trying again later`,
+          );
         }
         res = await send('listing issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
       }
@@ -218,29 +278,116 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     },
   };
 
+  /** The issue as GitHub holds it, read at most once per update and only when needed. */
+  function issueOnce(n: number): { get: () => Promise<Issue>; known: () => Issue | undefined } {
+    let issue: Issue | undefined;
+    return {
+      get: async () => {
+        if (!issue) {
+          issue = (await getIssue(n)).data;
+          refOf(issue);
+        }
+        return issue;
+      },
+      known: () => issue,
+    };
+  }
+
   /**
-   * One PATCH carrying every changed part. Only a severity change needs the issue first: PATCH
-   * `labels` replaces the whole set, and the labels a person added must survive. The labels
-   * endpoints cannot help: removing the old severity label needs its name (one DELETE per label,
-   * 404 when absent) and they cannot ride along with the other fields, so they cost more calls.
+   * The issue fields that changed, for one PATCH (labels and assignees go through their own
+   * endpoints). When the body must change but 'description' is not a change (the footer states the
+   * severity and the failing runs), the issue is read and the text a person wrote before our footer
+   * is kept as GitHub holds it.
    */
-  async function patchFor(ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, n: number): Promise<Record<string, unknown>> {
+  async function patchFor(ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, current: ReturnType<typeof issueOnce>): Promise<Record<string, unknown>> {
     const { fields } = ticket;
     const patch: Record<string, unknown> = {};
     if (changes.has('title')) patch['title'] = fields.title.trim();
-    if (changes.has('description') || changes.has('severity') || changes.has('context')) patch['body'] = markdownBody(ticket);
-    if (changes.has('assignee')) patch['assignees'] = assigneeLogins(people, fields.assignee);
+    if (changes.has('description')) patch['body'] = markdownBody(ticket, BODY_LIMIT);
+    else if (changes.has('severity') || changes.has('context')) patch['body'] = replaceMarkdownFooter((await current.get()).body, ticket, BODY_LIMIT);
     if (changes.has('status')) {
       const target = remoteState(fields.status);
       // state_reason only counts when the state changes, so "reopened" cannot mislabel an open issue.
       Object.assign(patch, target.state === 'open' ? { state: 'open', state_reason: 'reopened' } : target);
     }
-    if (changes.has('severity')) {
-      const current = (await getIssue(n)).data;
-      refOf(current);
-      patch['labels'] = labelsWithSeverity(mapping, labelNames(current), fields.severity);
-    }
     return patch;
+  }
+
+  /**
+   * Adds the new severity label and removes the old one, one label each: PATCH `labels` would
+   * replace the whole set and drop a label a person added meanwhile. Which to remove comes from the
+   * issue when it was read anyway, else from the previous snapshot; with neither, the issue is read.
+   */
+  async function setSeverityLabel(n: number, severity: TicketFields['severity'], previous: TicketFields | null, current: ReturnType<typeof issueOnce>) {
+    const wanted = severityLabel(mapping, severity);
+    const issue = current.known() ?? (previous ? undefined : await current.get());
+    const onIssue = issue && labelNames(issue);
+    const remove = onIssue ? otherSeverityLabels(mapping, onIssue, severity) : otherSeverityLabels(mapping, [severityLabel(mapping, previous!.severity)], severity);
+    if (!onIssue || !includesName(onIssue, wanted)) {
+      const added = await send(`adding a label to issue #${n}`, true, () =>
+        octokit.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: n, labels: [wanted] }) as Promise<Answer<Label[]>>,
+      );
+      if (!includesName(names(added.data), wanted)) throw dropped(`the label "${wanted}"`, n);
+    }
+    for (const name of remove) {
+      const left = await removeLabel(n, name);
+      if (left && includesName(names(left), name)) throw dropped(`removing the label "${name}"`, n);
+    }
+  }
+
+  /** DELETE one label; null when the issue does not carry it (GitHub's 404 "Label does not exist"). */
+  function removeLabel(n: number, name: string): Promise<Label[] | null> {
+    return send(`removing a label from issue #${n}`, true, async () => {
+      try {
+        return (await octokit.rest.issues.removeLabel({ owner: repo.owner, repo: repo.repo, issue_number: n, name })) as Answer<Label[]>;
+      } catch (err) {
+        const response = (err as { response?: { status?: number; data?: { message?: unknown } } }).response;
+        if (response?.status === 404 && response.data?.message === 'Label does not exist') return { status: 404, headers: {}, data: null };
+        throw err;
+      }
+    }).then((res) => res.data);
+  }
+
+  /**
+   * Assigns the new person and unassigns the previous one, leaving co-assignees a person added:
+   * PATCH `assignees` would replace them all. Returns the issue as the last call left it.
+   */
+  async function setAssignee(n: number, email: string | null, previous: TicketFields | null, current: ReturnType<typeof issueOnce>): Promise<Issue | undefined> {
+    const [wanted] = assigneeLogins(people, email);
+    const issue = current.known() ?? (previous ? undefined : await current.get());
+    const onIssue = issue && loginsOf(issue);
+    const remove = onIssue ? otherMappedLogins(people, onIssue, wanted) : otherMappedLogins(people, assigneeLogins(people, previous!.assignee), wanted);
+    let latest: Issue | undefined;
+    if (wanted && !(onIssue && includesName(onIssue, wanted))) {
+      latest = (
+        await send(`assigning issue #${n}`, true, () =>
+          octokit.rest.issues.addAssignees({ owner: repo.owner, repo: repo.repo, issue_number: n, assignees: [wanted] }) as Promise<Answer<Issue>>,
+        )
+      ).data;
+      if (!includesName(loginsOf(latest), wanted)) throw dropped(`the assignee ${wanted}`, n, wanted);
+    }
+    if (remove.length) {
+      latest = (
+        await send(`unassigning issue #${n}`, true, () =>
+          octokit.rest.issues.removeAssignees({ owner: repo.owner, repo: repo.repo, issue_number: n, assignees: remove }) as Promise<Answer<Issue>>,
+        )
+      ).data;
+      const kept = remove.find((login) => includesName(loginsOf(latest!), login));
+      if (kept) throw dropped(`removing the assignee ${kept}`, n);
+    }
+    return latest;
+  }
+
+  /**
+   * A write GitHub answered 2xx without applying: it silently drops labels and assignees from a token
+   * without push (triage) access, and assignees who cannot be assigned in the repository.
+   */
+  function dropped(what: string, n: number, login?: string): TrackerError {
+    return new TrackerError(
+      'github',
+      'rejected',
+      `github accepted ${what} on ${repoName(repo)}#${n} but did not apply it: the token lacks push (triage) access to ${repoName(repo)}${login ? `, or ${login} cannot be assigned there` : ''}`,
+    );
   }
 }
 
@@ -261,7 +408,20 @@ function timedFetch(timeoutMs: number): typeof fetch {
 }
 
 function labelNames(issue: Issue): string[] {
-  return issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean);
+  return names(issue.labels);
+}
+
+function names(labels: readonly (string | Label)[]): string[] {
+  return labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean);
+}
+
+function loginsOf(issue: Issue): string[] {
+  return (issue.assignees ?? []).map((a) => a.login);
+}
+
+/** The earliest creation time the marker issue may carry: skew allowed for, on GitHub's whole seconds. */
+function windowStart(attemptStartedAt: Date): number {
+  return Math.floor((attemptStartedAt.getTime() - CLOCK_SKEW_MS) / 1000) * 1000;
 }
 
 /** The rel="next" URL of a GitHub Link header. */

@@ -43,6 +43,11 @@ export class GithubFakeState {
   readonly issues: FakeIssue[] = [];
   /** Logins that may be assigned (GitHub: people with access to the repository). */
   readonly collaborators = new Set<string>();
+  /**
+   * Whether the token may set labels and assignees. GitHub silently drops them, answering 2xx, for
+   * a token without push (triage) access: "Labels are silently dropped otherwise".
+   */
+  pushAccess = true;
   private nextId = 1_000_001;
   private nextLabelId = 5_000_001;
   private readonly now: () => number;
@@ -88,8 +93,8 @@ export class GithubFakeState {
       body: checkBody(input.body),
       state: 'open',
       state_reason: null,
-      labels: input.labels === undefined ? [] : this.labelsFor(repo, input.labels),
-      assignees: input.assignees === undefined ? [] : this.assigneesFor(input.assignees),
+      labels: input.labels === undefined || !this.pushAccess ? [] : this.labelsFor(repo, input.labels),
+      assignees: input.assignees === undefined || !this.pushAccess ? [] : this.assigneesFor(input.assignees),
       user: this.login,
       created_at: at,
       updated_at: at,
@@ -107,8 +112,8 @@ export class GithubFakeState {
     const next: Partial<FakeIssue> = {};
     if (input.title !== undefined) next.title = checkTitle(input.title);
     if (input.body !== undefined) next.body = checkBody(input.body);
-    if (input.labels !== undefined) next.labels = this.labelsFor(repo, input.labels);
-    if (input.assignees !== undefined) next.assignees = this.assigneesFor(input.assignees);
+    if (input.labels !== undefined && this.pushAccess) next.labels = this.labelsFor(repo, input.labels);
+    if (input.assignees !== undefined && this.pushAccess) next.assignees = this.assigneesFor(input.assignees);
     if (input.state_reason !== undefined && input.state_reason !== null && !STATE_REASONS.includes(input.state_reason as StateReason)) {
       throw invalidRequest(`For 'properties/state_reason', ${inspect(input.state_reason)} is not one of ${STATE_REASONS.map((s) => `"${s}"`).join(', ')}.`);
     }
@@ -135,6 +140,59 @@ export class GithubFakeState {
     Object.assign(issue, next);
     if (changed) issue.updated_at = this.timestamp();
     return issue;
+  }
+
+  /** POST …/labels: adds to the existing labels (created on first use); the body is {labels} or a bare array. */
+  addLabels(repo: FakeRepo, issue: FakeIssue, input: unknown): FakeLabel[] {
+    const names = Array.isArray(input) ? input : (input as { labels?: unknown } | null)?.labels;
+    if (!this.pushAccess) return issue.labels;
+    const added = this.labelsFor(repo, names ?? []);
+    this.touch(issue, [...issue.labels, ...added.filter((l) => !issue.labels.includes(l))], 'labels');
+    return issue.labels;
+  }
+
+  /** DELETE …/labels/{name}: the remaining labels, or GitHub's 404 when the issue does not carry it. */
+  removeLabel(issue: FakeIssue, name: string): FakeLabel[] {
+    const label = issue.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
+    if (!label) throw httpError(404, 'Label does not exist');
+    if (this.pushAccess) this.touch(issue, issue.labels.filter((l) => l !== label), 'labels');
+    return issue.labels;
+  }
+
+  /**
+   * POST …/assignees: adds up to 10, keeping those already assigned. Logins that cannot be assigned
+   * are silently ignored (unlike PATCH, which answers 422), and so is everything without push access.
+   */
+  addAssignees(issue: FakeIssue, input: unknown): FakeIssue {
+    const logins = this.loginsOf(input, false);
+    if (logins.length > 10) throw validationFailed({ resource: 'Issue', field: 'assignees', code: 'invalid', value: logins });
+    const assignable = logins.filter((l) => this.collaborators.has(l.toLowerCase()) && !issue.assignees.some((a) => a.toLowerCase() === l.toLowerCase()));
+    if (this.pushAccess) this.touch(issue, [...issue.assignees, ...new Set(assignable)], 'assignees');
+    return issue;
+  }
+
+  /** DELETE …/assignees: removes the named logins (`assignees` is required). */
+  removeAssignees(issue: FakeIssue, input: unknown): FakeIssue {
+    const logins = this.loginsOf(input, true).map((l) => l.toLowerCase());
+    if (this.pushAccess) this.touch(issue, issue.assignees.filter((a) => !logins.includes(a.toLowerCase())), 'assignees');
+    return issue;
+  }
+
+  private loginsOf(input: unknown, required: boolean): string[] {
+    const logins = (input as { assignees?: unknown } | null)?.assignees;
+    if (logins === undefined && !required) return [];
+    if (logins === undefined) throw invalidRequest(`"assignees" wasn't supplied.`);
+    if (!Array.isArray(logins) || logins.some((l) => typeof l !== 'string')) {
+      throw invalidRequest(`For 'properties/assignees', ${inspect(logins)} is not an array of strings.`);
+    }
+    return logins as string[];
+  }
+
+  /** Sets labels or assignees; a real change bumps updated_at. */
+  private touch<K extends 'labels' | 'assignees'>(issue: FakeIssue, value: FakeIssue[K], key: K): void {
+    if (JSON.stringify(value) === JSON.stringify(issue[key])) return;
+    issue[key] = value;
+    issue.updated_at = this.timestamp();
   }
 
   transfer(issue: FakeIssue, target: FakeRepo): FakeIssue {
@@ -188,7 +246,8 @@ function checkTitle(value: unknown): string {
 function checkBody(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw invalidRequest(`For 'properties/body', ${inspect(value)} is not a string or null.`);
-  if (value.length > 65_536) throw validationFailed({ resource: 'Issue', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' });
+  // GitHub counts characters (code points): an emoji is one, not the two UTF-16 units of .length.
+  if (Array.from(value).length > 65_536) throw validationFailed({ resource: 'Issue', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' });
   return value;
 }
 

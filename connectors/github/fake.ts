@@ -1,9 +1,11 @@
 // A local stand-in for the slice of GitHub's REST API the connector uses: create, get, update and
-// list issues, with GitHub's status codes, error bodies, rate-limit headers, Link pagination, 410
-// for deleted issues and 301 for transferred ones. Route names follow the cross-tracker convention:
-// ticket.create, ticket.get, ticket.update, ticket.find.
+// list issues, add and remove an issue's labels and assignees, with GitHub's status codes, error
+// bodies, rate-limit headers, Link pagination, 410 for deleted issues and 301 for transferred ones.
+// Route names follow the cross-tracker convention (ticket.create, ticket.get, ticket.update,
+// ticket.find), plus labels.add/remove and assignees.add/remove.
+import { createHash } from 'node:crypto';
 import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
-import { GithubFakeState, type FakeIssue, type FakeRepo, type IssueWrite } from './fake-state.ts';
+import { GithubFakeState, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './fake-state.ts';
 
 export type GithubFakeOptions = {
   /** The token the fake accepts (default 'fake-github-token'). */
@@ -20,6 +22,8 @@ export type GithubFakeOptions = {
 
 const DOCS = 'https://docs.github.com/rest';
 const DOCS_ISSUES = 'https://docs.github.com/rest/issues/issues';
+const DOCS_LABELS = 'https://docs.github.com/rest/issues/labels';
+const DOCS_ASSIGNEES = 'https://docs.github.com/rest/issues/assignees';
 
 export function createGithubFake(options: GithubFakeOptions = {}) {
   const token = options.token ?? 'fake-github-token';
@@ -45,7 +49,7 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
       number: issue.number,
       title: issue.title,
       user: user(issue.user),
-      labels: issue.labels.map((l) => ({ id: l.id, node_id: `LA_fake${l.id}`, url: `${api}/labels/${encodeURIComponent(l.name)}`, name: l.name, color: l.color, default: false, description: null })),
+      labels: issue.labels.map((l) => labelJson(repo, l)),
       state: issue.state,
       locked: false,
       assignee: issue.assignees[0] ? user(issue.assignees[0]) : null,
@@ -62,8 +66,14 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     };
   }
 
-  function rateHeaders(): Record<string, string> {
-    remaining = Math.max(0, remaining - 1);
+  function labelJson(repo: FakeRepo, l: FakeLabel): Record<string, unknown> {
+    const url = `${base()}/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(l.name)}`;
+    return { id: l.id, node_id: `LA_fake${l.id}`, url, name: l.name, color: l.color, default: false, description: null };
+  }
+
+  /** A 304 answer to a conditional request does not count against the rate limit. */
+  function rateHeaders(spend = true): Record<string, string> {
+    if (spend) remaining = Math.max(0, remaining - 1);
     return {
       'x-ratelimit-limit': '5000',
       'x-ratelimit-remaining': String(remaining),
@@ -79,7 +89,7 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     return (req) => {
       try {
         const res = handle(req);
-        return { ...res, headers: { ...rateHeaders(), ...res.headers } };
+        return { ...res, headers: { ...rateHeaders(res.status !== 304), ...res.headers } };
       } catch (err) {
         const status = (err as { status?: number }).status;
         if (!status) throw err;
@@ -168,9 +178,15 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     return rels.join(', ');
   }
 
+  /** GitHub's conditional GET: an ETag on every answer, 304 with no body when If-None-Match still matches. */
   const get = (req: FakeRequest): FakeResponse => {
     const found = located(req, `${DOCS_ISSUES}#get-an-issue`);
-    return 'status' in found ? found : { status: 200, body: issueJson(found.issue) };
+    if ('status' in found) return found;
+    const body = issueJson(found.issue);
+    const etag = `W/"${createHash('sha1').update(JSON.stringify(body)).digest('hex')}"`;
+    const asked = String(req.headers['if-none-match'] ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+    if (asked.includes(etag.replace(/^W\//, ''))) return { status: 304, headers: { etag } };
+    return { status: 200, body, headers: { etag } };
   };
 
   const routes: Route[] = [
@@ -200,6 +216,46 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
         if ('status' in found) return found;
         return { status: 200, body: issueJson(state.update(found.repo, found.issue, bodyOf(req))) };
       }, `${DOCS_ISSUES}#update-an-issue`),
+    },
+    {
+      name: 'labels.add',
+      method: 'POST',
+      path: '/repos/:owner/:repo/issues/:number/labels',
+      handle: guarded((req) => {
+        const found = located(req, `${DOCS_LABELS}#add-labels-to-an-issue`);
+        if ('status' in found) return found;
+        return { status: 200, body: state.addLabels(found.repo, found.issue, req.body).map((l) => labelJson(found.repo, l)) };
+      }, `${DOCS_LABELS}#add-labels-to-an-issue`),
+    },
+    {
+      name: 'labels.remove',
+      method: 'DELETE',
+      path: '/repos/:owner/:repo/issues/:number/labels/:name',
+      handle: guarded((req) => {
+        const found = located(req, `${DOCS_LABELS}#remove-a-label-from-an-issue`);
+        if ('status' in found) return found;
+        return { status: 200, body: state.removeLabel(found.issue, req.params['name']!).map((l) => labelJson(found.repo, l)) };
+      }, `${DOCS_LABELS}#remove-a-label-from-an-issue`),
+    },
+    {
+      name: 'assignees.add',
+      method: 'POST',
+      path: '/repos/:owner/:repo/issues/:number/assignees',
+      handle: guarded((req) => {
+        const found = located(req, `${DOCS_ASSIGNEES}#add-assignees-to-an-issue`);
+        if ('status' in found) return found;
+        return { status: 201, body: issueJson(state.addAssignees(found.issue, req.body)) };
+      }, `${DOCS_ASSIGNEES}#add-assignees-to-an-issue`),
+    },
+    {
+      name: 'assignees.remove',
+      method: 'DELETE',
+      path: '/repos/:owner/:repo/issues/:number/assignees',
+      handle: guarded((req) => {
+        const found = located(req, `${DOCS_ASSIGNEES}#remove-assignees-from-an-issue`);
+        if ('status' in found) return found;
+        return { status: 200, body: issueJson(state.removeAssignees(found.issue, req.body)) };
+      }, `${DOCS_ASSIGNEES}#remove-assignees-from-an-issue`),
     },
   ];
 
@@ -253,6 +309,10 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     /** Pull requests share the issue numbering and show up in issue listings. */
     addPullRequest(title: string, body: string | null = null): Record<string, unknown> {
       return issueJson(state.create(home, { title, body }, { pullRequest: true }));
+    },
+    /** false: the token lacks push (triage) access, so GitHub silently drops its labels and assignees. */
+    setPushAccess(allowed: boolean): void {
+      state.pushAccess = allowed;
     },
     addCollaborator(name: string): void {
       state.collaborators.add(name.toLowerCase());

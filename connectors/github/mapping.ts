@@ -76,13 +76,16 @@ export function severityFromLabels(mapping: GithubMapping, labels: readonly stri
   return 'medium';
 }
 
-/**
- * The issue's labels with exactly one severity label: every other label (a person's triage labels)
- * is kept in its place, other severity labels are dropped.
- */
-export function labelsWithSeverity(mapping: GithubMapping, current: readonly string[], severity: Severity): string[] {
-  const kept = current.filter((name) => severityOfLabel(mapping, name) === undefined);
-  return [...kept, severityLabel(mapping, severity)];
+/** GitHub compares label names and logins case-insensitively. */
+export function includesName(names: readonly string[], name: string): boolean {
+  const lower = name.toLowerCase();
+  return names.some((n) => n.toLowerCase() === lower);
+}
+
+/** The severity labels on an issue other than the one for `severity`: what to remove so exactly one is left. */
+export function otherSeverityLabels(mapping: GithubMapping, labels: readonly string[], severity: Severity): string[] {
+  const wanted = severityLabel(mapping, severity).toLowerCase();
+  return labels.filter((name) => severityOfLabel(mapping, name) !== undefined && name.toLowerCase() !== wanted);
 }
 
 // ---- status <-> state / state_reason
@@ -125,6 +128,11 @@ export function assigneeFromLogins(people: People, logins: readonly string[]): s
     if (email) return email;
   }
   return null;
+}
+
+/** The assignees who are in the people mapping other than `keep`: people a sync may have assigned. */
+export function otherMappedLogins(people: People, logins: readonly string[], keep: string | undefined): string[] {
+  return logins.filter((login) => people.fromRemote('github', login) !== null && login.toLowerCase() !== keep?.toLowerCase());
 }
 
 // ---- the whole field set

@@ -2,14 +2,16 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { PrismaClient } from '../db.ts';
-import type { Logger } from '../logger.ts';
+import { redactUrl, type Logger } from '../logger.ts';
+import { requireApiAccess } from './auth.ts';
 import { DefectStore } from '../store/defects.ts';
 import { CaseRunStore } from '../store/case-runs.ts';
 import { Reports } from '../store/reports.ts';
 import { LinkStore } from '../store/links.ts';
 import type { Connector, TrackerKind } from '../../connectors/contract.ts';
 import { AppError } from '../errors.ts';
-import { errorHandler, notFoundRoute } from './errors.ts';
+import { errorHandler, notFoundRoute, parseInput } from './errors.ts';
+import { MilestoneParams } from './schemas.ts';
 import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
 import { webhookRoutes, type WebhookDeps } from './webhook-routes.ts';
@@ -26,6 +28,8 @@ const requireJson: RequestHandler = (req, _res, next) => {
 export type AppDeps = {
   prisma: PrismaClient;
   log: Logger;
+  /** API_TOKEN: bearer tokens any of which opens /api; none means loopback clients only. */
+  apiTokens?: readonly string[];
   /** The enabled trackers, for linking existing tickets; none by default. */
   connectors?: ReadonlyMap<TrackerKind, Connector>;
   /** Webhook receivers and the inbox they feed; without them no /webhooks route is open. */
@@ -44,12 +48,14 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.log,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
-  // Webhooks need the raw body for their signatures: mounted before the JSON parser.
+  // Before the body is even parsed: an unauthenticated client gets nothing but the 401.
+  app.use('/api', requireApiAccess(deps.apiTokens ?? []));
+  // Webhooks are authenticated by their signatures, over the raw body: mounted before the JSON parser.
   if (deps.webhooks) app.use('/webhooks', webhookRoutes(deps.webhooks));
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
@@ -58,7 +64,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/defects', defectRoutes(defects, reports, new LinkStore(deps.prisma, deps.connectors ?? new Map())));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {
-    res.json(await reports.readiness(req.params.name));
+    const { name } = parseInput(MilestoneParams, req.params, 'path');
+    res.json(await reports.readiness(name));
   });
 
   app.use(notFoundRoute);

@@ -23,17 +23,23 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 }
 
-/** Parses with zod or throws a 400 that names every offending field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'header'): z.infer<S> {
+/** An answer names this many offending fields at most: a body with 90,000 unknown keys must not earn a 7 MB error. */
+export const MAX_LISTED_FIELDS = 20;
+
+/** Parses with zod or throws a 400 that names the offending fields (the first MAX_LISTED_FIELDS, then a count). */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'header' | 'path'): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields = result.error.issues.flatMap((i) =>
+  const all = result.error.issues.flatMap((i) =>
     // An unknown key (often a typo) is named itself, not its parent object.
     i.code === 'unrecognized_keys'
       ? i.keys.map((k) => ({ field: fieldPath([...i.path, k]), message: 'is not a known field' }))
       : [{ field: fieldPath(i.path) || where, message: i.message }],
   );
-  throw new AppError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
+  const fields = all.slice(0, MAX_LISTED_FIELDS);
+  const more = all.length - fields.length;
+  const message = fields.map((f) => `${f.field}: ${f.message}`).join('; ') + (more ? `; and ${more} more` : '');
+  throw new AppError('validation_failed', message, { fields, ...(more && { more }) });
 }
 
 export const notFoundRoute: RequestHandler = (req, res) => {

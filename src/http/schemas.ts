@@ -5,12 +5,22 @@ import { SEVERITIES } from '../domain/severity.ts';
 import { TITLE_MAX } from '../domain/verification.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+/**
+ * The one rule for every string the API stores or filters by (used by `string()` below and the URL field).
+ * Postgres text cannot hold NUL (it would be a 500), and a lone UTF-16 surrogate (JSON "\ud800") would be
+ * stored as U+FFFD or fail: both are a 400 naming the field.
+ */
+const STORABLE = [
+  z.refine<string>((s) => !s.includes('\u0000'), 'must not contain NUL characters'),
+  z.refine<string>((s) => s.isWellFormed(), 'must not contain lone UTF-16 surrogates (invalid Unicode)'),
+] as const;
+const string = () => z.string().check(...STORABLE);
+const text = (max: number) => string().trim().max(max, `must be at most ${max} characters`);
 const title = text(TITLE_MAX).min(1, 'must not be empty');
-const description = z.string().max(65_536, 'must be at most 65536 characters');
+const description = string().max(65_536, 'must be at most 65536 characters');
 const person = text(200).min(1, 'must not be empty').nullable();
 const milestone = text(200).min(1, 'must not be empty').nullable();
-const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+const tag = text(64).min(1, 'must not be empty');
 const tags = z.array(tag).max(50, 'at most 50 tags');
 const uuid = z.uuid('must be a UUID');
 const severity = z.enum(SEVERITIES, `must be one of ${SEVERITIES.join(', ')}`);
@@ -39,14 +49,18 @@ export const PatchDefect = z
   })
   .refine((p) => Object.keys(p).length > 0, 'name at least one field to change');
 
-const time = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).transform((s) => new Date(s));
+/** Years 1970-9999 once in UTC: earlier or later instants fall outside what the store keeps (and make no sense for a test run). */
+const time = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+  .transform((s) => new Date(s))
+  .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, 'must fall in the years 1970 to 9999 (UTC)');
 
 export const CreateCaseRun = z
   .strictObject({
     launch: text(200).min(1, 'must not be empty'),
     testCase: text(500).min(1, 'must not be empty'),
     status: z.enum(RUN_STATUSES, `must be one of ${RUN_STATUSES.join(', ')}`),
-    message: z.string().max(65_536, 'must be at most 65536 characters').nullable().optional(),
+    message: string().max(65_536, 'must be at most 65536 characters').nullable().optional(),
     startedAt: time.optional(),
     finishedAt: time.optional(),
   })
@@ -62,7 +76,7 @@ export const LinkTicket = z
   .strictObject({
     tracker: z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`),
     key: text(300).min(1, 'must not be empty').optional(),
-    url: z.url({ error: 'must be a URL' }).max(2000).optional(),
+    url: z.url({ error: 'must be a URL' }).check(...STORABLE).max(2000).optional(),
   })
   .superRefine((v, ctx) => {
     if ((v.key === undefined) === (v.url === undefined)) {
@@ -85,16 +99,20 @@ const csv = <const T extends readonly [string, ...string[]]>(values: T) =>
 export const ListQuery = z.strictObject({
   status: csv(DEFECT_STATUSES).optional(),
   severity: csv(SEVERITIES).optional(),
-  assignee: z.string().min(1).optional(),
-  milestone: z.string().min(1).optional(),
-  tag: z.string().min(1).optional(),
+  assignee: string().min(1).optional(),
+  milestone: string().min(1).optional(),
+  tag: string().min(1).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(50),
   cursor: z
     .string()
     .regex(/^[1-9][0-9]{0,9}$/, 'must be a cursor returned as nextCursor')
     .transform(Number)
+    .refine((n) => n <= 2_147_483_647, 'must be a cursor returned as nextCursor')
     .optional(),
 });
+
+/** Path parameters that are matched against stored text. */
+export const MilestoneParams = z.object({ name: string().min(1, 'must not be empty') });
 
 /** If-Match carries the version from the ETag: `"3"`, `W/"3"` or a bare 3. */
 export const IfMatch = z

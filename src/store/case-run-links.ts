@@ -6,7 +6,9 @@ import { shouldClose, shouldReopen } from '../domain/verification.ts';
 import { applyDefectChange } from './defect-changes.ts';
 import { lockDefect } from './find.ts';
 
-export const VERIFICATION_ACTOR = 'verification';
+import { VERIFICATION_ACTOR } from '../domain/actors.ts';
+
+export { VERIFICATION_ACTOR };
 
 /** A run is the latest of its test case when no other run of that test case ran later. */
 export async function isLatestRun(tx: Tx, run: CaseRun): Promise<boolean> {

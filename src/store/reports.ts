@@ -1,6 +1,7 @@
 // Read-only views across defects and runs: impact of a defect, readiness of a milestone.
 import type { PrismaClient } from '../db.ts';
 import { findDefect } from './find.ts';
+import { notFound } from '../errors.ts';
 import { defectView } from './views.ts';
 
 export class Reports {
@@ -39,7 +40,10 @@ export class Reports {
     };
   }
 
-  /** A milestone is ready when none of its critical defects is still unfixed. */
+  /**
+   * A milestone is ready when none of its critical defects is still unfixed. A milestone no defect carries
+   * is not found rather than ready: a misspelt name must not read as "ready to ship".
+   */
   async readiness(milestone: string) {
     const [blocking, byStatus] = await Promise.all([
       this.prisma.defect.findMany({
@@ -48,6 +52,7 @@ export class Reports {
       }),
       this.prisma.defect.groupBy({ by: ['status'], where: { milestone }, _count: { _all: true } }),
     ]);
+    if (byStatus.length === 0) throw notFound('milestone', milestone);
     const counts = Object.fromEntries(byStatus.map((g) => [g.status, g._count._all]));
     return { milestone, ready: blocking.length === 0, blocking: blocking.map(defectView), counts };
   }

@@ -28,6 +28,22 @@ describe('configuration', () => {
     }
   });
 
+  it('reads API_TOKEN as a comma-separated list of tokens of at least 16 characters', () => {
+    expect(loadConfig({}).apiTokens).toEqual([]);
+    expect(loadConfig({ API_TOKEN: 'new-token-0123456789, old-token-0123456789,' }).apiTokens).toEqual([
+      'new-token-0123456789',
+      'old-token-0123456789',
+    ]);
+    expect(() => loadConfig({ API_TOKEN: 'long-enough-token-1234,short' })).toThrow(
+      'API_TOKEN: each comma-separated token must be at least 16 characters',
+    );
+    try {
+      loadConfig({ API_TOKEN: 'long-enough-token-1234,short' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('long-enough-token-1234');
+    }
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });

@@ -6,7 +6,9 @@ import {
   canonicalFields,
   canonicalStatus,
   githubMappingSchema,
-  labelsWithSeverity,
+  includesName,
+  otherMappedLogins,
+  otherSeverityLabels,
   remoteState,
   severityFromLabels,
   statusFromIssue,
@@ -50,14 +52,16 @@ describe('severity labels', () => {
     expect(severityFromLabels(defaults, [])).toBe('medium');
   });
 
-  it('writes exactly one severity label and keeps every other label in place', () => {
-    expect(labelsWithSeverity(defaults, ['bug', 'severity: low', 'ui', 'SEVERITY: HIGH'], 'critical')).toEqual(['bug', 'ui', 'severity: critical']);
-    expect(labelsWithSeverity(defaults, [], 'low')).toEqual(['severity: low']);
+  it('names the other severity labels to remove, case-insensitively, and no other label', () => {
+    expect(otherSeverityLabels(defaults, ['bug', 'severity: low', 'ui', 'SEVERITY: HIGH'], 'critical')).toEqual(['severity: low', 'SEVERITY: HIGH']);
+    expect(otherSeverityLabels(defaults, ['Severity: Low', 'bug'], 'low')).toEqual([]);
+    expect(includesName(['Severity: Low'], 'severity: low')).toBe(true);
+    expect(includesName([], 'x')).toBe(false);
   });
 
   it('uses configured label names both ways', () => {
     const m = githubMappingSchema.parse({ severityLabels: { critical: 'P0', high: 'P1', medium: 'P2', low: 'P3' } });
-    expect(labelsWithSeverity(m, ['severity: high', 'P3'], 'high')).toEqual(['severity: high', 'P1']);
+    expect(otherSeverityLabels(m, ['severity: high', 'P3', 'p1'], 'high')).toEqual(['P3']);
     expect(severityFromLabels(m, ['severity: critical', 'p1'])).toBe('high');
   });
 });
@@ -104,6 +108,8 @@ describe('assignee', () => {
     expect(assigneeFromLogins(people, ['stranger', 'ann-gh'])).toBe('ann@example.com');
     expect(assigneeFromLogins(people, ['stranger'])).toBeNull();
     expect(assigneeFromLogins(people, [])).toBeNull();
+    expect(otherMappedLogins(people, ['stranger', 'ann-gh', 'Ann-GH'], undefined)).toEqual(['ann-gh', 'Ann-GH']);
+    expect(otherMappedLogins(people, ['stranger', 'ann-gh'], 'ANN-gh')).toEqual([]);
   });
 });
 

@@ -105,6 +105,87 @@ describe('create and update rules', () => {
   });
 });
 
+describe('labels and assignees endpoints', () => {
+  const names = (labels: { name: string }[]) => labels.map((l) => l.name);
+
+  it('POST …/labels adds to the set and answers 200 with all the issue’s labels; {labels} or a bare array', async () => {
+    const n = (await create({ labels: ['bug'] }))['number'];
+    const res = await call('POST', `/repos/acme/app/issues/${n}/labels`, { labels: ['severity: low'] });
+    expect(res.status).toBe(200);
+    expect(names(res.body)).toEqual(['bug', 'severity: low']);
+    expect(names((await call('POST', `/repos/acme/app/issues/${n}/labels`, ['ui', 'BUG'])).body)).toEqual(['bug', 'severity: low', 'ui']);
+    expect((await call('POST', `/repos/acme/app/issues/${n}/labels`, { labels: [''] })).status).toBe(422);
+  });
+
+  it('DELETE …/labels/{name} answers the remaining labels, or 404 "Label does not exist"', async () => {
+    const n = (await create({ labels: ['bug', 'severity: high'] }))['number'];
+    const res = await call('DELETE', `/repos/acme/app/issues/${n}/labels/${encodeURIComponent('severity: high')}`);
+    expect(res).toMatchObject({ status: 200 });
+    expect(names(res.body)).toEqual(['bug']);
+    expect(await call('DELETE', `/repos/acme/app/issues/${n}/labels/nope`)).toMatchObject({
+      status: 404,
+      body: { message: 'Label does not exist', documentation_url: 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue', status: '404' },
+    });
+  });
+
+  it('POST …/assignees adds (201, the issue), keeps those assigned and silently ignores logins that cannot be assigned', async () => {
+    fake.addCollaborator('bob-gh');
+    const n = (await create({ assignees: ['ann-gh'] }))['number'];
+    const res = await call('POST', `/repos/acme/app/issues/${n}/assignees`, { assignees: ['bob-gh', 'mallory'] });
+    expect(res.status).toBe(201);
+    expect(res.body.assignees.map((a: { login: string }) => a.login)).toEqual(['ann-gh', 'bob-gh']);
+  });
+
+  it('DELETE …/assignees removes the named logins (200, the issue); assignees is required', async () => {
+    const n = (await create({ assignees: ['ann-gh'] }))['number'];
+    const res = await call('DELETE', `/repos/acme/app/issues/${n}/assignees`, { assignees: ['Ann-GH'] });
+    expect(res).toMatchObject({ status: 200, body: { assignees: [] } });
+    expect((await call('DELETE', `/repos/acme/app/issues/${n}/assignees`, {})).status).toBe(422);
+  });
+
+  it('a token without push access has its labels and assignees silently dropped, with 2xx answers', async () => {
+    const n = (await create({ labels: ['bug'], assignees: ['ann-gh'] }))['number'];
+    fake.setPushAccess(false);
+    try {
+      const created = await create({ labels: ['x'], assignees: ['ann-gh'] });
+      expect(created).toMatchObject({ labels: [], assignees: [] });
+      expect((await call('PATCH', `/repos/acme/app/issues/${n}`, { labels: [], assignees: [], title: 'still editable' })).body).toMatchObject({
+        title: 'still editable',
+        labels: [{ name: 'bug' }],
+        assignees: [{ login: 'ann-gh' }],
+      });
+      expect(await call('POST', `/repos/acme/app/issues/${n}/labels`, { labels: ['ui'] })).toMatchObject({ status: 200, body: [{ name: 'bug' }] });
+      expect(await call('DELETE', `/repos/acme/app/issues/${n}/labels/bug`)).toMatchObject({ status: 200, body: [{ name: 'bug' }] });
+      expect(await call('DELETE', `/repos/acme/app/issues/${n}/assignees`, { assignees: ['ann-gh'] })).toMatchObject({ status: 200, body: { assignees: [{ login: 'ann-gh' }] } });
+    } finally {
+      fake.setPushAccess(true);
+    }
+  });
+});
+
+describe('conditional requests and the body limit', () => {
+  it('GET issue sends an ETag and answers a matching If-None-Match with 304, not counted against the rate limit', async () => {
+    const n = (await create())['number'];
+    const first = await call('GET', `/repos/acme/app/issues/${n}`);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    const res = await fetch(`${base}/repos/acme/app/issues/${n}`, { headers: { authorization: `token ${fake.token}`, 'if-none-match': etag } });
+    expect(res.status).toBe(304);
+    expect(await res.text()).toBe('');
+    expect(res.headers.get('etag')).toBe(etag);
+    expect(res.headers.get('x-ratelimit-remaining')).toBe(first.headers.get('x-ratelimit-remaining'));
+    await call('PATCH', `/repos/acme/app/issues/${n}`, { title: 'changed' });
+    const changed = await fetch(`${base}/repos/acme/app/issues/${n}`, { headers: { authorization: `token ${fake.token}`, 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('refuses a body over 65,536 characters, counting an emoji as one', async () => {
+    expect((await call('POST', '/repos/acme/app/issues', { title: 'x', body: 'a'.repeat(65_537) })).status).toBe(422);
+    expect((await call('POST', '/repos/acme/app/issues', { title: 'x', body: '\u{1F41B}'.repeat(65_536) })).status).toBe(201);
+  });
+});
+
 describe('listing', () => {
   it('pages with a Link header on /repositories/{id}/issues, includes pull requests, filters by state and since', async () => {
     const local = createGithubFake({ repository: 'acme/list' });

@@ -52,6 +52,17 @@ describe('create and read', () => {
   });
 });
 
+describe('create reports the issue before any follow-up', () => {
+  it('a failing close after the create still leaves the issue reported to onCreated', async () => {
+    const created: string[] = [];
+    fake.tracker.fail({ route: 'ticket.update', status: 500 });
+    const err = await trackerError(gh.create(ticket({ status: 'resolved' }), async (ref) => void created.push(ref.remoteId)));
+    expect(err.kind).toBe('transient');
+    expect(created).toHaveLength(1);
+    expect(fake.issue(Number(created[0]))).toMatchObject({ state: 'open' });
+  });
+});
+
 describe('update', () => {
   it('writes each field alone and reads it back', async () => {
     const ref = await gh.create(ticket());
@@ -67,11 +78,12 @@ describe('update', () => {
     ];
     let fields = ticket().fields;
     for (const [change, patch] of steps) {
+      const previous = gh.canonical(fields);
       fields = { ...fields, ...patch };
       const before = calls();
-      await gh.update(ref, ticket(fields), changes(change));
-      // only a severity change reads the issue first
-      expect(calls() - before).toBe(change === 'severity' ? 2 : 1);
+      await gh.update(ref, ticket(fields), changes(change), previous);
+      // a severity change reads the body (to keep a person's text), PATCHes it, adds one label and removes one
+      expect(calls() - before).toBe(change === 'severity' ? 4 : 1);
       expect((await gh.read(ref)).fields).toEqual(gh.canonical(fields));
     }
     expect(fake.issue(n)).toMatchObject({ state: 'open', state_reason: 'reopened', title: 'Renamed', assignees: [] });
@@ -81,7 +93,7 @@ describe('update', () => {
     const ref = await gh.create(ticket({ severity: 'high' }));
     const n = Number(ref.remoteId);
     fake.editByHand(n, { labels: ['needs-repro', ...labelsOf(n), 'ui'] });
-    await gh.update(ref, ticket({ severity: 'low' }), changes('severity'));
+    await gh.update(ref, ticket({ severity: 'low' }), changes('severity'), ticket({ severity: 'high' }).fields);
     expect(labelsOf(n)).toEqual(['needs-repro', 'ui', 'severity: low']);
     expect((fake.issue(n)['body'] as string)).toContain('**Severity:** low');
   });
@@ -97,6 +109,33 @@ describe('update', () => {
     expect(labelsOf(Number(ref.remoteId))).toEqual(['severity: high']);
   });
 
+  it('severity or context changes keep what a person wrote in the body (description not synced outbound)', async () => {
+    const ref = await gh.create(ticket({ description: '' }));
+    const n = Number(ref.remoteId);
+    const person = 'Written on GitHub\r\nwith CRLF  \r\n\r\n';
+    const footer = (fake.issue(n)['body'] as string);
+    fake.editByHand(n, { body: `${person}${footer}` });
+    await gh.update(ref, ticket({ severity: 'low', description: 'not outbound' }), changes('severity'));
+    const t = ticket({ severity: 'low', description: 'not outbound' });
+    t.context.failingRuns = [];
+    await gh.update(ref, t, changes('context'));
+    const body = fake.issue(n)['body'] as string;
+    expect(body.startsWith(person)).toBe(true);
+    expect(body).toContain('**Severity:** low');
+    expect(body).not.toContain('login.spec');
+    expect(body).not.toContain('not outbound');
+    expect((await gh.read(ref)).fields.description).toBe('Written on GitHub\nwith CRLF');
+  });
+
+  it('appends the footer to an issue linked by hand', async () => {
+    const issue = fake.createByHand({ title: 'By hand', body: 'A person’s report' });
+    const ref = await gh.lookup(String(issue['number']));
+    await gh.update(ref, ticket(), changes('context'));
+    const body = fake.issue(Number(ref.remoteId))['body'] as string;
+    expect(body).toMatch(/^A person’s report\n\n---\n_Synced by Defect Sync_/);
+    expect((await gh.read(ref)).markerDefectId).toBe(DEFECT_ID);
+  });
+
   it('sends nothing for an empty change set', async () => {
     const ref = await gh.create(ticket());
     const before = calls();
@@ -104,12 +143,85 @@ describe('update', () => {
     expect(calls()).toBe(before);
   });
 
-  it('refuses an assignee who cannot be assigned in the repository, as GitHub does', async () => {
+  it('with the previous snapshot unknown, leaves exactly one severity label and keeps the others', async () => {
+    const ref = await gh.create(ticket({ severity: 'high' }));
+    const n = Number(ref.remoteId);
+    fake.editByHand(n, { labels: ['bug', ...labelsOf(n), 'severity: critical'] });
+    await gh.update(ref, ticket({ severity: 'low' }), changes('severity'), null);
+    expect(labelsOf(n)).toEqual(['bug', 'severity: low']);
+  });
+
+  it('keeps a co-assignee a person added when the assignee changes', async () => {
+    fake.addCollaborator('bob-gh');
+    fake.addCollaborator('carol');
+    const ref = await gh.create(ticket({ assignee: 'ann@example.com' }));
+    const n = Number(ref.remoteId);
+    fake.editByHand(n, { assignees: ['ann-gh', 'carol'] });
+    await gh.update(ref, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket({ assignee: 'ann@example.com' }).fields);
+    expect((fake.issue(n)['assignees'] as { login: string }[]).map((a) => a.login)).toEqual(['carol', 'bob-gh']);
+    expect((await gh.read(ref)).fields.assignee).toBe('bob@example.com');
+    fake.state.collaborators.delete('bob-gh');
+  });
+
+  it('refuses an assignee GitHub did not assign (not assignable in the repository), naming the login', async () => {
     const ref = await gh.create(ticket());
-    // bob-gh is in the people mapping but not a collaborator of acme/app
-    const err = await trackerError(gh.update(ref, ticket({ assignee: 'bob@example.com' }), changes('assignee')));
-    expect(err).toMatchObject({ kind: 'rejected', status: 422 });
-    expect(err.message).toContain('assignees invalid ("bob-gh")');
+    // bob-gh is in the people mapping but not a collaborator of acme/app: GitHub ignores him silently
+    const err = await trackerError(gh.update(ref, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket().fields));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('bob-gh');
+  });
+
+  it('a token without push access: dropped labels and assignees are rejected, never recorded as done', async () => {
+    const ref = await gh.create(ticket());
+    fake.setPushAccess(false);
+    try {
+      const severity = await trackerError(gh.update(ref, ticket({ severity: 'low' }), changes('severity'), ticket().fields));
+      expect(severity).toMatchObject({ kind: 'rejected', message: expect.stringContaining('push') });
+      const assignee = await trackerError(gh.update(ref, ticket({ assignee: 'ann@example.com' }), changes('assignee'), ticket().fields));
+      expect(assignee).toMatchObject({ kind: 'rejected', message: expect.stringContaining('push') });
+      const created: string[] = [];
+      const create = await trackerError(gh.create(ticket(), async (r) => void created.push(r.remoteId)));
+      expect(create.kind).toBe('rejected');
+      expect(created).toHaveLength(1);
+    } finally {
+      fake.setPushAccess(true);
+    }
+  });
+});
+
+describe('GitHub’s body limit (65,536 characters)', () => {
+  const limit = 65_536;
+  const length = (text: string) => Array.from(text).length;
+
+  it('cuts an over-long description on create and update so the issue is still written, with a visible note', async () => {
+    const t = ticket({ description: 'x'.repeat(70_000) });
+    const ref = await gh.create(t);
+    const body = fake.issue(Number(ref.remoteId))['body'] as string;
+    expect(length(body)).toBeLessThanOrEqual(limit);
+    expect(body).toContain(`description cut to fit GitHub's limit; the full text is at ${t.context.defectUrl}`);
+    expect((await gh.read(ref)).markerDefectId).toBe(DEFECT_ID);
+
+    await gh.update(ref, ticket({ description: 'y'.repeat(80_000) }), changes('description'));
+    expect(length(fake.issue(Number(ref.remoteId))['body'] as string)).toBeLessThanOrEqual(limit);
+  });
+
+  it('counts characters, not UTF-16 units: 40,000 emoji fit uncut', async () => {
+    const description = '\u{1F41B}'.repeat(40_000);
+    const ref = await gh.create(ticket({ description }));
+    expect((await gh.read(ref)).fields.description).toBe(description);
+  });
+});
+
+describe('conditional reads', () => {
+  it('a second read of an unchanged issue is answered 304 (free of rate limit) and gives the same ticket; a change gives 200', async () => {
+    const ref = await gh.create(ticket());
+    const statuses = () => fake.tracker.calls.filter((c) => c.route === 'ticket.get' && c.path.endsWith(`/issues/${ref.remoteId}`)).map((c) => c.status);
+    const first = await gh.read(ref);
+    const second = await gh.read(ref);
+    expect(second).toEqual(first);
+    fake.editByHand(Number(ref.remoteId), { title: 'Changed by hand' });
+    expect((await gh.read(ref)).fields.title).toBe('Changed by hand');
+    expect(statuses()).toEqual([200, 304, 200]);
   });
 });
 
@@ -163,10 +275,32 @@ describe('findByMarker', () => {
     expect(await gh.findByMarker(id, start)).toEqual(first);
   });
 
-  it('does not see issues last changed before `since`', async () => {
+  it('widens the window for clock skew, but not beyond a few minutes', async () => {
     const id = '6b6b6b6b-1111-4222-8333-944455550002';
-    await gh.create(ticket({}, id));
-    expect(await gh.findByMarker(id, new Date(Date.now() + 5_000))).toBeNull();
+    const ref = await gh.create(ticket({}, id));
+    // Our clock two minutes ahead of GitHub's: the issue still counts.
+    expect(await gh.findByMarker(id, new Date(Date.now() + 120_000))).toEqual(ref);
+    expect(await gh.findByMarker(id, new Date(Date.now() + 600_000))).toBeNull();
+  });
+
+  it('does not scan old issues that were edited recently: one page for a fresh window', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const busy = createGithubFake({ repository: 'acme/busy', now: () => clock });
+    await busy.tracker.start();
+    try {
+      const conn = connector({ apiUrl: busy.tracker.baseUrl, token: busy.token, repository: 'acme/busy' });
+      for (let i = 0; i < 250; i++) busy.createByHand({ title: `old ${i}`, body: 'old' });
+      clock = Date.parse('2026-11-24T10:00:00Z');
+      for (let i = 1; i <= 250; i++) busy.editByHand(i, { title: `edited ${i}` });
+      const start = new Date(clock);
+      clock += 1000;
+      const id = '7d7d7d7d-1111-4222-8333-944455550004';
+      const mine = await conn.create(ticket({}, id));
+      expect(await conn.findByMarker(id, start)).toEqual(mine);
+      expect(busy.tracker.count('ticket.find')).toBe(1);
+    } finally {
+      await busy.tracker.stop();
+    }
   });
 });
 

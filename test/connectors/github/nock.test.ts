@@ -1,7 +1,7 @@
 // The exact HTTP the GitHub connector sends, request by request, with nock standing in for api.github.com.
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { markdownBody } from '../../../connectors/body.ts';
+import { markdownBody, markdownFooter } from '../../../connectors/body.ts';
 import type { TicketChange, TicketRef } from '../../../connectors/contract.ts';
 import { markerFor } from '../../../connectors/marker.ts';
 import { connector, DEFECT_ID, issueJson, OTHER_DEFECT_ID, ticket, TOKEN, trackerError } from './helpers.ts';
@@ -52,7 +52,7 @@ describe('headers', () => {
 describe('create', () => {
   it('posts title, Markdown body with the marker, the severity label and the mapped assignee', async () => {
     const t = ticket({ title: '  Login fails on Safari ', assignee: 'ann@example.com', severity: 'critical' });
-    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson({ number: 12 })));
+    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson({ number: 12, labels: ['severity: critical'], assignees: ['ann-gh'] })));
     const ref = await connector().create(t);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
@@ -63,21 +63,43 @@ describe('create', () => {
     expect(ref).toEqual(REF);
   });
 
+  it('cuts a description that would take the body over 65,536 characters, never inside a surrogate pair', async () => {
+    const t = ticket({ description: '\u{1F41B}'.repeat(70_000) });
+    nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson()));
+    await connector().create(t);
+    const body = (seen[0]!.body as { body: string }).body;
+    expect(Array.from(body).length).toBeLessThanOrEqual(65_536);
+    expect(body.isWellFormed()).toBe(true);
+    expect(body).toContain(`… description cut to fit GitHub's limit; the full text is at ${t.context.defectUrl}\n\n---\n`);
+    expect(body).toContain(`<!-- ${markerFor(DEFECT_ID)} -->`);
+  });
+
   it('leaves assignees out when the email is not in the people mapping', async () => {
     nock(API).post('/repos/acme/app/issues').reply(answer(201, issueJson()));
     await connector().create(ticket({ assignee: 'cy@example.com' }));
     expect(Object.keys(seen[0]!.body as object).sort()).toEqual(['body', 'labels', 'title']);
   });
 
-  it('closes a defect that is already resolved right after creating it', async () => {
+  it('a create whose label or assignee GitHub silently dropped (no push access) reports the issue, then is rejected', async () => {
+    nock(API).post('/repos/acme/app/issues').reply(201, issueJson({ labels: [], assignees: [] }));
+    const created: TicketRef[] = [];
+    const err = await trackerError(connector().create(ticket({ assignee: 'ann@example.com' }), async (ref) => void created.push(ref)));
+    expect(created).toEqual([REF]);
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('push');
+  });
+
+  it('reports the new issue to onCreated, then closes a defect that is already resolved', async () => {
     nock(API)
       .post('/repos/acme/app/issues')
       .reply(answer(201, issueJson({ number: 13 })))
       .patch('/repos/acme/app/issues/13')
       .reply(answer(200, issueJson({ number: 13, state: 'closed', state_reason: 'completed' })));
-    const ref = await connector().create(ticket({ status: 'resolved' }));
-    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /repos/acme/app/issues', 'PATCH /repos/acme/app/issues/13']);
-    expect(seen[1]!.body).toEqual({ state: 'closed', state_reason: 'completed' });
+    const ref = await connector().create(ticket({ status: 'resolved' }), async (created) => {
+      seen.push({ method: 'onCreated', path: created.key, headers: {}, body: undefined });
+    });
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /repos/acme/app/issues', 'onCreated acme/app#13', 'PATCH /repos/acme/app/issues/13']);
+    expect(seen[2]!.body).toEqual({ state: 'closed', state_reason: 'completed' });
     expect(ref.key).toBe('acme/app#13');
   });
 });
@@ -95,36 +117,150 @@ describe('update', () => {
     expect(seen.map((s) => s.body)).toEqual([{ title: 'New' }]);
   });
 
-  it('description and context: one PATCH with the re-rendered body', async () => {
+  it('description: one PATCH with the re-rendered body', async () => {
     const t = ticket({ description: 'Now with screenshots' });
-    nock(API)
-      .patch('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson()))
-      .patch('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson()));
-    await connector().update(REF, t, changes('description'));
-    await connector().update(REF, t, changes('context'));
-    expect(seen.map((s) => s.body)).toEqual([{ body: markdownBody(t) }, { body: markdownBody(t) }]);
+    nock(API).patch('/repos/acme/app/issues/12').reply(answer(200, issueJson()));
+    await connector().update(REF, t, changes('description', 'context'));
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['PATCH /repos/acme/app/issues/12']);
+    expect(seen.map((s) => s.body)).toEqual([{ body: markdownBody(t) }]);
   });
 
-  it('severity: reads the labels, then one PATCH that swaps the severity label, keeps the rest and re-renders the body', async () => {
+  it('context without description: reads the body and keeps the person’s text byte for byte, replacing only the footer', async () => {
+    const person = '  Edited on GitHub:\r\n\r\n* keep   this\r\n\r\n';
+    const t = ticket({ description: 'the defect’s description must not land' });
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body: `${person}${markdownFooter(ticket({ severity: 'low' }))}` })))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()));
+    await connector().update(REF, t, changes('context'));
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12']);
+    expect(seen[1]!.body).toEqual({ body: `${person}${markdownFooter(t)}` });
+  });
+
+  it('context on an issue linked by hand (no footer yet): appends the footer to the person’s body', async () => {
+    const t = ticket();
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body: 'Written by hand' })))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()));
+    await connector().update(REF, t, changes('context'));
+    expect(seen[1]!.body).toEqual({ body: `Written by hand\n\n${markdownFooter(t)}` });
+  });
+
+  const LABELS = '/repos/acme/app/issues/12/labels';
+  const ASSIGNEES = '/repos/acme/app/issues/12/assignees';
+  const labelList = (...names: string[]) => names.map((name, i) => ({ id: 100 + i, name, color: 'ededed', default: false, description: null }));
+  const calls = () => seen.map((s) => `${s.method} ${s.path}`);
+
+  it('severity (previous known): body footer via GET + PATCH, then adds the new label and removes the old one, never PATCHing labels', async () => {
     const t = ticket({ severity: 'low' });
     nock(API)
       .get('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ labels: ['bug', 'severity: high', 'needs-repro'] })))
+      .reply(answer(200, issueJson({ body: markdownBody(ticket()), labels: ['bug', 'severity: high', 'needs-repro'] })))
       .patch('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ labels: ['bug', 'needs-repro', 'severity: low'] })));
-    await connector().update(REF, t, changes('severity'));
-    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12']);
-    expect(seen[1]!.body).toEqual({ body: markdownBody(t), labels: ['bug', 'needs-repro', 'severity: low'] });
+      .reply(answer(200, issueJson()))
+      .post(LABELS)
+      .reply(answer(200, labelList('bug', 'severity: high', 'needs-repro', 'severity: low')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(200, labelList('bug', 'needs-repro', 'severity: low')));
+    await connector().update(REF, t, changes('severity'), ticket({ severity: 'high' }).fields);
+    expect(calls()).toEqual(['GET /repos/acme/app/issues/12', 'PATCH /repos/acme/app/issues/12', `POST ${LABELS}`, `DELETE ${LABELS}/severity%3A%20high`]);
+    expect(seen[1]!.body).toEqual({ body: markdownBody(t) });
+    expect(seen[2]!.body).toEqual({ labels: ['severity: low'] });
   });
 
-  it('assignee: assigns the mapped login, and unassigns for nobody or an unmapped person', async () => {
-    nock(API).patch('/repos/acme/app/issues/12').times(3).reply(answer(200, issueJson()));
-    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'));
-    await connector().update(REF, ticket({ assignee: null }), changes('assignee'));
-    await connector().update(REF, ticket({ assignee: 'cy@example.com' }), changes('assignee'));
-    expect(seen.map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: [] }, { assignees: [] }]);
+  it('severity with description: no GET; a 404 "Label does not exist" on the old label is fine', async () => {
+    const t = ticket({ severity: 'low', description: 'new text' });
+    nock(API)
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()))
+      .post(LABELS)
+      .reply(answer(200, labelList('severity: low')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(404, { message: 'Label does not exist', documentation_url: 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue', status: '404' }));
+    await connector().update(REF, t, changes('severity', 'description'), ticket({ severity: 'high' }).fields);
+    expect(calls()).toEqual(['PATCH /repos/acme/app/issues/12', `POST ${LABELS}`, `DELETE ${LABELS}/severity%3A%20high`]);
+  });
+
+  it('severity with previous unknown: removes every severity label on the issue but the wanted one', async () => {
+    const t = ticket({ severity: 'low', description: 'new text' });
+    nock(API)
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ labels: ['severity: high', 'bug', 'Severity: Critical'] })))
+      .post(LABELS)
+      .reply(answer(200, labelList('severity: high', 'bug', 'Severity: Critical', 'severity: low')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(200, labelList('bug', 'Severity: Critical', 'severity: low')))
+      .delete(`${LABELS}/Severity%3A%20Critical`)
+      .reply(answer(200, labelList('bug', 'severity: low')));
+    await connector().update(REF, t, changes('severity', 'description'), null);
+    expect(calls()).toEqual([
+      'PATCH /repos/acme/app/issues/12',
+      'GET /repos/acme/app/issues/12',
+      `POST ${LABELS}`,
+      `DELETE ${LABELS}/severity%3A%20high`,
+      `DELETE ${LABELS}/Severity%3A%20Critical`,
+    ]);
+  });
+
+  it('severity: a label GitHub silently dropped (no push access) is rejected, not recorded as done', async () => {
+    nock(API)
+      .patch('/repos/acme/app/issues/12')
+      .reply(200, issueJson())
+      .post(LABELS)
+      .reply(200, labelList('severity: high'));
+    const err = await trackerError(connector().update(REF, ticket({ severity: 'low', description: 'x' }), changes('severity', 'description'), ticket().fields));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toMatch(/severity: low.*push/);
+  });
+
+  it('assignee: adds the new login and removes the old one, keeping co-assignees a person added', async () => {
+    nock(API)
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ assignees: ['ann-gh', 'carol', 'bob-gh'] })))
+      .delete(ASSIGNEES)
+      .reply(answer(200, issueJson({ assignees: ['carol', 'bob-gh'] })));
+    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket({ assignee: 'ann@example.com' }).fields);
+    expect(calls()).toEqual([`POST ${ASSIGNEES}`, `DELETE ${ASSIGNEES}`]);
+    expect(seen.map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: ['ann-gh'] }]);
+  });
+
+  it('assignee: one call to assign from nobody, one to unassign (nobody or an unmapped person)', async () => {
+    nock(API)
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ assignees: ['bob-gh'] })))
+      .delete(ASSIGNEES)
+      .times(2)
+      .reply(answer(200, issueJson({ assignees: [] })));
+    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket({ assignee: null }).fields);
+    await connector().update(REF, ticket({ assignee: null }), changes('assignee'), ticket({ assignee: 'bob@example.com' }).fields);
+    await connector().update(REF, ticket({ assignee: 'cy@example.com' }), changes('assignee'), ticket({ assignee: 'ann@example.com' }).fields);
+    expect(calls()).toEqual([`POST ${ASSIGNEES}`, `DELETE ${ASSIGNEES}`, `DELETE ${ASSIGNEES}`]);
+    expect(seen.map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: ['bob-gh'] }, { assignees: ['ann-gh'] }]);
+  });
+
+  it('assignee with previous unknown: reads the issue and removes the other mapped people only', async () => {
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ assignees: ['ann-gh', 'carol'] })))
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ assignees: ['ann-gh', 'carol', 'bob-gh'] })))
+      .delete(ASSIGNEES)
+      .reply(answer(200, issueJson({ assignees: ['carol', 'bob-gh'] })));
+    await connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), null);
+    expect(seen.slice(1).map((s) => s.body)).toEqual([{ assignees: ['bob-gh'] }, { assignees: ['ann-gh'] }]);
+  });
+
+  it('assignee: an assignee GitHub silently dropped (no push access, or not assignable) is rejected', async () => {
+    nock(API).post(ASSIGNEES).reply(201, issueJson({ assignees: [] }));
+    const err = await trackerError(connector().update(REF, ticket({ assignee: 'bob@example.com' }), changes('assignee'), ticket().fields));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('bob-gh');
+    expect(err.message).toContain('push');
   });
 
   it.each([
@@ -139,22 +275,20 @@ describe('update', () => {
     expect(seen.map((s) => s.body)).toEqual([body]);
   });
 
-  it('carries every changed part in the one PATCH and returns the ref GitHub reports', async () => {
+  it('carries the issue fields in one PATCH, labels and assignees by their endpoints, and returns the ref GitHub reports', async () => {
     const t = ticket({ title: 'T2', severity: 'critical', status: 'closed', assignee: 'ann@example.com' });
     nock(API)
-      .get('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ labels: ['severity: high'] })))
       .patch('/repos/acme/app/issues/12')
-      .reply(answer(200, issueJson({ repo: 'ACME/app' })));
-    const ref = await connector().update(REF, t, changes('title', 'description', 'severity', 'status', 'assignee', 'context'));
-    expect(seen[1]!.body).toEqual({
-      title: 'T2',
-      body: markdownBody(t),
-      assignees: ['ann-gh'],
-      state: 'closed',
-      state_reason: 'completed',
-      labels: ['severity: critical'],
-    });
+      .reply(answer(200, issueJson({ repo: 'ACME/app' })))
+      .post(LABELS)
+      .reply(answer(200, labelList('severity: critical')))
+      .delete(`${LABELS}/severity%3A%20high`)
+      .reply(answer(200, labelList('severity: critical')))
+      .post(ASSIGNEES)
+      .reply(answer(201, issueJson({ repo: 'ACME/app', assignees: ['ann-gh'] })));
+    const ref = await connector().update(REF, t, changes('title', 'description', 'severity', 'status', 'assignee', 'context'), ticket().fields);
+    expect(seen[0]!.body).toEqual({ title: 'T2', body: markdownBody(t), state: 'closed', state_reason: 'completed' });
+    expect(calls().slice(1)).toEqual([`POST ${LABELS}`, `DELETE ${LABELS}/severity%3A%20high`, `POST ${ASSIGNEES}`]);
     expect(ref).toEqual({ remoteId: '12', key: 'ACME/app#12', url: 'https://github.com/ACME/app/issues/12' });
   });
 });
@@ -201,6 +335,57 @@ describe('read', () => {
   });
 });
 
+describe('conditional requests (ETag)', () => {
+  const ETAG = 'W/"4e1c0ffee"';
+
+  it('read sends If-None-Match with the ETag of the last answer, and a 304 gives the same ticket', async () => {
+    const body = markdownBody(ticket());
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body }), { etag: ETAG }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(304, '', { etag: ETAG }));
+    const gh = connector();
+    const first = await gh.read(REF);
+    const second = await gh.read(REF);
+    expect(seen[0]!.headers['if-none-match']).toBeUndefined();
+    expect(seen[1]!.headers['if-none-match']).toBe(ETAG);
+    expect(second).toEqual(first);
+  });
+
+  it('a changed issue answers 200 with a new ETag, which the next read sends', async () => {
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ title: 'Old' }), { etag: ETAG }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ title: 'New' }), { etag: 'W/"2"' }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(304, '', { etag: 'W/"2"' }));
+    const gh = connector();
+    await gh.read(REF);
+    expect((await gh.read(REF)).fields.title).toBe('New');
+    expect((await gh.read(REF)).fields.title).toBe('New');
+    expect(seen.map((s) => s.headers['if-none-match'])).toEqual([undefined, ETAG, 'W/"2"']);
+  });
+
+  it('the GET before a footer-only update is conditional too', async () => {
+    const person = 'Person’s text\n\n';
+    const t = ticket({ severity: 'low' });
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body: `${person}${markdownFooter(ticket())}` }), { etag: ETAG }))
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(304, '', { etag: ETAG }))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()));
+    const gh = connector();
+    await gh.read(REF);
+    await gh.update(REF, t, changes('context'), t.fields);
+    expect(seen[1]!.headers['if-none-match']).toBe(ETAG);
+    expect(seen[2]!.body).toEqual({ body: `${person}${markdownFooter(t)}` });
+  });
+});
+
 describe('transferred issues (301)', () => {
   const moved = { message: 'Moved Permanently', url: `${API}/repositories/42/issues/3`, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' };
 
@@ -231,39 +416,68 @@ describe('a renamed or transferred repository', () => {
 });
 
 describe('findByMarker', () => {
-  it('lists all issues changed since a second before `since`, oldest first, 100 a page, following Link, skipping pull requests', async () => {
-    const marker = `<!-- ${markerFor(DEFECT_ID)} -->`;
-    const next = `${API}/repositories/42/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=2`;
+  // Attempt at 10:00:00.750 by our clock; the window opens five minutes earlier, on a whole second.
+  const ATTEMPT = new Date('2026-11-24T10:00:00.750Z');
+  const QUERY = 'state=all&sort=created&direction=desc&since=2026-11-24T09%3A55%3A00Z&per_page=100';
+  const created = (over: Parameters<typeof issueJson>[0], at: string) => ({ ...issueJson(over), created_at: at });
+  const mine = (number: number, at: string) => created({ number, body: `desc\n\n<!-- ${markerFor(DEFECT_ID)} -->\n` }, at);
+
+  it('lists issues newest first from five minutes before the attempt, following Link, and answers the oldest hit, skipping pull requests and other defects', async () => {
+    const next = `${API}/repositories/42/issues?${QUERY}&page=2`;
     nock(API)
       .get('/repos/acme/app/issues')
       .query(true)
       .reply(
-        answer(200, [issueJson({ number: 30, pull_request: true, body: marker }), issueJson({ number: 29, body: `x <!-- ${markerFor(OTHER_DEFECT_ID)} -->` })], {
-          link: `<${next}>; rel="next", <${next.replace('page=2', 'page=2')}>; rel="last"`,
-        }),
+        answer(
+          200,
+          [
+            created({ number: 31, pull_request: true, body: markerFor(DEFECT_ID) }, '2026-11-24T10:05:00Z'),
+            mine(30, '2026-11-24T10:04:00Z'),
+            created({ number: 29, body: `x <!-- ${markerFor(OTHER_DEFECT_ID)} -->` }, '2026-11-24T10:03:00Z'),
+          ],
+          { link: `<${next}>; rel="next"` },
+        ),
       )
       .get('/repositories/42/issues')
       .query(true)
-      .reply(answer(200, [issueJson({ number: 7, body: `desc\n\n${marker}\n` })]));
-    const ref = await connector().findByMarker(DEFECT_ID, new Date('2026-11-24T10:00:00.750Z'));
-    expect(seen.map((s) => s.path)).toEqual([
-      '/repos/acme/app/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=1',
-      '/repositories/42/issues?state=all&sort=created&direction=asc&since=2026-11-24T09%3A59%3A59Z&per_page=100&page=2',
-    ]);
+      .reply(answer(200, [mine(7, '2026-11-24T09:56:00Z')]));
+    const ref = await connector().findByMarker(DEFECT_ID, ATTEMPT);
+    expect(seen.map((s) => s.path)).toEqual([`/repos/acme/app/issues?${QUERY}&page=1`, `/repositories/42/issues?${QUERY}&page=2`]);
     expect(seen[1]!.headers['authorization']).toBe(`token ${TOKEN}`);
     expect(ref).toEqual({ remoteId: '7', key: 'acme/app#7', url: 'https://github.com/acme/app/issues/7' });
   });
 
-  it('stops at the first page with a hit, and gives null when the last page has none', async () => {
+  it('stops at the first issue created before the window, however many pages GitHub says follow', async () => {
     nock(API)
       .get('/repos/acme/app/issues')
       .query(true)
-      .reply(200, [issueJson({ number: 2, body: markerFor(DEFECT_ID) })], { link: `<${API}/repositories/42/issues?page=2>; rel="next"` })
+      .reply(
+        answer(200, [mine(40, '2026-11-24T10:01:00Z'), created({ number: 3, body: 'old, but edited recently' }, '2025-01-01T00:00:00Z')], {
+          link: `<${API}/repositories/42/issues?page=2>; rel="next", <${API}/repositories/42/issues?page=120>; rel="last"`,
+        }),
+      );
+    expect(await connector().findByMarker(DEFECT_ID, ATTEMPT)).toMatchObject({ remoteId: '40' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('answers null when no issue in the window carries the marker', async () => {
+    nock(API).get('/repos/acme/app/issues').query(true).reply(200, [created({ number: 3, body: 'nothing' }, '2026-11-24T10:00:00Z')]);
+    expect(await connector().findByMarker(DEFECT_ID, ATTEMPT)).toBeNull();
+  });
+
+  it('reads at most 10 pages, then reports a transient error so the job retries later', async () => {
+    const page = Array.from({ length: 100 }, (_, i) => created({ number: 1000 + i, body: 'busy' }, '2026-11-24T10:30:00Z'));
+    nock(API)
       .get('/repos/acme/app/issues')
       .query(true)
-      .reply(200, [issueJson({ number: 3, body: 'nothing' })]);
-    expect(await connector().findByMarker(DEFECT_ID, new Date())).toMatchObject({ remoteId: '2' });
-    expect(await connector().findByMarker(DEFECT_ID, new Date())).toBeNull();
+      .reply(200, page, { link: `<${API}/repositories/42/issues?page=2>; rel="next"` })
+      .get('/repositories/42/issues')
+      .query(true)
+      .times(9)
+      .reply(200, page, { link: `<${API}/repositories/42/issues?page=3>; rel="next"` });
+    const err = await trackerError(connector().findByMarker(DEFECT_ID, ATTEMPT));
+    expect(err.kind).toBe('transient');
+    expect(err.message).toContain('10 pages');
   });
 
   it('never sends the token to a next-page link on another host', async () => {
