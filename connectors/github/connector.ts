@@ -2,7 +2,8 @@
 // severity as one label, status as state/state_reason, assignee as the single assignee, and the body
 // as the description plus the generated Markdown footer that carries the idempotency marker.
 import { Octokit } from '@octokit/rest';
-import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
+import { SEVERITIES } from '../../src/domain/severity.ts';
 import { descriptionOf, markdownBody, replaceMarkdownFooter, type BodyLimit } from '../body.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
@@ -173,7 +174,14 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
       },
       markerDefectId: findMarker(issue.body),
       updatedAt: new Date(issue.updated_at),
+      unmappedAssignee: unmappedAssignee(issue),
     };
+  }
+
+  /** An assignee GitHub shows that the people mapping does not know (when none it knows is there). */
+  function unmappedAssignee(issue: Issue): string | null {
+    const logins = loginsOf(issue);
+    return logins.length && assigneeFromLogins(people, logins) === null ? logins[0]! : null;
   }
 
   return {
@@ -265,6 +273,47 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
           );
         }
         res = await send('listing issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
+      }
+    },
+
+    async fieldTimes(ref, fields, remote) {
+      // The issue's events, oldest first: the newest event of each kind says when its field last changed.
+      // An issue with more than one page of events is read from its last page, where the newest are.
+      const n = issueNumber(ref.remoteId);
+      const list = (url?: string) =>
+        send(`events of issue #${n}`, true, () =>
+          (url
+            ? octokit.request({ method: 'GET', url })
+            : octokit.rest.issues.listEvents({ owner: repo.owner, repo: repo.repo, issue_number: n, per_page: PER_PAGE })) as Promise<Answer<IssueEvent[]>>,
+        );
+      let res = await list();
+      const last = relLink(res.headers['link'], 'last');
+      if (last && new URL(last).origin === new URL(apiUrl).origin) res = await list(last);
+      const times: FieldTimes = {};
+      for (const event of res.data) {
+        const field = fieldOfEvent(event, (name) => SEVERITIES.some((sev) => includesName([severityLabel(mapping, sev)], name)));
+        if (field && event.created_at) times[field] = new Date(event.created_at);
+      }
+      // GitHub records no event for a body edit: the issue's updated time is the best it can say.
+      return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
+    },
+
+    async changedSince(since, limit) {
+      const out: ChangedTicket[] = [];
+      const sinceText = new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      let res = await send('listing changed issues', false, () =>
+        octokit.rest.issues.listForRepo({ owner: repo.owner, repo: repo.repo, state: 'all', sort: 'updated', direction: 'asc', since: sinceText, per_page: PER_PAGE }) as Promise<
+          Answer<Issue[]>
+        >,
+      );
+      for (;;) {
+        for (const issue of res.data) {
+          if (!issue.pull_request) out.push({ remoteId: String(issue.number), updatedAt: new Date(issue.updated_at) });
+          if (out.length >= limit) return out;
+        }
+        const next = nextLink(res.headers['link']);
+        if (!next || new URL(next).origin !== new URL(apiUrl).origin) return out;
+        res = await send('listing changed issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
       }
     },
 
@@ -415,6 +464,27 @@ function names(labels: readonly (string | Label)[]): string[] {
   return labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean);
 }
 
+type IssueEvent = { event?: string; created_at?: string; label?: { name?: string } | null };
+
+/** Which defect field an issue event changed; label events count only for severity labels. */
+function fieldOfEvent(e: IssueEvent, isSeverityLabel: (name: string) => boolean): TicketField | null {
+  switch (e.event) {
+    case 'renamed':
+      return 'title';
+    case 'closed':
+    case 'reopened':
+      return 'status';
+    case 'assigned':
+    case 'unassigned':
+      return 'assignee';
+    case 'labeled':
+    case 'unlabeled':
+      return e.label?.name && isSeverityLabel(e.label.name) ? 'severity' : null;
+    default:
+      return null;
+  }
+}
+
 function loginsOf(issue: Issue): string[] {
   return (issue.assignees ?? []).map((a) => a.login);
 }
@@ -426,10 +496,15 @@ function windowStart(attemptStartedAt: Date): number {
 
 /** The rel="next" URL of a GitHub Link header. */
 export function nextLink(link: string | number | undefined): string | null {
+  return relLink(link, 'next');
+}
+
+/** The URL of a relation (next, last…) in a GitHub Link header. */
+export function relLink(link: string | number | undefined, rel: string): string | null {
   if (typeof link !== 'string') return null;
   for (const part of link.split(',')) {
     const m = /<([^>]+)>\s*;\s*rel="([^"]+)"/.exec(part.trim());
-    if (m && m[2]!.split(/\s+/).includes('next')) return m[1]!;
+    if (m && m[2]!.split(/\s+/).includes(rel)) return m[1]!;
   }
   return null;
 }

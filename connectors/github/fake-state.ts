@@ -22,6 +22,17 @@ export type FakeIssue = {
   deleted: boolean;
   /** Set by a transfer: where GitHub redirects. */
   movedTo: { repoId: number; number: number } | null;
+  /** The issue's timeline of field changes, as GET …/issues/{n}/events lists them (oldest first). */
+  events: FakeIssueEvent[];
+};
+
+export type FakeIssueEvent = {
+  id: number;
+  event: 'renamed' | 'closed' | 'reopened' | 'labeled' | 'unlabeled' | 'assigned' | 'unassigned';
+  created_at: string;
+  label?: { name: string; color: string };
+  assignee?: string;
+  rename?: { from: string; to: string };
 };
 
 export type FakeRepo = { id: number; owner: string; name: string; nextNumber: number; labels: FakeLabel[] };
@@ -102,6 +113,7 @@ export class GithubFakeState {
       isPullRequest: opts.pullRequest ?? false,
       deleted: false,
       movedTo: null,
+      events: [],
     };
     this.issues.push(issue);
     return issue;
@@ -137,8 +149,12 @@ export class GithubFakeState {
       }
     }
     const changed = (Object.keys(next) as (keyof FakeIssue)[]).some((k) => JSON.stringify(next[k]) !== JSON.stringify(issue[k]));
+    const before = structuredClone(issue);
     Object.assign(issue, next);
-    if (changed) issue.updated_at = this.timestamp();
+    if (changed) {
+      issue.updated_at = this.timestamp();
+      this.recordEvents(before, issue);
+    }
     return issue;
   }
 
@@ -191,8 +207,24 @@ export class GithubFakeState {
   /** Sets labels or assignees; a real change bumps updated_at. */
   private touch<K extends 'labels' | 'assignees'>(issue: FakeIssue, value: FakeIssue[K], key: K): void {
     if (JSON.stringify(value) === JSON.stringify(issue[key])) return;
+    const before = structuredClone(issue);
     issue[key] = value;
     issue.updated_at = this.timestamp();
+    this.recordEvents(before, issue);
+  }
+
+  /** The events GitHub records for what changed between two states of an issue (body edits have none). */
+  private recordEvents(before: FakeIssue, after: FakeIssue): void {
+    const at = after.updated_at;
+    const add = (e: Omit<FakeIssueEvent, 'id' | 'created_at'>) => after.events.push({ id: this.nextId++, created_at: at, ...e });
+    if (before.title !== after.title) add({ event: 'renamed', rename: { from: before.title, to: after.title } });
+    if (before.state !== after.state) add({ event: after.state === 'closed' ? 'closed' : 'reopened' });
+    const names = (ls: FakeLabel[]) => ls.map((l) => l.name.toLowerCase());
+    for (const l of after.labels) if (!names(before.labels).includes(l.name.toLowerCase())) add({ event: 'labeled', label: { name: l.name, color: l.color } });
+    for (const l of before.labels) if (!names(after.labels).includes(l.name.toLowerCase())) add({ event: 'unlabeled', label: { name: l.name, color: l.color } });
+    const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
+    for (const a of after.assignees) if (!lower(before.assignees).includes(a.toLowerCase())) add({ event: 'assigned', assignee: a });
+    for (const a of before.assignees) if (!lower(after.assignees).includes(a.toLowerCase())) add({ event: 'unassigned', assignee: a });
   }
 
   transfer(issue: FakeIssue, target: FakeRepo): FakeIssue {

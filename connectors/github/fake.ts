@@ -24,6 +24,7 @@ const DOCS = 'https://docs.github.com/rest';
 const DOCS_ISSUES = 'https://docs.github.com/rest/issues/issues';
 const DOCS_LABELS = 'https://docs.github.com/rest/issues/labels';
 const DOCS_ASSIGNEES = 'https://docs.github.com/rest/issues/assignees';
+const DOCS_EVENTS = 'https://docs.github.com/rest/issues/events';
 
 export function createGithubFake(options: GithubFakeOptions = {}) {
   const token = options.token ?? 'fake-github-token';
@@ -205,6 +206,39 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     { name: 'ticket.find', method: 'GET', path: '/repos/:owner/:repo/issues', handle: guarded(list, `${DOCS_ISSUES}#list-repository-issues`) },
     { name: 'ticket.find', method: 'GET', path: '/repositories/:id/issues', handle: guarded(list, `${DOCS_ISSUES}#list-repository-issues`) },
     { name: 'ticket.get', method: 'GET', path: '/repos/:owner/:repo/issues/:number', handle: guarded(get, `${DOCS_ISSUES}#get-an-issue`) },
+    {
+      name: 'ticket.events',
+      method: 'GET',
+      path: '/repos/:owner/:repo/issues/:number/events',
+      handle: guarded((req) => {
+        const found = located(req, `${DOCS_EVENTS}#list-issue-events`);
+        if ('status' in found) return found;
+        const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30) || 30));
+        const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
+        const last = Math.max(1, Math.ceil(found.issue.events.length / perPage));
+        const url = (p: number) => {
+          const q = new URLSearchParams(req.query);
+          q.set('page', String(p));
+          return `${base()}${req.path}?${q.toString()}`;
+        };
+        const rels = page < last ? [`<${url(page + 1)}>; rel="next"`, `<${url(last)}>; rel="last"`] : [];
+        const actor = { login: 'someone', type: 'User' };
+        const body = found.issue.events.slice((page - 1) * perPage, page * perPage).map((e) => ({
+          id: e.id,
+          node_id: `IE_fake${e.id}`,
+          url: `${base()}${req.path.replace(/\/\d+\/events$/, '')}/events/${e.id}`,
+          actor,
+          event: e.event,
+          commit_id: null,
+          commit_url: null,
+          created_at: e.created_at,
+          ...(e.label && { label: e.label }),
+          ...(e.assignee && { assignee: { login: e.assignee, type: 'User' } }),
+          ...(e.rename && { rename: e.rename }),
+        }));
+        return { status: 200, body, ...(rels.length && { headers: { link: rels.join(', ') } }) };
+      }, `${DOCS_EVENTS}#list-issue-events`),
+    },
     // Where a 301 for a transferred issue points.
     { name: 'ticket.get', method: 'GET', path: '/repositories/:id/issues/:number', handle: guarded(get, `${DOCS_ISSUES}#get-an-issue`) },
     {
