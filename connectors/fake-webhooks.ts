@@ -8,11 +8,12 @@ import type { FakeRequest, FakeTracker } from './fake-kit.ts';
 export type Delivery = { headers: Record<string, string>; body: string };
 
 /** What a fake knows about a write: which ticket it touched, and the delivery that announces it. */
-export type DeliveryFor = (route: string, body: unknown, req: FakeRequest) => Delivery | null;
+export type DeliveryFor = (route: string, body: unknown, req: FakeRequest, secret: string) => Delivery | null;
 
 export class FakeWebhookSender {
-  /** Where deliveries go; nothing is sent while unset. */
+  /** Where deliveries go, and the secret they are signed with; nothing is sent while either is unset. */
   target: string | undefined;
+  secret: string | undefined;
   /** Drop the next n deliveries (they are counted, never sent). */
   dropNext = 0;
   /** Send every delivery this many times (a tracker retrying after a lost answer). */
@@ -27,17 +28,22 @@ export class FakeWebhookSender {
   private paused = false;
 
   constructor(tracker: FakeTracker, deliveryFor: DeliveryFor) {
-    tracker.events.on('change', (route: string, body: unknown, req: FakeRequest) => {
-      if (!this.target || this.paused) return;
-      const delivery = deliveryFor(route, body, req);
-      if (!delivery) return;
-      if (this.dropNext > 0) {
-        this.dropNext--;
-        this.dropped++;
-        return;
-      }
-      for (let i = 0; i < this.copies; i++) this.track(this.deliver(this.target, delivery));
-    });
+    this.target = undefined;
+    this.secret = undefined;
+    tracker.events.on('change', (route: string, body: unknown, req: FakeRequest) => this.announce((secret) => deliveryFor(route, body, req, secret)));
+  }
+
+  /** Sends the delivery `make` builds, as the tracker would after a change (faults applied). */
+  announce(make: (secret: string) => Delivery | null): void {
+    if (!this.target || !this.secret || this.paused) return;
+    const delivery = make(this.secret);
+    if (!delivery) return;
+    if (this.dropNext > 0) {
+      this.dropNext--;
+      this.dropped++;
+      return;
+    }
+    for (let i = 0; i < this.copies; i++) this.track(this.deliver(this.target, delivery));
   }
 
   /** Stops sending (e.g. while a test edits without webhooks) until resume(). */

@@ -5,6 +5,7 @@
 // ticket.find), plus labels.add/remove and assignees.add/remove.
 import { createHash } from 'node:crypto';
 import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
+import { FakeWebhookSender, githubDelivery, type Delivery } from '../fake-webhooks.ts';
 import { GithubFakeState, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './fake-state.ts';
 
 export type GithubFakeOptions = {
@@ -308,6 +309,25 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     errorBody: (status, message) => ({ message, documentation_url: DOCS, status: String(status) }),
   });
 
+  // Webhooks: every successful write through the API, and every edit "in the web UI" below, is announced.
+  const ACTIONS: Record<string, string> = {
+    'ticket.create': 'opened',
+    'ticket.update': 'edited',
+    'labels.add': 'labeled',
+    'labels.remove': 'unlabeled',
+    'assignees.add': 'assigned',
+    'assignees.remove': 'unassigned',
+  };
+  const deliveryOf = (action: string, number: number, secret: string): Delivery | null => {
+    const issue = state.issue(home, number);
+    return issue ? githubDelivery(action, issueJson(issue), { full_name: `${home.owner}/${home.name}` }, secret) : null;
+  };
+  const webhooks = new FakeWebhookSender(tracker, (route, body, req, secret) => {
+    const number = Number((body as { number?: unknown } | undefined)?.number ?? req.params['number']);
+    const action = ACTIONS[route];
+    return action && Number.isInteger(number) ? deliveryOf(action, number, secret) : null;
+  });
+
   function find(number: number, repository?: string): FakeIssue {
     const repo = repository ? state.repo(repository) : home;
     const issue = repo && state.issue(repo, number);
@@ -334,8 +354,12 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     /** A person's edit in the web UI: same rules as the API, bumps updated_at. */
     editByHand(number: number, edit: IssueWrite): Record<string, unknown> {
       const issue = find(number);
-      return issueJson(state.update(state.repoById(issue.repoId)!, issue, edit));
+      const json = issueJson(state.update(state.repoById(issue.repoId)!, issue, edit));
+      webhooks.announce((secret) => deliveryOf(edit.state === 'closed' ? 'closed' : edit.state === 'open' ? 'reopened' : 'edited', number, secret));
+      return json;
     },
+    /** Signed `issues` deliveries to a target (set `webhooks.target` and `webhooks.secret`), with faults. */
+    webhooks,
     /** A person's new issue (for listing tests). */
     createByHand(edit: IssueWrite): Record<string, unknown> {
       return issueJson(state.create(home, edit));
@@ -353,11 +377,18 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     },
     /** After this, the issue answers 410 "This issue was deleted". */
     deleteIssue(number: number): void {
-      find(number).deleted = true;
+      const issue = find(number);
+      const delivery = (secret: string) => githubDelivery('deleted', issueJson(issue), { full_name: `${home.owner}/${home.name}` }, secret);
+      issue.deleted = true;
+      webhooks.announce(delivery);
     },
     /** Moves the issue to another repository (created if new); the old address answers 301. */
     transferIssue(number: number, target: string): Record<string, unknown> {
-      return issueJson(state.transfer(find(number), state.repo(target, true)!));
+      const issue = find(number);
+      const before = issueJson(issue);
+      const moved = issueJson(state.transfer(issue, state.repo(target, true)!));
+      webhooks.announce((secret) => githubDelivery('transferred', before, { full_name: `${home.owner}/${home.name}` }, secret));
+      return moved;
     },
     /** The next `times` calls answer like an exhausted primary rate limit (remaining 0, reset time). */
     exhaustRateLimit(opts: { resetAt: Date; times?: number; status?: 403 | 429; route?: string }): void {
