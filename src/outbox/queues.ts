@@ -47,14 +47,19 @@ export function syncJobOptions(jobId: string, defectId: string, debounceMs: numb
   return { jobId, deduplication: { id: `defect-${defectId}` }, ...(debounceMs > 0 && { delay: debounceMs }) };
 }
 
+/** How hard a sync job tries before its link waits for the reconciler's slower schedule. */
+export type JobRetry = { attempts: number; backoffMs: number };
+
 export function createQueues(
   connection: ConnectionOptions,
   prefix: string,
   trackers: readonly TrackerKind[],
+  retry?: JobRetry,
 ): Map<TrackerKind, Queue<SyncJobData>> {
-  return new Map(
-    trackers.map((t) => [t, new Queue<SyncJobData>(queueName(t), { connection, prefix, defaultJobOptions: JOB_DEFAULTS })]),
-  );
+  const defaultJobOptions: JobsOptions = retry
+    ? { ...JOB_DEFAULTS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 } }
+    : JOB_DEFAULTS;
+  return new Map(trackers.map((t) => [t, new Queue<SyncJobData>(queueName(t), { connection, prefix, defaultJobOptions })]));
 }
 
 /** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */
