@@ -1,12 +1,12 @@
 // The issue description in Atlassian Document Format (API v3 takes and gives only ADF): the defect's
 // description as paragraphs, a rule, then the generated footer (heading, field lines, failing runs as
-// a bullet list). Reading back keeps only what precedes that rule, as plain text, so the footer never
-// syncs into the defect and people's rich-text edits arrive as readable text.
+// a bullet list). Reading back keeps only what precedes that rule, as plain text (adf-text.ts), so the
+// footer never syncs into the defect and people's rich-text edits arrive as readable text.
 import type { OutboundTicket } from '../contract.ts';
 import { FOOTER_HEADING, footerFor, type FooterLine } from '../body.ts';
+import { blocksText, isNode, type AdfMark, type AdfNode } from './adf-text.ts';
 
-export type AdfMark = { type: string; attrs?: Record<string, unknown> };
-export type AdfNode = { type: string; text?: string; marks?: AdfMark[]; attrs?: Record<string, unknown>; content?: AdfNode[] };
+export type { AdfMark, AdfNode } from './adf-text.ts';
 export type AdfDoc = { type: 'doc'; version: 1; content: AdfNode[] };
 
 /**
@@ -66,75 +66,25 @@ export function renderDescription(ticket: OutboundTicket): AdfDoc {
   return { type: 'doc', version: 1, content };
 }
 
+/**
+ * Where our generated footer starts in a description document: the rule before our heading (or the
+ * heading itself when a person removed the rule), or -1 when the document has no footer of ours.
+ */
+export function footerStart(nodes: AdfNode[]): number {
+  const heading = nodes.findIndex((n) => n.type === 'heading' && blocksText([n]).trim() === FOOTER_HEADING);
+  if (heading === -1) return -1;
+  return heading > 0 && nodes[heading - 1]!.type === 'rule' ? heading - 1 : heading;
+}
+
+/** The top-level nodes of a description field, or [] for none (or a v2 string, which v3 never answers). */
+export function adfNodes(doc: unknown): AdfNode[] {
+  return isNode(doc) && Array.isArray(doc.content) ? doc.content.filter(isNode) : [];
+}
+
 /** The description part of an issue's description field as plain text ('' for none). */
 export function descriptionFromAdf(doc: unknown): string {
-  if (!isNode(doc) || !Array.isArray(doc.content)) return typeof doc === 'string' ? doc.trim() : '';
-  const nodes = doc.content.filter(isNode);
-  const heading = nodes.findIndex((n) => n.type === 'heading' && inlineText(n).trim() === FOOTER_HEADING);
-  const end = heading === -1 ? nodes.length : heading > 0 && nodes[heading - 1]!.type === 'rule' ? heading - 1 : heading;
-  return blocksText(nodes.slice(0, end)).trim();
-}
-
-function isNode(value: unknown): value is AdfNode {
-  return typeof value === 'object' && value !== null && typeof (value as AdfNode).type === 'string';
-}
-
-function children(node: AdfNode): AdfNode[] {
-  return Array.isArray(node.content) ? node.content.filter(isNode) : [];
-}
-
-function blocksText(nodes: AdfNode[]): string {
-  return nodes
-    .map(blockText)
-    .filter((t) => t.trim() !== '')
-    .join('\n\n');
-}
-
-function blockText(node: AdfNode): string {
-  switch (node.type) {
-    case 'paragraph':
-    case 'heading':
-    case 'codeBlock':
-      return inlineText(node);
-    case 'bulletList':
-      return children(node).map((item) => `- ${listItemText(item)}`).join('\n');
-    case 'orderedList': {
-      const start = Number(node.attrs?.order ?? 1) || 1;
-      return children(node).map((item, i) => `${start + i}. ${listItemText(item)}`).join('\n');
-    }
-    case 'blockquote':
-      return blocksText(children(node)).split('\n').map((l) => `> ${l}`).join('\n');
-    case 'rule':
-      return '---';
-    case 'table':
-      return children(node).map((row) => children(row).map((cell) => blocksText(children(cell)).replace(/\n+/g, ' ')).join(' | ')).join('\n');
-    case 'mediaSingle':
-    case 'mediaGroup':
-    case 'media':
-      return '';
-    default:
-      return node.content ? blocksText(children(node)) : inlineText(node);
-  }
-}
-
-function listItemText(item: AdfNode): string {
-  return blocksText(children(item)).replace(/\n\n/g, '\n');
-}
-
-function inlineText(node: AdfNode): string {
-  switch (node.type) {
-    case 'text':
-      return node.text ?? '';
-    case 'hardBreak':
-      return '\n';
-    case 'mention':
-    case 'status':
-      return String(node.attrs?.text ?? '');
-    case 'emoji':
-      return String(node.attrs?.text ?? node.attrs?.shortName ?? '');
-    case 'inlineCard':
-      return String(node.attrs?.url ?? '');
-    default:
-      return children(node).map(inlineText).join('');
-  }
+  if (!isNode(doc)) return typeof doc === 'string' ? doc.trim() : '';
+  const nodes = adfNodes(doc);
+  const end = footerStart(nodes);
+  return blocksText(end === -1 ? nodes : nodes.slice(0, end)).trim();
 }

@@ -65,8 +65,13 @@ export function jiraDate(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
-const BLOCK = new Set(['paragraph', 'heading', 'bulletList', 'orderedList', 'listItem', 'rule', 'codeBlock', 'blockquote', 'panel', 'table', 'tableRow', 'tableCell', 'tableHeader', 'mediaSingle', 'media', 'mediaGroup', 'expand']);
-const INLINE = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'date', 'status']);
+// The node types of the ADF structure reference (developer.atlassian.com/cloud/jira/platform/apis/document/structure).
+const BLOCK = new Set([
+  'paragraph', 'heading', 'bulletList', 'orderedList', 'listItem', 'rule', 'codeBlock', 'blockquote', 'panel', 'table', 'tableRow',
+  'tableCell', 'tableHeader', 'mediaSingle', 'media', 'mediaGroup', 'expand', 'nestedExpand', 'taskList', 'taskItem', 'decisionList',
+  'decisionItem', 'layoutSection', 'layoutColumn', 'blockCard', 'embedCard', 'extension', 'bodiedExtension',
+]);
+const INLINE = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'date', 'status', 'placeholder', 'mediaInline', 'inlineExtension']);
 
 /** The structural rules of ADF that Jira enforces: a doc of version 1, known nodes, non-empty text. */
 export function adfProblem(value: unknown): string | null {
