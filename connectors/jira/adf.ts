@@ -5,6 +5,7 @@
 import type { OutboundTicket } from '../contract.ts';
 import { FOOTER_HEADING, footerFor, type FooterLine } from '../body.ts';
 import { blocksText, isNode, type AdfMark, type AdfNode } from './adf-text.ts';
+import { cutToFit, JIRA_TEXT_LIMIT, jiraSize } from './fit.ts';
 
 export type { AdfMark, AdfNode } from './adf-text.ts';
 export type AdfDoc = { type: 'doc'; version: 1; content: AdfNode[] };
@@ -48,11 +49,10 @@ function runItem(line: Extract<FooterLine, { kind: 'run' }>): AdfNode {
   return { type: 'listItem', content: [{ type: 'paragraph', content: [text(line.testCase, [{ type: 'code' }]), text(` (${line.detail})`)] }] };
 }
 
-/** The whole description field: the defect's description, a rule, the footer. */
-export function renderDescription(ticket: OutboundTicket): AdfDoc {
+/** Our generated part: a rule, the heading, the field lines, the failing runs as one bullet list. */
+export function renderFooter(ticket: OutboundTicket): AdfNode[] {
   const footer = footerFor(ticket);
-  const content: AdfNode[] = paragraphsOf(ticket.fields.description).map(paragraph);
-  content.push({ type: 'rule' }, { type: 'heading', attrs: { level: 4 }, content: [text(footer.heading)] });
+  const content: AdfNode[] = [{ type: 'rule' }, { type: 'heading', attrs: { level: 4 }, content: [text(footer.heading)] }];
   let list: AdfNode | undefined;
   for (const line of footer.lines) {
     if (line.kind === 'run') {
@@ -63,7 +63,47 @@ export function renderDescription(ticket: OutboundTicket): AdfDoc {
       content.push(fieldLine(line));
     }
   }
+  return content;
+}
+
+const descriptionNodes = (description: string): AdfNode[] => paragraphsOf(description).map(paragraph);
+
+/**
+ * What of the description goes into Jira: all of it when it fits `budget` (characters of its ADF,
+ * counted as fit.ts does), else a cut with a visible note. The default budget leaves FOOTER_RESERVE
+ * for the footer, so canonical() can predict the cut from the fields alone.
+ */
+export function fitDescription(description: string, budget = DESCRIPTION_BUDGET): string {
+  return cutToFit(normalizeDescription(description), budget, (d) => jiraSize(descriptionNodes(d)));
+}
+
+/** Room kept for the footer: ten failing runs with 300-character messages and long names fit in it. */
+export const FOOTER_RESERVE = 8_000;
+const DESCRIPTION_BUDGET = JIRA_TEXT_LIMIT - FOOTER_RESERVE;
+
+/** A document of these top-level nodes. */
+export function adfDoc(content: AdfNode[]): AdfDoc {
   return { type: 'doc', version: 1, content };
+}
+
+/**
+ * The whole description field: the defect's description (cut to fit Jira's limit, see fit.ts), a
+ * rule, the footer. A footer larger than FOOTER_RESERVE takes its room from the description.
+ */
+export function renderDescription(ticket: OutboundTicket): AdfDoc {
+  const footer = renderFooter(ticket);
+  const room = JIRA_TEXT_LIMIT - jiraSize(adfDoc(footer)) - 1;
+  return adfDoc([...descriptionNodes(fitDescription(ticket.fields.description, Math.min(DESCRIPTION_BUDGET, room))), ...footer]);
+}
+
+/**
+ * A description document with its footer re-rendered and everything a person wrote before it kept
+ * as it is (node for node); a document without our footer keeps all its nodes and gets the footer.
+ */
+export function withFooter(current: unknown, ticket: OutboundTicket): AdfDoc {
+  const nodes = adfNodes(current);
+  const end = footerStart(nodes);
+  return adfDoc([...(end === -1 ? nodes : nodes.slice(0, end)), ...renderFooter(ticket)]);
 }
 
 /**

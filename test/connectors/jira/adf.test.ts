@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { descriptionFromAdf, normalizeDescription, renderDescription } from '../../../connectors/jira/adf.ts';
+import { CUT_NOTE, JIRA_TEXT_LIMIT, jiraSize } from '../../../connectors/jira/fit.ts';
 import { adfProblem } from '../../../connectors/jira/fake-state.ts';
 import { expectedAdf, ticket } from './helpers.ts';
 
@@ -134,6 +135,27 @@ describe('descriptionFromAdf', () => {
     expect(descriptionFromAdf(undefined)).toBe('');
     expect(descriptionFromAdf({ type: 'doc', version: 1 })).toBe('');
     expect(descriptionFromAdf({ type: 'doc', version: 1, content: [para(text('only a person wrote this'))] })).toBe('only a person wrote this');
+  });
+});
+
+describe('fitting Jira’s limit', () => {
+  it('never writes a description field over the limit, cuts only what does not fit, and never splits a character', () => {
+    const unit = fc.constantFrom('a', ' ', '\n', '<', '&', '"', '😀', 'é');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60_000 }), unit, (length, ch) => {
+        const description = `${ch}b`.repeat(Math.ceil(length / 2));
+        const doc = renderDescription(ticket({ description }));
+        expect(jiraSize(doc)).toBeLessThanOrEqual(JIRA_TEXT_LIMIT);
+        const read = descriptionFromAdf(doc);
+        if (read.endsWith(CUT_NOTE)) {
+          expect(normalizeDescription(description).startsWith(read.slice(0, -CUT_NOTE.length).trimEnd())).toBe(true);
+          expect(read).not.toMatch(/[\uD800-\uDBFF]$|^[\uDC00-\uDFFF]/);
+        } else {
+          expect(read).toBe(normalizeDescription(description));
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
