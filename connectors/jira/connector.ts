@@ -63,6 +63,11 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
 
   const refOf = (remoteId: string, key: string): TicketRef => ({ remoteId, key, url: `${baseUrl}/browse/${key}` });
 
+  // This process's unfinished create attempts per defect: when each began, and whether Jira's own
+  // answer proved nothing was made (any HTTP error but a gateway's 502/503/504, which may hide a
+  // create that went through). Lets findByMarker skip the index wait after a plain refusal.
+  const attempts = new Map<string, { startedAt: number; refused: boolean }[]>();
+
   async function getIssue(idOrKey: string, fields: string[]): Promise<Issue & { id: string; key: string }> {
     const issue = await call(() => jira.issues.getIssue({ issueIdOrKey: idOrKey, fields }), true);
     if (!issue.id || !issue.key) throw new TrackerError('jira', 'transient', `jira answered issue ${idOrKey} without an id or key`);
@@ -186,6 +191,9 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
       const { fields } = ticket;
       const accountId = people.toRemote('jira', fields.assignee);
+      const attempt = { startedAt: Date.now(), refused: false };
+      forgetOldAttempts(attempts, attempt.startedAt);
+      attempts.set(ticket.context.defectId, [...(attempts.get(ticket.context.defectId) ?? []), attempt]);
       const created = await call(() =>
         jira.issues.createIssue({
           fields: {
@@ -201,8 +209,11 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
           },
         }),
       ).catch((err: unknown) => {
+        const status = err instanceof TrackerError ? err.status : undefined;
+        attempt.refused = status !== undefined && ![502, 503, 504].includes(status);
         throw accountId ? err : explainUnassignedRefusal(err);
       });
+      attempts.delete(ticket.context.defectId);
       const ref = refOf(created.id, created.key);
       // The engine records the issue before any follow-up call, so a failed transition (or a crash)
       // can never lead to a second issue.
@@ -270,7 +281,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       // clock (this answer's Date header) and ours, whichever says less time has passed.
       const visibleBy = attemptStartedAt.getTime() + timeoutMs + INDEX_LAG_MS + CLOCK_SLACK_MS;
       const now = Math.min(Date.now(), transport.jiraNow() ?? Date.now());
-      if (now < visibleBy) {
+      if (now < visibleBy && !onlyRefused(attempts.get(defectId) ?? [], attemptStartedAt.getTime())) {
         throw new TrackerError(
           'jira',
           'transient',
@@ -290,4 +301,20 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       return toRemoteTicket(issue);
     },
   };
+}
+
+/**
+ * Whether this process made the earliest unfinished create attempt (the one the engine's time names)
+ * and every attempt since, and Jira refused each of them: then nothing can be waiting in the index.
+ * An attempt whose outcome is unknown keeps the wait. (An attempt another process made after ours is
+ * not seen here: a job hopping between processes between two attempts is the one case left open.)
+ */
+function onlyRefused(attempts: { startedAt: number; refused: boolean }[], attemptStartedAt: number): boolean {
+  const since = attempts.filter((a) => a.startedAt >= attemptStartedAt - CLOCK_SLACK_MS);
+  return since.length > 0 && since[0]!.startedAt <= attemptStartedAt + CLOCK_SLACK_MS && since.every((a) => a.refused);
+}
+
+/** Attempts older than any wait could last are dropped, so the map stays small. */
+function forgetOldAttempts(attempts: Map<string, { startedAt: number }[]>, now: number): void {
+  for (const [defectId, list] of attempts) if (list.every((a) => now - a.startedAt > 60 * 60_000)) attempts.delete(defectId);
 }

@@ -307,6 +307,26 @@ describe('create that times out, then a retry (search index lag)', () => {
   });
 });
 
+describe('create refused by Jira, then a retry', () => {
+  it('does not wait for the index when Jira refused every attempt (nothing was made)', async () => {
+    const defectId = '0b5e7c1d-2a3f-4e6d-8b9c-eeeeeeeeeeee';
+    const c = connectorFor(fake.tracker.baseUrl);
+    const startedAt = new Date();
+    fake.tracker.fail({ status: 500, route: 'ticket.create' });
+    expect((await trackerError(c.create(ticket({}, defectId)))).status).toBe(500);
+    expect(await c.findByMarker(defectId, startedAt)).toBeNull();
+  });
+
+  it("still waits after a gateway's 504, which may hide a create that went through", async () => {
+    const defectId = '0b5e7c1d-2a3f-4e6d-8b9c-ffffffffffff';
+    const c = connectorFor(fake.tracker.baseUrl);
+    const startedAt = new Date();
+    fake.tracker.fail({ status: 504, route: 'ticket.create' });
+    await trackerError(c.create(ticket({}, defectId)));
+    expect((await trackerError(c.findByMarker(defectId, startedAt))).message).toContain("waiting for Jira's search index");
+  });
+});
+
 describe('key changes', () => {
   it('returns the key Jira reports now after the issue moved to another project', async () => {
     const ref = await jira.create(ticket());
