@@ -24,13 +24,14 @@ export function footerFor(ticket: OutboundTicket): Footer {
     { kind: 'field', label: 'Defect', text: context.defectKey, href: context.defectUrl },
     { kind: 'field', label: 'Severity', text: fields.severity },
   ];
-  if (context.failingRuns.length) {
-    lines.push({ kind: 'field', label: 'Failing tests', text: String(context.failingRuns.length) });
+  const runCount = context.failingRunCount ?? context.failingRuns.length;
+  if (runCount) {
+    lines.push({ kind: 'field', label: 'Failing tests', text: String(runCount) });
     for (const run of context.failingRuns.slice(0, MAX_RUNS)) {
       const message = run.message ? `: ${truncate(oneLine(run.message), MAX_MESSAGE)}` : '';
       lines.push({ kind: 'run', testCase: run.testCase, detail: `${run.launch}, ${run.ranAt}${message}` });
     }
-    const more = context.failingRuns.length - MAX_RUNS;
+    const more = runCount - Math.min(context.failingRuns.length, MAX_RUNS);
     if (more > 0) lines.push({ kind: 'field', label: 'More failing runs', text: String(more), href: context.defectUrl });
   }
   return { heading: FOOTER_HEADING, lines, marker: markerFor(context.defectId) };

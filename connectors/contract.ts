@@ -23,8 +23,10 @@ export type TicketContext = {
   defectKey: string;
   /** Where a person finds the defect in Defect Sync. */
   defectUrl: string;
-  /** The failing case runs that found the defect, newest first. */
+  /** The newest failing case runs that found the defect, newest first (the footer lists these). */
   failingRuns: FailingRun[];
+  /** How many failing runs there are in all; failingRuns.length when absent. */
+  failingRunCount?: number;
 };
 
 export type FailingRun = { testCase: string; launch: string; message: string | null; ranAt: string };

@@ -159,8 +159,10 @@ function makeFactory() {
       // An explicitly configured shadow database (for users who may not CREATE DATABASE)
       // is wiped before and after use, as the native engine does; the wasm engine doesn't.
       if (datasource.shadowDatabaseUrl) {
-        const where = (u) => { const x = new URL(u); return `${x.hostname}:${x.port || 5432}/${databaseName(u)}` }
-        if (where(datasource.shadowDatabaseUrl) === where(url)) {
+        // Asked of the servers, not read from the URLs: localhost, 127.0.0.1, a DNS alias or a
+        // socket path can all name the same database.
+        const [main, shadow] = await Promise.all([databaseIdentity(url), databaseIdentity(datasource.shadowDatabaseUrl)])
+        if (main && main === shadow) {
           throw new Error('The shadow database URL points to the main database; refusing to wipe it.')
         }
         const adapter = await connectAdapter(datasource.shadowDatabaseUrl)
@@ -187,6 +189,27 @@ function makeFactory() {
     },
   }
   return bindMigrationAwareSqlAdapterFactory(factory)
+}
+
+/**
+ * Which database a URL reaches, as the server reports it: the cluster (its system identifier, else
+ * the server's address and port), the database's oid and name. Null when the database does not exist.
+ */
+async function databaseIdentity(url) {
+  try {
+    return await withAdminClient(url, async (c) => {
+      const { rows: [db] } = await c.query(
+        `SELECT current_database() AS name, (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS oid,
+                inet_server_addr()::text AS addr, inet_server_port() AS port`)
+      // pg_control_system() may be closed to ordinary roles; the address then tells clusters apart.
+      const cluster = await c.query('SELECT system_identifier::text AS id FROM pg_control_system()')
+        .then((r) => r.rows[0].id, () => `${db.addr ?? 'socket'}:${db.port ?? ''}`)
+      return `${cluster}/${db.oid}/${db.name}`
+    })
+  } catch (error) {
+    if (error.code === '3D000') return null
+    throw error
+  }
 }
 
 const databaseName = (url) => decodeURIComponent(new URL(url).pathname.slice(1)) || 'postgres'

@@ -13,6 +13,7 @@ import {
   customFieldsFor,
   fieldsFromTask,
   markerOf,
+  notesWithFooter,
   type AsanaMapping,
   type AsanaTaskFields,
 } from './mapping.ts';
@@ -40,6 +41,9 @@ export const ASANA_API_URL = 'https://app.asana.com/api/1.0';
 export const TASK_OPT_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,projects,permalink_url,modified_at';
 /** What create and update need back to report the ref and notice a task that left the project. */
 export const REF_OPT_FIELDS = 'permalink_url,projects';
+/** The read before an update: membership (checked before writing) and, for a footer-only rewrite, the notes. */
+export const CHECK_OPT_FIELDS = 'projects,permalink_url';
+export const CHECK_NOTES_OPT_FIELDS = 'notes,projects,permalink_url';
 export const FIND_OPT_FIELDS = 'name,notes,permalink_url';
 export const FIND_PAGE_SIZE = 100;
 /** modified_since is compared with Asana's clock, not ours: widen the window by this much. */
@@ -133,21 +137,28 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
 
     async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
       const { fields } = ticket;
+      if (!changes.size) return ref;
+      // Severity and context show in the footer. Without a description change only the footer is
+      // re-rendered, under the notes as the task holds them, so what a person wrote there stays.
+      const footerOnly = !changes.has('description') && (changes.has('severity') || changes.has('context'));
+      // One GET before any write: is the task still in the project (a task moved out is not written
+      // to), and, for a footer-only rewrite, its notes.
+      const opt_fields = footerOnly ? CHECK_NOTES_OPT_FIELDS : CHECK_OPT_FIELDS;
+      const current = taskOf(await call(() => tasks.getTask(ref.remoteId, { opt_fields }), true), `GET /tasks/${ref.remoteId}`);
+      ensureInProject(current);
       const data: Record<string, unknown> = {};
       if (changes.has('title')) data['name'] = fields.title.trim();
-      // Severity and context are shown in the footer, so they re-render the notes too.
-      if (changes.has('description') || changes.has('severity') || changes.has('context')) data['notes'] = plainBody(ticket);
+      if (changes.has('description')) data['notes'] = plainBody(ticket);
+      else if (footerOnly) data['notes'] = notesWithFooter(current.notes, plainBody({ ...ticket, fields: { ...fields, description: '' } }));
       if (changes.has('severity')) {
         const customFields = customFieldsFor(fields.severity, mapping);
         if (customFields) data['custom_fields'] = customFields;
       }
       if (changes.has('status')) data['completed'] = completedFor(fields.status);
       if (changes.has('assignee')) data['assignee'] = assigneeFor(fields.assignee, people);
-      if (!Object.keys(data).length) return ref;
+      if (!Object.keys(data).length) return refOf(current);
       const body = await call(() => tasks.updateTask({ data }, ref.remoteId, { opt_fields: REF_OPT_FIELDS }), true);
-      const task = taskOf(body, `PUT /tasks/${ref.remoteId}`);
-      ensureInProject(task);
-      return refOf(task);
+      return refOf(taskOf(body, `PUT /tasks/${ref.remoteId}`));
     },
 
     async read(ref: TicketRef): Promise<RemoteTicket> {

@@ -65,6 +65,19 @@ export function footerOf(notes: string | null | undefined): string | null {
   return at === -1 ? null : normalized.slice(at);
 }
 
+/**
+ * Notes with our footer replaced by `footer` (plain text from the rule on) and everything a person
+ * wrote before it kept as it is; notes without our footer (a task linked by hand) get it appended.
+ */
+export function notesWithFooter(notes: string | null | undefined, footer: string): string {
+  const normalized = (notes ?? '').replaceAll('\r\n', '\n');
+  const at = normalized.search(new RegExp(`(^|\\n)---\\n${FOOTER_HEADING}\\n`));
+  // The match starts at the newline before the rule (or at 0): the person's part ends right there.
+  const person = at === -1 ? normalized.replace(/\n*$/, '\n') : normalized.slice(0, at + (normalized[at] === '\n' ? 1 : 0));
+  if (!person.trim()) return footer;
+  return `${person}${person.endsWith('\n\n') ? '' : '\n'}${footer}`;
+}
+
 export function severityFromNotes(notes: string | null | undefined): Severity | null {
   const m = /^Severity: (\S+)$/m.exec(footerOf(notes) ?? '');
   const value = m?.[1];

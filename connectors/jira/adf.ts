@@ -1,12 +1,13 @@
 // The issue description in Atlassian Document Format (API v3 takes and gives only ADF): the defect's
 // description as paragraphs, a rule, then the generated footer (heading, field lines, failing runs as
-// a bullet list). Reading back keeps only what precedes that rule, as plain text, so the footer never
-// syncs into the defect and people's rich-text edits arrive as readable text.
+// a bullet list). Reading back keeps only what precedes that rule, as plain text (adf-text.ts), so the
+// footer never syncs into the defect and people's rich-text edits arrive as readable text.
 import type { OutboundTicket } from '../contract.ts';
 import { FOOTER_HEADING, footerFor, type FooterLine } from '../body.ts';
+import { blocksText, isNode, type AdfMark, type AdfNode } from './adf-text.ts';
+import { cutToFit, JIRA_TEXT_LIMIT, jiraSize } from './fit.ts';
 
-export type AdfMark = { type: string; attrs?: Record<string, unknown> };
-export type AdfNode = { type: string; text?: string; marks?: AdfMark[]; attrs?: Record<string, unknown>; content?: AdfNode[] };
+export type { AdfMark, AdfNode } from './adf-text.ts';
 export type AdfDoc = { type: 'doc'; version: 1; content: AdfNode[] };
 
 /**
@@ -48,11 +49,10 @@ function runItem(line: Extract<FooterLine, { kind: 'run' }>): AdfNode {
   return { type: 'listItem', content: [{ type: 'paragraph', content: [text(line.testCase, [{ type: 'code' }]), text(` (${line.detail})`)] }] };
 }
 
-/** The whole description field: the defect's description, a rule, the footer. */
-export function renderDescription(ticket: OutboundTicket): AdfDoc {
+/** Our generated part: a rule, the heading, the field lines, the failing runs as one bullet list. */
+export function renderFooter(ticket: OutboundTicket): AdfNode[] {
   const footer = footerFor(ticket);
-  const content: AdfNode[] = paragraphsOf(ticket.fields.description).map(paragraph);
-  content.push({ type: 'rule' }, { type: 'heading', attrs: { level: 4 }, content: [text(footer.heading)] });
+  const content: AdfNode[] = [{ type: 'rule' }, { type: 'heading', attrs: { level: 4 }, content: [text(footer.heading)] }];
   let list: AdfNode | undefined;
   for (const line of footer.lines) {
     if (line.kind === 'run') {
@@ -63,78 +63,68 @@ export function renderDescription(ticket: OutboundTicket): AdfDoc {
       content.push(fieldLine(line));
     }
   }
+  return content;
+}
+
+const descriptionNodes = (description: string): AdfNode[] => paragraphsOf(description).map(paragraph);
+
+/**
+ * What of the description goes into Jira: all of it when it fits `budget` (characters of its ADF,
+ * counted as fit.ts does), else a cut with a visible note. The default budget leaves FOOTER_RESERVE
+ * for the footer, so canonical() can predict the cut from the fields alone.
+ */
+export function fitDescription(description: string, budget = DESCRIPTION_BUDGET): string {
+  return cutToFit(normalizeDescription(description), budget, (d) => jiraSize(descriptionNodes(d)));
+}
+
+/** Room kept for the footer: ten failing runs with 300-character messages and long names fit in it. */
+export const FOOTER_RESERVE = 8_000;
+const DESCRIPTION_BUDGET = JIRA_TEXT_LIMIT - FOOTER_RESERVE;
+
+/** A document of these top-level nodes. */
+export function adfDoc(content: AdfNode[]): AdfDoc {
   return { type: 'doc', version: 1, content };
+}
+
+/**
+ * The whole description field: the defect's description (cut to fit Jira's limit, see fit.ts), a
+ * rule, the footer. A footer larger than FOOTER_RESERVE takes its room from the description.
+ */
+export function renderDescription(ticket: OutboundTicket): AdfDoc {
+  const footer = renderFooter(ticket);
+  const room = JIRA_TEXT_LIMIT - jiraSize(adfDoc(footer)) - 1;
+  return adfDoc([...descriptionNodes(fitDescription(ticket.fields.description, Math.min(DESCRIPTION_BUDGET, room))), ...footer]);
+}
+
+/**
+ * A description document with its footer re-rendered and everything a person wrote before it kept
+ * as it is (node for node); a document without our footer keeps all its nodes and gets the footer.
+ */
+export function withFooter(current: unknown, ticket: OutboundTicket): AdfDoc {
+  const nodes = adfNodes(current);
+  const end = footerStart(nodes);
+  return adfDoc([...(end === -1 ? nodes : nodes.slice(0, end)), ...renderFooter(ticket)]);
+}
+
+/**
+ * Where our generated footer starts in a description document: the rule before our heading (or the
+ * heading itself when a person removed the rule), or -1 when the document has no footer of ours.
+ */
+export function footerStart(nodes: AdfNode[]): number {
+  const heading = nodes.findIndex((n) => n.type === 'heading' && blocksText([n]).trim() === FOOTER_HEADING);
+  if (heading === -1) return -1;
+  return heading > 0 && nodes[heading - 1]!.type === 'rule' ? heading - 1 : heading;
+}
+
+/** The top-level nodes of a description field, or [] for none (or a v2 string, which v3 never answers). */
+export function adfNodes(doc: unknown): AdfNode[] {
+  return isNode(doc) && Array.isArray(doc.content) ? doc.content.filter(isNode) : [];
 }
 
 /** The description part of an issue's description field as plain text ('' for none). */
 export function descriptionFromAdf(doc: unknown): string {
-  if (!isNode(doc) || !Array.isArray(doc.content)) return typeof doc === 'string' ? doc.trim() : '';
-  const nodes = doc.content.filter(isNode);
-  const heading = nodes.findIndex((n) => n.type === 'heading' && inlineText(n).trim() === FOOTER_HEADING);
-  const end = heading === -1 ? nodes.length : heading > 0 && nodes[heading - 1]!.type === 'rule' ? heading - 1 : heading;
-  return blocksText(nodes.slice(0, end)).trim();
-}
-
-function isNode(value: unknown): value is AdfNode {
-  return typeof value === 'object' && value !== null && typeof (value as AdfNode).type === 'string';
-}
-
-function children(node: AdfNode): AdfNode[] {
-  return Array.isArray(node.content) ? node.content.filter(isNode) : [];
-}
-
-function blocksText(nodes: AdfNode[]): string {
-  return nodes
-    .map(blockText)
-    .filter((t) => t.trim() !== '')
-    .join('\n\n');
-}
-
-function blockText(node: AdfNode): string {
-  switch (node.type) {
-    case 'paragraph':
-    case 'heading':
-    case 'codeBlock':
-      return inlineText(node);
-    case 'bulletList':
-      return children(node).map((item) => `- ${listItemText(item)}`).join('\n');
-    case 'orderedList': {
-      const start = Number(node.attrs?.order ?? 1) || 1;
-      return children(node).map((item, i) => `${start + i}. ${listItemText(item)}`).join('\n');
-    }
-    case 'blockquote':
-      return blocksText(children(node)).split('\n').map((l) => `> ${l}`).join('\n');
-    case 'rule':
-      return '---';
-    case 'table':
-      return children(node).map((row) => children(row).map((cell) => blocksText(children(cell)).replace(/\n+/g, ' ')).join(' | ')).join('\n');
-    case 'mediaSingle':
-    case 'mediaGroup':
-    case 'media':
-      return '';
-    default:
-      return node.content ? blocksText(children(node)) : inlineText(node);
-  }
-}
-
-function listItemText(item: AdfNode): string {
-  return blocksText(children(item)).replace(/\n\n/g, '\n');
-}
-
-function inlineText(node: AdfNode): string {
-  switch (node.type) {
-    case 'text':
-      return node.text ?? '';
-    case 'hardBreak':
-      return '\n';
-    case 'mention':
-    case 'status':
-      return String(node.attrs?.text ?? '');
-    case 'emoji':
-      return String(node.attrs?.text ?? node.attrs?.shortName ?? '');
-    case 'inlineCard':
-      return String(node.attrs?.url ?? '');
-    default:
-      return children(node).map(inlineText).join('');
-  }
+  if (!isNode(doc)) return typeof doc === 'string' ? doc.trim() : '';
+  const nodes = adfNodes(doc);
+  const end = footerStart(nodes);
+  return blocksText(end === -1 ? nodes : nodes.slice(0, end)).trim();
 }

@@ -2,15 +2,15 @@
 // survives a move to another project; the key is re-read from Jira on every write so a changed key
 // reaches the engine. The idempotency marker is a label, found through the enhanced JQL search.
 import { createCloudClient, type CloudClient } from 'jira.js';
-import { createClient, type Client } from 'jira.js/core';
 import type { Issue, IssueTransition } from 'jira.js/cloud';
 import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
 import type { DefectStatus } from '../../src/domain/lifecycle.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
-import { descriptionFromAdf, normalizeDescription, renderDescription } from './adf.ts';
-import { toTrackerError } from './errors.ts';
+import { descriptionFromAdf, fitDescription, renderDescription, withFooter } from './adf.ts';
+import { createJiraTransport } from './transport.ts';
+import { explainUnassignedRefusal, toTrackerError } from './errors.ts';
 import {
   canonicalStatus,
   canonicalTitle,
@@ -28,46 +28,30 @@ export type JiraSettings = { baseUrl: string; email: string; apiToken: string; p
 
 export type JiraConnectorOptions = { settings: JiraSettings; mapping: JiraMapping; people: People; timeoutMs?: number };
 
+/**
+ * How long a new issue may take to show in the enhanced JQL search. Atlassian: without
+ * reconcileIssues the search is eventually consistent, "the delay might vary from a few seconds to
+ * minutes, depending on the operation. The majority of modifications are shown within seconds";
+ * minutes are for bulk operations, not a single create (developer.atlassian.com/cloud/jira/platform/search-and-reconcile).
+ */
+export const INDEX_LAG_MS = 60_000;
+/** For the Date header's one-second resolution and skew between our workers' clocks. */
+export const CLOCK_SLACK_MS = 5_000;
+
 const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'updated', 'project'];
 
 type CurrentStatus = { name: string | undefined; category: string | undefined };
-
-/**
- * jira.js 6 has no timeout or AbortSignal option (it calls the global fetch itself), so the deadline
- * is enforced around each request: the caller gets a 'transient' error on time, while the abandoned
- * fetch is left to finish or fail on its own, its outcome ignored.
- */
-function withDeadline(inner: Client, timeoutMs: number): Client {
-  return {
-    sendRequest<T>(options: Parameters<Client['sendRequest']>[0]): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new TrackerError('jira', 'transient', `jira did not answer ${options.method ?? 'GET'} ${options.url} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        (inner.sendRequest(options) as Promise<T>).then(
-          (value) => {
-            clearTimeout(timer);
-            resolve(value);
-          },
-          (err: unknown) => {
-            clearTimeout(timer);
-            reject(err);
-          },
-        );
-      });
-    },
-  };
-}
 
 export function createJiraConnector(options: JiraConnectorOptions): Connector {
   const { mapping, people } = options;
   const baseUrl = options.settings.baseUrl.replace(/\/+$/, '');
   const projectKey = options.settings.projectKey;
   const issueType = options.settings.issueType || 'Bug';
-  // No `retry` option: jira.js then makes exactly one attempt; the engine's queue owns retries.
-  const transport = createClient({ host: baseUrl, auth: { type: 'basic', email: options.settings.email, apiToken: options.settings.apiToken } });
-  const jira: CloudClient = createCloudClient(withDeadline(transport, options.timeoutMs ?? 15_000));
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  // Our transport (transport.ts): one attempt per call (the engine's queue owns retries), cancelled
+  // for real on the deadline, and Jira's clock read from every answer.
+  const transport = createJiraTransport({ baseUrl, email: options.settings.email, apiToken: options.settings.apiToken, timeoutMs });
+  const jira: CloudClient = createCloudClient(transport);
 
   async function call<T>(fn: () => Promise<T>, onTicket = false): Promise<T> {
     try {
@@ -78,6 +62,11 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   }
 
   const refOf = (remoteId: string, key: string): TicketRef => ({ remoteId, key, url: `${baseUrl}/browse/${key}` });
+
+  // This process's unfinished create attempts per defect: when each began, and whether Jira's own
+  // answer proved nothing was made (any HTTP error but a gateway's 502/503/504, which may hide a
+  // create that went through). Lets findByMarker skip the index wait after a plain refusal.
+  const attempts = new Map<string, { startedAt: number; refused: boolean }[]>();
 
   async function getIssue(idOrKey: string, fields: string[]): Promise<Issue & { id: string; key: string }> {
     const issue = await call(() => jira.issues.getIssue({ issueIdOrKey: idOrKey, fields }), true);
@@ -191,16 +180,20 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     canonical(fields: TicketFields): TicketFields {
       return {
         title: canonicalTitle(fields.title),
-        description: normalizeDescription(fields.description),
+        // What reads back: the description as Jira keeps it, cut (with a note) if over Jira's limit.
+        description: fitDescription(fields.description),
         severity: severityFromPriority(mapping, priorityFor(mapping, fields.severity)),
         status: canonicalStatus(mapping, fields.status),
         assignee: people.fromRemote('jira', people.toRemote('jira', fields.assignee)),
       };
     },
 
-    async create(ticket: OutboundTicket): Promise<TicketRef> {
+    async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
       const { fields } = ticket;
       const accountId = people.toRemote('jira', fields.assignee);
+      const attempt = { startedAt: Date.now(), refused: false };
+      forgetOldAttempts(attempts, attempt.startedAt);
+      attempts.set(ticket.context.defectId, [...(attempts.get(ticket.context.defectId) ?? []), attempt]);
       const created = await call(() =>
         jira.issues.createIssue({
           fields: {
@@ -210,32 +203,47 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
             description: renderDescription(ticket),
             priority: { name: priorityFor(mapping, fields.severity) },
             labels: [markerFor(ticket.context.defectId)],
-            // Left out rather than null when unassigned: projects that require an assignee refuse null.
-            ...(accountId && { assignee: { accountId } }),
+            // Null, not left out: left out, the project's default assignee (often its lead) would
+            // apply while canonical() says nobody. Jira refuses null where unassigned issues are off.
+            assignee: accountId ? { accountId } : null,
           },
         }),
-      );
+      ).catch((err: unknown) => {
+        const status = err instanceof TrackerError ? err.status : undefined;
+        attempt.refused = status !== undefined && ![502, 503, 504].includes(status);
+        throw accountId ? err : explainUnassignedRefusal(err);
+      });
+      attempts.delete(ticket.context.defectId);
+      const ref = refOf(created.id, created.key);
+      // The engine records the issue before any follow-up call, so a failed transition (or a crash)
+      // can never lead to a second issue.
+      await onCreated?.(ref);
       const target = targetFor(mapping, fields.status);
       // A new issue sits in its workflow's initial status, which is in the 'new' category.
       if (!(target.kind === 'category' && target.category === 'new')) await moveStatus(created.id, fields.status, null);
-      return refOf(created.id, created.key);
+      return ref;
     },
 
     async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
       const { fields } = ticket;
+      // Severity and context show in the footer. Without a description change, the footer is
+      // re-rendered under what the issue holds now, so a person's edits in Jira are kept.
+      const footerOnly = !changes.has('description') && (changes.has('severity') || changes.has('context'));
+      // One read serves both the footer rewrite and a status move (its status and key).
+      const current = footerOnly ? await getIssue(ref.remoteId, changes.has('status') ? ['description', 'status'] : ['description']) : null;
       const edit: Record<string, unknown> = {};
       if (changes.has('title')) edit.summary = canonicalTitle(fields.title);
-      // Severity is shown in the footer, so a severity change re-renders the description too.
-      if (changes.has('description') || changes.has('severity') || changes.has('context')) edit.description = renderDescription(ticket);
+      if (changes.has('description')) edit.description = renderDescription(ticket);
+      else if (current) edit.description = withFooter(current.fields?.description, ticket);
       if (changes.has('severity')) edit.priority = { name: priorityFor(mapping, fields.severity) };
       if (changes.has('assignee')) {
         const accountId = people.toRemote('jira', fields.assignee);
         edit.assignee = accountId ? { accountId } : null;
       }
-      let key = ref.key;
+      let key = current?.key ?? ref.key;
       if (Object.keys(edit).length) {
-        // Without a status step to read the key from, ask the edit to return the issue (its key).
-        const returnIssue = !changes.has('status');
+        // Without a read or a status step to learn the key from, ask the edit to return the issue.
+        const returnIssue = !current && !changes.has('status');
         const answer = await call(
           () => jira.issues.editIssue({ issueIdOrKey: ref.remoteId, fields: edit, ...(returnIssue && { returnIssue: true }) }),
           true,
@@ -246,7 +254,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         }
       }
       if (changes.has('status')) {
-        const issue = await getIssue(ref.remoteId, ['status']);
+        const issue = current ?? (await getIssue(ref.remoteId, ['status']));
         key = issue.key;
         await moveStatus(ref.remoteId, fields.status, currentStatus(issue));
       }
@@ -257,14 +265,29 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       return toRemoteTicket(await getIssue(ref.remoteId, READ_FIELDS));
     },
 
-    async findByMarker(defectId: string): Promise<TicketRef | null> {
+    async findByMarker(defectId: string, attemptStartedAt: Date): Promise<TicketRef | null> {
       // Labels are exact-match searchable; the oldest issue wins if a crash ever left two.
       const marker = markerFor(defectId);
       const jql = `project = "${projectKey.replace(/["\\]/g, '\\$&')}" AND labels = "${marker}" ORDER BY created ASC`;
+      // reconcileIssues (read-after-write for up to 50 issue ids) cannot help: we search precisely
+      // because the id of the issue an unfinished create made is not known.
       const result = await call(() => jira.issueSearch.searchAndReconsileIssuesUsingJql({ jql, fields: ['labels'], maxResults: 10 }));
       for (const issue of result.issues ?? []) {
         const labels = (issue.fields?.labels ?? []) as unknown[];
         if (issue.id && issue.key && labels.includes(marker)) return refOf(issue.id, issue.key);
+      }
+      // Nothing found, but the search index lags behind creates: an issue made by the unfinished
+      // attempt (landing as late as its deadline) may not show yet. Wait until it would, by Jira's
+      // clock (this answer's Date header) and ours, whichever says less time has passed.
+      const visibleBy = attemptStartedAt.getTime() + timeoutMs + INDEX_LAG_MS + CLOCK_SLACK_MS;
+      const now = Math.min(Date.now(), transport.jiraNow() ?? Date.now());
+      if (now < visibleBy && !onlyRefused(attempts.get(defectId) ?? [], attemptStartedAt.getTime())) {
+        throw new TrackerError(
+          'jira',
+          'transient',
+          `waiting for Jira's search index: an issue created since ${attemptStartedAt.toISOString()} may not be searchable until ${new Date(visibleBy).toISOString()}`,
+          { retryAfterMs: visibleBy - now },
+        );
       }
       return null;
     },
@@ -278,4 +301,20 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       return toRemoteTicket(issue);
     },
   };
+}
+
+/**
+ * Whether this process made the earliest unfinished create attempt (the one the engine's time names)
+ * and every attempt since, and Jira refused each of them: then nothing can be waiting in the index.
+ * An attempt whose outcome is unknown keeps the wait. (An attempt another process made after ours is
+ * not seen here: a job hopping between processes between two attempts is the one case left open.)
+ */
+function onlyRefused(attempts: { startedAt: number; refused: boolean }[], attemptStartedAt: number): boolean {
+  const since = attempts.filter((a) => a.startedAt >= attemptStartedAt - CLOCK_SLACK_MS);
+  return since.length > 0 && since[0]!.startedAt <= attemptStartedAt + CLOCK_SLACK_MS && since.every((a) => a.refused);
+}
+
+/** Attempts older than any wait could last are dropped, so the map stays small. */
+function forgetOldAttempts(attempts: Map<string, { startedAt: number }[]>, now: number): void {
+  for (const [defectId, list] of attempts) if (list.every((a) => now - a.startedAt > 60 * 60_000)) attempts.delete(defectId);
 }

@@ -40,3 +40,19 @@ export function toTrackerError(err: unknown, opts: { onTicket?: boolean } = {}):
   }
   return new TrackerError('jira', 'rejected', `jira request failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
+
+/**
+ * A create sent `assignee: null` (the defect has nobody with a Jira account) and Jira refused the
+ * assignee ("Issues must be assigned." where a site turns unassigned issues off): say what to change
+ * rather than let the project's default assignee stand in for nobody.
+ */
+export function explainUnassignedRefusal(err: unknown): unknown {
+  if (!(err instanceof TrackerError) || err.kind !== 'rejected' || err.status !== 400 || !/\bassignee: /.test(err.message)) return err;
+  return new TrackerError(
+    'jira',
+    'rejected',
+    `${err.message} (the defect has no assignee with a Jira account, and Jira would not create the issue unassigned: ` +
+      'map the assignee to a Jira account in the people table, or allow unassigned issues in Jira)',
+    { status: err.status, cause: err },
+  );
+}

@@ -2,6 +2,7 @@
 // ones Jira Cloud answers with, so connector bugs (a v2 string description, a label with a space, a
 // priority or issue type the site does not have) fail here the way they would fail in production.
 import { httpError } from '../fake-kit.ts';
+import { JIRA_TEXT_LIMIT, jiraSize } from './fit.ts';
 
 export type JiraStatusCategory = 'new' | 'indeterminate' | 'done';
 export type FakeStatus = { id: string; name: string; category: JiraStatusCategory };
@@ -54,6 +55,8 @@ const CATEGORY_IDS: Record<JiraStatusCategory, { id: number; name: string; color
 
 export const NOT_FOUND = 'Issue does not exist or you do not have permission to see it.';
 const NOT_ADF = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
+const TOO_LONG = 'The entered text is too long. It exceeds the allowed limit of 32,767 characters.';
+const MUST_ASSIGN = 'Issues must be assigned.';
 
 /** A 400 with Jira's field errors ({errorMessages:[], errors:{field: msg}}). */
 export function fieldErrors(errors: Record<string, string>): Error {
@@ -65,8 +68,13 @@ export function jiraDate(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
-const BLOCK = new Set(['paragraph', 'heading', 'bulletList', 'orderedList', 'listItem', 'rule', 'codeBlock', 'blockquote', 'panel', 'table', 'tableRow', 'tableCell', 'tableHeader', 'mediaSingle', 'media', 'mediaGroup', 'expand']);
-const INLINE = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'date', 'status']);
+// The node types of the ADF structure reference (developer.atlassian.com/cloud/jira/platform/apis/document/structure).
+const BLOCK = new Set([
+  'paragraph', 'heading', 'bulletList', 'orderedList', 'listItem', 'rule', 'codeBlock', 'blockquote', 'panel', 'table', 'tableRow',
+  'tableCell', 'tableHeader', 'mediaSingle', 'media', 'mediaGroup', 'expand', 'nestedExpand', 'taskList', 'taskItem', 'decisionList',
+  'decisionItem', 'layoutSection', 'layoutColumn', 'blockCard', 'embedCard', 'extension', 'bodiedExtension',
+]);
+const INLINE = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'date', 'status', 'placeholder', 'mediaInline', 'inlineExtension']);
 
 /** The structural rules of ADF that Jira enforces: a doc of version 1, known nodes, non-empty text. */
 export function adfProblem(value: unknown): string | null {
@@ -112,6 +120,12 @@ export class JiraFakeState {
   statuses: FakeStatus[];
   transitions: FakeTransition[];
   readonly issueTypes: string[];
+  /** The project's default assignee (e.g. its lead), given to an issue created without one. */
+  defaultAssignee: string | null = null;
+  /** Jira's "Allow unassigned issues" setting (on by default, as on Jira Cloud). */
+  allowUnassigned = true;
+  /** How long a new issue stays invisible to the JQL search (Jira's index lags behind writes). */
+  searchLagMs = 0;
   private nextId = 10000;
   private readonly counters = new Map<string, number>();
   private lastUpdate = 0;
@@ -176,6 +190,8 @@ export class JiraFakeState {
         case 'description':
           if (value === null) next.description = null;
           else if (adfProblem(value)) errors.description = NOT_ADF;
+          // Counted as conservatively as the connector counts (fit.ts): refusing a little early never hides a bug.
+          else if (jiraSize(value) > JIRA_TEXT_LIMIT) errors.description = TOO_LONG;
           else next.description = structuredClone(value);
           break;
         case 'priority': {
@@ -187,7 +203,8 @@ export class JiraFakeState {
         }
         case 'assignee': {
           if (value === null) {
-            next.assignee = null;
+            if (!this.allowUnassigned) errors.assignee = MUST_ASSIGN;
+            else next.assignee = null;
             break;
           }
           const accountId = (value as { accountId?: unknown })?.accountId;
@@ -211,6 +228,11 @@ export class JiraFakeState {
       }
     }
     if (creating) {
+      // Left out, the assignee is the project's default (Jira's "Automatic"), which may be nobody.
+      if (!('assignee' in fields)) {
+        if (this.defaultAssignee) next.assignee = this.defaultAssignee;
+        else if (!this.allowUnassigned) errors.assignee = MUST_ASSIGN;
+      }
       if (!('project' in fields)) errors.project = 'Specify a valid project ID or key';
       if (!('issuetype' in fields)) errors.issuetype = 'Specify an issue type';
       if (!('summary' in fields)) errors.summary = 'You must specify a summary of the issue.';

@@ -82,7 +82,9 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
 
   function search(jqlText: string, fieldsParam: string[], maxResults: number, pageToken: string | undefined): FakeResponse {
     const jql = parseJql(jqlText);
-    let found = [...state.issues.values()];
+    // The enhanced search is eventually consistent: issues created within searchLagMs do not show yet.
+    const indexedBefore = Date.now() - state.searchLagMs;
+    let found = [...state.issues.values()].filter((i) => state.searchLagMs === 0 || i.created <= indexedBefore);
     for (const { field, value } of jql.clauses) {
       if (field === 'project') {
         if (!state.projects.has(value)) throw httpError(400, `The value '${value}' does not exist for the field 'project'.`);

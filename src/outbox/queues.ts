@@ -38,23 +38,31 @@ export const JOB_DEFAULTS: JobsOptions = {
 };
 
 /**
- * Options that make bursts coalesce: the job waits `debounceMs`, and while it waits every further
- * change of the same defect is absorbed into it (BullMQ deduplication by defect id). The worker
- * drops the deduplication key as it starts, before reading the defect, so a change made during a
- * sync gets a job of its own instead of being lost.
+ * Options that make bursts coalesce. A debounce, not a fixed window: the job waits `debounceMs`, and
+ * every further change of the same defect while it waits replaces it and starts the wait again
+ * (BullMQ deduplication in debounce mode: ttl, extend, replace), so a burst of edits costs one sync
+ * once the edits pause, however long the burst. The worker drops the deduplication key as it starts,
+ * before reading the defect, so a change made during a sync gets a job of its own instead of being lost.
  */
 export function syncJobOptions(jobId: string, defectId: string, debounceMs: number): JobsOptions {
-  return { jobId, deduplication: { id: `defect-${defectId}` }, ...(debounceMs > 0 && { delay: debounceMs }) };
+  const id = `defect-${defectId}`;
+  if (debounceMs <= 0) return { jobId, deduplication: { id } };
+  return { jobId, delay: debounceMs, deduplication: { id, ttl: debounceMs, extend: true, replace: true } };
 }
+
+/** How hard a sync job tries before its link waits for the reconciler's slower schedule. */
+export type JobRetry = { attempts: number; backoffMs: number };
 
 export function createQueues(
   connection: ConnectionOptions,
   prefix: string,
   trackers: readonly TrackerKind[],
+  retry?: JobRetry,
 ): Map<TrackerKind, Queue<SyncJobData>> {
-  return new Map(
-    trackers.map((t) => [t, new Queue<SyncJobData>(queueName(t), { connection, prefix, defaultJobOptions: JOB_DEFAULTS })]),
-  );
+  const defaultJobOptions: JobsOptions = retry
+    ? { ...JOB_DEFAULTS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 } }
+    : JOB_DEFAULTS;
+  return new Map(trackers.map((t) => [t, new Queue<SyncJobData>(queueName(t), { connection, prefix, defaultJobOptions })]));
 }
 
 /** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */

@@ -11,6 +11,9 @@ import { findCaseRun, findDefect, lockDefect } from './find.ts';
 import { linkRuns, loadFailedRuns, requireFailed } from './case-run-links.ts';
 import { caseRunView, defectView, linkView, statusChangeView } from './views.ts';
 
+/** How many case runs and history entries a defect's detail shows (the newest; totals alongside). */
+export const DETAIL_LIMIT = 100;
+
 export type NewDefect = {
   title: string;
   description?: string;
@@ -120,20 +123,31 @@ export class DefectStore {
     return defect;
   }
 
+  /**
+   * The defect as the API shows it, with the newest DETAIL_LIMIT case runs and history entries (oldest
+   * first, as before) and the totals. Bounded because writes return it from inside their transaction.
+   * The parts are read one after another: Prisma runs the relation loads of one query concurrently,
+   * which on a transaction's single connection is what pg deprecates (overlapping client.query calls).
+   */
   private async detail(id: string, db: Tx | PrismaClient = this.prisma) {
-    const d = await db.defect.findUniqueOrThrow({
-      where: { id },
-      include: {
-        caseRuns: { include: { caseRun: true }, orderBy: { linkedAt: 'asc' } },
-        links: { orderBy: { tracker: 'asc' } },
-        history: { orderBy: [{ at: 'asc' }, { id: 'asc' }] },
-      },
+    const d = await db.defect.findUniqueOrThrow({ where: { id } });
+    const runs = await db.defectCaseRun.findMany({
+      where: { defectId: id },
+      include: { caseRun: true },
+      orderBy: [{ linkedAt: 'desc' }, { caseRunId: 'desc' }],
+      take: DETAIL_LIMIT,
     });
+    const caseRunCount = runs.length < DETAIL_LIMIT ? runs.length : await db.defectCaseRun.count({ where: { defectId: id } });
+    const links = await db.trackerLink.findMany({ where: { defectId: id }, orderBy: { tracker: 'asc' } });
+    const history = await db.statusChange.findMany({ where: { defectId: id }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: DETAIL_LIMIT });
+    const historyCount = history.length < DETAIL_LIMIT ? history.length : await db.statusChange.count({ where: { defectId: id } });
     return {
       ...defectView(d),
-      caseRuns: d.caseRuns.map((l) => caseRunView(l.caseRun)),
-      links: d.links.map(linkView),
-      history: d.history.map(statusChangeView),
+      caseRuns: runs.reverse().map((l) => caseRunView(l.caseRun)),
+      caseRunCount,
+      links: links.map(linkView),
+      history: history.reverse().map(statusChangeView),
+      historyCount,
     };
   }
 }

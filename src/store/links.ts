@@ -1,13 +1,14 @@
 // Linking an existing ticket to a defect by hand (instead of letting the worker create one). The
 // ticket is looked up in the tracker first, so a typo is a 404 rather than a broken link.
-import type { PrismaClient } from '../db.ts';
+import type { PrismaClient, Tx } from '../db.ts';
 import type { Connector, RemoteTicket, TrackerKind } from '../../connectors/contract.ts';
+import type { Defect, TrackerLink } from '../generated/prisma/client.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { AppError, notFound } from '../errors.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
 import { findDefect, lockDefect } from './find.ts';
 import { appendOutbox } from './outbox.ts';
-import { lockLinkInTx } from '../sync/lock.ts';
+import { tryLockLinkInTx } from '../sync/lock.ts';
 import type { Snapshot } from '../sync/plan.ts';
 import { linkView } from './views.ts';
 
@@ -26,60 +27,101 @@ export class LinkStore {
     return links.map(linkView);
   }
 
-  /** Links the ticket a person named; returns the link and whether it was new. */
+  /**
+   * Links the ticket a person named; returns the link and whether it was new. Naming the ticket a
+   * defect is already linked to re-checks it: the link comes back (a 'missing' one too, since the
+   * ticket was just read) with a fresh snapshot, and a sync is queued.
+   */
   async link(idOrKey: string, tracker: TrackerKind, ref: string, actor: string) {
-    const connector = this.connectors.get(tracker);
-    if (!connector) {
-      const on = [...this.connectors.keys()];
-      throw new AppError('validation_failed', `tracker: ${tracker} is not configured (configured: ${on.join(', ') || 'none'})`, {
-        fields: [{ field: 'tracker', message: 'is not configured' }],
-      });
-    }
-    await findDefect(this.prisma, idOrKey); // a 404 for the defect before asking the tracker anything
+    const connector = this.connectorFor(tracker);
+    const { id: defectId } = await findDefect(this.prisma, idOrKey); // a 404 for the defect before asking the tracker anything
     const remote = await lookup(connector, ref);
+    return this.attach(defectId, connector, remote, actor);
+  }
 
+  /**
+   * Re-checks the ticket a defect is linked to in `tracker` and brings the link back into sync: for a
+   * link that went 'missing' because the tracker answered 404 for a while (a token without access,
+   * say). Fails with the tracker's answer if the ticket still cannot be read.
+   */
+  async relink(idOrKey: string, tracker: TrackerKind, actor: string) {
+    const connector = this.connectorFor(tracker);
+    const defect = await findDefect(this.prisma, idOrKey);
+    const mine = await this.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: defect.id, tracker } } });
+    const ref = mine?.url ?? mine?.key;
+    if (!mine?.remoteId || !ref) throw notFound(`${tracker} link of`, formatDefectKey(defect.number));
+    return this.attach(defect.id, connector, await lookup(connector, ref), actor);
+  }
+
+  private connectorFor(tracker: TrackerKind): Connector {
+    const connector = this.connectors.get(tracker);
+    if (connector) return connector;
+    const on = [...this.connectors.keys()];
+    throw new AppError('validation_failed', `tracker: ${tracker} is not configured (configured: ${on.join(', ') || 'none'})`, {
+      fields: [{ field: 'tracker', message: 'is not configured' }],
+    });
+  }
+
+  private attach(defectId: string, connector: Connector, remote: RemoteTicket, actor: string) {
+    const tracker = connector.kind;
     return this.prisma.$transaction(async (tx) => {
-      const defect = await lockDefect(tx, idOrKey);
-      await lockLinkInTx(tx, defect.id, tracker);
+      // The sync's lock first, and only then the defect row: a running sync holds its lock across
+      // remote calls, and waiting for it with the row locked would stall every write of the defect.
+      if (!(await tryLockLinkInTx(tx, defectId, tracker, LINK_LOCK_WAIT_MS))) {
+        throw new AppError('conflict', `a sync of this defect's ${tracker} ticket is running; try again in a few seconds`, { tracker });
+      }
+      const defect = await lockDefect(tx, defectId);
       const mine = await tx.trackerLink.findUnique({ where: { defectId_tracker: { defectId: defect.id, tracker } } });
-      if (mine?.remoteId === remote.remoteId) return { created: false, link: linkView(mine) };
-      if (mine?.remoteId && mine.syncState !== 'missing') {
+      const same = mine?.remoteId === remote.remoteId;
+      if (mine?.remoteId && !same && mine.syncState !== 'missing') {
         throw new AppError('conflict', `${formatDefectKey(defect.number)} is already linked to ${tracker} ticket ${mine.key}`, {
           tracker,
           linked: mine.key,
         });
       }
-      const taken = await tx.trackerLink.findFirst({
-        where: { tracker, remoteId: remote.remoteId, syncState: { not: 'missing' }, defectId: { not: defect.id } },
-      });
-      if (taken) {
-        const other = await tx.defect.findUniqueOrThrow({ where: { id: taken.defectId } });
-        throw new AppError('conflict', `${tracker} ticket ${remote.key} is already linked to ${formatDefectKey(other.number)}`, {
-          tracker,
-          linkedTo: formatDefectKey(other.number),
-        });
-      }
-      // The snapshot is the ticket as it is: the worker then writes whatever the defect says differently.
-      // Canonical, so a state the tracker shows differently but means the same (GitHub 'not planned' vs
-      // closed) is not mistaken for a difference.
-      const snapshot: Snapshot = { fields: connector.canonical(remote.fields), contextDigest: '' };
-      const data = {
-        remoteId: remote.remoteId,
-        key: remote.key,
-        url: remote.url,
-        snapshot,
-        syncState: 'pending' as const,
-        lastError: null,
-        attempts: 0,
-        createStartedAt: null,
-      };
-      const link = mine
-        ? await tx.trackerLink.update({ where: { id: mine.id }, data })
-        : await tx.trackerLink.create({ data: { defectId: defect.id, tracker, ...data } });
-      await appendOutbox(tx, defect.id, 'defect.ticket_linked', { version: defect.version, fields: [], actor });
-      return { created: true, link: linkView(link) };
+      await refuseTaken(tx, defect, tracker, remote);
+      const link = await saveLink(tx, defect, connector, remote, mine, actor);
+      return { created: !same, link: linkView(link) };
     });
   }
+}
+
+/** How long linking waits for a running sync of the same ticket before answering 409. */
+const LINK_LOCK_WAIT_MS = 2000;
+
+async function refuseTaken(tx: Tx, defect: Defect, tracker: TrackerKind, remote: RemoteTicket): Promise<void> {
+  const taken = await tx.trackerLink.findFirst({
+    where: { tracker, remoteId: remote.remoteId, syncState: { not: 'missing' }, defectId: { not: defect.id } },
+  });
+  if (!taken) return;
+  const other = await tx.defect.findUniqueOrThrow({ where: { id: taken.defectId } });
+  throw new AppError('conflict', `${tracker} ticket ${remote.key} is already linked to ${formatDefectKey(other.number)}`, {
+    tracker,
+    linkedTo: formatDefectKey(other.number),
+  });
+}
+
+/** Stores the ticket as it was just read and queues a sync that writes whatever the defect says differently. */
+async function saveLink(tx: Tx, defect: Defect, connector: Connector, remote: RemoteTicket, mine: TrackerLink | null, actor: string) {
+  // Canonical, so a state the tracker shows differently but means the same (GitHub 'not planned' vs
+  // closed) is not mistaken for a difference.
+  const snapshot: Snapshot = { fields: connector.canonical(remote.fields), contextDigest: '' };
+  const data = {
+    remoteId: remote.remoteId,
+    key: remote.key,
+    url: remote.url,
+    snapshot,
+    syncState: 'pending' as const,
+    lastError: null,
+    attempts: 0,
+    createStartedAt: null,
+    nextAttemptAt: null,
+  };
+  const link = mine
+    ? await tx.trackerLink.update({ where: { id: mine.id }, data })
+    : await tx.trackerLink.create({ data: { defectId: defect.id, tracker: connector.kind, ...data } });
+  await appendOutbox(tx, defect.id, 'defect.ticket_linked', { version: defect.version, fields: [], actor });
+  return link;
 }
 
 async function lookup(connector: Connector, ref: string): Promise<RemoteTicket> {

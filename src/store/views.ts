@@ -47,6 +47,10 @@ export function linkView(l: TrackerLink) {
     attempts: l.attempts,
     lastAttemptAt: l.lastAttemptAt?.toISOString() ?? null,
     lastSyncedAt: l.lastSyncedAt?.toISOString() ?? null,
+    /** When the next automatic attempt is due after a transient failure; null when none is planned. */
+    nextAttemptAt: l.nextAttemptAt?.toISOString() ?? null,
+    /** What the last sync could not carry over (e.g. an assignee missing from the people mapping). */
+    warnings: l.warnings,
   };
 }
 

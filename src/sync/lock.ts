@@ -9,9 +9,20 @@ function lockName(defectId: string, tracker: string): string {
   return `${defectId}/${tracker}`;
 }
 
-/** The same lock for the length of a transaction: a person linking a ticket waits for a running sync. */
-export async function lockLinkInTx(tx: Tx, defectId: string, tracker: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockName(defectId, tracker)}, 0))`;
+/**
+ * The same lock for the length of a transaction, so a person linking a ticket never races a running
+ * sync. It waits at most `waitMs` (polling, well inside the transaction's own timeout) and answers
+ * false rather than block: a sync holds the lock across remote calls, which can take many seconds.
+ * Take it before any row lock, so a caller never holds the defect row while waiting on a remote call.
+ */
+export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${lockName(defectId, tracker)}, 0)) AS locked`;
+    if (row?.locked) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export class SyncLocks {
@@ -23,20 +34,34 @@ export class SyncLocks {
     this.pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
   }
 
-  async withLock<T>(defectId: string, tracker: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs fn holding the lock. fn is given a signal that aborts if the lock's session dies mid-run
+   * (server restart, failover, pg_terminate_backend, idle_session_timeout): the lock is gone then, so
+   * fn must stop writing. The dead connection is destroyed rather than pooled, and its 'error' event
+   * is handled here: unhandled, it would crash the process.
+   */
+  async withLock<T>(defectId: string, tracker: string, fn: (lockLost: AbortSignal) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const key = lockName(defectId, tracker);
+    const lost = new AbortController();
     let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+      lost.abort(new Error(`the sync lock's database session was lost: ${err.message}`));
+    };
+    client.on('error', onError);
     try {
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
       try {
-        return await fn();
+        return await fn(lost.signal);
       } finally {
         // Should the unlock fail, the connection is destroyed instead of pooled: closing it releases the lock.
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((err: Error) => (broken = err));
+        if (!broken) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((err: Error) => (broken = err));
       }
     } finally {
-      client.release(broken);
+      client.release(broken ?? (lost.signal.aborted ? new Error('lock session lost') : undefined));
+      // A destroyed client may still report its socket's end; pooled ones get the pool's handler back.
+      if (!broken) client.off('error', onError);
     }
   }
 

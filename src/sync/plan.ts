@@ -9,7 +9,10 @@ export type Snapshot = { fields: TicketFields; contextDigest: string };
 /** The generated part of the body changes when the failing runs or the link back change. */
 export function contextDigest(context: TicketContext): string {
   const { defectKey, defectUrl, failingRuns } = context;
-  return createHash('sha256').update(JSON.stringify({ defectKey, defectUrl, failingRuns })).digest('base64url').slice(0, 22);
+  // The total counts only when it says more than the list; digests of short lists stay as they were.
+  const total = context.failingRunCount ?? failingRuns.length;
+  const facts = total === failingRuns.length ? { defectKey, defectUrl, failingRuns } : { defectKey, defectUrl, failingRuns, total };
+  return createHash('sha256').update(JSON.stringify(facts)).digest('base64url').slice(0, 22);
 }
 
 /**

@@ -5,7 +5,8 @@ import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Connector, TicketField, TrackerKind } from '../../connectors/contract.ts';
 import { startRelay } from '../outbox/start-relay.ts';
-import { createQueues } from '../outbox/queues.ts';
+import { createQueues, JOB_DEFAULTS, type JobRetry } from '../outbox/queues.ts';
+import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
 import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
 import { startSyncWorkers } from './worker.ts';
@@ -27,6 +28,9 @@ export type SyncSettings = {
   jobsPerSecond: number;
   reconcileMs: number;
   log: Logger;
+  /** Tuning for tests (production uses JOB_DEFAULTS and SLOW_RETRY): a job's attempts, then the slow schedule. */
+  jobRetry?: JobRetry;
+  slowRetry?: SlowRetry;
 };
 
 /** The settings the worker role runs with, from the environment and SYNC_CONFIG. */
@@ -53,12 +57,13 @@ export function syncSettings(
 export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const trackers = [...s.connectors.keys()];
   const stopRelay = await startRelay({ ...s, trackers });
+  const retry = { jobAttempts: s.jobRetry?.attempts ?? JOB_DEFAULTS.attempts ?? 1, slow: s.slowRetry ?? SLOW_RETRY };
   if (trackers.length === 0) return stopRelay;
 
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
-  const queues = createQueues(connection, s.queuePrefix, trackers);
+  const queues = createQueues(connection, s.queuePrefix, trackers, s.jobRetry);
   const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
-  const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, locks, publicUrl: s.publicUrl, log: s.log });
+  const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, locks, publicUrl: s.publicUrl, log: s.log, retry });
   const stopWorkers = startSyncWorkers({ engine, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log);
   return async () => {

@@ -3,21 +3,30 @@ import type { PrismaClient } from '../db.ts';
 import type { OutboundTicket } from '../../connectors/contract.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
 
-/** The defect and its failing runs as an OutboundTicket, or null when the defect no longer exists. */
-export async function loadTicket(prisma: PrismaClient, defectId: string, publicUrl: string): Promise<OutboundTicket | null> {
-  const defect = await prisma.defect.findUnique({
-    where: { id: defectId },
-    include: {
-      caseRuns: {
-        where: { caseRun: { status: 'failed' } },
-        include: { caseRun: true },
-        orderBy: { caseRun: { ranAt: 'desc' } },
-      },
-    },
-  });
+/** How many failing runs a ticket lists (the footer shows these and counts the rest). */
+export const TICKET_RUNS = 10;
+
+/** The ticket and the defect version it was read at (the link records which version it synced). */
+export type LoadedTicket = { ticket: OutboundTicket; version: number };
+
+/**
+ * The defect and its newest failing runs as an OutboundTicket, or null when the defect no longer exists.
+ * Only the runs the footer lists are loaded, plus their total: a defect found by thousands of runs costs
+ * the same as one found by ten. Runs of equal time come back by id, so the footer (and its digest) is stable.
+ */
+export async function loadTicket(prisma: PrismaClient, defectId: string, publicUrl: string): Promise<LoadedTicket | null> {
+  const defect = await prisma.defect.findUnique({ where: { id: defectId } });
   if (!defect) return null;
+  const failing = { defectId, caseRun: { status: 'failed' as const } };
+  const runs = await prisma.defectCaseRun.findMany({
+    where: failing,
+    include: { caseRun: true },
+    orderBy: [{ caseRun: { ranAt: 'desc' } }, { caseRunId: 'asc' }],
+    take: TICKET_RUNS,
+  });
+  const failingRunCount = await prisma.defectCaseRun.count({ where: failing });
   const key = formatDefectKey(defect.number);
-  return {
+  const ticket: OutboundTicket = {
     fields: {
       title: defect.title,
       description: defect.description,
@@ -29,12 +38,14 @@ export async function loadTicket(prisma: PrismaClient, defectId: string, publicU
       defectId: defect.id,
       defectKey: key,
       defectUrl: `${publicUrl}/api/defects/${key}`,
-      failingRuns: defect.caseRuns.map(({ caseRun: r }) => ({
+      failingRuns: runs.map(({ caseRun: r }) => ({
         testCase: r.testCase,
         launch: r.launch,
         message: r.message,
         ranAt: r.ranAt.toISOString(),
       })),
+      failingRunCount,
     },
   };
+  return { ticket, version: defect.version };
 }

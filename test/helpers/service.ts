@@ -8,12 +8,18 @@ import { createLogger } from '../../src/logger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadSyncConfig } from '../../src/sync/sync-config.ts';
 import { buildConnectors } from '../../src/sync/connectors.ts';
-import { startSync, syncSettings } from '../../src/sync/start-sync.ts';
+import { startSync, syncSettings, type SyncSettings } from '../../src/sync/start-sync.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
 import { startInbound } from '../../src/inbound/start-inbound.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from './context.ts';
 
-export type ServiceOptions = { env: Record<string, string>; debounceMs?: number; workers?: boolean };
+export type ServiceOptions = {
+  env: Record<string, string>;
+  debounceMs?: number;
+  workers?: boolean;
+  /** Retry tuning a test shortens (attempts, backoff, the reconciler's slow schedule). */
+  tune?: Pick<SyncSettings, 'jobRetry' | 'slowRetry'>;
+};
 
 export async function startService(opts: ServiceOptions) {
   const prefix = unique(`${queuePrefix}-sync`);
@@ -37,7 +43,7 @@ export async function startService(opts: ServiceOptions) {
   const stopSync =
     opts.workers === false
       ? async () => undefined
-      : await startSync(syncSettings(config, sync, { prisma, connectors, log }));
+      : await startSync({ ...syncSettings(config, sync, { prisma, connectors, log }), ...opts.tune });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -1,10 +1,12 @@
 // POST /api/defects/:idOrKey/links: linking an existing ticket instead of letting the worker create one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApi } from '../helpers/context.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { startTrackers, type Trackers } from '../../connectors/fakes.ts';
 import { startService, until } from '../helpers/service.ts';
 import { findMarker } from '../../connectors/marker.ts';
+import { SyncLocks } from '../../src/sync/lock.ts';
+import { databaseUrl } from '../helpers/context.ts';
 
 let t: Trackers;
 let svc: Awaited<ReturnType<typeof startService>>;
@@ -17,6 +19,9 @@ afterAll(async () => {
   await svc.stop();
   await t.stop();
 });
+afterEach(() => t.clearFaults());
+
+const githubLink = (defectId: string) => svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId, tracker: 'github' } } });
 
 /** A defect from before any tracker was configured: it has no tickets yet and no job pending. */
 async function legacyDefect(title: string) {
@@ -123,6 +128,56 @@ describe('linking an existing ticket', () => {
       const res = await svc.http.post(`/api/defects/${d.key}/links`).send(body as object);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.details.fields.map((f: { field: string }) => f.field), JSON.stringify(body)).toContain(field);
+    }
+  });
+});
+
+describe('linking the same ticket again', () => {
+  it('brings back a link that went missing while the tracker answered 404 (a token without access)', async () => {
+    const d = await legacyDefect('Lost behind a permission change');
+    const issue = t.github.createByHand({ title: 'permission test' }) as { number: number; html_url: string };
+    expect((await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', url: issue.html_url })).status).toBe(201);
+    await until('synced', async () => (await githubLink(d.id))?.syncState === 'synced');
+
+    // GitHub answers 404 for issues a token cannot see: the next sync records the ticket as missing.
+    t.github.tracker.fail({ route: 'ticket.update', status: 404, times: 1000 });
+    await svc.http.patch(`/api/defects/${d.key}`).send({ title: 'Edited while GitHub said 404' }).expect(200);
+    await until('missing', async () => (await githubLink(d.id))?.syncState === 'missing');
+    t.clearFaults();
+
+    const again = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', url: issue.html_url });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ tracker: 'github', remoteId: String(issue.number), syncState: 'pending' });
+    await until('synced again, with the edit made meanwhile', async () => {
+      const l = await githubLink(d.id);
+      return l?.syncState === 'synced' && (t.github.issue(issue.number) as { title: string }).title === 'Edited while GitHub said 404';
+    });
+  });
+});
+
+describe('linking while a sync of the same ticket runs', () => {
+  it('answers 409 instead of 500, and never holds up other writes of the defect', async () => {
+    const d = await legacyDefect('Linked during a slow sync');
+    const issue = t.github.createByHand({ title: 'slow sync' }) as { number: number; html_url: string };
+    // A sync of this defect's GitHub ticket in progress: the engine's own lock, held as a slow tracker would.
+    const locks = new SyncLocks(databaseUrl, 1);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const locked = new Promise<void>((started) => void locks.withLock(d.id, 'github', () => (started(), held)));
+    try {
+      await locked;
+      const linking = svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', url: issue.html_url }).then((r) => r);
+      await new Promise((r) => setTimeout(r, 300)); // the link request is now waiting for the sync
+      const started = Date.now();
+      const patch = await svc.http.patch(`/api/defects/${d.key}`).send({ milestone: 'R2' });
+      expect(patch.status, JSON.stringify(patch.body)).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1000);
+      const link = await linking;
+      expect(link.status, JSON.stringify(link.body)).toBe(409);
+      expect(link.body.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/sync .* running; try again/) });
+    } finally {
+      release();
+      await locks.close();
     }
   });
 });

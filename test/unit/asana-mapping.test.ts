@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  notesWithFooter,
   asanaMappingSchema,
   canonicalFields,
   completedFor,
@@ -12,7 +13,7 @@ import {
 } from '../../connectors/asana/mapping.ts';
 import { parseTaskRef } from '../../connectors/asana/task-ref.ts';
 import { People } from '../../connectors/people.ts';
-import { plainBody } from '../../connectors/body.ts';
+import { descriptionOf, plainBody } from '../../connectors/body.ts';
 import type { OutboundTicket, TicketFields } from '../../connectors/contract.ts';
 import { DEFECT_STATUSES } from '../../src/domain/lifecycle.ts';
 
@@ -173,5 +174,26 @@ describe('parseTaskRef', () => {
     for (const input of ['', 'ABC-1', 'https://example.com/0/42/1209', 'https://app.asana.com/0/42', 'https://app.asana.com/1/7/project/42', 'https://app.asana.com/0/42/1209/x']) {
       expect(parseTaskRef(input)).toHaveProperty('error');
     }
+  });
+});
+
+describe('notesWithFooter', () => {
+  const footer = '---\nSynced by Defect Sync\nSeverity: low\ndefect-sync-0b9f3c2e-8a1d-4c5e-9f00-1234567890ab\n';
+
+  it('replaces our footer and keeps the text before it exactly', () => {
+    const notes = `  Indented first line\nsecond\n\n\nthird\n\n---\nSynced by Defect Sync\nSeverity: high\nold marker\n`;
+    expect(notesWithFooter(notes, footer)).toBe(`  Indented first line\nsecond\n\n\nthird\n\n${footer}`);
+  });
+
+  it('appends the footer to notes without one, and is the footer alone for empty notes', () => {
+    expect(notesWithFooter('By hand\n\n\n', footer)).toBe(`By hand\n\n${footer}`);
+    expect(notesWithFooter('', footer)).toBe(footer);
+    expect(notesWithFooter(null, footer)).toBe(footer);
+    expect(notesWithFooter(`---\nSynced by Defect Sync\nSeverity: high\n`, footer)).toBe(footer);
+  });
+
+  it('reads back the same description after the footer is replaced', () => {
+    const notes = `Steps\n- a\n- b\n\n${footer.replace('low', 'high')}`;
+    expect(descriptionOf(notesWithFooter(notes, footer))).toBe(descriptionOf(notes));
   });
 });

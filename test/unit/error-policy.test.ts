@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../src/sync/error-policy.ts';
+import { decide, slowRetryDelayMs } from '../../src/sync/error-policy.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 
 const err = (kind: ConstructorParameters<typeof TrackerError>[1], extra: { retryAfterMs?: number } = {}) =>
@@ -17,7 +17,8 @@ describe('sync error policy', () => {
 
   it('retries transient errors until the last attempt, then fails', () => {
     expect(decide(err('transient'), false)).toMatchObject({ action: 'retry', state: 'retrying' });
-    expect(decide(err('transient'), true)).toMatchObject({ action: 'fail', state: 'failed' });
+    expect(decide(err('transient'), true)).toEqual({ action: 'fail', state: 'failed', message: 'jira said transient', retryLater: true });
+    expect(decide(new Error('connection reset'), true)).toMatchObject({ action: 'fail', retryLater: true });
   });
 
   it('fails a rejected request at once, keeping the message', () => {
@@ -31,5 +32,24 @@ describe('sync error policy', () => {
 
   it('treats our own failures (database, Redis) as transient', () => {
     expect(decide(new Error('connection reset'), false)).toMatchObject({ action: 'retry', message: 'connection reset' });
+  });
+});
+
+describe('the slow retry schedule after a job gave up', () => {
+  const exact = () => 0; // no jitter
+  it('doubles from a minute up to half an hour', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((round) => slowRetryDelayMs(round, undefined, exact) / 60_000)).toEqual([1, 2, 4, 8, 16, 30, 30, 30]);
+  });
+
+  it('takes up to a fifth off at random, so links that failed together spread out', () => {
+    expect(slowRetryDelayMs(1, undefined, () => 0.999)).toBeGreaterThan(48_000);
+    expect(slowRetryDelayMs(1, undefined, () => 0.5)).toBe(54_000);
+    expect(slowRetryDelayMs(1, { firstMs: 100, maxMs: 150 }, exact)).toBe(100);
+    expect(slowRetryDelayMs(3, { firstMs: 100, maxMs: 150 }, exact)).toBe(150);
+  });
+
+  it('treats a nonsensical round as the first', () => {
+    expect(slowRetryDelayMs(0, undefined, exact)).toBe(60_000);
+    expect(slowRetryDelayMs(-3, undefined, exact)).toBe(60_000);
   });
 });

@@ -27,6 +27,13 @@ describe('planChanges', () => {
     expect([...planChanges(fields, contextDigest(more), snap(), all)]).toEqual(['context']);
   });
 
+  it('adds context when only the count of failing runs beyond the listed ones changes', () => {
+    const counted = { ...context, failingRunCount: 31 };
+    expect(contextDigest({ ...context, failingRunCount: 1 })).toBe(contextDigest(context));
+    expect([...planChanges(fields, contextDigest(counted), snap(), all)]).toEqual(['context']);
+    expect(contextDigest({ ...context, failingRunCount: 32 })).not.toBe(contextDigest(counted));
+  });
+
   it('skips fields that do not sync outbound', () => {
     const changes = planChanges({ ...fields, title: 'New', severity: 'low' }, contextDigest(context), snap(), new Set(['severity'] as const));
     expect([...changes]).toEqual(['severity']);

@@ -121,6 +121,32 @@ describe('Asana connector against the fake', () => {
     expect(fake.tracker.calls.at(-1)!.body).toEqual({ data: { notes: expect.stringContaining('Severity: high') } });
   });
 
+  it('keeps what a person wrote in the notes when only the footer changes (context, severity)', async () => {
+    const c = connector();
+    const t = ticket();
+    const ref = await c.create(t);
+    const footer = String(fake.task(ref.remoteId)!['notes']).slice(String(fake.task(ref.remoteId)!['notes']).indexOf('---\nSynced by Defect Sync'));
+    fake.editTask(ref.remoteId, { notes: `Rewritten in Asana:\n  1. open\n  2. pay\n\n${footer}` });
+    const before = fake.tracker.calls.length;
+    await c.update(ref, { ...ticket({ severity: 'low' }), context: { ...t.context, failingRuns: [] } }, new Set(['context', 'severity']));
+    expect(fake.tracker.calls.slice(before).map((call) => call.route)).toEqual(['ticket.get', 'ticket.update']);
+    const notes = String(fake.task(ref.remoteId)!['notes']);
+    expect(notes.startsWith('Rewritten in Asana:\n  1. open\n  2. pay\n\n---\nSynced by Defect Sync\n')).toBe(true);
+    expect(notes).toContain('Severity: low');
+    expect(notes).not.toContain('Failing tests');
+    expect((await c.read(ref)).fields.description).toBe('Rewritten in Asana:\n  1. open\n  2. pay');
+  });
+
+  it('writes nothing to a task that left the project', async () => {
+    const c = connector();
+    const elsewhere = fake.addTask({ name: 'moved away', notes: 'kept', projectGid: fake.addProject('Elsewhere').gid });
+    const ref: TicketRef = { remoteId: elsewhere.gid, key: elsewhere.gid, url: '' };
+    const before = fake.tracker.count('ticket.update');
+    expect((await trackerError(c.update(ref, ticket({ title: 'overwritten?' }), new Set(['title', 'context'])))).kind).toBe('moved');
+    expect(fake.tracker.count('ticket.update')).toBe(before);
+    expect(fake.task(elsewhere.gid)).toMatchObject({ name: 'moved away', notes: 'kept' });
+  });
+
   it('makes no request for an empty change set', async () => {
     const c = connector();
     const ref = await c.create(ticket());

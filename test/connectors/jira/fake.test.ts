@@ -1,6 +1,6 @@
 // The Jira connector against the local fake Jira: state round trips, status moves through the
 // workflow, key changes, marker lookups, and failures turned into the right TrackerError kinds.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import nock from 'nock';
 import type { Connector, TicketChange, TicketRef } from '../../../connectors/contract.ts';
 import type { DefectStatus } from '../../../src/domain/lifecycle.ts';
@@ -145,13 +145,34 @@ describe('update', () => {
     expect(fake.issue(ref.remoteId).assignee).toBeNull();
   });
 
-  it('re-renders the footer when only the context changed', async () => {
-    const t = ticket();
+  it("re-renders only the footer on a context or severity change, keeping what a person wrote in Jira node for node", async () => {
+    const personal = [
+      { type: 'paragraph', content: [{ type: 'text', text: 'Check ' }, { type: 'text', text: 'login', marks: [{ type: 'strong' }] }, { type: 'text', text: ' flow' }] },
+      { type: 'taskList', attrs: { localId: 'l' }, content: [{ type: 'taskItem', attrs: { localId: 'i', state: 'DONE' }, content: [{ type: 'text', text: 'retested' }] }] },
+    ];
+    const stored = fake.issue(ref.remoteId).description as { content: object[] };
+    const footer = stored.content.slice(stored.content.findIndex((n) => (n as { type: string }).type === 'rule'));
+    fake.edit(ref.remoteId, { description: { type: 'doc', version: 1, content: [...personal, ...footer] } });
+
+    const t = ticket({ severity: 'low' });
     t.context.failingRuns.push({ testCase: 'checkout/other', launch: 'nightly #813', message: null, ranAt: '2026-11-25T02:10:00Z' });
-    await jira.update(ref, t, new Set(['context']));
-    const text = JSON.stringify(fake.issue(ref.remoteId).description);
-    expect(text).toContain('checkout/other');
-    expect(descriptionFromAdf(fake.issue(ref.remoteId).description)).toBe(t.fields.description);
+    const { routes } = await callsDuring(() => jira.update(ref, t, new Set(['context', 'severity'])));
+    expect(routes).toEqual(['ticket.get', 'ticket.update']);
+    const doc = fake.issue(ref.remoteId).description as { content: object[] };
+    expect(doc.content.slice(0, 2)).toEqual(personal);
+    expect(JSON.stringify(doc.content.slice(2))).toContain('checkout/other');
+    expect(JSON.stringify(doc.content.slice(2))).toContain('"low"');
+    expect(descriptionFromAdf(doc)).toBe('Check login flow\n\n- [x] retested');
+    expect(fake.issue(ref.remoteId).priority).toBe('Low');
+  });
+
+  it('adds the footer under a description without one (an issue made by hand)', async () => {
+    fake.edit(ref.remoteId, { description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'By hand' }] }] } });
+    await jira.update(ref, ticket(), new Set(['context']));
+    const doc = fake.issue(ref.remoteId).description as { content: object[] };
+    expect(doc.content[0]).toEqual({ type: 'paragraph', content: [{ type: 'text', text: 'By hand' }] });
+    expect(JSON.stringify(doc)).toContain('Synced by Defect Sync');
+    expect((await jira.read(ref)).fields.description).toBe('By hand');
   });
 
   it('moves the status through the workflow, and only reads when already there', async () => {
@@ -205,6 +226,104 @@ describe('update', () => {
     } finally {
       fake.setTransitions(saved);
     }
+  });
+});
+
+describe('assignee on create', () => {
+  afterEach(() => {
+    fake.state.defaultAssignee = null;
+    fake.state.allowUnassigned = true;
+  });
+
+  it("creates an unassigned issue even where the project has a default assignee, as canonical() says", async () => {
+    fake.state.defaultAssignee = BOB.jira;
+    const t = ticket({ assignee: null });
+    const ref = await jira.create(t);
+    expect(fake.issue(ref.remoteId).assignee).toBeNull();
+    expect((await jira.read(ref)).fields.assignee).toBe(jira.canonical(t.fields).assignee);
+  });
+
+  it('refuses, explaining why, where Jira does not allow unassigned issues', async () => {
+    fake.state.allowUnassigned = false;
+    const err = await trackerError(jira.create(ticket({ assignee: 'nojira@example.com' })));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain('assignee: Issues must be assigned.');
+    expect(err.message).toContain('map the assignee to a Jira account');
+  });
+});
+
+describe('long descriptions', () => {
+  const long = Array.from({ length: 800 }, (_, i) => `Step ${i}: <click> & wait for the 'pay' button = ok.`).join('\n');
+
+  it('the fake refuses what Jira refuses: a description over 32,767 characters', () => {
+    const doc = { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x'.repeat(33_000) }] }] };
+    expect(() => fake.edit(fake.issues()[0]!.id as string, { description: doc })).toThrow('The entered text is too long. It exceeds the allowed limit of 32,767 characters.');
+  });
+
+  it('cuts a description that does not fit, with a visible note, and reads back what canonical() predicts', async () => {
+    const t = ticket({ description: long });
+    const ref = await jira.create(t);
+    const read = await jira.read(ref);
+    expect(read.fields.description).toBe(jira.canonical(t.fields).description);
+    expect(read.fields.description.length).toBeLessThan(long.length);
+    expect(long.startsWith(read.fields.description.split('\n\n')[0]!)).toBe(true);
+    expect(read.fields.description).toMatch(/Cut to fit Jira's limit of 32,767 characters.*linked below/);
+    expect(JSON.stringify(fake.issue(ref.remoteId).description)).toContain('https://defects.example.com/defects/DEF-42');
+
+    await jira.update(ref, ticket({ description: `${long}\nmore` }), new Set(['description']));
+    expect((await jira.read(ref)).fields.description).toBe(jira.canonical(ticket({ description: `${long}\nmore` }).fields).description);
+  });
+});
+
+describe('create that times out, then a retry (search index lag)', () => {
+  afterEach(() => {
+    fake.state.searchLagMs = 0;
+  });
+
+  it('does not answer "no issue" while the issue the timed-out create made is not yet searchable', async () => {
+    const defectId = '0b5e7c1d-2a3f-4e6d-8b9c-dddddddddddd';
+    fake.state.searchLagMs = 60_000;
+    // The fake answers only after the latency, but stores the issue as soon as it has the request.
+    fake.tracker.latencyMs = 1500;
+    const slow = connectorFor(fake.tracker.baseUrl, { timeoutMs: 400 });
+    const startedAt = new Date();
+    const created: TicketRef[] = [];
+    const err = await trackerError(slow.create(ticket({}, defectId), async (r) => void created.push(r)));
+    expect(err.kind).toBe('transient');
+    expect(created).toEqual([]);
+    // The request landed all the same: Jira holds an issue the engine never heard of.
+    const landed = () => fake.issues().filter((i) => ((i.fields as { labels: string[] }).labels ?? []).includes(`defect-sync-${defectId}`));
+    await vi.waitFor(() => expect(landed()).toHaveLength(1));
+    fake.tracker.latencyMs = 0;
+
+    const waiting = await trackerError(jira.findByMarker(defectId, startedAt));
+    expect(waiting.kind).toBe('transient');
+    expect(waiting.message).toContain("waiting for Jira's search index");
+
+    // Once the index has caught up, the retry finds it instead of creating a second issue.
+    fake.state.searchLagMs = 0;
+    const found = await jira.findByMarker(defectId, startedAt);
+    expect(found?.key).toMatch(/^QA-\d+$/);
+  });
+});
+
+describe('create refused by Jira, then a retry', () => {
+  it('does not wait for the index when Jira refused every attempt (nothing was made)', async () => {
+    const defectId = '0b5e7c1d-2a3f-4e6d-8b9c-eeeeeeeeeeee';
+    const c = connectorFor(fake.tracker.baseUrl);
+    const startedAt = new Date();
+    fake.tracker.fail({ status: 500, route: 'ticket.create' });
+    expect((await trackerError(c.create(ticket({}, defectId)))).status).toBe(500);
+    expect(await c.findByMarker(defectId, startedAt)).toBeNull();
+  });
+
+  it("still waits after a gateway's 504, which may hide a create that went through", async () => {
+    const defectId = '0b5e7c1d-2a3f-4e6d-8b9c-ffffffffffff';
+    const c = connectorFor(fake.tracker.baseUrl);
+    const startedAt = new Date();
+    fake.tracker.fail({ status: 504, route: 'ticket.create' });
+    await trackerError(c.create(ticket({}, defectId)));
+    expect((await trackerError(c.findByMarker(defectId, startedAt))).message).toContain("waiting for Jira's search index");
   });
 });
 

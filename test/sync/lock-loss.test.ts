@@ -1,0 +1,56 @@
+// The sync lock's database session can die mid-sync (failover, restart, idle_session_timeout): the
+// attempt fails as transient, the process lives on, and the retry finishes the job.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createDefect } from '../helpers/fixtures.ts';
+import { startTrackers, type Trackers } from '../../connectors/fakes.ts';
+import { startService, until } from '../helpers/service.ts';
+import { databaseUrl } from '../helpers/context.ts';
+
+let t: Trackers;
+let svc: Awaited<ReturnType<typeof startService>>;
+const admin = new pg.Client({ connectionString: databaseUrl });
+
+beforeAll(async () => {
+  t = await startTrackers();
+  svc = await startService({ env: t.env, debounceMs: 100 });
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin.end();
+  await svc.stop();
+  await t.stop();
+});
+
+/** The backend holding the sync lock of this defect and tracker (an advisory lock on a bigint key). */
+async function lockHolder(defectId: string, tracker: string): Promise<number | undefined> {
+  const { rows } = await admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_locks
+     WHERE locktype = 'advisory' AND granted AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+    [`${defectId}/${tracker}`],
+  );
+  return rows[0]?.pid;
+}
+
+describe('losing the sync lock session', () => {
+  it('fails the attempt as transient without crashing, and the retry syncs', async () => {
+    t.github.tracker.latencyMs = 1500;
+    const d = await createDefect(svc.http, { title: 'Synced across a database failover' });
+    const pid = await until('the sync to hold its lock', () => lockHolder(d.id, 'github'));
+    const { rows } = await admin.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [pid]);
+    expect(rows[0]!.done).toBe(true);
+    t.github.tracker.latencyMs = 0;
+
+    const link = await until('the link to sync after the lost lock', async () => {
+      const l = await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: d.id, tracker: 'github' } } });
+      return l?.syncState === 'synced' && l;
+    });
+    expect(link.attempts).toBe(0);
+    expect(t.ticketsFor(d.id).github).toHaveLength(1);
+    // The worker still takes new jobs.
+    const e = await createDefect(svc.http, { title: 'After the failover' });
+    await until('a later defect to sync', async () => (await svc.http.get(`/api/defects/${e.key}/links`)).body.data.some((l: { tracker: string; syncState: string }) => l.tracker === 'github' && l.syncState === 'synced'));
+  });
+});
