@@ -2,7 +2,7 @@
 // connector gets its own ApiClient: ApiClient.instance is a process-wide singleton, and several
 // connectors (or tests) with different tokens and base URLs may live in one process.
 import Asana from 'asana';
-import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
 import { TrackerError } from '../errors.ts';
 import { plainBody } from '../body.ts';
 import type { People } from '../people.ts';
@@ -49,6 +49,19 @@ export const FIND_PAGE_SIZE = 100;
 /** modified_since is compared with Asana's clock, not ours: widen the window by this much. */
 export const CLOCK_SKEW_MS = 60_000;
 
+/** Which defect field a system story records a change of. */
+const FIELD_OF_STORY: Record<string, TicketField> = {
+  name_changed: 'title',
+  notes_changed: 'description',
+  enum_custom_field_changed: 'severity',
+  marked_complete: 'status',
+  marked_incomplete: 'status',
+  assigned: 'assignee',
+  unassigned: 'assignee',
+};
+/** A task with more stories than this is read only so far (its newest changes may then take its updated time). */
+const MAX_STORY_PAGES = 10;
+
 type TaskRecord = AsanaTaskFields & {
   gid?: string;
   permalink_url?: string;
@@ -68,6 +81,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   // Plain { data, next_page } pages instead of the SDK's Collection wrapper.
   client.RETURN_COLLECTION = false;
   const tasks = new Asana.TasksApi(client);
+  const stories = new Asana.StoriesApi(client);
 
   async function call<T>(run: () => Promise<T>, onTicket = false): Promise<T> {
     try {
@@ -103,6 +117,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       fields: fieldsFromTask(task, mapping, people),
       markerDefectId: markerOf(task.notes),
       updatedAt: new Date(task.modified_at ?? 0),
+      unmappedAssignee: task.assignee?.gid && !people.fromRemote('asana', task.assignee.gid) ? task.assignee.gid : null,
     };
   }
 
@@ -187,6 +202,39 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
         if (offset) seen.add(offset);
       } while (offset);
       return null;
+    },
+
+    async fieldTimes(ref: TicketRef, fields: readonly TicketField[], remote: RemoteTicket): Promise<FieldTimes> {
+      // The task's stories record each change (name_changed, marked_complete…), oldest first.
+      const times: FieldTimes = {};
+      let offset: string | undefined;
+      let pages = 0;
+      do {
+        const page = (await call(
+          () => stories.getStoriesForTask(ref.remoteId, { limit: 100, opt_fields: 'created_at,resource_subtype', ...(offset && { offset }) }),
+          true,
+        )) as { data?: { created_at?: string; resource_subtype?: string }[]; next_page?: { offset?: string } | null };
+        for (const story of page.data ?? []) {
+          const field = FIELD_OF_STORY[story.resource_subtype ?? ''];
+          const at = story.created_at ? new Date(story.created_at) : null;
+          if (field && at && !Number.isNaN(at.getTime())) times[field] = at;
+        }
+        offset = page.next_page?.offset ?? undefined;
+      } while (offset && ++pages < MAX_STORY_PAGES);
+      return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
+    },
+
+    async changedSince(since: Date, limit: number): Promise<ChangedTicket[]> {
+      const out: ChangedTicket[] = [];
+      let offset: string | undefined;
+      do {
+        const page = (await call(() =>
+          tasks.getTasks({ project: settings.projectGid, modified_since: since.toISOString(), limit: 100, opt_fields: 'modified_at', ...(offset && { offset }) }),
+        )) as Page;
+        for (const task of page.data ?? []) if (task.gid && task.modified_at) out.push({ remoteId: task.gid, updatedAt: new Date(task.modified_at) });
+        offset = page.next_page?.offset ?? undefined;
+      } while (offset && out.length < limit);
+      return out.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime()).slice(0, limit);
     },
 
     async lookup(keyOrUrl: string): Promise<RemoteTicket> {

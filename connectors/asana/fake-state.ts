@@ -21,6 +21,23 @@ export type FakeTask = {
   projects: string[];
   workspace: string;
   custom_field_values: Record<string, string | null>;
+  /** System stories recording changes, oldest first (GET /tasks/{gid}/stories). */
+  stories?: FakeStory[];
+};
+
+export type FakeStory = { gid: string; created_at: string; resource_subtype: string; text: string };
+
+/** A webhook registered through POST /webhooks (after its handshake). */
+export type FakeWebhook = {
+  gid: string;
+  resource: string;
+  target: string;
+  secret: string;
+  active: boolean;
+  created_at: string;
+  last_failure_at: string | null;
+  last_failure_content: string | null;
+  failures: number;
 };
 
 type Json = Record<string, unknown>;
@@ -37,6 +54,7 @@ export class AsanaFakeState {
   readonly projects = new Map<string, FakeProject>();
   readonly customFields = new Map<string, FakeCustomField>();
   readonly tasks = new Map<string, FakeTask>();
+  readonly webhooks = new Map<string, FakeWebhook>();
   /** The token's owner, whom 'me' names. */
   meGid: string;
   private nextGid = 1_209_000_000_000_001n;
@@ -54,6 +72,17 @@ export class AsanaFakeState {
 
   gid(): string {
     return String(this.nextGid++);
+  }
+
+  /** The system stories Asana adds for what changed between two states of a task. */
+  recordStories(before: FakeTask, after: FakeTask): void {
+    const add = (resource_subtype: string, text: string) =>
+      (after.stories ??= []).push({ gid: this.gid(), created_at: after.modified_at, resource_subtype, text });
+    if (before.name !== after.name) add('name_changed', `changed the name to "${after.name}"`);
+    if (before.notes !== after.notes) add('notes_changed', 'changed the description');
+    if (before.completed !== after.completed) add(after.completed ? 'marked_complete' : 'marked_incomplete', after.completed ? 'completed this task' : 'marked incomplete');
+    if (before.assignee !== after.assignee) add(after.assignee ? 'assigned' : 'unassigned', after.assignee ? 'assigned this task' : 'unassigned this task');
+    if (JSON.stringify(before.custom_field_values) !== JSON.stringify(after.custom_field_values)) add('enum_custom_field_changed', 'changed Severity');
   }
 
   /** Strictly increasing timestamps, so modified_since sees every change in order. */

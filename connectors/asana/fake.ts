@@ -2,7 +2,9 @@
 // list by project with modified_since and offset pagination, delete), with Asana's envelopes
 // ({ data }, { errors: [{ message }] }), Bearer auth and 429 Retry-After, built on fake-kit.
 import { FakeTracker, httpError, type FakeRequest, type FakeResponse } from '../fake-kit.ts';
-import { AsanaFakeState, type FakeProject, type FakeTask, type FakeUser } from './fake-state.ts';
+import { randomBytes } from 'node:crypto';
+import { AsanaFakeState, type FakeProject, type FakeTask, type FakeUser, type FakeWebhook } from './fake-state.ts';
+import { asanaDelivery } from '../fake-webhooks.ts';
 
 const HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
 const API = '/api/1.0';
@@ -30,7 +32,126 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       { name: 'ticket.get', method: 'GET', path: `${API}/tasks/:task_gid`, handle: getTask },
       { name: 'ticket.update', method: 'PUT', path: `${API}/tasks/:task_gid`, handle: updateTask },
       { name: 'task.delete', method: 'DELETE', path: `${API}/tasks/:task_gid`, handle: deleteTaskRoute },
+      { name: 'ticket.stories', method: 'GET', path: `${API}/tasks/:task_gid/stories`, handle: listStories },
+      { name: 'webhook.create', method: 'POST', path: `${API}/webhooks`, handle: createWebhook },
+      { name: 'webhook.list', method: 'GET', path: `${API}/webhooks`, handle: listWebhooks },
+      { name: 'webhook.delete', method: 'DELETE', path: `${API}/webhooks/:webhook_gid`, handle: deleteWebhook },
     ],
+  });
+
+  // ---- stories: the task's change record, oldest first, offset-paged like every Asana list
+  function listStories(req: FakeRequest): FakeResponse {
+    const task = state.findTask(req.params['task_gid']!);
+    const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 100) || 100));
+    const all = task.stories ?? [];
+    const offset = req.query.get('offset');
+    const start = offset === null ? 0 : all.findIndex((st) => st.gid === decodeOffset(offset)) + 1;
+    const page = all.slice(start, start + limit);
+    const more = start + limit < all.length;
+    return {
+      status: 200,
+      body: {
+        data: page.map((st) => ({ gid: st.gid, resource_type: 'story', type: 'system', created_at: st.created_at, resource_subtype: st.resource_subtype, text: st.text })),
+        next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: `/tasks/${task.gid}/stories`, uri: '' } : null,
+      },
+    };
+  }
+
+  // ---- webhooks: created only after the target answers the handshake, as Asana does
+  const webhookJson = (w: FakeWebhook) => ({
+    gid: w.gid,
+    resource_type: 'webhook',
+    active: w.active,
+    resource: { gid: w.resource, resource_type: 'project', name: state.projects.get(w.resource)?.name ?? '' },
+    target: w.target,
+    created_at: w.created_at,
+    last_failure_at: w.last_failure_at,
+    last_failure_content: w.last_failure_content,
+    last_success_at: null,
+    filters: [{ resource_type: 'task' }],
+  });
+
+  async function createWebhook(req: FakeRequest): Promise<FakeResponse> {
+    const data = dataOf(req);
+    const resource = data['resource'];
+    const target = data['target'];
+    if (typeof resource !== 'string' || !state.projects.has(resource)) throw httpError(400, `resource: Not a recognized ID: ${String(resource)}`); // approximated
+    if (typeof target !== 'string' || !/^https?:\/\//.test(target)) throw httpError(400, 'target: Invalid URL'); // approximated
+    const secret = randomBytes(16).toString('hex');
+    let echoed: string | null = null;
+    try {
+      const res = await fetch(target, { method: 'POST', headers: { 'x-hook-secret': secret }, signal: AbortSignal.timeout(5000) });
+      await res.arrayBuffer();
+      if (res.status === 200 || res.status === 204) echoed = res.headers.get('x-hook-secret');
+    } catch {
+      echoed = null;
+    }
+    if (echoed !== secret) throw httpError(400, 'The remote server did not respond with the handshake secret.'); // approximated
+    const hook: FakeWebhook = { gid: state.gid(), resource, target, secret, active: true, created_at: state.now(), last_failure_at: null, last_failure_content: null, failures: 0 };
+    state.webhooks.set(hook.gid, hook);
+    return { status: 201, body: { data: webhookJson(hook) } };
+  }
+
+  function listWebhooks(req: FakeRequest): FakeResponse {
+    const workspace = req.query.get('workspace');
+    if (workspace !== state.workspace.gid) throw httpError(400, `workspace: Not a recognized ID: ${String(workspace)}`); // approximated
+    const resource = req.query.get('resource');
+    const hooks = [...state.webhooks.values()].filter((w) => !resource || w.resource === resource);
+    return { status: 200, body: { data: hooks.map(webhookJson), next_page: null } };
+  }
+
+  function deleteWebhook(req: FakeRequest): FakeResponse {
+    if (!state.webhooks.delete(req.params['webhook_gid']!)) throw httpError(404, 'webhook: Not a recognized ID'); // approximated
+    return { status: 200, body: { data: {} } };
+  }
+
+  /**
+   * Compact "changed" events for a task, to every active webhook on a project holding it. A webhook
+   * whose deliveries keep failing is deactivated, as Asana does (after 24 h of retries; here at once
+   * after `failuresToDeactivate`).
+   */
+  const webhookFaults = { dropNext: 0, copies: 1, failuresToDeactivate: 3 };
+  const deliveries: { webhook: string; status: number; at: number }[] = [];
+  function announce(task: FakeTask, field: string): void {
+    for (const hook of state.webhooks.values()) {
+      if (!hook.active || !task.projects.includes(hook.resource)) continue;
+      if (webhookFaults.dropNext > 0) {
+        webhookFaults.dropNext--;
+        continue;
+      }
+      const events = [
+        {
+          user: { gid: state.meGid, resource_type: 'user' },
+          created_at: task.modified_at,
+          action: 'changed',
+          resource: { gid: task.gid, resource_type: 'task', resource_subtype: 'default_task' },
+          parent: null,
+          change: { field, action: 'changed' },
+        },
+      ];
+      const delivery = asanaDelivery(events, hook.secret);
+      for (let i = 0; i < webhookFaults.copies; i++) {
+        void fetch(hook.target, { method: 'POST', headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(10_000) })
+          .then(async (res) => {
+            await res.arrayBuffer();
+            deliveries.push({ webhook: hook.gid, status: res.status, at: Date.now() });
+            if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
+            hook.failures = 0;
+          })
+          .catch((err: unknown) => {
+            hook.failures++;
+            hook.last_failure_at = new Date().toISOString();
+            hook.last_failure_content = String((err as Error).message);
+            if (hook.failures >= webhookFaults.failuresToDeactivate) hook.active = false;
+          });
+      }
+    }
+  }
+  tracker.events.on('change', (route: string, body: unknown, req: FakeRequest) => {
+    if (route !== 'ticket.create' && route !== 'ticket.update') return;
+    const gid = (body as { data?: { gid?: string } } | undefined)?.data?.gid ?? req.params['task_gid'];
+    const task = gid ? state.tasks.get(gid) : undefined;
+    if (task) announce(task, route === 'ticket.create' ? 'created' : 'modified');
   });
 
   function createTask(req: FakeRequest): FakeResponse {
@@ -137,6 +258,12 @@ export function createAsanaFake(options: AsanaFakeOptions) {
 
   /** Writes the fields of a create or update body onto a task (already checked for unknown keys). */
   function applyWrite(task: FakeTask, data: Record<string, unknown>, now: string): void {
+    const before = structuredClone(task);
+    applyFields(task, data, now);
+    state.recordStories(before, task);
+  }
+
+  function applyFields(task: FakeTask, data: Record<string, unknown>, now: string): void {
     if ('name' in data) task.name = stringField(data, 'name');
     if ('notes' in data) task.notes = stringField(data, 'notes');
     if ('assignee' in data) task.assignee = state.resolveUser(data['assignee']);
@@ -205,10 +332,21 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     /** Edits a task as a person in the Asana UI would (bumps modified_at). */
     editTask(gid: string, patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'completed' | 'assignee'>> & { severityOption?: string | null }): void {
       const task = state.findTask(gid);
+      const before = structuredClone(task);
       const { severityOption, ...rest } = patch;
       Object.assign(task, rest);
       if (severityOption !== undefined) task.custom_field_values[project.customFields[0]!] = severityOption;
+      if (rest.completed !== undefined && rest.completed !== before.completed) task.completed_at = rest.completed ? state.now() : null;
       task.modified_at = state.now();
+      state.recordStories(before, task);
+      announce(task, Object.keys(patch)[0] ?? 'modified');
+    },
+    /** Webhook faults: drop the next n deliveries, send each several times, deactivate after n failures. */
+    webhookFaults,
+    /** Webhook deliveries made (status 0: no answer). */
+    deliveries,
+    webhooks(): FakeWebhook[] {
+      return [...state.webhooks.values()];
     },
     addProject(name: string): FakeProject {
       return state.addProject(name);

@@ -3,7 +3,7 @@
 // reaches the engine. The idempotency marker is a label, found through the enhanced JQL search.
 import { createCloudClient, type CloudClient } from 'jira.js';
 import type { Issue, IssueTransition } from 'jira.js/cloud';
-import type { Connector, OutboundTicket, RemoteTicket, TicketChange, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
 import type { DefectStatus } from '../../src/domain/lifecycle.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
@@ -39,6 +39,18 @@ export const INDEX_LAG_MS = 60_000;
 export const CLOCK_SLACK_MS = 5_000;
 
 const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'updated', 'project'];
+
+/** Changelog entries read per page; the newest page is read when there are more. */
+const CHANGELOG_PAGE = 100;
+
+/** The defect field a changelog item is about, by Jira field id (or name for older entries). */
+const FIELD_OF_CHANGE: Record<string, TicketField> = {
+  summary: 'title',
+  description: 'description',
+  priority: 'severity',
+  status: 'status',
+  assignee: 'assignee',
+};
 
 type CurrentStatus = { name: string | undefined; category: string | undefined };
 
@@ -143,6 +155,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       },
       markerDefectId: (f.labels ?? []).map((l) => findMarker(l)).find((id) => id !== null) ?? null,
       updatedAt: Number.isNaN(updated.getTime()) ? new Date() : updated,
+      unmappedAssignee: f.assignee?.accountId && !people.fromRemote('jira', f.assignee.accountId) ? f.assignee.accountId : null,
     };
   }
 
@@ -290,6 +303,43 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         );
       }
       return null;
+    },
+
+    async fieldTimes(ref: TicketRef, fields: readonly TicketField[], remote: RemoteTicket): Promise<FieldTimes> {
+      // The changelog pages oldest first: its last page holds the newest change of each field.
+      const page = (startAt: number) =>
+        call(() => jira.issues.getChangeLogs({ issueIdOrKey: ref.remoteId, startAt, maxResults: CHANGELOG_PAGE }), true);
+      let res = await page(0);
+      if ((res.total ?? 0) > CHANGELOG_PAGE) res = await page((res.total ?? 0) - CHANGELOG_PAGE);
+      const times: FieldTimes = {};
+      for (const history of res.values ?? []) {
+        const at = history.created ? new Date(history.created) : null;
+        if (!at || Number.isNaN(at.getTime())) continue;
+        for (const item of history.items ?? []) {
+          const field = FIELD_OF_CHANGE[item.fieldId ?? item.field ?? ''];
+          if (field) times[field] = at;
+        }
+      }
+      return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
+    },
+
+    async changedSince(since: Date, limit: number): Promise<ChangedTicket[]> {
+      // Relative minutes: JQL's absolute dates are read in the account's time zone, a relative one is not.
+      const minutes = Math.max(1, Math.ceil((Date.now() - since.getTime()) / 60_000) + 1);
+      const jql = `project = "${projectKey.replace(/["\\]/g, '\\$&')}" AND updated >= "-${minutes}m" ORDER BY updated ASC`;
+      const out: ChangedTicket[] = [];
+      let nextPageToken: string | undefined;
+      do {
+        const result = await call(() =>
+          jira.issueSearch.searchAndReconsileIssuesUsingJql({ jql, fields: ['updated'], maxResults: Math.min(100, limit), ...(nextPageToken && { nextPageToken }) }),
+        );
+        for (const issue of result.issues ?? []) {
+          const updated = new Date(String((issue.fields as { updated?: string } | undefined)?.updated ?? ''));
+          if (issue.id && !Number.isNaN(updated.getTime())) out.push({ remoteId: issue.id, updatedAt: updated });
+        }
+        nextPageToken = result.isLast === false ? (result.nextPageToken ?? undefined) : undefined;
+      } while (nextPageToken && out.length < limit);
+      return out.slice(0, limit);
     },
 
     async lookup(keyOrUrl: string): Promise<RemoteTicket> {

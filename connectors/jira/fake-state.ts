@@ -22,7 +22,14 @@ export type FakeIssue = {
   labels: string[];
   created: number;
   updated: number;
+  /** Change history, oldest first, as GET /rest/api/3/issue/{id}/changelog pages it. */
+  changelog: FakeHistory[];
 };
+
+export type FakeHistory = { id: string; created: number; items: { field: string; fieldId: string; fromString: string | null; toString: string | null }[] };
+
+/** Jira's changelog names for the fields the fake tracks (fieldId → display name). */
+const HISTORY_FIELDS: Record<string, string> = { summary: 'summary', description: 'description', priority: 'priority', assignee: 'assignee', status: 'status', labels: 'labels' };
 
 export const DEFAULT_STATUSES: FakeStatus[] = [
   { id: '10000', name: 'To Do', category: 'new' },
@@ -138,6 +145,8 @@ export class JiraFakeState {
     for (const u of opts.users) this.users.set(u.accountId, u);
   }
 
+  private historyIds = 0;
+
   /** Strictly increasing times, so every write shows as a newer `updated`. */
   now(): number {
     this.lastUpdate = Math.max(Date.now(), this.lastUpdate + 1);
@@ -238,7 +247,43 @@ export class JiraFakeState {
       if (!('summary' in fields)) errors.summary = 'You must specify a summary of the issue.';
     }
     if (Object.keys(errors).length) throw fieldErrors(errors);
+    const before = { ...issue };
     Object.assign(issue, next, { updated: this.now() });
+    if (!creating) this.recordHistory(before, issue);
+  }
+
+  /** Sets the status (a transition, or a person in the UI) and records it in the changelog. */
+  moveTo(issue: FakeIssue, statusId: string): void {
+    const before = { ...issue };
+    issue.statusId = statusId;
+    issue.updated = this.now();
+    this.recordHistory(before, issue);
+  }
+
+  /** One changelog entry for the fields that differ between two states of an issue. */
+  private recordHistory(before: FakeIssue, after: FakeIssue): void {
+    const text = (field: string, i: FakeIssue): string | null => {
+      switch (field) {
+        case 'summary':
+          return i.summary;
+        case 'description':
+          return i.description === null ? null : JSON.stringify(i.description);
+        case 'priority':
+          return i.priority;
+        case 'assignee':
+          return i.assignee;
+        case 'status':
+          return this.status(i.statusId).name;
+        case 'labels':
+          return i.labels.join(' ');
+        default:
+          return null;
+      }
+    };
+    const items = Object.keys(HISTORY_FIELDS)
+      .filter((f) => text(f, before) !== text(f, after))
+      .map((f) => ({ field: HISTORY_FIELDS[f]!, fieldId: f, fromString: text(f, before), toString: text(f, after) }));
+    if (items.length) after.changelog.push({ id: String(10_000 + this.historyIds++), created: after.updated, items });
   }
 
   /** The transitions Jira offers from the issue's current status (never a loop to it). */
@@ -297,6 +342,7 @@ export class JiraFakeState {
       labels: [],
       created,
       updated: created,
+      changelog: [],
     };
     this.applyFields(draft, fields, true);
     draft.id = String(this.nextId++);

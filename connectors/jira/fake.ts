@@ -3,7 +3,9 @@
 // the cross-tracker convention: ticket.create / ticket.update / ticket.get / ticket.find, and
 // transition.list / transition.do for status moves.
 import { FakeTracker, httpError, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
+import { FakeWebhookSender, jiraDelivery, type Delivery } from '../fake-webhooks.ts';
 import {
+  jiraDate,
   DEFAULT_STATUSES,
   DEFAULT_TRANSITIONS,
   JiraFakeState,
@@ -53,18 +55,21 @@ function requestedFields(values: string[]): string[] | null {
   return all.length ? all : null;
 }
 
-type Jql = { clauses: { field: string; value: string }[]; order: 'ASC' | 'DESC' | null };
+type Jql = { clauses: { field: string; op: '=' | '>='; value: string }[]; orderBy: 'created' | 'updated'; order: 'ASC' | 'DESC' | null };
 
-/** The JQL subset the connector sends: `a = "x" AND b = y` with an optional ORDER BY created. */
+/**
+ * The JQL subset the connector sends: `a = "x" AND b = y`, `updated >= "-15m"` (a relative date in
+ * minutes, as Jira writes them), with an optional ORDER BY created or updated.
+ */
 function parseJql(jql: string): Jql {
-  const m = jql.trim().match(/^(.*?)(?:\s+ORDER\s+BY\s+created(?:\s+(ASC|DESC))?)?$/i);
+  const m = jql.trim().match(/^(.*?)(?:\s+ORDER\s+BY\s+(created|updated)(?:\s+(ASC|DESC))?)?$/i);
   const where = m?.[1] ?? '';
   const clauses = where.split(/\s+AND\s+/i).map((c) => {
-    const cm = c.trim().match(/^(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))$/);
+    const cm = c.trim().match(/^(\w+)\s*(>=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))$/);
     if (!cm) throw httpError(400, `Error in the JQL Query: Expecting operator but got '${c.trim()}'.`);
-    return { field: cm[1]!.toLowerCase(), value: (cm[2] ?? cm[3]!).replace(/\\(.)/g, '$1') };
+    return { field: cm[1]!.toLowerCase(), op: cm[2] as '=' | '>=', value: (cm[3] ?? cm[4]!).replace(/\\(.)/g, '$1') };
   });
-  return { clauses, order: m?.[2] ? (m[2].toUpperCase() as 'ASC' | 'DESC') : null };
+  return { clauses, orderBy: (m?.[2]?.toLowerCase() as 'created' | 'updated' | undefined) ?? 'created', order: m?.[3] ? (m[3].toUpperCase() as 'ASC' | 'DESC') : null };
 }
 
 export function createJiraFake(options: JiraFakeOptions = {}) {
@@ -85,8 +90,15 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
     // The enhanced search is eventually consistent: issues created within searchLagMs do not show yet.
     const indexedBefore = Date.now() - state.searchLagMs;
     let found = [...state.issues.values()].filter((i) => state.searchLagMs === 0 || i.created <= indexedBefore);
-    for (const { field, value } of jql.clauses) {
-      if (field === 'project') {
+    for (const { field, op, value } of jql.clauses) {
+      if (field === 'updated' && op === '>=') {
+        const rel = /^-(\d+)m$/.exec(value);
+        if (!rel) throw httpError(400, `Date value '${value}' for field 'updated' is invalid.`); // approximated
+        const from = Date.now() - Number(rel[1]) * 60_000;
+        found = found.filter((i) => i.updated >= from);
+      } else if (op !== '=') {
+        throw httpError(400, `The operator '${op}' is not supported by the '${field}' field.`);
+      } else if (field === 'project') {
         if (!state.projects.has(value)) throw httpError(400, `The value '${value}' does not exist for the field 'project'.`);
         found = found.filter((i) => i.projectKey === value);
       } else if (field === 'labels') {
@@ -95,7 +107,8 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
         throw httpError(400, `Field '${field}' does not exist or you do not have permission to view it.`);
       }
     }
-    found.sort((a, b) => (jql.order === 'DESC' ? b.created - a.created : a.created - b.created) || Number(a.id) - Number(b.id));
+    const key = (i: FakeIssue) => (jql.orderBy === 'updated' ? i.updated : i.created);
+    found.sort((a, b) => (jql.order === 'DESC' ? key(b) - key(a) : key(a) - key(b)) || Number(a.id) - Number(b.id));
     const start = Number(pageToken ?? 0) || 0;
     const page = found.slice(start, start + maxResults);
     const fields = requestedFields(fieldsParam);
@@ -128,6 +141,34 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
       method: 'GET',
       path: '/rest/api/3/issue/:idOrKey',
       handle: (req) => ({ status: 200, body: state.issueJson(base(), state.find(req.params.idOrKey!), requestedFields(req.query.getAll('fields'))) }),
+    },
+    {
+      name: 'ticket.changelog',
+      method: 'GET',
+      path: '/rest/api/3/issue/:idOrKey/changelog',
+      handle: (req) => {
+        const issue = state.find(req.params.idOrKey!);
+        const startAt = Math.max(0, Number(req.query.get('startAt') ?? 0) || 0);
+        const maxResults = Math.min(100, Math.max(1, Number(req.query.get('maxResults') ?? 100) || 100));
+        const values = issue.changelog.slice(startAt, startAt + maxResults).map((h) => ({
+          id: h.id,
+          author: { accountId: 'someone', displayName: 'Someone' },
+          created: jiraDate(h.created),
+          items: h.items.map((i) => ({ field: i.field, fieldtype: 'jira', fieldId: i.fieldId, from: null, fromString: i.fromString, to: null, toString: i.toString })),
+        }));
+        const total = issue.changelog.length;
+        return {
+          status: 200,
+          body: {
+            self: `${base()}/rest/api/3/issue/${issue.id}/changelog?maxResults=${maxResults}&startAt=${startAt}`,
+            maxResults,
+            startAt,
+            total,
+            isLast: startAt + maxResults >= total,
+            values,
+          },
+        };
+      },
     },
     {
       name: 'ticket.update',
@@ -177,8 +218,7 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
         if (id === undefined) throw httpError(400, "Missing 'transition' identifier");
         const t = state.transitionsFor(issue).find((x) => x.id === String(id));
         if (!t) throw httpError(400, `Transition id '${String(id)}' is not valid for this issue.`);
-        issue.statusId = t.to;
-        issue.updated = state.now();
+        state.moveTo(issue, t.to);
         return { status: 204 };
       },
     },
@@ -203,6 +243,11 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
     { name: 'jira.search-legacy', method: 'POST', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
   ];
 
+  // Webhooks: every successful write through the API, and every edit "in the UI" below, is announced.
+  const deliveryOf = (event: 'jira:issue_updated' | 'jira:issue_created', id: string, secret: string): Delivery | null => {
+    const issue = state.issues.get(id);
+    return issue ? jiraDelivery(event, state.issueJson(base(), issue, null), secret) : null;
+  };
   const expectedAuth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString('base64')}`;
   const tracker = new FakeTracker({
     name: 'jira',
@@ -212,6 +257,12 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
         ? null
         : { status: 401, body: UNAUTHORIZED, headers: { 'x-seraph-loginreason': 'AUTHENTICATED_FAILED', 'www-authenticate': 'Basic realm="protected-area"' } },
     errorBody: jiraError,
+  });
+  const webhooks = new FakeWebhookSender(tracker, (route, body, req, secret) => {
+    if (route === 'ticket.create') return deliveryOf('jira:issue_created', String((body as { id?: unknown }).id), secret);
+    if (route !== 'ticket.update' && route !== 'transition.do') return null;
+    const issue = state.issues.get(req.params['idOrKey']!) ?? [...state.issues.values()].find((i) => i.key === req.params['idOrKey']?.toUpperCase());
+    return issue ? deliveryOf('jira:issue_updated', issue.id, secret) : null;
   });
 
   return {
@@ -230,7 +281,9 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
     },
     deleteIssue(id: string): void {
       const issue = state.find(id);
+      const json = state.issueJson(base(), issue, null);
       state.issues.delete(issue.id);
+      webhooks.announce((secret) => jiraDelivery('jira:issue_deleted', json, secret));
     },
     /**
      * Moves the issue to another project: `to` is a project key ('OPS', next number there) or a whole
@@ -245,6 +298,7 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
       issue.projectKey = project;
       issue.updated = state.now();
       state.keys.set(issue.key, issue.id);
+      webhooks.announce((secret) => deliveryOf('jira:issue_updated', issue.id, secret));
       return issue.key;
     },
     /** A person moving the issue in Jira's UI (no workflow check). */
@@ -252,13 +306,17 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
       const issue = state.find(id);
       const status = state.statuses.find((s) => s.name === statusName);
       if (!status) throw new Error(`fake jira: no status ${statusName}`);
-      issue.statusId = status.id;
-      issue.updated = state.now();
+      state.moveTo(issue, status.id);
+      webhooks.announce((secret) => deliveryOf('jira:issue_updated', issue.id, secret));
     },
     /** A person editing fields in Jira (validated like the API). */
     edit(id: string, fields: Record<string, unknown>): void {
-      state.applyFields(state.find(id), fields, false);
+      const issue = state.find(id);
+      state.applyFields(issue, fields, false);
+      webhooks.announce((secret) => deliveryOf('jira:issue_updated', issue.id, secret));
     },
+    /** Signed admin-webhook deliveries to a target (set `webhooks.target` and `webhooks.secret`), with faults. */
+    webhooks,
     addUser(user: FakeUser): void {
       state.users.set(user.accountId, user);
     },
