@@ -1,18 +1,22 @@
-// Outbound sync of one defect to one tracker, state-based: whatever the job says happened, the engine
-// reads the defect as it is now and the link's snapshot of the ticket, and writes only the difference.
-// It sees tickets only in the common shape of connectors/contract.ts.
+// Two-way sync of one defect with one tracker, state-based: whatever the job says happened (a change of
+// the defect, a webhook, a poll), the engine reads the defect and the ticket as they are now, merges
+// them field by field against the link's snapshot (src/sync/two-way.ts) and writes only the difference
+// each way. It sees tickets only in the common shape of connectors/contract.ts.
 //
 // Never two tickets: the link row is written before the first create call, so a retry after a crash
 // knows an attempt began and looks for the ticket's marker before creating; the remote id is saved the
 // moment the create returns; and SyncLocks keeps two workers off the same defect and tracker.
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { Connector, OutboundTicket, TicketField, TicketRef, TrackerKind } from '../../connectors/contract.ts';
+import type { Connector, TicketField, TicketRef, TrackerKind } from '../../connectors/contract.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { failpoint } from '../failpoints.ts';
-import { contextDigest, parseSnapshot, planChanges, snapshotAfter, ticketToCreate, type Snapshot } from './plan.ts';
+import { contextDigest, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
-import { loadTicket } from './ticket.ts';
+import { loadTicket, type LoadedTicket } from './ticket.ts';
+import { exchange } from './two-way.ts';
+import { DefectMovedOn } from './apply-inbound.ts';
+import type { Direction } from './sync-config.ts';
 import type { SyncLocks } from './lock.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { syncWarnings } from './warnings.ts';
@@ -34,6 +38,8 @@ export type EngineDeps = {
   connectors: ReadonlyMap<TrackerKind, Connector>;
   /** Fields written to trackers (direction both or outbound). */
   outbound: ReadonlySet<TicketField>;
+  /** Each field's direction (both, outbound, inbound, off): who may change whom. */
+  directions: Readonly<Record<TicketField, Direction>>;
   locks: SyncLocks;
   publicUrl: string;
   log: Logger;
@@ -55,10 +61,19 @@ export class SyncEngine {
   sync(tracker: TrackerKind, defectId: string, finalAttempt = false): Promise<SyncOutcome> {
     const connector = this.deps.connectors.get(tracker);
     if (!connector) throw new Error(`tracker ${tracker} is not configured`);
-    return this.deps.locks.withLock(defectId, tracker, (lost) => this.syncLocked(connector, defectId, finalAttempt, lost));
+    return this.deps.locks.withLock(defectId, tracker, async (lost) => {
+      // A defect written between our read and applying the ticket's changes: read both again, at once.
+      for (let round = 1; ; round++) {
+        try {
+          return await this.syncLocked(connector, defectId, finalAttempt, lost, round < 3);
+        } catch (err) {
+          if (!(err instanceof SyncFailure && err.cause instanceof DefectMovedOn) || round >= 3) throw err;
+        }
+      }
+    });
   }
 
-  private async syncLocked(connector: Connector, defectId: string, finalAttempt: boolean, lockLost: AbortSignal): Promise<SyncOutcome> {
+  private async syncLocked(connector: Connector, defectId: string, finalAttempt: boolean, lockLost: AbortSignal, mayRetryNow: boolean): Promise<SyncOutcome> {
     const { prisma, publicUrl } = this.deps;
     const tracker = connector.kind;
     const loaded = await loadTicket(prisma, defectId, publicUrl);
@@ -68,7 +83,6 @@ export class SyncEngine {
     // A deleted or moved ticket is not recreated behind a person's back: relinking is their call.
     if (link?.syncState === 'missing') return 'skipped';
 
-    const desired = connector.canonical(ticket.fields);
     const digest = contextDigest(ticket.context);
     const facts: SyncedFacts = { version: loaded.version, warnings: syncWarnings(connector, ticket.fields, this.deps.outbound) };
     const attemptAt = new Date();
@@ -103,11 +117,13 @@ export class SyncEngine {
         // and let the update below send whatever changed since.
         const remote = await connector.read(found);
         link = await save.success(link.id, found, { fields: connector.canonical(remote.fields), contextDigest: '' }, attemptAt, facts);
-        await this.update(connector, link, ticket, desired, digest, attemptAt, facts, save);
+        await this.exchange(connector, link, loaded, digest, attemptAt, facts, save);
         return 'adopted';
       }
-      return await this.update(connector, link, ticket, desired, digest, attemptAt, facts, save);
+      return await this.exchange(connector, link, loaded, digest, attemptAt, facts, save);
     } catch (err) {
+      // Not a failure of the ticket: the caller reads both sides again right away.
+      if (err instanceof DefectMovedOn && mayRetryNow) throw new SyncFailure({ action: 'retry', state: 'retrying', message: err.message }, err);
       const decision = decide(err, finalAttempt);
       // The tracker refused the create before making anything: no ticket can stem from this attempt,
       // so the next one searches for the marker from its own start, not from an ever older one.
@@ -117,31 +133,37 @@ export class SyncEngine {
     }
   }
 
-  private async update(
+  private async exchange(
     connector: Connector,
     link: TrackerLink,
-    ticket: OutboundTicket,
-    desired: Snapshot['fields'],
+    loaded: LoadedTicket,
     digest: string,
     attemptAt: Date,
     facts: SyncedFacts,
     save: GuardedSave,
   ): Promise<'updated' | 'unchanged'> {
-    const previous = parseSnapshot(link.snapshot);
-    const changes = planChanges(desired, digest, previous, this.deps.outbound);
-    if (changes.size === 0) {
-      // Still worth recording: the link now says when the ticket was last confirmed in step.
-      await save.success(link.id, null, previous, attemptAt, facts);
-      this.logWarnings(link, facts);
-      return 'unchanged';
-    }
     save.check();
-    const ref = await connector.update(asRef(link), ticket, changes, previous?.fields ?? null);
-    if (ref.key !== link.key) this.deps.log.info({ tracker: link.tracker, from: link.key, to: ref.key }, 'ticket key changed');
-    await save.success(link.id, ref, snapshotAfter(desired, digest, previous, changes), attemptAt, facts);
+    const { prisma, directions, log } = this.deps;
+    const result = await exchange(
+      { prisma, directions, log },
+      {
+        connector,
+        ref: asRef(link),
+        ticket: loaded.ticket,
+        defect: { id: link.defectId, version: loaded.version, fieldChangedAt: loaded.fieldChangedAt },
+        snapshot: parseSnapshot(link.snapshot),
+        digest,
+        lockLost: save.check,
+      },
+    );
+    facts.warnings.push(...result.warnings);
+    if (result.version !== undefined) facts.version = result.version;
+    if (result.ref.key !== link.key) log.info({ tracker: link.tracker, from: link.key, to: result.ref.key }, 'ticket key changed');
+    await save.success(link.id, result.ref, result.snapshot, attemptAt, facts);
     this.logWarnings(link, facts);
-    this.deps.log.debug({ tracker: link.tracker, key: ref.key, changes: [...changes] }, 'ticket updated');
-    return 'updated';
+    const changed = result.pushed.size > 0 || result.pulled.length > 0;
+    if (changed) log.debug({ tracker: link.tracker, key: result.ref.key, pushed: [...result.pushed], pulled: result.pulled }, 'ticket exchanged');
+    return changed ? 'updated' : 'unchanged';
   }
 
   /** Link writes that refuse to run once the lock's session is gone (another worker may hold it by then). */

@@ -12,7 +12,7 @@ import { SyncLocks } from './lock.ts';
 import { startSyncWorkers } from './worker.ts';
 import { startReconciler } from './reconcile.ts';
 import type { Config } from '../config.ts';
-import { outboundFields, type SyncConfig } from './sync-config.ts';
+import { outboundFields, type Direction, type SyncConfig } from './sync-config.ts';
 
 export type SyncSettings = {
   prisma: PrismaClient;
@@ -21,6 +21,7 @@ export type SyncSettings = {
   queuePrefix: string;
   connectors: ReadonlyMap<TrackerKind, Connector>;
   outbound: ReadonlySet<TicketField>;
+  directions: Readonly<Record<TicketField, Direction>>;
   publicUrl: string;
   sweepMs: number;
   debounceMs: number;
@@ -45,6 +46,7 @@ export function syncSettings(
     redisUrl: config.redisUrl,
     queuePrefix: config.queuePrefix,
     outbound: outboundFields(sync),
+    directions: sync.fields,
     publicUrl: config.publicUrl,
     sweepMs: config.outboxSweepMs,
     debounceMs: config.sync.debounceMs,
@@ -63,7 +65,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, trackers, s.jobRetry);
   const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
-  const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, locks, publicUrl: s.publicUrl, log: s.log, retry });
+  const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry });
   const stopWorkers = startSyncWorkers({ engine, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log);
   return async () => {

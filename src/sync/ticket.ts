@@ -6,8 +6,11 @@ import { formatDefectKey } from '../domain/defect-key.ts';
 /** How many failing runs a ticket lists (the footer shows these and counts the rest). */
 export const TICKET_RUNS = 10;
 
-/** The ticket and the defect version it was read at (the link records which version it synced). */
-export type LoadedTicket = { ticket: OutboundTicket; version: number };
+/**
+ * The ticket, the defect version it was read at (the link records which version it synced), and when
+ * each field last changed on the defect (conflicts compare these with the tracker's times).
+ */
+export type LoadedTicket = { ticket: OutboundTicket; version: number; fieldChangedAt: unknown };
 
 /**
  * The defect and its newest failing runs as an OutboundTicket, or null when the defect no longer exists.
@@ -47,5 +50,5 @@ export async function loadTicket(prisma: PrismaClient, defectId: string, publicU
       failingRunCount,
     },
   };
-  return { ticket, version: defect.version };
+  return { ticket, version: defect.version, fieldChangedAt: defect.fieldChangedAt };
 }

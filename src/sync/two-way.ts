@@ -20,6 +20,8 @@ export type ExchangeInput = {
   defect: { id: string; version: number; fieldChangedAt: unknown };
   snapshot: Snapshot | null;
   digest: string;
+  /** Throws once the sync's lock is lost: nothing is written after that. */
+  lockLost: () => void;
 };
 
 export type ExchangeResult = {
@@ -29,6 +31,8 @@ export type ExchangeResult = {
   pulled: string[];
   conflicts: ConflictDecision[];
   warnings: string[];
+  /** The defect's version after pulling the ticket's changes, when there were any. */
+  version?: number;
 };
 
 export async function exchange(
@@ -62,12 +66,15 @@ export async function exchange(
   const pull = Object.fromEntries(Object.keys(merged.pull).map((f) => [f, remote.fields[f as TicketField]])) as Partial<TicketFields>;
   let fields = input.ticket.fields;
   let pulled: string[] = [];
+  let version: number | undefined;
   if (Object.keys(pull).length) {
+    input.lockLost();
     // A pulled field is stamped with the tracker's time of its change (the conflict's, or the ticket's
     // updated time), so a later conflict with another tracker compares when people made their edits.
     const changedAt = Object.fromEntries(Object.keys(pull).map((f) => [f, merge.remoteTimes[f as TicketField] ?? remote.updatedAt]));
     const applied = await applyInbound(deps.prisma, input.defect.id, input.defect.version, tracker, pull, changedAt);
     pulled = applied.applied;
+    version = applied.defect.version;
     fields = pick(applied.defect);
     if (applied.rejectedStatus) {
       // Not forced, not retried in a loop: the ticket is brought back to the defect's status.
@@ -84,6 +91,7 @@ export async function exchange(
   const changes = new Set<TicketChange>(merged.push);
   if (!snapshot || snapshot.contextDigest !== digest) changes.add('context');
   const ticket: OutboundTicket = { fields, context: input.ticket.context };
+  if (changes.size) input.lockLost();
   const ref = changes.size ? await connector.update(input.ref, ticket, changes, merge.remote) : input.ref;
   if (changes.has('status')) merged.next.status = connector.canonical(fields).status;
 
@@ -109,6 +117,7 @@ export async function exchange(
     pulled,
     conflicts: merged.conflicts,
     warnings,
+    ...(version !== undefined && { version }),
   };
 }
 
