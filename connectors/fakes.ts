@@ -81,6 +81,20 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
       jira: jira.tracker.count('ticket.create'),
       asana: asana.tracker.count('ticket.create'),
     }),
+    /**
+     * Points GitHub's and Jira's webhooks at the service (Asana's are registered by the service itself,
+     * through the fake's webhook API) and signs them with these secrets.
+     */
+    sendWebhooksTo(serviceUrl: string, secrets: { github: string; jira: string }) {
+      github.webhooks.target = `${serviceUrl}/webhooks/github`;
+      github.webhooks.secret = secrets.github;
+      jira.webhooks.target = `${serviceUrl}/webhooks/jira`;
+      jira.webhooks.secret = secrets.jira;
+    },
+    /** Waits until every webhook delivery under way has been answered. */
+    async webhooksSettled() {
+      await Promise.all([github.webhooks.settled(), jira.webhooks.settled()]);
+    },
     clearFaults() {
       for (const f of [github, jira, asana]) f.tracker.clearFaults();
     },

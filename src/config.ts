@@ -46,8 +46,12 @@ const EnvSchema = z.object({
   SYNC_TIMEOUT_MS: ms(100).default(15_000),
   /** How often the worker looks for defects and links whose sync was interrupted (and at start). */
   SYNC_RECONCILE_MS: ms(1000).default(60_000),
-  /** How often each tracker is asked for tickets changed since its cursor (what webhooks missed). */
-  SYNC_POLL_MS: ms(1000).default(300_000),
+  /** How often each tracker is asked for tickets changed since its cursor (what webhooks missed); 0: never. */
+  SYNC_POLL_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .refine((v) => v === 0 || v >= 1000, 'must be 0 (off) or at least 1000')
+    .default(300_000),
   /** Webhook secrets, comma-separated (any listed one verifies, so secrets rotate); unset: no webhook route. */
   GITHUB_WEBHOOK_SECRET: secretList(),
   JIRA_WEBHOOK_SECRET: secretList(),
@@ -61,6 +65,8 @@ const EnvSchema = z.object({
   JIRA_API_TOKEN: z.string().optional(),
   JIRA_PROJECT_KEY: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as QA').optional(),
   JIRA_ISSUE_TYPE: z.string().default('Bug'),
+  /** How long Jira's search may take to show a new issue; a create whose outcome is unknown waits this out before creating again. */
+  JIRA_SEARCH_LAG_MS: ms(0).default(60_000),
 
   ASANA_TOKEN: z.string().optional(),
   ASANA_WORKSPACE_GID: z.string().regex(/^\d+$/, 'must be a numeric gid').optional(),
@@ -99,7 +105,7 @@ const TRACKER_VARS = {
 
 export type TrackerSettings = {
   github?: { token: string; repository: string; apiUrl: string };
-  jira?: { baseUrl: string; email: string; apiToken: string; projectKey: string; issueType: string };
+  jira?: { baseUrl: string; email: string; apiToken: string; projectKey: string; issueType: string; searchLagMs: number };
   asana?: { token: string; workspaceGid: string; projectGid: string; apiUrl: string };
 };
 
@@ -177,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiToken: e.JIRA_API_TOKEN!,
           projectKey: e.JIRA_PROJECT_KEY!,
           issueType: e.JIRA_ISSUE_TYPE,
+          searchLagMs: e.JIRA_SEARCH_LAG_MS,
         },
       }),
       ...(on('asana') && {

@@ -14,7 +14,9 @@ export type ErrorCode =
   /** The tracker refused what we asked (bad credentials, a ticket outside the configured project...). */
   | 'tracker_rejected'
   /** The tracker did not answer usefully (5xx, timeout, rate limit); trying later may work. */
-  | 'tracker_unavailable';
+  | 'tracker_unavailable'
+  /** ADMIN_TOKEN is not set, so the admin API is off. */
+  | 'admin_disabled';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -24,7 +24,7 @@ type Connectors = ReadonlyMap<TrackerKind, Connector>;
 
 async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors): Promise<Stoppable> {
   const inbound = startInbound(config, { prisma, log });
-  const app = createApp({ prisma, log, connectors, apiTokens: config.apiTokens, webhooks: inbound.webhooks });
+  const app = createApp({ prisma, log, connectors, apiTokens: config.apiTokens, webhooks: inbound.webhooks, ...(config.adminToken && { adminToken: config.adminToken }) });
   if (config.apiTokens.length === 0) {
     log.warn('API_TOKEN is not set: the API answers only clients on this machine (loopback); set API_TOKEN to serve others');
   }

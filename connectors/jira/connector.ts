@@ -24,7 +24,15 @@ import {
   type StatusTarget,
 } from './mapping.ts';
 
-export type JiraSettings = { baseUrl: string; email: string; apiToken: string; projectKey: string; issueType: string };
+export type JiraSettings = {
+  baseUrl: string;
+  email: string;
+  apiToken: string;
+  projectKey: string;
+  issueType: string;
+  /** How long a new issue may take to show in search (default INDEX_LAG_MS). */
+  searchLagMs?: number;
+};
 
 export type JiraConnectorOptions = { settings: JiraSettings; mapping: JiraMapping; people: People; timeoutMs?: number };
 
@@ -292,7 +300,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       // Nothing found, but the search index lags behind creates: an issue made by the unfinished
       // attempt (landing as late as its deadline) may not show yet. Wait until it would, by Jira's
       // clock (this answer's Date header) and ours, whichever says less time has passed.
-      const visibleBy = attemptStartedAt.getTime() + timeoutMs + INDEX_LAG_MS + CLOCK_SLACK_MS;
+      const visibleBy = attemptStartedAt.getTime() + timeoutMs + (options.settings.searchLagMs ?? INDEX_LAG_MS) + CLOCK_SLACK_MS;
       const now = Math.min(Date.now(), transport.jiraNow() ?? Date.now());
       if (now < visibleBy && !onlyRefused(attempts.get(defectId) ?? [], attemptStartedAt.getTime())) {
         throw new TrackerError(

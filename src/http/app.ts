@@ -15,6 +15,7 @@ import { MilestoneParams } from './schemas.ts';
 import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
 import { webhookRoutes, type WebhookDeps } from './webhook-routes.ts';
+import { adminRoutes, requireAdmin } from './admin-routes.ts';
 
 /** A body that is not JSON would reach the handlers as "no body" and earn a misleading 400. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -34,6 +35,8 @@ export type AppDeps = {
   connectors?: ReadonlyMap<TrackerKind, Connector>;
   /** Webhook receivers and the inbox they feed; without them no /webhooks route is open. */
   webhooks?: WebhookDeps;
+  /** ADMIN_TOKEN: the admin API's bearer token; unset, /admin answers 503. */
+  adminToken?: string;
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -55,12 +58,14 @@ export function createApp(deps: AppDeps): Express {
   );
   // Before the body is even parsed: an unauthenticated client gets nothing but the 401.
   app.use('/api', requireApiAccess(deps.apiTokens ?? []));
+  app.use('/admin', requireAdmin(deps.adminToken));
   // Webhooks are authenticated by their signatures, over the raw body: mounted before the JSON parser.
   if (deps.webhooks) app.use('/webhooks', webhookRoutes(deps.webhooks));
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use('/admin', adminRoutes(deps.prisma));
   app.use('/api/defects', defectRoutes(defects, reports, new LinkStore(deps.prisma, deps.connectors ?? new Map())));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {

@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   tracker_rejected: 422,
   tracker_unavailable: 503,
+  admin_disabled: 503,
 };
 
 export function fieldPath(path: readonly PropertyKey[]): string {

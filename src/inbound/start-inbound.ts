@@ -7,12 +7,11 @@ import type { Config } from '../config.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import type { WebhookReceiver } from '../../connectors/webhooks.ts';
 import { createQueues } from '../outbox/queues.ts';
-import { buildWebhookReceivers } from '../sync/connectors.ts';
+import { buildWebhookReceivers, buildWebhookRegistrars } from '../sync/connectors.ts';
 import type { WebhookDeps } from '../http/webhook-routes.ts';
 import { Inbox } from './inbox.ts';
 import { WebhookRegistrations } from './registrations.ts';
 import { ensureWebhook } from './register-webhooks.ts';
-import { createAsanaWebhookRegistrar } from '../../connectors/asana/webhooks-api.ts';
 
 export function startInbound(
   config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'trackers' | 'webhookSecrets' | 'sync' | 'publicUrl' | 'publicUrlSet'>,
@@ -44,17 +43,16 @@ export function startInbound(
     inbox,
     registrations,
     async registerWebhooks() {
-      const asanaSettings = config.trackers.asana;
-      if (!asanaSettings) return;
-      if (!config.publicUrlSet) {
-        deps.log.warn('asana webhook not registered: PUBLIC_URL is not set (polling every SYNC_POLL_MS still picks up changes)');
-        return;
-      }
-      try {
-        const registrar = createAsanaWebhookRegistrar(asanaSettings, config.sync.timeoutMs);
-        await ensureWebhook(registrar, registrations, config.publicUrl, deps.log);
-      } catch (err) {
-        deps.log.warn({ err }, 'asana webhook registration failed; polling covers changes meanwhile, and the poll retries it');
+      for (const registrar of buildWebhookRegistrars(config.trackers, config.sync.timeoutMs)) {
+        if (!config.publicUrlSet) {
+          deps.log.warn({ tracker: registrar.kind }, 'webhook not registered: PUBLIC_URL is not set (polling every SYNC_POLL_MS still picks up changes)');
+          continue;
+        }
+        try {
+          await ensureWebhook(registrar, registrations, config.publicUrl, deps.log);
+        } catch (err) {
+          deps.log.warn({ err, tracker: registrar.kind }, 'webhook registration failed; polling covers changes meanwhile, and each poll tries again');
+        }
       }
     },
     stop: async () => {

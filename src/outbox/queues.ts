@@ -19,6 +19,9 @@ export type SyncJobData = {
   fields: string[];
 };
 
+/** The scheduled poll job's data (job name 'poll'): it concerns no one defect. */
+export const POLL_JOB: SyncJobData = { outboxId: 'poll', defectId: '', kind: 'defect.updated', version: 0, fields: [] };
+
 export function queueName(tracker: TrackerKind): string {
   return `sync-${tracker}`;
 }

@@ -6,7 +6,8 @@ import { createGithubConnector } from '../../connectors/github/connector.ts';
 import { createJiraConnector } from '../../connectors/jira/connector.ts';
 import { createAsanaConnector } from '../../connectors/asana/connector.ts';
 import type { TrackerSettings } from '../config.ts';
-import type { WebhookReceiver } from '../../connectors/webhooks.ts';
+import type { WebhookReceiver, WebhookRegistrar } from '../../connectors/webhooks.ts';
+import { createAsanaWebhookRegistrar } from '../../connectors/asana/webhooks-api.ts';
 import { createGithubWebhookReceiver } from '../../connectors/github/webhook.ts';
 import { createJiraWebhookReceiver } from '../../connectors/jira/webhook.ts';
 import { createAsanaWebhookReceiver } from '../../connectors/asana/webhook.ts';
@@ -32,4 +33,9 @@ export function buildWebhookReceivers(trackers: TrackerSettings): Map<TrackerKin
   if (trackers.jira) receivers.set('jira', createJiraWebhookReceiver());
   if (trackers.asana) receivers.set('asana', createAsanaWebhookReceiver());
   return receivers;
+}
+
+/** Registrars for the trackers whose webhooks this service registers through their API (Asana). */
+export function buildWebhookRegistrars(trackers: TrackerSettings, timeoutMs: number): WebhookRegistrar[] {
+  return trackers.asana ? [createAsanaWebhookRegistrar(trackers.asana, timeoutMs)] : [];
 }

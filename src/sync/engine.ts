@@ -105,10 +105,11 @@ export class SyncEngine {
           // even with the lock lost, since it is a fact that spares the next attempt a marker search.
           const ref = await connector.create(initial, async (created) => {
             creating.created = true;
+            // A crash here (the ticket exists, its id not yet saved) is what the marker search is for.
+            failpoint('sync.after-create');
             await prisma.trackerLink.update({ where: { id: linkId }, data: { remoteId: created.remoteId, key: created.key, url: created.url } });
             save.check();
           });
-          failpoint('sync.after-create');
           await save.success(link.id, ref, { fields: connector.canonical(initial.fields), contextDigest: digest }, attemptAt, facts);
           this.logWarnings(link, facts);
           return 'created';

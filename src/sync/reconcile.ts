@@ -66,11 +66,18 @@ export function startReconciler(
   queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>,
   everyMs: number,
   log: Logger,
+  /** Runs with every pass too (the inbound inbox's sweep for events recorded but never queued). */
+  alsoSweep: () => Promise<number> = async () => 0,
 ): () => void {
   const run = (staleMs?: number) =>
-    reconcile(prisma, queues, staleMs === undefined ? {} : { staleMs })
-      .then((n) => n && log.info({ links: n }, 'reconcile: requeued interrupted syncs'))
-      .catch((err: unknown) => log.warn({ err }, 'reconcile failed; next pass retries'));
+    Promise.all([
+      reconcile(prisma, queues, staleMs === undefined ? {} : { staleMs })
+        .then((n) => n && log.info({ links: n }, 'reconcile: requeued interrupted syncs'))
+        .catch((err: unknown) => log.warn({ err }, 'reconcile failed; next pass retries')),
+      alsoSweep()
+        .then((n) => n && log.info({ events: n }, 'reconcile: queued inbound events left unqueued'))
+        .catch((err: unknown) => log.warn({ err }, 'inbox sweep failed; next pass retries')),
+    ]);
   void run(0);
   const timer = setInterval(() => void run(), everyMs);
   return () => clearInterval(timer);

@@ -5,7 +5,7 @@ import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Connector, TicketField, TrackerKind } from '../../connectors/contract.ts';
 import { startRelay } from '../outbox/start-relay.ts';
-import { createQueues, JOB_DEFAULTS, type JobRetry } from '../outbox/queues.ts';
+import { createQueues, JOB_DEFAULTS, POLL_JOB, type JobRetry } from '../outbox/queues.ts';
 import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
 import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
@@ -13,6 +13,12 @@ import { startSyncWorkers } from './worker.ts';
 import { startReconciler } from './reconcile.ts';
 import type { Config } from '../config.ts';
 import { outboundFields, type Direction, type SyncConfig } from './sync-config.ts';
+import type { WebhookRegistrar } from '../../connectors/webhooks.ts';
+import { buildWebhookRegistrars } from './connectors.ts';
+import { Inbox } from '../inbound/inbox.ts';
+import { pollTracker } from '../inbound/poll.ts';
+import { WebhookRegistrations } from '../inbound/registrations.ts';
+import { ensureWebhook } from '../inbound/register-webhooks.ts';
 
 export type SyncSettings = {
   prisma: PrismaClient;
@@ -28,6 +34,10 @@ export type SyncSettings = {
   concurrency: number;
   jobsPerSecond: number;
   reconcileMs: number;
+  /** How often each tracker is polled for changes webhooks missed (0: never, for tests that poll by hand). */
+  pollMs: number;
+  /** Webhooks this service keeps registered itself (Asana), checked at each poll; needs PUBLIC_URL. */
+  registrars: readonly WebhookRegistrar[];
   log: Logger;
   /** Tuning for tests (production uses JOB_DEFAULTS and SLOW_RETRY): a job's attempts, then the slow schedule. */
   jobRetry?: JobRetry;
@@ -53,6 +63,8 @@ export function syncSettings(
     concurrency: config.sync.concurrency,
     jobsPerSecond: config.sync.jobsPerSecond,
     reconcileMs: config.sync.reconcileMs,
+    pollMs: config.sync.pollMs,
+    registrars: config.publicUrlSet ? buildWebhookRegistrars(config.trackers, config.sync.timeoutMs) : [],
   };
 }
 
@@ -66,8 +78,23 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const queues = createQueues(connection, s.queuePrefix, trackers, s.jobRetry);
   const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry });
-  const stopWorkers = startSyncWorkers({ engine, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
-  const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log);
+  const inbox = new Inbox(s.prisma, queues, s.debounceMs);
+  const registrations = new WebhookRegistrations(s.prisma);
+  const poll = async (tracker: TrackerKind) => {
+    const result = await pollTracker(s.prisma, s.connectors.get(tracker)!, inbox, s.log);
+    // A webhook the tracker dropped (deliveries kept failing) is registered again.
+    for (const registrar of s.registrars.filter((r) => r.kind === tracker)) {
+      await ensureWebhook(registrar, registrations, s.publicUrl, s.log).catch((err: unknown) => s.log.warn({ err, tracker }, 'webhook check failed'));
+    }
+    return result;
+  };
+  const stopWorkers = startSyncWorkers({ engine, poll, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
+  if (s.pollMs > 0) {
+    for (const queue of queues.values()) {
+      await queue.upsertJobScheduler('poll', { every: s.pollMs }, { name: 'poll', data: POLL_JOB, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } });
+    }
+  }
+  const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log, () => inbox.sweep());
   return async () => {
     stopReconciler();
     await stopRelay();

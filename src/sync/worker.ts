@@ -9,6 +9,8 @@ import { SyncFailure, type SyncEngine } from './engine.ts';
 
 export type WorkerSettings = {
   engine: SyncEngine;
+  /** The scheduled 'poll' job: asks the tracker what changed and feeds it through the inbox. */
+  poll: (tracker: TrackerKind) => Promise<unknown>;
   connection: ConnectionOptions;
   prefix: string;
   trackers: readonly TrackerKind[];
@@ -42,7 +44,8 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
     return worker;
   });
 
-  async function process(worker: Worker<SyncJobData>, tracker: TrackerKind, job: Job<SyncJobData>): Promise<string> {
+  async function process(worker: Worker<SyncJobData>, tracker: TrackerKind, job: Job<SyncJobData>): Promise<unknown> {
+    if (job.name === 'poll') return s.poll(tracker);
     // From here on, a new change of this defect queues a new job: this one may already have read the defect.
     await job.removeDeduplicationKey();
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -1,5 +1,7 @@
 // The whole service in the test process, configured the way an operator would (environment + the
 // SYNC_CONFIG file), against the fake trackers: the API over supertest, the relay, the workers.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
 import request from 'supertest';
 import { createPrisma } from '../../src/db.ts';
@@ -19,11 +21,23 @@ export type ServiceOptions = {
   workers?: boolean;
   /** Retry tuning a test shortens (attempts, backoff, the reconciler's slow schedule). */
   tune?: Pick<SyncSettings, 'jobRetry' | 'slowRetry'>;
+  /**
+   * Serve the app on 127.0.0.1 too (for webhooks from the fakes): PUBLIC_URL is this address, and the
+   * webhooks this service registers itself (Asana) are registered before startService returns.
+   */
+  listen?: boolean;
 };
 
 export async function startService(opts: ServiceOptions) {
   const prefix = unique(`${queuePrefix}-sync`);
+  // The server exists before the app, so PUBLIC_URL can name its port; requests wait for the app.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = opts.listen ? createServer((req, res) => handler!(req, res)) : undefined;
+  if (server) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = server ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : undefined;
   const config = loadConfig({
+    // No scheduled polls unless a test asks (they would add reads to call counts); tests poll by hand.
+    SYNC_POLL_MS: '0',
     ...opts.env,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
@@ -32,6 +46,7 @@ export async function startService(opts: ServiceOptions) {
     SYNC_TIMEOUT_MS: '5000',
     SYNC_JOBS_PER_SECOND: '1000',
     OUTBOX_SWEEP_MS: '200',
+    ...(url && { PUBLIC_URL: url }),
   });
   const sync = loadSyncConfig(config.syncConfigPath);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -39,7 +54,9 @@ export async function startService(opts: ServiceOptions) {
   await markEarlierChangesHandled(prisma);
   const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs);
   const inbound = startInbound(config, { prisma, log });
-  const app = createApp({ prisma, log, connectors, webhooks: inbound.webhooks });
+  const app = createApp({ prisma, log, connectors, webhooks: inbound.webhooks, ...(config.adminToken && { adminToken: config.adminToken }) });
+  handler = app;
+  if (server) await inbound.registerWebhooks();
   const stopSync =
     opts.workers === false
       ? async () => undefined
@@ -50,10 +67,11 @@ export async function startService(opts: ServiceOptions) {
     stopped = true;
     await stopSync();
     await inbound.stop();
+    if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
     await prisma.$disconnect();
   };
   afterAll(stop);
-  return { prisma, http: request(app), app, config, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, stop };
+  return { prisma, http: request(app), app, url, config, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, stop };
 }
 
 /**

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
 import { startTrackers, ANA, BOB, type Trackers } from '../../connectors/fakes.ts';
 import { startService, until } from '../helpers/service.ts';
+import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { descriptionOf } from '../../connectors/body.ts';
 
 let t: Trackers;
@@ -19,23 +20,10 @@ afterAll(async () => {
 });
 afterEach(() => t.clearFaults());
 
-type Link = { tracker: string; remoteId: string | null; key: string | null; url: string | null; syncState: string; lastError: string | null; lastSyncedAt: string | null };
+const links = (ref: string) => linksOf(svc.http, ref);
+const settled = (ref: string, since: number, state = 'synced') => settledLinks(svc.http, ref, since, state);
+type Link = Awaited<ReturnType<typeof links>>[number];
 
-async function links(ref: string): Promise<Link[]> {
-  const res = await svc.http.get(`/api/defects/${ref}/links`);
-  expect(res.status).toBe(200);
-  return res.body.data;
-}
-
-/** Waits until every tracker's link is in `state` (synced: synced at or after `since`). */
-async function settled(ref: string, since: number, state = 'synced'): Promise<Link[]> {
-  return until(`${ref} ${state} in all trackers`, async () => {
-    const all = await links(ref);
-    return all.length === 3 && all.every((l) => l.syncState === state && (state !== 'synced' || Date.parse(l.lastSyncedAt!) >= since)) && all;
-  });
-}
-
-const remoteIdOf = (l: Link[], tracker: string) => l.find((x) => x.tracker === tracker)!.remoteId!;
 const ghIssue = (l: Link[]) => t.github.issue(Number(remoteIdOf(l, 'github'))) as unknown as GhIssue;
 const jiraFields = (l: Link[]) => t.jira.issues().find((i) => i.id === remoteIdOf(l, 'jira'))!.fields as JiraFields;
 const asanaTask = (l: Link[]) => t.asana.task(remoteIdOf(l, 'asana')) as unknown as AsanaTask;

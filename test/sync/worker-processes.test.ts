@@ -29,6 +29,9 @@ function worker(prefix: string, env: Record<string, string> = {}) {
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: prefix,
       SYNC_DEBOUNCE_MS: '0',
+      // The fake's search has no lag: a short wait keeps the crash test's marker search quick.
+      JIRA_SEARCH_LAG_MS: '500',
+      SYNC_TIMEOUT_MS: '2000',
       SYNC_JOBS_PER_SECOND: '1000',
       OUTBOX_SWEEP_MS: '200',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',

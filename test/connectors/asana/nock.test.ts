@@ -206,6 +206,7 @@ describe('read', () => {
       ...REF,
       fields: { title: 'Login fails on Safari', description: 'Steps:\n1. open\n2. log in', severity: 'low', status: 'open', assignee: 'ada@example.com' },
       markerDefectId: DEFECT_ID,
+      unmappedAssignee: null,
       updatedAt: new Date('2026-11-24T10:00:00.123Z'),
     });
   });

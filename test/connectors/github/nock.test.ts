@@ -316,6 +316,7 @@ describe('read', () => {
       ...REF,
       fields: { title: 'Login fails', description: 'Steps:\n1. open', severity: 'low', status: 'closed', assignee: 'ann@example.com' },
       markerDefectId: DEFECT_ID,
+      unmappedAssignee: null,
       updatedAt: new Date('2026-11-24T11:12:13Z'),
     });
   });

@@ -244,6 +244,7 @@ describe('read', () => {
       ...REF,
       fields: { title: 'Checkout fails', description: 'Edited in Jira', severity: 'low', status: 'closed', assignee: BOB.email },
       markerDefectId: DEFECT_ID,
+      unmappedAssignee: null,
       updatedAt: new Date('2026-11-24T09:15:30.123Z'),
     });
   });
