@@ -149,9 +149,21 @@ export class JiraFakeState {
 
   /** Strictly increasing times, so every write shows as a newer `updated`. */
   now(): number {
+    if (this.pinned !== undefined) {
+      this.lastUpdate = this.pinned;
+      this.pinned = undefined;
+      return this.lastUpdate;
+    }
     this.lastUpdate = Math.max(Date.now(), this.lastUpdate + 1);
     return this.lastUpdate;
   }
+
+  /** The next write happens at exactly this instant (a test of changes made at the same moment). */
+  pinNextTime(ms: number): void {
+    this.pinned = ms;
+  }
+
+  private pinned: number | undefined;
 
   nextKey(projectKey: string): string {
     const n = (this.counters.get(projectKey) ?? 0) + 1;

@@ -92,7 +92,9 @@ export async function exchange(
   if (!snapshot || snapshot.contextDigest !== digest) changes.add('context');
   const ticket: OutboundTicket = { fields, context: input.ticket.context };
   if (changes.size) input.lockLost();
-  const ref = changes.size ? await connector.update(input.ref, ticket, changes, merge.remote) : input.ref;
+  // Where the ticket is now, as the read says (a Jira issue moved to another project has a new key).
+  const here: TicketRef = { remoteId: remote.remoteId, key: remote.key, url: remote.url };
+  const ref = changes.size ? await connector.update(here, ticket, changes, merge.remote) : here;
   if (changes.has('status')) merged.next.status = connector.canonical(fields).status;
 
   if (merged.conflicts.length) {
