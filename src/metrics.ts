@@ -58,11 +58,19 @@ export class Metrics {
     labelNames: ['field'] as const,
     registers: [this.registry],
   });
+  /** Source reads of the scrape under way, so the error count it shows includes this scrape's failures. */
+  private readonly reading = new Set<Promise<unknown>>();
   private readonly sourceErrors = new Counter({
     name: `${PREFIX}metrics_source_errors_total`,
     help: 'Scrapes in which a gauge source (queues, outbox) failed or timed out; the gauge is left empty then.',
     labelNames: ['source'] as const,
     registers: [this.registry],
+    collect: async () => {
+      // The registry starts every collect() in one synchronous loop: after one tick the source reads
+      // of this scrape have all begun, and waiting for them counts their failures in this very scrape.
+      await Promise.resolve();
+      await Promise.allSettled([...this.reading]);
+    },
   });
 
   constructor() {
@@ -93,6 +101,7 @@ export class Metrics {
   /** Queue depth by tracker and state, read from `counts` on every scrape. Register once per instance. */
   registerQueueDepth(trackers: readonly TrackerKind[], counts: QueueCounts): void {
     const errors = this.sourceErrors;
+    const track = <T>(read: Promise<T>) => this.track(read);
     new Gauge({
       name: `${PREFIX}queue_jobs`,
       help: 'Jobs in each tracker queue by BullMQ state, read on scrape.',
@@ -100,13 +109,15 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        try {
-          const all = await withTimeout(Promise.all(trackers.map(async (t) => [t, await counts(t)] as const)), 'queue counts');
-          for (const [tracker, byState] of all) {
-            for (const state of QUEUE_STATES) this.set({ tracker, state }, byState[state] ?? 0);
-          }
-        } catch {
-          errors.inc({ source: 'queues' });
+        // The error is counted inside the tracked read, so the error counter of this scrape sees it.
+        const all = await track(
+          withTimeout(Promise.all(trackers.map(async (t) => [t, await counts(t)] as const)), 'queue counts').catch(() => {
+            errors.inc({ source: 'queues' });
+            return [];
+          }),
+        );
+        for (const [tracker, byState] of all) {
+          for (const state of QUEUE_STATES) this.set({ tracker, state }, byState[state] ?? 0);
         }
       },
     });
@@ -118,9 +129,11 @@ export class Metrics {
     // second finds the first one's read in flight and shares it.
     let pending: Promise<Awaited<ReturnType<OutboxBacklog>> | null> | null = null;
     const read = () =>
-      (pending ??= withTimeout(backlog(), 'outbox backlog')
-        .catch(() => (this.sourceErrors.inc({ source: 'outbox' }), null))
-        .finally(() => (pending = null)));
+      (pending ??= this.track(
+        withTimeout(backlog(), 'outbox backlog')
+          .catch(() => (this.sourceErrors.inc({ source: 'outbox' }), null))
+          .finally(() => (pending = null)),
+      ));
     new Gauge({
       name: `${PREFIX}outbox_unpublished_events`,
       help: 'Committed changes not yet handed to the tracker queues (OutboxEvent rows without publishedAt), read on scrape.',
@@ -141,6 +154,12 @@ export class Metrics {
         if (b) this.set(b.oldestAgeSeconds);
       },
     });
+  }
+
+  private track<T>(read: Promise<T>): Promise<T> {
+    const settled = read.catch(() => undefined).finally(() => this.reading.delete(settled));
+    this.reading.add(settled);
+    return read;
   }
 
   /** The Prometheus text exposition of every series. */
