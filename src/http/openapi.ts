@@ -148,6 +148,12 @@ export function queryParameters(schema: z.ZodObject): { in: 'query'; name: strin
   return Object.entries(json.properties).map(([name, s]) => ({ in: 'query', name, required: json.required?.includes(name) ?? false, schema: s }));
 }
 
+/** patch /api/defects/:idOrKey → patchApiDefectsIdOrKey */
+function operationId(route: ApiRoute): string {
+  const words = route.path.split(/[/:-]+/).filter(Boolean);
+  return route.method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
 const jsonOf = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
 
 function operation(route: ApiRoute): object {
@@ -161,7 +167,7 @@ function operation(route: ApiRoute): object {
   const params = parameters(route);
   return {
     summary: route.summary,
-    operationId: `${route.method}${route.path.replace(/[/:-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+    operationId: operationId(route),
     ...(params.length > 0 && { parameters: params }),
     ...(route.body && { requestBody: { required: true, content: jsonOf(route.body) } }),
     responses,

@@ -38,6 +38,7 @@ type Doc = {
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { type: string; scheme: string }> };
 };
 type Operation = {
+  operationId: string;
   parameters?: { in: string; name: string; required: boolean; schema: unknown }[];
   requestBody?: { content: { 'application/json': { schema: { $ref: string } } } };
   responses: Record<string, { content?: { 'application/json': { schema: { $ref: string } } } }>;
@@ -61,7 +62,11 @@ describe('GET /openapi.json', async () => {
       type: 'object',
       properties: { error: { type: 'object', required: ['code', 'message'] } },
     });
-    for (const op of Object.values(doc.paths).flatMap((p) => Object.values(p))) {
+    const operations = Object.values(doc.paths).flatMap((p) => Object.values(p));
+    const ids = operations.map((op) => op.operationId);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+[A-Za-z0-9]+$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const op of operations) {
       for (const [status, r] of Object.entries(op.responses)) {
         const ref = r.content?.['application/json'].schema.$ref;
         if (ref) expect(doc.components.schemas, `response ${status} refers to ${ref}`).toHaveProperty(refName(ref));
