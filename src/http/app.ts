@@ -14,6 +14,10 @@ import { errorHandler, notFoundRoute, parseInput } from './errors.ts';
 import { MilestoneParams } from './schemas.ts';
 import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
+import { opsRoutes } from './ops-routes.ts';
+import { requestId } from './request-id.ts';
+import { openApiDocument } from './openapi.ts';
+import { createOps, type Ops } from '../ops/ops.ts';
 
 /** A body that is not JSON would reach the handlers as "no body" and earn a misleading 400. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -31,6 +35,10 @@ export type AppDeps = {
   apiTokens?: readonly string[];
   /** The enabled trackers, for linking existing tickets; none by default. */
   connectors?: ReadonlyMap<TrackerKind, Connector>;
+  /** Metrics and readiness checks (src/ops/ops.ts); by default the database check and the outbox gauges only. */
+  ops?: Ops;
+  /** METRICS_TOKEN: bearer tokens any of which opens /metrics; none means loopback clients only. */
+  metricsTokens?: readonly string[];
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -43,9 +51,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger: deps.log,
+      genReqId: requestId,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -55,7 +64,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
 
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use(opsRoutes(deps.ops ?? createOps({ prisma: deps.prisma }), deps.metricsTokens ?? []));
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/api/defects', defectRoutes(defects, reports, new LinkStore(deps.prisma, deps.connectors ?? new Map())));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {
