@@ -16,11 +16,9 @@ const EnvSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(3000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Bearer tokens for /api, comma-separated so a new one can be added before the old one is retired. */
-  API_TOKEN: z
-    .string()
-    .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t !== ''))
-    .refine((ts) => ts.every((t) => t.length >= 16), 'each comma-separated token must be at least 16 characters')
-    .optional(),
+  API_TOKEN: tokenList().optional(),
+  /** Bearer tokens for /metrics (the scraper's); unset: loopback clients only. Kept apart from ADMIN_TOKEN. */
+  METRICS_TOKEN: tokenList().optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "-" and "_"')
@@ -74,6 +72,16 @@ const EnvSchema = z.object({
   ASANA_API_URL: httpUrl().default('https://app.asana.com/api/1.0'),
 });
 
+/** Every variable this service reads (the tracker and connection settings included). */
+export const KNOWN_ENV_VARS: readonly string[] = Object.keys(EnvSchema.shape);
+
+function tokenList() {
+  return z
+    .string()
+    .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t !== ''))
+    .refine((ts) => ts.every((t) => t.length >= 16), 'each comma-separated token must be at least 16 characters');
+}
+
 function ms(min: number) {
   return z.coerce
     .number({ error: 'must be a number of milliseconds' })
@@ -116,6 +124,8 @@ export type Config = {
   adminToken: string | undefined;
   /** Empty: /api answers loopback clients only. */
   apiTokens: string[];
+  /** Empty: /metrics answers loopback clients only. */
+  metricsTokens: string[];
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
   outboxSweepMs: number;
@@ -159,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     adminToken: e.ADMIN_TOKEN,
     apiTokens: e.API_TOKEN ?? [],
+    metricsTokens: e.METRICS_TOKEN ?? [],
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     outboxSweepMs: e.OUTBOX_SWEEP_MS,

@@ -9,6 +9,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger, safeUrl, type Logger } from './logger.ts';
 import { createPrisma } from './db.ts';
 import { createApp } from './http/app.ts';
+import { createOps } from './ops/ops.ts';
+import { Metrics } from './metrics.ts';
 import { migrate } from './migrate.ts';
 import { startSync, syncSettings } from './sync/start-sync.ts';
 import { loadSyncConfig, type SyncConfig } from './sync/sync-config.ts';
@@ -16,15 +18,32 @@ import { buildConnectors } from './sync/connectors.ts';
 import { startInbound } from './inbound/start-inbound.ts';
 import type { Connector, TrackerKind } from '../connectors/contract.ts';
 
-const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
+export const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
 type Role = (typeof ROLES)[number];
 
 type Stoppable = () => Promise<void>;
 type Connectors = ReadonlyMap<TrackerKind, Connector>;
 
-async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors): Promise<Stoppable> {
+async function startApi(
+  config: Config,
+  log: Logger,
+  prisma: ReturnType<typeof createPrisma>,
+  connectors: Connectors,
+  metrics: Metrics,
+): Promise<Stoppable> {
+  // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
+  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()], metrics });
   const inbound = startInbound(config, { prisma, log });
-  const app = createApp({ prisma, log, connectors, apiTokens: config.apiTokens, webhooks: inbound.webhooks, ...(config.adminToken && { adminToken: config.adminToken }) });
+  const app = createApp({
+    prisma,
+    log,
+    connectors,
+    apiTokens: config.apiTokens,
+    ops,
+    metricsTokens: config.metricsTokens,
+    webhooks: inbound.webhooks,
+    ...(config.adminToken && { adminToken: config.adminToken }),
+  });
   if (config.apiTokens.length === 0) {
     log.warn('API_TOKEN is not set: the API answers only clients on this machine (loopback); set API_TOKEN to serve others');
   }
@@ -43,6 +62,7 @@ async function startApi(config: Config, log: Logger, prisma: ReturnType<typeof c
       server.closeIdleConnections(); // keep-alive clients must not hold shutdown open
     });
     await inbound.stop();
+    await ops.close();
   };
 }
 
@@ -95,7 +115,9 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.databaseUrl);
   const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs);
   const stops: Stoppable[] = [];
-  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors));
+  // One registry per process: what the workers record shows on this process's /metrics (role all).
+  const metrics = new Metrics();
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, metrics));
   if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, sync));
 
   let stopping = false;
@@ -113,7 +135,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// Only when run as the entry point: tests import ROLES from here without starting a service.
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

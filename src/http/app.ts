@@ -16,6 +16,10 @@ import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
 import { webhookRoutes, type WebhookDeps } from './webhook-routes.ts';
 import { adminRoutes, requireAdmin } from './admin-routes.ts';
+import { opsRoutes } from './ops-routes.ts';
+import { requestId } from './request-id.ts';
+import { openApiDocument } from './openapi.ts';
+import { createOps, type Ops } from '../ops/ops.ts';
 
 /** A body that is not JSON would reach the handlers as "no body" and earn a misleading 400. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -37,6 +41,10 @@ export type AppDeps = {
   webhooks?: WebhookDeps;
   /** ADMIN_TOKEN: the admin API's bearer token; unset, /admin answers 503. */
   adminToken?: string;
+  /** Metrics and readiness checks (src/ops/ops.ts); by default the database check and the outbox gauges only. */
+  ops?: Ops;
+  /** METRICS_TOKEN: bearer tokens any of which opens /metrics; none means loopback clients only. */
+  metricsTokens?: readonly string[];
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -49,9 +57,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger: deps.log,
+      genReqId: requestId,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -64,7 +73,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
 
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use(opsRoutes(deps.ops ?? createOps({ prisma: deps.prisma }), deps.metricsTokens ?? []));
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/admin', adminRoutes(deps.prisma));
   app.use('/api/defects', defectRoutes(defects, reports, new LinkStore(deps.prisma, deps.connectors ?? new Map())));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));

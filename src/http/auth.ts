@@ -24,13 +24,14 @@ export function tokenMatches(given: string, tokens: readonly Buffer[]): boolean 
   return match;
 }
 
-export function requireApiAccess(apiTokens: readonly string[]): RequestHandler {
+/** `variable` names the setting in the 401 message (API_TOKEN for /api, METRICS_TOKEN for /metrics). */
+export function requireApiAccess(apiTokens: readonly string[], variable = 'API_TOKEN'): RequestHandler {
   const tokens = apiTokens.map(digest);
   return (req, res, next) => {
     if (tokens.length === 0) {
       if (isLoopback(req.socket.remoteAddress)) return next();
       res.set('WWW-Authenticate', 'Bearer realm="defect-sync"');
-      return next(new AppError('unauthorized', 'this API answers only clients on this machine until API_TOKEN is set; set API_TOKEN on the service and send Authorization: Bearer <token>'));
+      return next(new AppError('unauthorized', `this API answers only clients on this machine until ${variable} is set; set ${variable} on the service and send Authorization: Bearer <token>`));
     }
     const m = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
     if (m && tokenMatches(m[1]!, tokens)) return next();

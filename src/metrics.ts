@@ -1,0 +1,178 @@
+// Prometheus metrics: one registry per Metrics instance (one per process in the service, one per test),
+// never prom-client's global default, so two apps in one process never share or collide on series.
+// Call sites get a small typed API; gauges that describe state elsewhere (queues, the outbox) are read
+// on scrape through sources registered here, so nothing has to poll in the background.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TrackerKind } from '../connectors/contract.ts';
+import type { TrackerErrorKind } from '../connectors/errors.ts';
+import type { SyncOutcome } from './sync/engine.ts';
+
+/** What became of one sync job: the engine's outcome, or the kind of failure a connector reported. */
+export type SyncJobOutcome = SyncOutcome | TrackerErrorKind | 'error';
+/** outbound: change committed → tracker updated; inbound: tracker change → defect updated. */
+export type SyncDirection = 'outbound' | 'inbound';
+export type WebhookResult = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'handshake';
+/** BullMQ job states counted for the queue-depth gauge. */
+export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children', 'failed'] as const;
+export type QueueState = (typeof QUEUE_STATES)[number];
+
+/** Job counts of one tracker's queue, as BullMQ's queue.getJobCounts(...QUEUE_STATES) returns them. */
+export type QueueCounts = (tracker: TrackerKind) => Promise<Partial<Record<string, number>>>;
+export type OutboxBacklog = () => Promise<{ unpublished: number; oldestAgeSeconds: number }>;
+
+/** A source read on scrape gets this long; a slow Redis or database must not hang the scrape. */
+export const SOURCE_TIMEOUT_MS = 1000;
+
+const PREFIX = 'defect_sync_';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly syncJobs = new Counter({
+    name: `${PREFIX}sync_jobs_total`,
+    help: 'Sync jobs finished, by tracker and outcome (created, updated, unchanged, … or the failure kind).',
+    labelNames: ['tracker', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: `${PREFIX}sync_latency_seconds`,
+    help: 'Seconds from a change to its arrival on the other side: outbound = defect change committed → tracker updated; inbound = tracker change → defect updated.',
+    labelNames: ['direction', 'tracker'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+  private readonly webhooks = new Counter({
+    name: `${PREFIX}webhook_requests_total`,
+    help: 'Webhook requests received, by tracker and result (accepted, duplicate, ignored, rejected, handshake).',
+    labelNames: ['tracker', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly trackerCalls = new Counter({
+    name: `${PREFIX}tracker_api_calls_total`,
+    help: 'HTTP calls made to tracker APIs, by tracker and response status (the status code, or "network" / "timeout").',
+    labelNames: ['tracker', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly conflicts = new Counter({
+    name: `${PREFIX}conflicts_total`,
+    help: 'Fields changed on both sides since the last sync, by field.',
+    labelNames: ['field'] as const,
+    registers: [this.registry],
+  });
+  /** Source reads of the scrape under way, so the error count it shows includes this scrape's failures. */
+  private readonly reading = new Set<Promise<unknown>>();
+  private readonly sourceErrors = new Counter({
+    name: `${PREFIX}metrics_source_errors_total`,
+    help: 'Scrapes in which a gauge source (queues, outbox) failed or timed out; the gauge is left empty then.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      // The registry starts every collect() in one synchronous loop: after one tick the source reads
+      // of this scrape have all begun, and waiting for them counts their failures in this very scrape.
+      await Promise.resolve();
+      await Promise.allSettled([...this.reading]);
+    },
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  syncJob(tracker: TrackerKind, outcome: SyncJobOutcome): void {
+    this.syncJobs.inc({ tracker, outcome });
+  }
+
+  syncLatency(direction: SyncDirection, tracker: TrackerKind, seconds: number): void {
+    this.latency.observe({ direction, tracker }, seconds);
+  }
+
+  webhook(tracker: TrackerKind, result: WebhookResult): void {
+    this.webhooks.inc({ tracker, result });
+  }
+
+  /** `status`: the HTTP status code the tracker answered, or 'network' / 'timeout' when none came. */
+  trackerCall(tracker: TrackerKind, status: number | 'network' | 'timeout'): void {
+    this.trackerCalls.inc({ tracker, status: String(status) });
+  }
+
+  conflict(field: string): void {
+    this.conflicts.inc({ field });
+  }
+
+  /** Queue depth by tracker and state, read from `counts` on every scrape. Register once per instance. */
+  registerQueueDepth(trackers: readonly TrackerKind[], counts: QueueCounts): void {
+    const errors = this.sourceErrors;
+    const track = <T>(read: Promise<T>) => this.track(read);
+    new Gauge({
+      name: `${PREFIX}queue_jobs`,
+      help: 'Jobs in each tracker queue by BullMQ state, read on scrape.',
+      labelNames: ['tracker', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        // The error is counted inside the tracked read, so the error counter of this scrape sees it.
+        const all = await track(
+          withTimeout(Promise.all(trackers.map(async (t) => [t, await counts(t)] as const)), 'queue counts').catch(() => {
+            errors.inc({ source: 'queues' });
+            return [];
+          }),
+        );
+        for (const [tracker, byState] of all) {
+          for (const state of QUEUE_STATES) this.set({ tracker, state }, byState[state] ?? 0);
+        }
+      },
+    });
+  }
+
+  /** Unpublished outbox rows and the age of the oldest, read from `backlog` on every scrape. */
+  registerOutboxBacklog(backlog: OutboxBacklog): void {
+    // Both gauges come from one query: the registry starts every collect() in the same tick, so the
+    // second finds the first one's read in flight and shares it.
+    let pending: Promise<Awaited<ReturnType<OutboxBacklog>> | null> | null = null;
+    const read = () =>
+      (pending ??= this.track(
+        withTimeout(backlog(), 'outbox backlog')
+          .catch(() => (this.sourceErrors.inc({ source: 'outbox' }), null))
+          .finally(() => (pending = null)),
+      ));
+    new Gauge({
+      name: `${PREFIX}outbox_unpublished_events`,
+      help: 'Committed changes not yet handed to the tracker queues (OutboxEvent rows without publishedAt), read on scrape.',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const b = await read();
+        if (b) this.set(b.unpublished);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}outbox_oldest_unpublished_age_seconds`,
+      help: 'Age of the oldest unpublished outbox row in seconds (0 when none), read on scrape.',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const b = await read();
+        if (b) this.set(b.oldestAgeSeconds);
+      },
+    });
+  }
+
+  private track<T>(read: Promise<T>): Promise<T> {
+    const settled = read.catch(() => undefined).finally(() => this.reading.delete(settled));
+    this.reading.add(settled);
+    return read;
+  }
+
+  /** The Prometheus text exposition of every series. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** Rejects after `ms` so one stuck dependency cannot hold a scrape or a readiness probe open. */
+export function withTimeout<T>(work: Promise<T>, what: string, ms = SOURCE_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

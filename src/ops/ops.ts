@@ -1,0 +1,50 @@
+// What the operations routes need, wired once per process: the metrics registry with its on-scrape
+// sources, and the readiness checks. One Redis connection serves the PING check and the queue counts.
+import { Redis } from 'ioredis';
+import type { PrismaClient } from '../db.ts';
+import type { TrackerKind } from '../../connectors/contract.ts';
+import { createQueues } from '../outbox/queues.ts';
+import { Metrics } from '../metrics.ts';
+import { databaseCheck, redisCheck, type Check } from './readiness.ts';
+import { outboxBacklog, queueCounts } from './sources.ts';
+
+export type Ops = {
+  metrics: Metrics;
+  checks: Readonly<Record<string, Check>>;
+  close(): Promise<void>;
+};
+
+export type OpsSettings = {
+  prisma: PrismaClient;
+  /** Without it there is no Redis check and no queue gauge (an app built for tests of the API alone). */
+  redisUrl?: string;
+  queuePrefix?: string;
+  /** The enabled trackers, whose queues are counted. */
+  trackers?: readonly TrackerKind[];
+  /** The process's Metrics, when other parts (the sync workers) record into it too. */
+  metrics?: Metrics;
+};
+
+export function createOps(s: OpsSettings): Ops {
+  const metrics = s.metrics ?? new Metrics();
+  metrics.registerOutboxBacklog(outboxBacklog(s.prisma));
+  const checks: Record<string, Check> = { database: databaseCheck(s.prisma) };
+  if (s.redisUrl === undefined) return { metrics, checks, close: async () => undefined };
+
+  // Commands fail after one reconnect attempt instead of queueing forever while Redis is away.
+  const redis = new Redis(s.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: true });
+  checks.redis = redisCheck(redis);
+  const trackers = s.trackers ?? [];
+  const queues = createQueues(redis, s.queuePrefix ?? 'defect-sync', trackers);
+  // Redis being away shows in /readyz and in the gauge's source-error count; BullMQ would print each error.
+  for (const q of queues.values()) q.on('error', () => undefined);
+  if (trackers.length > 0) metrics.registerQueueDepth(trackers, queueCounts(queues));
+  return {
+    metrics,
+    checks,
+    close: async () => {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      redis.disconnect();
+    },
+  };
+}
