@@ -58,7 +58,7 @@ describe('tracker configuration', () => {
     const config = loadConfig({ ...github, ...jira, ...asana });
     expect(config.trackers).toEqual({
       github: { token: 'ghp_secret', repository: 'acme/shop', apiUrl: 'https://api.github.com' },
-      jira: { baseUrl: 'https://acme.atlassian.net', email: 'qa.bot@example.com', apiToken: 't', projectKey: 'QA', issueType: 'Bug' },
+      jira: { baseUrl: 'https://acme.atlassian.net', email: 'qa.bot@example.com', apiToken: 't', projectKey: 'QA', issueType: 'Bug', searchLagMs: 60_000 },
       asana: { token: 'a', workspaceGid: '111', projectGid: '222', apiUrl: 'https://app.asana.com/api/1.0' },
     });
   });
