@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { startTrackers } from '../connectors/fakes.ts';
+import { startTrackers } from '../fakes/index.ts';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
 
 const SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';

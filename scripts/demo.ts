@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
-import { startTrackers, personFor } from '../connectors/fakes.ts';
+import { startTrackers, personFor } from '../fakes/index.ts';
 
 const once = process.argv.includes('--once');
 const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103').split(',').map(Number) as [number, number, number];

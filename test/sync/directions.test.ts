@@ -1,7 +1,7 @@
 // Per-field directions from SYNC_CONFIG: fields that do not sync outbound are never written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
-import { startTrackers, ANA, type Trackers } from '../../connectors/fakes.ts';
+import { startTrackers, ANA, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 
 let t: Trackers;

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApi } from '../helpers/context.ts';
 import { createDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../../connectors/fakes.ts';
+import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { findMarker } from '../../connectors/marker.ts';
 import { SyncLocks } from '../../src/sync/lock.ts';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../../connectors/fakes.ts';
+import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { databaseUrl } from '../helpers/context.ts';
 

@@ -2,7 +2,7 @@
 // SDKs, with the relay and workers running in this process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
-import { startTrackers, ANA, BOB, type Trackers } from '../../connectors/fakes.ts';
+import { startTrackers, ANA, BOB, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { descriptionOf } from '../../connectors/body.ts';

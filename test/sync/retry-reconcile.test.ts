@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../../connectors/fakes.ts';
+import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { createQueues } from '../../src/outbox/queues.ts';
 import { reconcile } from '../../src/sync/reconcile.ts';

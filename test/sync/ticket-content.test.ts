@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
-import { startTrackers, ANA, type Trackers } from '../../connectors/fakes.ts';
+import { startTrackers, ANA, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { loadTicket } from '../../src/sync/ticket.ts';
 import { unique } from '../helpers/context.ts';

@@ -3,7 +3,7 @@
 // carries each change to the defect and the other trackers, field by field, the later change winning.
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, startTrackers, type Trackers } from '../../connectors/fakes.ts';
+import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { linksOf, remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
 import { patchDefect, recordRun } from '../helpers/fixtures.ts';

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, queuePrefix, redisUrl, unique } from '../helpers/context.ts';
-import { startTrackers, type Trackers } from '../../connectors/fakes.ts';
+import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;

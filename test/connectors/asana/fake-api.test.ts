@@ -1,6 +1,6 @@
 // The fake Asana itself, over raw HTTP: it must refuse what the real API refuses, so connector bugs show.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAsanaFake } from '../../../connectors/asana/fake.ts';
+import { createAsanaFake } from '../../../fakes/asana/server.ts';
 
 const TOKEN = 'fake-pat-0001';
 const fake = createAsanaFake({ token: TOKEN });

@@ -1,7 +1,7 @@
 // The Asana connector against the local fake Asana: state carried across requests, as with the real one.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAsanaConnector } from '../../../connectors/asana/connector.ts';
-import { createAsanaFake } from '../../../connectors/asana/fake.ts';
+import { createAsanaFake } from '../../../fakes/asana/server.ts';
 import { asanaMappingSchema, type AsanaMapping } from '../../../connectors/asana/mapping.ts';
 import { People } from '../../../connectors/people.ts';
 import type { Connector, TicketRef } from '../../../connectors/contract.ts';

@@ -1,7 +1,7 @@
 // The fake GitHub itself, over raw HTTP: it must refuse what GitHub refuses, with GitHub's bodies,
 // so a connector bug cannot hide behind a lenient fake.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGithubFake, type GithubFake } from '../../../connectors/github/fake.ts';
+import { createGithubFake, type GithubFake } from '../../../fakes/github/server.ts';
 
 let fake: GithubFake;
 let base: string;

@@ -2,7 +2,7 @@
 // lookup, lookups, and failures as the engine will meet them.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, TicketChange, TicketFields } from '../../../connectors/contract.ts';
-import { createGithubFake, type GithubFake } from '../../../connectors/github/fake.ts';
+import { createGithubFake, type GithubFake } from '../../../fakes/github/server.ts';
 import { connector, DEFECT_ID, OTHER_DEFECT_ID, ticket, trackerError } from './helpers.ts';
 
 let fake: GithubFake;

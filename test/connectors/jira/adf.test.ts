@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { descriptionFromAdf, normalizeDescription, renderDescription } from '../../../connectors/jira/adf.ts';
 import { CUT_NOTE, JIRA_TEXT_LIMIT, jiraSize } from '../../../connectors/jira/fit.ts';
-import { adfProblem } from '../../../connectors/jira/fake-state.ts';
+import { adfProblem } from '../../../fakes/jira/state.ts';
 import { expectedAdf, ticket } from './helpers.ts';
 
 const text = (value: string) => ({ type: 'text', text: value });

@@ -2,7 +2,7 @@
 // requests go straight over HTTP, bypassing the connector.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nock from 'nock';
-import { createJiraFake, type JiraFake } from '../../../connectors/jira/fake.ts';
+import { createJiraFake, type JiraFake } from '../../../fakes/jira/server.ts';
 import { basicAuth } from './helpers.ts';
 
 let fake: JiraFake;

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import nock from 'nock';
 import type { Connector, TicketChange, TicketRef } from '../../../connectors/contract.ts';
 import type { DefectStatus } from '../../../src/domain/lifecycle.ts';
-import { createJiraFake, type JiraFake } from '../../../connectors/jira/fake.ts';
+import { createJiraFake, type JiraFake } from '../../../fakes/jira/server.ts';
 import { descriptionFromAdf } from '../../../connectors/jira/adf.ts';
 import { ALICE, BOB, connectorFor, DEFECT_ID, MARKER, OTHER_DEFECT_ID, ticket } from './helpers.ts';
 import { trackerError } from '../shared.ts';

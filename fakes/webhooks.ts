@@ -3,7 +3,7 @@
 // target it was given, shaped like the real tracker's. Tests can drop, duplicate, delay and reorder
 // deliveries to prove that polling heals and that replays have one effect.
 import { createHmac, randomUUID } from 'node:crypto';
-import type { FakeRequest, FakeTracker } from './fake-kit.ts';
+import type { FakeRequest, FakeTracker } from './kit.ts';
 
 export type Delivery = { headers: Record<string, string>; body: string };
 

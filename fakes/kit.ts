@@ -1,4 +1,4 @@
-// The shared machinery of the local fake trackers (connectors/<tracker>/fake.ts): an HTTP server on
+// The shared machinery of the local fake trackers (fakes/<tracker>/server.ts): an HTTP server on
 // 127.0.0.1 with a route table, a log of every call, and faults a test can inject (a status such as
 // 500 or 429 with its headers, for the next n calls of a route) plus latency. Each fake supplies the
 // routes and the error bodies of its real API; this file knows nothing about any tracker.

@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createGithubFake } from './github/fake.ts';
-import { createJiraFake } from './jira/fake.ts';
-import { createAsanaFake } from './asana/fake.ts';
-import { findMarker } from './marker.ts';
+import { createGithubFake } from './github/server.ts';
+import { createJiraFake } from './jira/server.ts';
+import { createAsanaFake } from './asana/server.ts';
+import { findMarker } from '../connectors/marker.ts';
 
 export const ANA = { email: 'ana@example.com', github: 'ana-gh', jira: '5b10a2844c20165700ede21g', name: 'Ana' };
 export const BOB = { email: 'bob@example.com', github: 'bob-gh', jira: '5b10ac8d82e05b22cc7d4ef5', name: 'Bob' };

@@ -1,8 +1,8 @@
 // The fake Jira's data and its validation rules, kept apart from the HTTP routes. Error texts are the
 // ones Jira Cloud answers with, so connector bugs (a v2 string description, a label with a space, a
 // priority or issue type the site does not have) fail here the way they would fail in production.
-import { httpError } from '../fake-kit.ts';
-import { JIRA_TEXT_LIMIT, jiraSize } from './fit.ts';
+import { httpError } from '../kit.ts';
+import { JIRA_TEXT_LIMIT, jiraSize } from '../../connectors/jira/fit.ts';
 
 export type JiraStatusCategory = 'new' | 'indeterminate' | 'done';
 export type FakeStatus = { id: string; name: string; category: JiraStatusCategory };

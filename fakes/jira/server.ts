@@ -1,9 +1,9 @@
 // A local Jira Cloud (REST API v3) for tests: the slice of the API the connector uses, with Jira's
-// paths, status codes, error bodies and Basic auth, built on the shared fake-kit. Route names follow
+// paths, status codes, error bodies and Basic auth, built on the shared fakes/kit.ts. Route names follow
 // the cross-tracker convention: ticket.create / ticket.update / ticket.get / ticket.find, and
 // transition.list / transition.do for status moves.
-import { FakeTracker, httpError, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
-import { FakeWebhookSender, jiraDelivery, type Delivery } from '../fake-webhooks.ts';
+import { FakeTracker, httpError, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
+import { FakeWebhookSender, jiraDelivery, type Delivery } from '../webhooks.ts';
 import {
   jiraDate,
   DEFAULT_STATUSES,
@@ -13,9 +13,9 @@ import {
   type FakeStatus,
   type FakeTransition,
   type FakeUser,
-} from './fake-state.ts';
+} from './state.ts';
 
-export type { FakeIssue, FakeStatus, FakeTransition, FakeUser } from './fake-state.ts';
+export type { FakeIssue, FakeStatus, FakeTransition, FakeUser } from './state.ts';
 
 export type JiraFakeOptions = {
   email?: string;
@@ -36,7 +36,7 @@ function jiraError(_status: number, message: string): unknown {
   return { errorMessages: [message], errors: {} };
 }
 
-/** Field validation errors carry Jira's {errors:{field: msg}} form; everything else goes to fake-kit. */
+/** Field validation errors carry Jira's {errors:{field: msg}} form; everything else goes to fakes/kit.ts. */
 function guard(handle: (req: FakeRequest) => FakeResponse): (req: FakeRequest) => FakeResponse {
   return (req) => {
     try {

@@ -1,7 +1,7 @@
 // The Asana fake's world: a workspace, users, projects with an enum "Severity" custom field, and
 // tasks kept in Asana's native shape, plus Asana's opt_fields projection. Error messages follow
 // Asana's "<field>: <problem>" style; where the docs show no exact text it is marked "approximated".
-import { httpError } from '../fake-kit.ts';
+import { httpError } from '../kit.ts';
 
 export type FakeUser = { gid: string; email: string; name: string };
 export type FakeEnumOption = { gid: string; name: string; enabled: boolean; color: string };

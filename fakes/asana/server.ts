@@ -1,10 +1,10 @@
 // A local Asana for tests: the slice of the REST API the connector uses (tasks create, get, update,
 // list by project with modified_since and offset pagination, delete), with Asana's envelopes
-// ({ data }, { errors: [{ message }] }), Bearer auth and 429 Retry-After, built on fake-kit.
-import { FakeTracker, httpError, type FakeRequest, type FakeResponse } from '../fake-kit.ts';
+// ({ data }, { errors: [{ message }] }), Bearer auth and 429 Retry-After, built on fakes/kit.ts.
+import { FakeTracker, httpError, type FakeRequest, type FakeResponse } from '../kit.ts';
 import { randomBytes } from 'node:crypto';
-import { AsanaFakeState, type FakeProject, type FakeTask, type FakeUser, type FakeWebhook } from './fake-state.ts';
-import { asanaDelivery } from '../fake-webhooks.ts';
+import { AsanaFakeState, type FakeProject, type FakeTask, type FakeUser, type FakeWebhook } from './state.ts';
+import { asanaDelivery } from '../webhooks.ts';
 
 const HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
 const API = '/api/1.0';

@@ -1,6 +1,6 @@
 // The fake GitHub's data: repositories, their issues (and pull requests, which share the numbering),
-// labels, collaborators. Rules GitHub applies to writes live here; HTTP shapes live in fake.ts.
-import { httpError } from '../fake-kit.ts';
+// labels, collaborators. Rules GitHub applies to writes live here; HTTP shapes live in server.ts.
+import { httpError } from '../kit.ts';
 
 export type FakeLabel = { id: number; name: string; color: string };
 

@@ -4,9 +4,9 @@
 // Route names follow the cross-tracker convention (ticket.create, ticket.get, ticket.update,
 // ticket.find), plus labels.add/remove and assignees.add/remove.
 import { createHash } from 'node:crypto';
-import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../fake-kit.ts';
-import { FakeWebhookSender, githubDelivery, type Delivery } from '../fake-webhooks.ts';
-import { GithubFakeState, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './fake-state.ts';
+import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
+import { FakeWebhookSender, githubDelivery, type Delivery } from '../webhooks.ts';
+import { GithubFakeState, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './state.ts';
 
 export type GithubFakeOptions = {
   /** The token the fake accepts (default 'fake-github-token'). */
