@@ -3,10 +3,12 @@
 // public API that prints what each tracker ends up holding. The service keeps running afterwards for
 // your own curl experiments; Ctrl-C stops everything. `--once` runs the tour and exits (used by a test).
 //
-// Env: DATABASE_URL (default database defect_sync_demo), REDIS_URL, PORT (3000), DEMO_PORTS (4101,4102,4103).
+// Env: DATABASE_URL (default database defect_sync_demo), REDIS_URL, PORT (3000; 0 picks a free one),
+// DEMO_PORTS (4101,4102,4103), ADMIN_TOKEN (a demo token by default).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { createServer } from 'node:net';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
 import { startTrackers, personFor } from '../fakes/index.ts';
 
@@ -30,7 +32,10 @@ if (!process.env.DATABASE_URL) {
 }
 await deleteRedisPrefix(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `${queuePrefix}:`);
 
-const port = process.env.PORT ?? '3000';
+// The service's address must be known before it starts: trackers post their webhooks to PUBLIC_URL.
+const port = process.env.PORT && process.env.PORT !== '0' ? process.env.PORT : process.env.PORT === '0' ? String(await freePort()) : '3000';
+const WEBHOOK_SECRETS = { github: 'demo-github-webhook-secret', jira: 'demo-jira-webhook-secret' };
+const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'demo-admin-token-0123456789';
 const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, 'all'], {
   env: {
     ...process.env,
@@ -39,6 +44,10 @@ const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url
     PORT: port,
     LOG_LEVEL: 'info', // the tour reads the start-up line; it prints warnings only
     SYNC_DEBOUNCE_MS: '500',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRETS.github,
+    JIRA_WEBHOOK_SECRET: WEBHOOK_SECRETS.jira,
+    ADMIN_TOKEN,
     ...t.env,
   },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -58,7 +67,8 @@ const listening = new Promise<void>((resolve, reject) => {
         api = `http://127.0.0.1:${entry.port}`;
         resolve();
       }
-      if (entry.level >= 40) console.log(`  [service] ${entry.msg} ${JSON.stringify(entry).slice(0, 300)}`);
+      // The loopback-only warning is expected here: the demo is all on this machine.
+      if (entry.level >= 40 && !entry.msg.startsWith('API_TOKEN is not set')) console.log(`  [service] ${entry.msg} ${JSON.stringify(entry).slice(0, 300)}`);
     } catch {
       console.log(`  [service] ${line}`);
     }
@@ -123,7 +133,18 @@ async function tour(): Promise<void> {
   show(await settled(defect.key, since));
   console.log(`  defect status: ${(await call('GET', `/api/defects/${defect.key}`)).status}`);
 
-  console.log('\n4. Twenty quick title edits coalesce into a handful of tracker updates.');
+  console.log('\n4. Bob fixes it again and closes the GitHub issue himself, in GitHub: the defect, Jira and Asana follow.');
+  await call('PATCH', `/api/defects/${defect.key}`, { status: 'in_progress' });
+  const open = await settled(defect.key, Date.now());
+  since = Date.now();
+  github.editByHand(Number(open.find((l) => l.tracker === 'github').remoteId), { state: 'closed', state_reason: 'completed' });
+  for (let i = 0; i < 150 && (await call('GET', `/api/defects/${defect.key}`)).status !== 'resolved'; i++) await new Promise((r) => setTimeout(r, 100));
+  show(await settled(defect.key, since));
+  const history = (await call('GET', `/api/defects/${defect.key}`)).history as { from: string; to: string; actor: string }[];
+  const last = history.at(-1)!;
+  console.log(`  defect status: ${last.to} (moved from ${last.from} by ${last.actor}, from GitHub's signed webhook)`);
+
+  console.log('\n5. Twenty quick title edits coalesce into a handful of tracker updates.');
   const before = writes();
   since = Date.now();
   for (let i = 1; i <= 20; i++) await call('PATCH', `/api/defects/${defect.key}`, { title: `Card payment times out (edit ${i})` });
@@ -134,7 +155,7 @@ async function tour(): Promise<void> {
   const after = writes();
   console.log(`  update calls for 20 edits: GitHub ${after[0]! - before[0]!}, Jira ${after[1]! - before[1]!}, Asana ${after[2]! - before[2]!}`);
 
-  console.log('\n5. GitHub answers 429 Retry-After: 2 to the next create: the worker waits, then succeeds.');
+  console.log('\n6. GitHub answers 429 Retry-After: 2 to the next create: the worker waits, then succeeds.');
   github.tracker.fail({ route: 'ticket.create', status: 429, headers: { 'retry-after': '2' } });
   since = Date.now();
   const second = await call('POST', '/api/defects', { title: 'Search shows stale prices', severity: 'medium' });
@@ -152,6 +173,8 @@ const stopAll = async (code: number) => {
 
 try {
   await listening;
+  // People's edits in the fakes reach the service as signed webhooks (Asana's is registered by the service).
+  t.sendWebhooksTo(api, WEBHOOK_SECRETS);
   await tour();
 } catch (err) {
   console.error(`demo failed: ${(err as Error).message}`);
@@ -164,4 +187,15 @@ if (once) {
   console.log(`\nThe service keeps running at ${api} against the fakes (try: curl -s ${api}/api/defects | head -c 400). Ctrl-C stops it.`);
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
+}
+
+/** A port free right now (for PORT=0: the service's address must be known before it starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
