@@ -18,7 +18,8 @@ let t: Trackers;
 let svc: Awaited<ReturnType<typeof startService>>;
 
 beforeAll(async () => {
-  t = await startTrackers();
+  // Won't fix shows as Jira's "Won't Do", so closed and resolved are told apart there (Jira's default target for closed is the done category).
+  t = await startTrackers({ syncConfig: { jira: { targets: { closed: "Won't Do" } } } });
   svc = await startService({
     env: { ...t.env, GITHUB_WEBHOOK_SECRET: `old-secret-being-rotated,${SECRETS.github}`, JIRA_WEBHOOK_SECRET: SECRETS.jira, ADMIN_TOKEN: ADMIN },
     debounceMs: 200,
@@ -195,6 +196,43 @@ describe('webhooks from the trackers', () => {
       const gh = l.find((x) => x.tracker === 'github')!;
       const jira = l.find((x) => x.tracker === 'jira')!;
       return gh.syncState === 'missing' && /410|deleted/i.test(gh.lastError ?? '') && jira.key === newKey && jira.syncState === 'synced';
+    });
+  });
+});
+
+describe('status moves from trackers', () => {
+  it("records a move the lifecycle refuses on the link and brings the ticket back, without looping", async () => {
+    const d = await syncedDefect('Invoice PDF blank');
+    await patchDefect(svc.http, d.key, { status: 'closed' }); // won't fix: Jira shows Won't Do
+    await until("Won't Do in Jira", async () => jiraStatus(await linksOf(svc.http, d.key)).name === "Won't Do");
+    await t.webhooksSettled();
+    const writesBefore = t.writes().jira;
+    t.jira.setStatus(remoteIdOf(d.links, 'jira'), 'Done'); // closed → resolved is not a move a defect makes
+    const l = await until('the refusal on the Jira link and the ticket back', async () => {
+      const l = await linksOf(svc.http, d.key);
+      const jira = l.find((x) => x.tracker === 'jira')!;
+      return jira.warnings?.some((w) => /resolved.*closed/.test(w)) && jiraStatus(l).name === "Won't Do" && l;
+    });
+    expect(l.find((x) => x.tracker === 'jira')!.syncState).toBe('synced');
+    expect((await defect(d.key)).status).toBe('closed');
+    await t.webhooksSettled();
+    await new Promise((r) => setTimeout(r, 800));
+    expect(t.writes().jira - writesBefore).toBe(1); // one transition back, then quiet
+  });
+
+  it('lets a failing re-run reopen the defect and its tickets when it is later than a person closing the ticket', async () => {
+    const d = await syncedDefect('Session expires early');
+    await patchDefect(svc.http, d.key, { status: 'resolved' });
+    await settledLinks(svc.http, d.key, Date.now() - 100);
+    await until('Done in Jira', async () => jiraStatus(await linksOf(svc.http, d.key)).category === 'done');
+    await t.webhooksSettled();
+    t.jira.webhooks.pause();
+    t.jira.setStatus(remoteIdOf(d.links, 'jira'), "Won't Do"); // a person closes it as won't fix…
+    await new Promise((r) => setTimeout(r, 50));
+    await recordRun(svc.http, { testCase: d.testCase, status: 'failed', message: 'fails again' }); // …then the re-run fails
+    await until('reopened on all four sides', async () => {
+      const l = await linksOf(svc.http, d.key);
+      return (await defect(d.key)).status === 'reopened' && ghIssue(l).state === 'open' && jiraStatus(l).category === 'new' && !asanaTask(l).completed;
     });
   });
 });
