@@ -1,13 +1,14 @@
 // `npm run webhooks`: registers (or confirms) the Asana webhook for the configured project, and prints
 // what to set up by hand in GitHub and Jira: the URL, the events, the secret variable. Reads the same
 // environment (and .env) as the service.
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, loadDotEnv } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createPrisma } from '../src/db.ts';
 import { WebhookRegistrations } from '../src/inbound/registrations.ts';
 import { ensureWebhook } from '../src/inbound/register-webhooks.ts';
 import { createAsanaWebhookRegistrar } from '../connectors/asana/webhooks-api.ts';
 
+loadDotEnv();
 const config = loadConfig();
 const base = config.publicUrl;
 const log = createLogger('warn', 'webhooks');

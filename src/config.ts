@@ -1,5 +1,6 @@
 // Configuration comes from the environment only, validated once at start so a bad value stops the
 // process with one clear line per problem instead of failing later at first use.
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -202,4 +203,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     },
   };
+}
+
+/**
+ * `.env` in the working directory, as .env.example suggests. Variables already in the environment win:
+ * loadEnvFile never overrides one that is set (even to an empty string).
+ */
+export function loadDotEnv(): void {
+  if (existsSync('.env')) process.loadEnvFile('.env');
 }

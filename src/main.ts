@@ -3,9 +3,8 @@
 //   api     the HTTP API only
 //   worker  the outbox relay and sync workers only
 //   migrate create the database if needed and apply migrations, then exit
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { createLogger, safeUrl, type Logger } from './logger.ts';
 import { createPrisma } from './db.ts';
 import { createApp } from './http/app.ts';
@@ -77,14 +76,6 @@ async function startWorker(
   // With no tracker configured the relay marks changes handled without queueing them.
   log.info({ trackers: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
   return stop;
-}
-
-/**
- * `.env` in the working directory, as .env.example suggests. Variables already in the environment win:
- * loadEnvFile never overrides one that is set (even to an empty string).
- */
-function loadDotEnv(): void {
-  if (existsSync('.env')) process.loadEnvFile('.env');
 }
 
 async function main(): Promise<void> {
