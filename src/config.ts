@@ -22,7 +22,8 @@ const EnvSchema = z.object({
   METRICS_TOKEN: tokenList().optional(),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "-" and "_"')
+    // A Redis Cluster needs every key of a queue in one slot: wrap the prefix in a hash tag, {defect-sync}.
+    .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'may hold only letters, digits, "-" and "_", optionally all in one {hash tag}')
     .default('defect-sync'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** How often the relay sweeps for outbox rows it was not notified about (the safety net). */

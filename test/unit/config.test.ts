@@ -28,6 +28,11 @@ describe('configuration', () => {
     }
   });
 
+  it('takes a queue prefix in one Redis Cluster hash tag, and nothing half-tagged', () => {
+    expect(loadConfig({ QUEUE_PREFIX: '{defect-sync}' }).queuePrefix).toBe('{defect-sync}');
+    for (const bad of ['{defect-sync', 'a{b}', '{a}{b}', '{}']) expect(() => loadConfig({ QUEUE_PREFIX: bad }), bad).toThrow(/QUEUE_PREFIX/);
+  });
+
   it('reads API_TOKEN as a comma-separated list of tokens of at least 16 characters', () => {
     expect(loadConfig({}).apiTokens).toEqual([]);
     expect(loadConfig({ API_TOKEN: 'new-token-0123456789, old-token-0123456789,' }).apiTokens).toEqual([
