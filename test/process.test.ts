@@ -163,3 +163,30 @@ describe('on a Node older than 24', () => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/check-node.mjs')]).status).toBe(0);
   });
 });
+
+describe('npm run webhooks', () => {
+  it('prints the GitHub and Jira webhook set-up with the service URL and says which secrets are missing', () => {
+    const res = spawnSync(process.execPath, [new URL('../scripts/webhooks.ts', import.meta.url).pathname], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: databaseUrl,
+        GITHUB_TOKEN: 'ghp_process_test',
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_WEBHOOK_SECRET: 'github-secret-0123456789',
+        JIRA_BASE_URL: 'https://acme.atlassian.net',
+        JIRA_EMAIL: 'qa.bot@example.com',
+        JIRA_API_TOKEN: 'jira-process-test',
+        JIRA_PROJECT_KEY: 'QA',
+        PUBLIC_URL: 'https://sync.example.com',
+      },
+    });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain('Payload URL:  https://sync.example.com/webhooks/github');
+    expect(res.stdout).toContain('GITHUB_WEBHOOK_SECRET is set');
+    expect(res.stdout).toContain('URL:          https://sync.example.com/webhooks/jira');
+    expect(res.stdout).toContain('JQL filter:   project = QA');
+    expect(res.stdout).toContain('JIRA_WEBHOOK_SECRET is NOT set: the route stays closed');
+    expect(res.stdout).not.toContain('github-secret-0123456789');
+  });
+});
