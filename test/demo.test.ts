@@ -34,7 +34,10 @@ describe('npm run demo', () => {
     expect(out).toContain('defect status: reopened');
     // A person closes the GitHub issue: the defect and the other trackers follow, through the signed webhook.
     expect(out).toContain('defect status: resolved (moved from in_progress by tracker:github');
-    expect(out).toMatch(/4\. [^\n]*\n {2}GitHub acme\/shop#\d+: ".*" closed\/completed.*\n {2}Jira {3}QA-\d+: ".*" Done.*\n {2}Asana {2}task \d+: ".*" completed/);
+    const step4 = out.slice(out.indexOf('\n4. '), out.indexOf('\n5. '));
+    expect(step4).toMatch(/GitHub acme\/shop#\d+: ".*" closed\/completed/);
+    expect(step4).toMatch(/Jira {3}QA-\d+: ".*" Done/);
+    expect(step4).toMatch(/Asana {2}task \d+: ".*" completed/);
     expect(out).toMatch(/update calls for 20 edits: GitHub [1-5], Jira [1-5], Asana [1-5]/);
     expect(out).toContain('Tour complete.');
   }, 90_000);
