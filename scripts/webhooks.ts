@@ -40,8 +40,12 @@ if (config.trackers.asana) {
   try {
     const registrar = createAsanaWebhookRegistrar(config.trackers.asana, config.sync.timeoutMs);
     const result = await ensureWebhook(registrar, new WebhookRegistrations(prisma), base, log);
-    say(`Asana (project ${config.trackers.asana.projectGid}): webhook ${result.outcome} (gid ${result.remoteId})`);
-    say(`  Target:       ${result.target}`);
+    if (result) {
+      say(`Asana (project ${config.trackers.asana.projectGid}): webhook ${result.outcome} (gid ${result.remoteId})`);
+      say(`  Target:       ${result.target}`);
+    } else {
+      say(`Asana (project ${config.trackers.asana.projectGid}): a running service is registering the webhook right now; run this again in a minute`);
+    }
     say('  The service answers Asana\'s handshake itself; it must be running and reachable at PUBLIC_URL.');
   } catch (err) {
     say(`Asana: could not register the webhook: ${err instanceof Error ? err.message : String(err)}`);

@@ -8,7 +8,17 @@ import type { WebhookRegistrations } from './registrations.ts';
 
 export type EnsureResult = { outcome: 'reused' | 'created'; remoteId: string; target: string };
 
-export async function ensureWebhook(
+/** Null when another process is checking the same tracker's webhook right now. */
+export function ensureWebhook(
+  registrar: WebhookRegistrar,
+  registrations: WebhookRegistrations,
+  publicUrl: string,
+  log: Logger,
+): Promise<EnsureResult | null> {
+  return registrations.exclusive(registrar.kind, () => ensureUnlocked(registrar, registrations, publicUrl, log));
+}
+
+async function ensureUnlocked(
   registrar: WebhookRegistrar,
   registrations: WebhookRegistrations,
   publicUrl: string,

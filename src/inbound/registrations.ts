@@ -14,6 +14,21 @@ export class WebhookRegistrations {
     this.prisma = prisma;
   }
 
+  /**
+   * Runs `fn` while holding this tracker's registration lock (a Postgres advisory lock, across processes),
+   * or not at all when another process holds it: two checks at once (start-up and the first poll, two
+   * API processes) would each create a webhook.
+   */
+  async exclusive<T>(tracker: TrackerKind, fn: () => Promise<T>): Promise<T | null> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`webhook-registration/${tracker}`}, 0)) AS locked`;
+        return row?.locked ? fn() : null;
+      },
+      { timeout: 120_000, maxWait: 10_000 },
+    );
+  }
+
   /** A pending registration whose target is `<base>/<id>`. */
   async begin(tracker: TrackerKind, resource: string, targetBase: string): Promise<{ id: string; target: string }> {
     const row = await this.prisma.webhookRegistration.create({ data: { tracker, resource, target: '' } });

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
+import { buildWebhookRegistrars } from '../../src/sync/connectors.ts';
+import { ensureWebhook } from '../../src/inbound/register-webhooks.ts';
+import { createLogger } from '../../src/logger.ts';
 
 let t: Trackers;
 let svc: Awaited<ReturnType<typeof startService>>;
@@ -37,6 +40,17 @@ describe('scheduled polling', () => {
     const [first] = t.asana.webhooks();
     first!.active = false; // deliveries kept failing: Asana switched it off
     await until('a new active webhook', () => t.asana.webhooks().some((w) => w.active && w.gid !== first!.gid), 10_000);
+    expect(t.asana.webhooks().filter((w) => w.active)).toHaveLength(1);
+  });
+
+  it('registers one webhook when several processes check at once', async () => {
+    for (const w of t.asana.webhooks()) w.active = false;
+    const registrar = buildWebhookRegistrars(svc.config.trackers, 5000)[0]!;
+    const log = createLogger('silent');
+    const results = await Promise.all([1, 2, 3].map(() => ensureWebhook(registrar, svc.registrations, svc.config.publicUrl, log)));
+    expect(results.filter((r) => r?.outcome === 'created')).toHaveLength(1);
+    await until('one active webhook', () => t.asana.webhooks().filter((w) => w.active).length === 1, 10_000);
+    await new Promise((r) => setTimeout(r, 1500)); // a scheduled poll checks it too, and keeps it
     expect(t.asana.webhooks().filter((w) => w.active)).toHaveLength(1);
   });
 });
