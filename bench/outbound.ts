@@ -5,6 +5,7 @@
 //   BENCH_DEFECTS       defects created, then edited once each (default 2000: 6000 tickets, 6000 updates)
 //   BENCH_CONCURRENCY   sync jobs at once per tracker and process (SYNC_CONCURRENCY; the floor's too; default 5)
 //   BENCH_WORKERS       service processes syncing (default 1: the `all` process alone)
+//   BENCH_SPLIT=1       the API in an `api` process and the syncing in `worker` processes, CPU shown per process
 //   BENCH_CPU_PROF      a directory: the service processes run with node --cpu-prof into it
 import pg from 'pg';
 import { benchDeployment, startServiceProcess, type ServiceProcess } from './lib/service.ts';
@@ -15,6 +16,7 @@ import { api, machine, pool, sleep, until, vsFloor } from './lib/stats.ts';
 const DEFECTS = Number(process.env.BENCH_DEFECTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 5);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const SPLIT = process.env.BENCH_SPLIT === '1';
 const CLIENTS = 16; // API clients creating and editing defects
 const settings = {
   SYNC_CONCURRENCY: String(CONCURRENCY),
@@ -23,7 +25,7 @@ const settings = {
   SYNC_POLL_MS: '0', // polls would add reads that belong to no ticket
 };
 
-type Phase = { seconds: number; cpuMs: number; calls: PerTracker<CallCounts> };
+type Phase = { seconds: number; cpuMs: number; cpuPerProcess: number[]; calls: PerTracker<CallCounts> };
 
 const deployment = benchDeployment('outbound');
 const fakes = await startFakesProcess();
@@ -31,23 +33,31 @@ const services: ServiceProcess[] = [];
 const db = new pg.Client({ connectionString: deployment.databaseUrl });
 try {
   const env = { ...fakes.env, ...deployment.env, ...settings };
-  services.push(await startServiceProcess('all', env));
-  for (let i = 1; i < WORKERS; i++) services.push(await startServiceProcess('worker', env));
+  if (SPLIT) {
+    // The API migrates nothing: a short-lived `migrate` run does, as an operator would before starting roles.
+    await (await startServiceProcess('migrate', env)).exited;
+    services.push(await startServiceProcess('api', env));
+    for (let i = 0; i < WORKERS; i++) services.push(await startServiceProcess('worker', env));
+  } else {
+    services.push(await startServiceProcess('all', env));
+    for (let i = 1; i < WORKERS; i++) services.push(await startServiceProcess('worker', env));
+  }
   const base = services[0]!.base;
   await db.connect();
   const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
-  const cpu = () => services.reduce((sum, s) => sum + s.cpuMs(), 0);
+  const cpus = () => services.map((s) => s.cpuMs());
 
   /** Runs `drive` and waits until `done`; the service's CPU and the trackers' calls over the whole phase. */
   async function phase(what: string, drive: () => Promise<void>, done: () => Promise<boolean>): Promise<Phase> {
     const calls0 = await fakes.counts();
-    const cpu0 = cpu();
+    const cpu0 = cpus();
     const t0 = performance.now();
     await drive();
     await until(what, done, 300_000, 25);
     const seconds = (performance.now() - t0) / 1000;
-    const cpuMs = cpu() - cpu0;
-    return { seconds, cpuMs, calls: callsBetween(calls0, await fakes.counts()) };
+    const cpuPerProcess = cpus().map((ms, i) => ms - cpu0[i]!);
+    const cpuMs = cpuPerProcess.reduce((a, b) => a + b, 0);
+    return { seconds, cpuMs, cpuPerProcess, calls: callsBetween(calls0, await fakes.counts()) };
   }
 
   // 1. New defects: each needs a ticket in all three trackers.
@@ -106,6 +116,10 @@ function report(name: string, unit: string, p: Phase, floor: FloorFigures, n: nu
   console.log(`  ${name}: ${n} ${unit} in ${p.seconds.toFixed(1)} s`);
   console.log(`    ${unit}/s          ${vsFloor(n / p.seconds, floor.perSecond, 0)}`);
   console.log(`    service CPU ms/${unit.slice(0, -1)}  ${vsFloor(p.cpuMs / n, floor.cpuMsPerTicket, 2)}  (floor: the bare script's own CPU)`);
+  if (p.cpuPerProcess.length > 1) {
+    const roles = SPLIT ? ['api', ...p.cpuPerProcess.slice(1).map((_, i) => `worker ${i + 1}`)] : p.cpuPerProcess.map((_, i) => (i ? `worker ${i}` : 'all'));
+    console.log(`      per process: ${p.cpuPerProcess.map((ms, i) => `${roles[i]} ${(ms / n).toFixed(2)}`).join(', ')} ms/${unit.slice(0, -1)}`);
+  }
   for (const [tracker, c] of Object.entries(p.calls)) {
     const per = (x: number) => (x / (n / 3)).toFixed(2);
     const routes = Object.entries(c.byRoute).map(([r, k]) => `${r} ${k}`).join(', ');

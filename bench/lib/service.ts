@@ -53,6 +53,8 @@ export type ServiceProcess = {
   cpuMs(): number;
   rssMb(): number;
   stop(): Promise<void>;
+  /** Resolves when the process ends by itself (the `migrate` role). */
+  exited: Promise<number | null>;
 };
 
 /**
@@ -60,15 +62,16 @@ export type ServiceProcess = {
  * workers (worker: "sync worker running"). BENCH_CPU_PROF=<dir> profiles it (node --cpu-prof), written
  * when it stops.
  */
-export async function startServiceProcess(role: 'all' | 'api' | 'worker', env: Record<string, string>): Promise<ServiceProcess> {
+export async function startServiceProcess(role: 'all' | 'api' | 'worker' | 'migrate', env: Record<string, string>): Promise<ServiceProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child: ChildProcess = spawn(process.execPath, [...profile, MAIN, role], {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const waitFor = role === 'worker' ? 'sync worker running' : 'API listening';
+  const waitFor = role === 'worker' ? 'sync worker running' : role === 'migrate' ? 'starting' : 'API listening';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const base = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`service (${role}) exited with ${code}`)));
+    void exited.then((code) => reject(new Error(`service (${role}) exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let entry: { msg?: string; port?: number; level?: number };
       try {
@@ -84,6 +87,7 @@ export async function startServiceProcess(role: 'all' | 'api' | 'worker', env: R
   return {
     pid,
     base,
+    exited,
     cpuMs: () => cpuMsOf(pid),
     rssMb: () => rssMbOf(pid),
     async stop() {
