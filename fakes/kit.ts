@@ -80,7 +80,10 @@ export class FakeTracker {
   /** Starts listening on 127.0.0.1 (port 0: any free port); returns the base URL. */
   async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.serve(req, res));
-    this.server.keepAliveTimeout = 1000;
+    // Node's default (5 s), as a real API keeps connections: fetch (undici) and Node's agent drop a
+    // connection whose keep-alive hint leaves them under a second or two, so a shorter timeout here made
+    // every SDK call open a new connection, a cost real trackers do not impose.
+    this.server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;

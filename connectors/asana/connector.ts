@@ -1,6 +1,8 @@
 // The Asana connector, on the official SDK (asana 3: CommonJS, superagent underneath). Each
 // connector gets its own ApiClient: ApiClient.instance is a process-wide singleton, and several
 // connectors (or tests) with different tokens and base URLs may live in one process.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import Asana from 'asana';
 import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
 import { TrackerError } from '../errors.ts';
@@ -78,6 +80,9 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   client.authentications['token'] = { type: 'personalAccessToken', accessToken: settings.token };
   // superagent's own timeout (the SDK calls request.timeout(client.timeout)); the SDK never retries.
   client.timeout = options.timeoutMs ?? 15_000;
+  // superagent pools no connections unless given an agent: without one every call opened (and for
+  // https negotiated) a new connection.
+  client.requestAgent = client.basePath.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   // Plain { data, next_page } pages instead of the SDK's Collection wrapper.
   client.RETURN_COLLECTION = false;
   const tasks = new Asana.TasksApi(client);

@@ -13,11 +13,12 @@ import type { TrackerLink } from '../generated/prisma/client.ts';
 import { failpoint } from '../failpoints.ts';
 import { contextDigest, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
-import { loadTicket, type LoadedTicket } from './ticket.ts';
+import { loadTicketAndLink, type LoadedTicket } from './ticket.ts';
+import { insertLink, markSynced, setCreateStartedAt, setRemote } from './link-writes.ts';
 import { exchange } from './two-way.ts';
 import { DefectMovedOn } from './apply-inbound.ts';
 import type { Direction } from './sync-config.ts';
-import type { SyncLocks } from './lock.ts';
+import type { SqlQuery, SyncLocks } from './lock.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { syncWarnings } from './warnings.ts';
 
@@ -61,11 +62,11 @@ export class SyncEngine {
   sync(tracker: TrackerKind, defectId: string, finalAttempt = false): Promise<SyncOutcome> {
     const connector = this.deps.connectors.get(tracker);
     if (!connector) throw new Error(`tracker ${tracker} is not configured`);
-    return this.deps.locks.withLock(defectId, tracker, async (lost) => {
+    return this.deps.locks.withLock(defectId, tracker, async (lost, sql) => {
       // A defect written between our read and applying the ticket's changes: read both again, at once.
       for (let round = 1; ; round++) {
         try {
-          return await this.syncLocked(connector, defectId, finalAttempt, lost, round < 3);
+          return await this.syncLocked(connector, defectId, finalAttempt, lost, sql, round < 3);
         } catch (err) {
           if (!(err instanceof SyncFailure && err.cause instanceof DefectMovedOn) || round >= 3) throw err;
         }
@@ -73,13 +74,22 @@ export class SyncEngine {
     });
   }
 
-  private async syncLocked(connector: Connector, defectId: string, finalAttempt: boolean, lockLost: AbortSignal, mayRetryNow: boolean): Promise<SyncOutcome> {
+  private async syncLocked(
+    connector: Connector,
+    defectId: string,
+    finalAttempt: boolean,
+    lockLost: AbortSignal,
+    sql: SqlQuery,
+    mayRetryNow: boolean,
+  ): Promise<SyncOutcome> {
     const { prisma, publicUrl } = this.deps;
     const tracker = connector.kind;
-    const loaded = await loadTicket(prisma, defectId, publicUrl);
-    if (!loaded) return 'skipped';
+    // The defect, its failing runs and the link in one statement on the lock's connection.
+    const read = await loadTicketAndLink(sql, defectId, tracker, publicUrl);
+    if (!read) return 'skipped';
+    const { loaded } = read;
     const { ticket } = loaded;
-    let link = await prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId, tracker } } });
+    let link = read.link;
     // A deleted or moved ticket is not recreated behind a person's back: relinking is their call.
     if (link?.syncState === 'missing') return 'skipped';
 
@@ -89,13 +99,13 @@ export class SyncEngine {
     // Set once the create call is made, and once the tracker says the ticket exists.
     const creating = { called: false, created: false };
     // Writes below happen only while the lock is held; a lost lock session ends the attempt (transient).
-    const save = this.guardedSave(lockLost);
+    const save = this.guardedSave(lockLost, sql);
     try {
       if (!link?.remoteId) {
         // A link row with a window means an earlier attempt may have created the ticket and died.
         const earlier = link?.createStartedAt ?? null;
-        if (!link) link = await prisma.trackerLink.create({ data: { defectId, tracker, createStartedAt: attemptAt } });
-        else if (!earlier) link = await save.link(link.id, { createStartedAt: attemptAt });
+        if (!link) link = await insertLink(sql, defectId, tracker, attemptAt);
+        else if (!earlier) link = await save.createStartedAt(link.id, attemptAt);
         const found = earlier && (await connector.findByMarker(defectId, earlier));
         if (!found) {
           const initial = ticketToCreate(ticket, this.deps.outbound);
@@ -107,7 +117,10 @@ export class SyncEngine {
             creating.created = true;
             // A crash here (the ticket exists, its id not yet saved) is what the marker search is for.
             failpoint('sync.after-create');
-            await prisma.trackerLink.update({ where: { id: linkId }, data: { remoteId: created.remoteId, key: created.key, url: created.url } });
+            // The lock's connection when it still holds the lock (one cheap statement), else Prisma's pool.
+            const remote = { remoteId: created.remoteId, key: created.key, url: created.url };
+            if (lockLost.aborted) await prisma.trackerLink.update({ where: { id: linkId }, data: remote });
+            else await setRemote(sql, linkId, remote).catch(() => prisma.trackerLink.update({ where: { id: linkId }, data: remote }));
             save.check();
           });
           await save.success(link.id, ref, { fields: connector.canonical(initial.fields), contextDigest: digest }, attemptAt, facts);
@@ -168,32 +181,17 @@ export class SyncEngine {
   }
 
   /** Link writes that refuse to run once the lock's session is gone (another worker may hold it by then). */
-  private guardedSave(lockLost: AbortSignal): GuardedSave {
-    const prisma = this.deps.prisma;
+  private guardedSave(lockLost: AbortSignal, sql: SqlQuery): GuardedSave {
     const check = () => lockLost.throwIfAborted();
     return {
       check,
-      link: (id, data) => {
+      createStartedAt: (id, at) => {
         check();
-        return prisma.trackerLink.update({ where: { id }, data });
+        return setCreateStartedAt(sql, id, at);
       },
       success: (id, ref, snapshot, at, facts) => {
         check();
-        return prisma.trackerLink.update({
-          where: { id },
-          data: {
-            ...(ref && { remoteId: ref.remoteId, key: ref.key, url: ref.url }),
-            ...(snapshot && { snapshot }),
-            syncState: 'synced',
-            lastError: null,
-            attempts: 0,
-            lastAttemptAt: at,
-            lastSyncedAt: new Date(),
-            nextAttemptAt: null,
-            syncedVersion: facts.version,
-            warnings: facts.warnings,
-          },
-        });
+        return markSynced(sql, id, ref, snapshot, at, facts);
       },
     };
   }
@@ -232,7 +230,7 @@ export class SyncEngine {
 
 type GuardedSave = {
   check(): void;
-  link(id: string, data: { createStartedAt?: Date; remoteId?: string; key?: string; url?: string }): Promise<TrackerLink>;
+  createStartedAt(id: string, at: Date): Promise<TrackerLink>;
   success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts): Promise<TrackerLink>;
 };
 

@@ -25,6 +25,9 @@ export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string,
   }
 }
 
+/** Runs one parameterised SQL statement and returns its rows (a pg client, or Prisma's raw query). */
+export type SqlQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
+
 export class SyncLocks {
   private readonly pool: pg.Pool;
 
@@ -38,9 +41,11 @@ export class SyncLocks {
    * Runs fn holding the lock. fn is given a signal that aborts if the lock's session dies mid-run
    * (server restart, failover, pg_terminate_backend, idle_session_timeout): the lock is gone then, so
    * fn must stop writing. The dead connection is destroyed rather than pooled, and its 'error' event
-   * is handled here: unhandled, it would crash the process.
+   * is handled here: unhandled, it would crash the process. fn is also given `sql`, which runs on the
+   * lock's own connection: a job's reads and writes need no second connection (nor Prisma's per-query
+   * cost), and a write through it can never land after the lock's session is gone.
    */
-  async withLock<T>(defectId: string, tracker: string, fn: (lockLost: AbortSignal) => Promise<T>): Promise<T> {
+  async withLock<T>(defectId: string, tracker: string, fn: (lockLost: AbortSignal, sql: SqlQuery) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const key = lockName(defectId, tracker);
     const lost = new AbortController();
@@ -53,7 +58,8 @@ export class SyncLocks {
     try {
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
       try {
-        return await fn(lost.signal);
+        const sql: SqlQuery = async (text, values) => (await client.query(text, values)).rows as Record<string, unknown>[];
+        return await fn(lost.signal, sql);
       } finally {
         // Should the unlock fail, the connection is destroyed instead of pooled: closing it releases the lock.
         if (!broken) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((err: Error) => (broken = err));

@@ -1,7 +1,9 @@
 // The defect as a ticket in the common shape: what every connector is given to write.
 import type { PrismaClient } from '../db.ts';
-import type { OutboundTicket } from '../../connectors/contract.ts';
+import type { OutboundTicket, TrackerKind } from '../../connectors/contract.ts';
+import type { TrackerLink } from '../generated/prisma/client.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
+import type { SqlQuery } from './lock.ts';
 
 /** How many failing runs a ticket lists (the footer shows these and counts the rest). */
 export const TICKET_RUNS = 10;
@@ -13,42 +15,68 @@ export const TICKET_RUNS = 10;
 export type LoadedTicket = { ticket: OutboundTicket; version: number; fieldChangedAt: unknown };
 
 /**
- * The defect and its newest failing runs as an OutboundTicket, or null when the defect no longer exists.
- * Only the runs the footer lists are loaded, plus their total: a defect found by thousands of runs costs
- * the same as one found by ten. Runs of equal time come back by id, so the footer (and its digest) is stable.
+ * The defect, its newest failing runs with their total, and (given a tracker) its link to that tracker,
+ * in one statement: a sync job's whole read costs one round trip. Only the runs the footer lists are
+ * loaded, so a defect found by thousands of runs costs the same as one found by ten. Runs of equal time
+ * come back by id, so the footer (and its digest) is stable.
  */
-export async function loadTicket(prisma: PrismaClient, defectId: string, publicUrl: string): Promise<LoadedTicket | null> {
-  const defect = await prisma.defect.findUnique({ where: { id: defectId } });
-  if (!defect) return null;
-  const failing = { defectId, caseRun: { status: 'failed' as const } };
-  const runs = await prisma.defectCaseRun.findMany({
-    where: failing,
-    include: { caseRun: true },
-    orderBy: [{ caseRun: { ranAt: 'desc' } }, { caseRunId: 'asc' }],
-    take: TICKET_RUNS,
-  });
-  const failingRunCount = await prisma.defectCaseRun.count({ where: failing });
-  const key = formatDefectKey(defect.number);
+const LOAD_SQL = `
+  SELECT d.id::text AS id, d.number, d.title, d.description, d.severity::text AS severity, d.status::text AS status,
+    d.assignee, d.version, d."fieldChangedAt",
+    (SELECT count(*)::int FROM "DefectCaseRun" dc JOIN "CaseRun" r ON r.id = dc."caseRunId"
+      WHERE dc."defectId" = d.id AND r.status = 'failed') AS "failingRunCount",
+    (SELECT coalesce(json_agg(x ORDER BY x."ranAt" DESC, x."caseRunId"), '[]'::json) FROM (
+      SELECT r."testCase", r.launch, r.message, r."ranAt", dc."caseRunId"
+      FROM "DefectCaseRun" dc JOIN "CaseRun" r ON r.id = dc."caseRunId"
+      WHERE dc."defectId" = d.id AND r.status = 'failed'
+      ORDER BY r."ranAt" DESC, dc."caseRunId" LIMIT ${TICKET_RUNS}) x)::text AS runs,
+    (SELECT row_to_json(l)::text FROM "TrackerLink" l WHERE l."defectId" = d.id AND l.tracker = $2::"TrackerKind") AS link
+  FROM "Defect" d WHERE d.id = $1::uuid`;
+
+type RunJson = { testCase: string; launch: string; message: string | null; ranAt: string };
+
+/** The defect as a ticket plus its link to `tracker` (null: none yet), or null when the defect no longer exists. */
+export async function loadTicketAndLink(
+  query: SqlQuery,
+  defectId: string,
+  tracker: TrackerKind | null,
+  publicUrl: string,
+): Promise<{ loaded: LoadedTicket; link: TrackerLink | null } | null> {
+  const [row] = await query(LOAD_SQL, [defectId, tracker]);
+  if (!row) return null;
+  const key = formatDefectKey(row.number as number);
+  const runs = JSON.parse(row.runs as string) as RunJson[];
   const ticket: OutboundTicket = {
     fields: {
-      title: defect.title,
-      description: defect.description,
-      severity: defect.severity,
-      status: defect.status,
-      assignee: defect.assignee,
+      title: row.title as string,
+      description: row.description as string,
+      severity: row.severity as OutboundTicket['fields']['severity'],
+      status: row.status as OutboundTicket['fields']['status'],
+      assignee: row.assignee as string | null,
     },
     context: {
-      defectId: defect.id,
+      defectId: row.id as string,
       defectKey: key,
       defectUrl: `${publicUrl}/api/defects/${key}`,
-      failingRuns: runs.map(({ caseRun: r }) => ({
-        testCase: r.testCase,
-        launch: r.launch,
-        message: r.message,
-        ranAt: r.ranAt.toISOString(),
-      })),
-      failingRunCount,
+      // JSON gives the database's form of a time (+00:00); the footer and its digest use toISOString's.
+      failingRuns: runs.map((r) => ({ testCase: r.testCase, launch: r.launch, message: r.message, ranAt: new Date(r.ranAt).toISOString() })),
+      failingRunCount: row.failingRunCount as number,
     },
   };
-  return { ticket, version: defect.version, fieldChangedAt: defect.fieldChangedAt };
+  const link = row.link ? linkFromJson(JSON.parse(row.link as string) as Record<string, unknown>) : null;
+  return { loaded: { ticket, version: row.version as number, fieldChangedAt: row.fieldChangedAt }, link };
+}
+
+/** The defect and its newest failing runs as an OutboundTicket, or null when the defect no longer exists. */
+export async function loadTicket(prisma: PrismaClient, defectId: string, publicUrl: string): Promise<LoadedTicket | null> {
+  const loaded = await loadTicketAndLink((text, values) => prisma.$queryRawUnsafe(text, ...values), defectId, null, publicUrl);
+  return loaded?.loaded ?? null;
+}
+
+const LINK_TIMES = ['createStartedAt', 'lastAttemptAt', 'lastSyncedAt', 'nextAttemptAt', 'createdAt', 'updatedAt'] as const;
+
+/** A TrackerLink row read as JSON (times are strings there) in the shape Prisma gives it. */
+function linkFromJson(json: Record<string, unknown>): TrackerLink {
+  for (const f of LINK_TIMES) if (typeof json[f] === 'string') json[f] = new Date(json[f] as string);
+  return json as TrackerLink;
 }

@@ -1,0 +1,55 @@
+// The sync engine's writes to its link row, as single SQL statements on the connection that holds the
+// sync's lock (SyncLocks gives it): the hot path of every sync job, where Prisma's per-query cost was
+// most of the service's CPU. Each returns the row as Prisma would (RETURNING *; timestamptz columns come
+// back as Dates from pg). Columns Prisma fills in on the client side are set here: a new row's id
+// (Prisma's uuid()) and "updatedAt" (@updatedAt).
+import type { TicketRef, TrackerKind } from '../../connectors/contract.ts';
+import type { TrackerLink } from '../generated/prisma/client.ts';
+import type { SqlQuery } from './lock.ts';
+import type { Snapshot } from './plan.ts';
+
+async function one(sql: SqlQuery, text: string, values: unknown[]): Promise<TrackerLink> {
+  const [row] = await sql(text, values);
+  if (!row) throw new Error('tracker link row not found');
+  return row as TrackerLink;
+}
+
+/** The link row written before the first create call (state pending, no remote id yet). */
+export function insertLink(sql: SqlQuery, defectId: string, tracker: TrackerKind, createStartedAt: Date): Promise<TrackerLink> {
+  return one(
+    sql,
+    `INSERT INTO "TrackerLink" (id, "defectId", tracker, "createStartedAt", "updatedAt")
+     VALUES (gen_random_uuid(), $1::uuid, $2::"TrackerKind", $3, now()) RETURNING *`,
+    [defectId, tracker, createStartedAt],
+  );
+}
+
+export function setCreateStartedAt(sql: SqlQuery, id: string, createStartedAt: Date): Promise<TrackerLink> {
+  return one(sql, `UPDATE "TrackerLink" SET "createStartedAt" = $2, "updatedAt" = now() WHERE id = $1::uuid RETURNING *`, [id, createStartedAt]);
+}
+
+/** Where the ticket just created lives. */
+export async function setRemote(sql: SqlQuery, id: string, ref: TicketRef): Promise<void> {
+  await sql(`UPDATE "TrackerLink" SET "remoteId" = $2, key = $3, url = $4, "updatedAt" = now() WHERE id = $1::uuid`, [id, ref.remoteId, ref.key, ref.url]);
+}
+
+/** A successful sync: the ticket's ref and snapshot (when given), state synced, the attempt counters reset. */
+export function markSynced(
+  sql: SqlQuery,
+  id: string,
+  ref: TicketRef | null,
+  snapshot: Snapshot | null,
+  attemptAt: Date,
+  facts: { version: number; warnings: string[] },
+): Promise<TrackerLink> {
+  return one(
+    sql,
+    `UPDATE "TrackerLink" SET
+       "remoteId" = coalesce($2, "remoteId"), key = coalesce($3, key), url = coalesce($4, url),
+       snapshot = coalesce($5::jsonb, snapshot),
+       "syncState" = 'synced', "lastError" = NULL, attempts = 0, "lastAttemptAt" = $6, "lastSyncedAt" = $7,
+       "nextAttemptAt" = NULL, "syncedVersion" = $8, warnings = $9::text[], "updatedAt" = now()
+     WHERE id = $1::uuid RETURNING *`,
+    [id, ref?.remoteId ?? null, ref?.key ?? null, ref?.url ?? null, snapshot ? JSON.stringify(snapshot) : null, attemptAt, new Date(), facts.version, facts.warnings],
+  );
+}
