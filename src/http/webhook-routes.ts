@@ -40,7 +40,8 @@ export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKin
     }
     const outcome: WebhookOutcome = recorded.accepted ? 'accepted' : recorded.duplicates ? 'duplicate' : 'ignored';
     onOutcome(tracker, outcome);
-    deps.log.info({ tracker, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates }, 'webhook received');
+    // The request log line already says a webhook came; the details are for debugging.
+    deps.log.debug({ tracker, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates }, 'webhook received');
     return { status: recorded.accepted ? 202 : 200, body: { accepted: recorded.accepted, duplicates: recorded.duplicates } };
   };
 

@@ -30,16 +30,29 @@ export class Inbox {
     this.debounceMs = debounceMs;
   }
 
-  /** Records the notices; a notice whose delivery id was seen before is a duplicate and is not recorded again. */
+  /**
+   * Records the notices; a notice whose delivery id was seen before is a duplicate and is not recorded
+   * again. One statement: a notice about tickets no defect is linked to is stamped queued at once (there
+   * is nothing to queue), and the rows that do concern a linked defect come back with their defects.
+   */
   async record(tracker: TrackerKind, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
     if (notices.length === 0) return { accepted: 0, duplicates: 0, rows: [] };
-    const rows = await this.prisma.$queryRaw<Row[]>`
-      INSERT INTO "InboundEvent" (tracker, "deliveryId", event, "remoteIds", source)
-      SELECT ${tracker}::"TrackerKind", n."deliveryId", n.event, ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")), ${source}
-      FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, event text, "remoteIds" jsonb)
-      ON CONFLICT (tracker, "deliveryId") DO NOTHING
-      RETURNING id, tracker::text AS tracker, event, "remoteIds"`;
-    return { accepted: rows.length, duplicates: notices.length - rows.length, rows };
+    const inserted = await this.prisma.$queryRaw<(Row & { linked: boolean })[]>`
+      WITH n AS (
+        SELECT n."deliveryId", n.event, ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds"
+        FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, event text, "remoteIds" jsonb)
+      ), ins AS (
+        INSERT INTO "InboundEvent" (tracker, "deliveryId", event, "remoteIds", source, "queuedAt")
+        SELECT ${tracker}::"TrackerKind", n."deliveryId", n.event, n."remoteIds", ${source},
+               CASE WHEN EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.tracker = ${tracker}::"TrackerKind" AND l."remoteId" = ANY(n."remoteIds"))
+                    THEN NULL ELSE now() END
+        FROM n
+        ON CONFLICT (tracker, "deliveryId") DO NOTHING
+        RETURNING id, tracker::text AS tracker, event, "remoteIds", "queuedAt" IS NULL AS linked
+      )
+      SELECT * FROM ins`;
+    const rows = inserted.filter((r) => r.linked).map(({ linked: _, ...row }) => row);
+    return { accepted: inserted.length, duplicates: notices.length - inserted.length, rows };
   }
 
   /** Queues a sync job for every defect linked to the rows' tickets, then stamps the rows queued. */
@@ -50,12 +63,11 @@ export class Inbox {
       const queue = this.queues.get(tracker);
       const remoteIds = [...new Set(group.flatMap((r) => r.remoteIds))];
       if (queue && remoteIds.length) {
-        const links = await this.prisma.trackerLink.findMany({
-          where: { tracker, remoteId: { in: remoteIds } },
-          select: { defectId: true, remoteId: true },
-        });
+        const links = await this.prisma.$queryRaw<{ defectId: string; remoteId: string }[]>`
+          SELECT "defectId"::text AS "defectId", "remoteId" FROM "TrackerLink"
+          WHERE tracker = ${tracker}::"TrackerKind" AND "remoteId" = ANY(${remoteIds}::text[])`;
         for (const row of group) {
-          for (const link of links.filter((l) => row.remoteIds.includes(l.remoteId!))) {
+          for (const link of links.filter((l) => row.remoteIds.includes(l.remoteId))) {
             const data: SyncJobData = { outboxId: `inbound-${row.id}`, defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };
             await queue.add('inbound', data, syncJobOptions(`inbound-${row.id}-${link.defectId}`, link.defectId, this.debounceMs));
             jobs++;
@@ -64,7 +76,7 @@ export class Inbox {
       }
       // Rows about tickets no defect is linked to (or a tracker no longer configured) are done too.
     }
-    await this.prisma.inboundEvent.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { queuedAt: new Date() } });
+    await this.prisma.$executeRaw`UPDATE "InboundEvent" SET "queuedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
     return jobs;
   }
 
