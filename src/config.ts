@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   API_TOKEN: tokenList().optional(),
   /** Bearer tokens for /metrics (the scraper's); unset: loopback clients only. Kept apart from ADMIN_TOKEN. */
   METRICS_TOKEN: tokenList().optional(),
+  /** The worker role serves no API: with this set it serves /healthz, /readyz and /metrics on this port. */
+  METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "-" and "_"')
@@ -126,6 +128,8 @@ export type Config = {
   apiTokens: string[];
   /** Empty: /metrics answers loopback clients only. */
   metricsTokens: string[];
+  /** METRICS_PORT: the worker role's operations port (/healthz, /readyz, /metrics); unset: none. */
+  metricsPort: number | undefined;
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
   outboxSweepMs: number;
@@ -170,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     apiTokens: e.API_TOKEN ?? [],
     metricsTokens: e.METRICS_TOKEN ?? [],
+    metricsPort: e.METRICS_PORT,
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     outboxSweepMs: e.OUTBOX_SWEEP_MS,
