@@ -34,6 +34,7 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+const NAMES = { github: 'GitHub', jira: 'Jira', asana: 'Asana' };
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 const value = (v) => (v === null || v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -64,7 +65,7 @@ function card(t) {
   return el(
     'article',
     { class: `card ${t.health}`, 'data-tracker-card': t.tracker, 'data-health': t.health },
-    el('h3', {}, t.tracker, el('span', { class: `badge ${t.health}` }, t.health)),
+    el('h3', {}, NAMES[t.tracker] ?? t.tracker, el('span', { class: `badge ${t.health}` }, t.health)),
     reasons,
     dl,
   );
