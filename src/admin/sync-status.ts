@@ -21,15 +21,8 @@ export type StatusSources = {
 };
 
 type LinkRow = { tracker: TrackerKind; state: string; n: number };
-type TrackerRow = {
-  tracker: TrackerKind;
-  last_success: Date | null;
-  without_ticket: number;
-  failure_at: Date | null;
-  failure_error: string | null;
-  failure_state: string | null;
-  failure_defect: number | null;
-};
+type TrackerRow = { tracker: TrackerKind; last_success: Date | null; without_ticket: number };
+type FailureRow = { tracker: TrackerKind; state: string; at: Date; error: string | null; number: number };
 
 export async function syncStatus(s: StatusSources) {
   const { prisma } = s;
@@ -40,20 +33,27 @@ export async function syncStatus(s: StatusSources) {
     withTimeout(read(), what).catch((err: unknown) => (errors.push(`${what}: ${(err as Error).message}`), null));
   const counts = queueCounts(s.queues);
 
-  const [links, perTracker, conflicts, polls, outbox, queues, webhooks] = await Promise.all([
+  const [links, perTracker, failures, conflicts, polls, outbox, queues, webhooks] = await Promise.all([
+    // Grouped on the enum columns themselves (a cast per row would cost more than the count): an
+    // index-only scan of (tracker, syncState, lastAttemptAt).
     prisma.$queryRaw<LinkRow[]>`
-      SELECT tracker::text AS tracker, "syncState"::text AS state, count(*)::int AS n FROM "TrackerLink" GROUP BY 1, 2`,
+      SELECT tracker, "syncState" AS state, count(*)::int AS n FROM "TrackerLink" GROUP BY tracker, "syncState"`,
     prisma.$queryRaw<TrackerRow[]>`
       SELECT t::text AS tracker,
              (SELECT max("lastSyncedAt") FROM "TrackerLink" WHERE tracker = t) AS last_success,
-             (SELECT count(*)::int FROM "TrackerLink" WHERE tracker = t AND "remoteId" IS NULL) AS without_ticket,
-             f.at AS failure_at, f.error AS failure_error, f.state AS failure_state, f.number AS failure_defect
-      FROM unnest(${[...TRACKER_KINDS]}::"TrackerKind"[]) AS t
-      LEFT JOIN LATERAL (
-        SELECT l."lastAttemptAt" AS at, l."lastError" AS error, l."syncState"::text AS state, d.number
-        FROM "TrackerLink" l JOIN "Defect" d ON d.id = l."defectId"
-        WHERE l.tracker = t AND l."syncState" IN ('failed', 'retrying') AND l."lastAttemptAt" IS NOT NULL
-        ORDER BY l."lastAttemptAt" DESC LIMIT 1) f ON true`,
+             (SELECT count(*)::int FROM "TrackerLink" WHERE tracker = t AND "remoteId" IS NULL) AS without_ticket
+      FROM unnest(${[...TRACKER_KINDS]}::"TrackerKind"[]) AS t`,
+    // The newest attempt per tracker and failing state, each one step down the index; the newer of the
+    // two states is picked below.
+    prisma.$queryRaw<FailureRow[]>`
+      SELECT t.tracker::text AS tracker, s.state::text AS state, f.at, f.error, d.number
+      FROM unnest(${[...TRACKER_KINDS]}::"TrackerKind"[]) AS t(tracker)
+      CROSS JOIN unnest(ARRAY['failed', 'retrying']::"SyncState"[]) AS s(state)
+      JOIN LATERAL (
+        SELECT l."lastAttemptAt" AS at, l."lastError" AS error, l."defectId" FROM "TrackerLink" l
+        WHERE l.tracker = t.tracker AND l."syncState" = s.state AND l."lastAttemptAt" IS NOT NULL
+        ORDER BY l."lastAttemptAt" DESC LIMIT 1) f ON true
+      JOIN "Defect" d ON d.id = f."defectId"`,
     prisma.$queryRaw<{ tracker: TrackerKind; n: number }[]>`
       SELECT tracker::text AS tracker, count(*)::int AS n FROM "SyncConflict"
       WHERE "decidedAt" > now() - interval '24 hours' GROUP BY 1`,
@@ -76,9 +76,8 @@ export async function syncStatus(s: StatusSources) {
     const hooks: WebhookCounts | null = webhooks?.get(tracker) ?? null;
     const poll = polls.find((p) => p.tracker === tracker);
     const lastSuccessAt = row?.last_success?.toISOString() ?? null;
-    const lastFailure = row?.failure_at
-      ? { at: row.failure_at.toISOString(), state: row.failure_state, error: row.failure_error, defect: formatDefectKey(row.failure_defect!) }
-      : null;
+    const newest = failures.filter((f) => f.tracker === tracker).sort((a, b) => b.at.getTime() - a.at.getTime())[0];
+    const lastFailure = newest ? { at: newest.at.toISOString(), state: newest.state, error: newest.error, defect: formatDefectKey(newest.number) } : null;
     return {
       tracker,
       enabled: on,
