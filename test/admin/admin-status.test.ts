@@ -32,7 +32,7 @@ afterAll(async () => {
 
 const admin = (path: string) => http.get(path).set('authorization', `Bearer ${ADMIN}`);
 const post = (path: string, body: object) => http.post(path).set('authorization', `Bearer ${ADMIN}`).send(body);
-type TrackerStatus = { tracker: string; enabled: boolean; health: string; reasons: string[]; links: Record<string, number>; linkedDefects: number; lastSuccessAt: string | null; lastFailure: { error: string; defect: string } | null; conflicts24h: number; webhooks24h: Record<string, number>; queue: Record<string, number> };
+type TrackerStatus = { tracker: string; enabled: boolean; health: string; reasons: string[]; links: Record<string, number>; linkedDefects: number; lastSuccessAt: string | null; lastFailure: { error: string; defect: string } | null; conflicts24h: number; webhooks24h: { accepted: number; rejected: number; duplicate: number; ignored: number }; queue: Record<string, number> };
 async function status(tracker: string): Promise<TrackerStatus> {
   const res = await admin('/admin/sync-status');
   expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -86,7 +86,8 @@ describe('GET /admin/sync-status', () => {
 
   it('shows a link the tracker refuses as failed, red, listed in trouble with its error; retry heals it', async () => {
     const d = await syncedDefect('Invoice PDF is blank');
-    t.github.tracker.fail({ status: 422, route: 'ticket.update' });
+    // GitHub refuses every edit until healed (other syncs of the defect, e.g. webhook echoes, must not heal it by chance).
+    t.github.tracker.fail({ status: 422, route: 'ticket.update', times: 1000 });
     await patchDefect(svc.http, d.key, { title: 'Invoice PDF is blank on Safari' });
     await until('the github link failed', async () => (await linksOf(svc.http, d.key)).find((l) => l.tracker === 'github')?.syncState === 'failed');
 
@@ -103,6 +104,7 @@ describe('GET /admin/sync-status', () => {
     const activity = (await admin(`/admin/defects/${d.key}/sync`)).body.activity;
     expect(activity.find((a: { tracker: string; outcome: string }) => a.tracker === 'github' && a.outcome === 'failed')?.error).toMatch(/422|Validation/i);
 
+    t.github.tracker.clearFaults();
     const retry = await post('/admin/links/retry', { state: ['failed'], tracker: 'github' });
     expect(retry.status).toBe(202);
     expect(retry.body.queued).toContainEqual(expect.objectContaining({ defect: d.key, tracker: 'github', via: 'queue' }));
@@ -164,6 +166,20 @@ describe('GET /admin/sync-status', () => {
     expect(await metric(/^defect_sync_webhook_requests_total\{tracker="github",result="rejected"\}/)).toBe(rejectedMetric + 1);
     await until('the title pulled in', async () => (await svc.http.get(`/api/defects/${d.key}`)).body.title === 'Search ignores accents (é)');
     expect(await metric(/^defect_sync_sync_latency_seconds_count\{direction="inbound",tracker="github"\}/)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('link counts', () => {
+  it('equal a full count of the links after creates, failures, retries and bulk updates', async () => {
+    const counted = await svc.prisma.$queryRaw<{ tracker: string; state: string; n: number }[]>`
+      SELECT tracker::text AS tracker, "syncState"::text AS state, count(*)::int AS n FROM "TrackerLink" GROUP BY 1, 2`;
+    const res = await admin('/admin/sync-status');
+    for (const s of res.body.trackers as TrackerStatus[]) {
+      for (const [state, n] of Object.entries(s.links)) {
+        expect(n, `${s.tracker} ${state}`).toBe(counted.find((c) => c.tracker === s.tracker && c.state === state)?.n ?? 0);
+      }
+    }
+    expect(Object.values((await status('github')).links).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 });
 

@@ -64,10 +64,10 @@ describe('the dashboard in Chromium', () => {
     }
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'ds_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
-    expect(await page.evaluate(() => document.cookie)).toBe(''); // HttpOnly: no script can read it
+    expect(await page.evaluate('document.cookie')).toBe(''); // HttpOnly: no script can read it
 
     // GitHub refuses the next edit; the dashboard shows the failed link and a red GitHub card.
-    t.github.tracker.fail({ status: 401, route: 'ticket.update' });
+    t.github.tracker.fail({ status: 401, route: 'ticket.update', times: 1000 });
     await patchDefect(svc.http, key, { title: 'Coupon field rejects lowercase and mixed-case codes' });
     const row = page.locator(`#trouble tr[data-link="${key}/github"]`);
     await row.waitFor({ state: 'visible', timeout: 15_000 });
@@ -77,7 +77,8 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#activity tr[data-outcome="failed"]').count()).toBeGreaterThan(0);
     if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
 
-    // The fake is healed (its fault was one call); Retry brings the ticket into step.
+    // The fake is healed; Retry brings the ticket into step.
+    t.github.tracker.clearFaults();
     await row.locator('button', { hasText: 'Retry' }).click();
     await row.waitFor({ state: 'detached', timeout: 15_000 });
     await until('github synced', async () => (await linksOf(svc.http, key)).find((l) => l.tracker === 'github')?.syncState === 'synced');
