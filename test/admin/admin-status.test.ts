@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
+import { forgetEarlierSyncState } from './fresh.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { patchDefect, recordRun } from '../helpers/fixtures.ts';
 
@@ -23,6 +24,7 @@ beforeAll(async () => {
     listen: true,
   });
   t.sendWebhooksTo(svc.url!, SECRETS);
+  await forgetEarlierSyncState(svc.prisma);
   http = request(svc.url!);
 });
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
+import { forgetEarlierSyncState } from './fresh.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { patchDefect } from '../helpers/fixtures.ts';
 
@@ -22,6 +23,7 @@ const profile = mkdtempSync(join(tmpdir(), 'defect-sync-chromium-'));
 beforeAll(async () => {
   t = await startTrackers();
   svc = await startService({ env: { ...t.env, ADMIN_TOKEN: ADMIN }, debounceMs: 200, listen: true });
+  await forgetEarlierSyncState(svc.prisma);
   // Flags that keep Chromium from reaching for hosts this machine cannot reach, and a fresh profile
   // (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(profile, {
