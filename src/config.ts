@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   API_TOKEN: tokenList().optional(),
   /** Bearer tokens for /metrics (the scraper's); unset: loopback clients only. Kept apart from ADMIN_TOKEN. */
   METRICS_TOKEN: tokenList().optional(),
+  /** The worker role serves no API: with this set it serves /healthz, /readyz and /metrics on this port. */
+  METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).optional(),
   QUEUE_PREFIX: z
     .string()
     // A Redis Cluster needs every key of a queue in one slot: wrap the prefix in a hash tag, {defect-sync}.
@@ -128,6 +130,8 @@ export type Config = {
   apiTokens: string[];
   /** Empty: /metrics answers loopback clients only. */
   metricsTokens: string[];
+  /** METRICS_PORT: the worker role's operations port (/healthz, /readyz, /metrics); unset: none. */
+  metricsPort: number | undefined;
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
   outboxSweepMs: number;
@@ -172,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     apiTokens: e.API_TOKEN ?? [],
     metricsTokens: e.METRICS_TOKEN ?? [],
+    metricsPort: e.METRICS_PORT,
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     outboxSweepMs: e.OUTBOX_SWEEP_MS,

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'version_mismatch'
   | 'conflict'
   | 'unauthorized'
+  /** Authenticated, but the request is refused (e.g. a browser POST from another origin). */
+  | 'forbidden'
   | 'unsupported_media_type'
   /** The tracker refused what we asked (bad credentials, a ticket outside the configured project...). */
   | 'tracker_rejected'

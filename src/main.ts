@@ -15,6 +15,10 @@ import { startSync, syncSettings } from './sync/start-sync.ts';
 import { loadSyncConfig, type SyncConfig } from './sync/sync-config.ts';
 import { buildConnectors } from './sync/connectors.ts';
 import { startInbound } from './inbound/start-inbound.ts';
+import { createAdminServices } from './admin/services.ts';
+import { opsRoutes } from './http/ops-routes.ts';
+import express from 'express';
+import type { Server } from 'node:http';
 import type { Connector, TrackerKind } from '../connectors/contract.ts';
 
 export const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
@@ -33,6 +37,8 @@ async function startApi(
   // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
   const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()], metrics });
   const inbound = startInbound(config, { prisma, log });
+  // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
+  const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()] });
   const app = createApp({
     prisma,
     log,
@@ -41,17 +47,15 @@ async function startApi(
     ops,
     metricsTokens: config.metricsTokens,
     webhooks: inbound.webhooks,
+    admin,
+    ...(config.publicUrlSet && { publicUrl: config.publicUrl }),
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
+  if (!config.adminToken) log.info('ADMIN_TOKEN is not set: the admin API and dashboard (/admin) are off');
   if (config.apiTokens.length === 0) {
     log.warn('API_TOKEN is not set: the API answers only clients on this machine (loopback); set API_TOKEN to serve others');
   }
-  const server = app.listen(config.port);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new Error(`port ${config.port} is already in use; set PORT to a free port (PORT=0 picks one)`);
-    if (err.code === 'EACCES') throw new Error(`port ${config.port} needs privileges this process lacks; set PORT to a port above 1023`);
-    throw err;
-  });
+  const server = await listen(app.listen(config.port), config.port, 'PORT');
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
   // Asana's handshake comes back to this server, so registering waits until it listens.
   void inbound.registerWebhooks();
@@ -61,6 +65,37 @@ async function startApi(
       server.closeIdleConnections(); // keep-alive clients must not hold shutdown open
     });
     await inbound.stop();
+    await admin.close();
+    await ops.close();
+  };
+}
+
+/** Waits until `server` listens; a port taken or privileged stops the process naming the setting. */
+async function listen(server: Server, port: number, variable: string): Promise<Server> {
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new Error(`port ${port} is already in use; set ${variable} to a free port (${variable}=0 picks one)`);
+    if (err.code === 'EACCES') throw new Error(`port ${port} needs privileges this process lacks; set ${variable} to a port above 1023`);
+    throw err;
+  });
+  return server;
+}
+
+/**
+ * The worker role serves no API; with METRICS_PORT it serves the operations routes (/healthz, /readyz,
+ * /metrics, METRICS_TOKEN rules as on the API) so its sync metrics can be scraped.
+ */
+async function startWorkerOps(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors, metrics: Metrics): Promise<Stoppable> {
+  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()], metrics });
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(opsRoutes(ops, config.metricsTokens));
+  const server = await listen(app.listen(config.metricsPort), config.metricsPort!, 'METRICS_PORT');
+  log.info({ port: (server.address() as AddressInfo).port }, 'worker metrics listening');
+  return async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
     await ops.close();
   };
 }
@@ -71,8 +106,9 @@ async function startWorker(
   prisma: ReturnType<typeof createPrisma>,
   connectors: Connectors,
   sync: SyncConfig,
+  metrics: Metrics,
 ): Promise<Stoppable> {
-  const stop = await startSync(syncSettings(config, sync, { prisma, connectors, log }));
+  const stop = await startSync({ ...syncSettings(config, sync, { prisma, connectors, log }), metrics });
   // With no tracker configured the relay marks changes handled without queueing them.
   log.info({ trackers: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
   return stop;
@@ -104,12 +140,14 @@ async function main(): Promise<void> {
   if (role === 'migrate') return;
 
   const prisma = createPrisma(config.databaseUrl);
-  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs);
-  const stops: Stoppable[] = [];
-  // One registry per process: what the workers record shows on this process's /metrics (role all).
+  // One registry per process: what the workers record shows on this process's /metrics (role all), or
+  // on METRICS_PORT (role worker).
   const metrics = new Metrics();
+  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs, (tracker, status) => metrics.trackerCall(tracker, status));
+  const stops: Stoppable[] = [];
   if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, metrics));
-  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, sync));
+  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, sync, metrics));
+  if (role === 'worker' && config.metricsPort !== undefined) stops.push(await startWorkerOps(config, log, prisma, connectors, metrics));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -35,6 +35,8 @@ export type AsanaConnectorOptions = {
   mapping: AsanaMapping;
   people: People;
   timeoutMs?: number;
+  /** Told of every HTTP call's answer (its status, or 'network' / 'timeout' when none came): for metrics. */
+  onCall?: (status: number | 'network' | 'timeout') => void;
 };
 
 export const ASANA_API_URL = 'https://app.asana.com/api/1.0';
@@ -85,6 +87,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   client.requestAgent = client.basePath.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   // Plain { data, next_page } pages instead of the SDK's Collection wrapper.
   client.RETURN_COLLECTION = false;
+  if (options.onCall) countCalls(client, options.onCall);
   const tasks = new Asana.TasksApi(client);
   const stories = new Asana.StoriesApi(client);
 
@@ -256,4 +259,23 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       return remoteOf(task);
     },
   };
+}
+
+/**
+ * Every API method of the SDK goes through ApiClient.callApi, which resolves with superagent's response
+ * (its status) or rejects with superagent's error (status, or a timeout / network failure): the one
+ * place where each call's answer is visible.
+ */
+function countCalls(client: Asana.ApiClient, onCall: NonNullable<AsanaConnectorOptions['onCall']>): void {
+  type CallApi = (...args: unknown[]) => Promise<{ response?: { status?: number } }>;
+  const api = client as unknown as { callApi: CallApi };
+  const callApi = api.callApi.bind(client);
+  api.callApi = (...args) =>
+    callApi(...args).then(
+      (answer) => (onCall(answer.response?.status ?? 200), answer),
+      (err: { status?: number; timeout?: number }) => {
+        onCall(typeof err?.status === 'number' ? err.status : err?.timeout !== undefined ? 'timeout' : 'network');
+        throw err;
+      },
+    );
 }

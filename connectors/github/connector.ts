@@ -38,6 +38,8 @@ export type GithubConnectorOptions = {
   people: People;
   /** Per request, body included (default 15000). */
   timeoutMs?: number;
+  /** Told of every HTTP call's answer (its status, or 'network' / 'timeout' when none came): for metrics. */
+  onCall?: (status: number | 'network' | 'timeout') => void;
 };
 
 /** The fields of an issue this connector reads (a subset of GitHub's issue object). */
@@ -85,7 +87,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     userAgent: 'defect-sync',
     // Failures are reported as TrackerErrors; Octokit's own error log line would only repeat them.
     log: { debug: noop, info: noop, warn: console.warn, error: noop },
-    request: { fetch: timedFetch(timeoutMs) },
+    request: { fetch: timedFetch(timeoutMs, options.onCall ?? noop) },
   });
   octokit.hook.before('request', (req) => {
     req.headers['x-github-api-version'] = API_VERSION;
@@ -445,14 +447,22 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
  * redirects: fetch would re-send a PATCH to wherever a transferred issue went, editing an issue
  * outside the configured repository. GitHub answers 301 for those; the connector reports 'moved'.
  */
-function timedFetch(timeoutMs: number): typeof fetch {
+function timedFetch(timeoutMs: number, onCall: NonNullable<GithubConnectorOptions['onCall']>): typeof fetch {
   return (input, init) => {
     const deadline = AbortSignal.timeout(timeoutMs);
-    return globalThis.fetch(input, {
+    const call = globalThis.fetch(input, {
       ...init,
       redirect: 'manual',
       signal: init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline,
     });
+    // Counted here, below Octokit, where the real status (or the lack of one) is still visible.
+    return call.then(
+      (res) => (onCall(res.status), res),
+      (err: unknown) => {
+        onCall(deadline.aborted ? 'timeout' : 'network');
+        throw err;
+      },
+    );
   };
 }
 

@@ -34,7 +34,14 @@ export type JiraSettings = {
   searchLagMs?: number;
 };
 
-export type JiraConnectorOptions = { settings: JiraSettings; mapping: JiraMapping; people: People; timeoutMs?: number };
+export type JiraConnectorOptions = {
+  settings: JiraSettings;
+  mapping: JiraMapping;
+  people: People;
+  timeoutMs?: number;
+  /** Told of every HTTP call's answer (its status, or 'network' / 'timeout' when none came): for metrics. */
+  onCall?: (status: number | 'network' | 'timeout') => void;
+};
 
 /**
  * How long a new issue may take to show in the enhanced JQL search. Atlassian: without
@@ -70,7 +77,13 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   const timeoutMs = options.timeoutMs ?? 15_000;
   // Our transport (transport.ts): one attempt per call (the engine's queue owns retries), cancelled
   // for real on the deadline, and Jira's clock read from every answer.
-  const transport = createJiraTransport({ baseUrl, email: options.settings.email, apiToken: options.settings.apiToken, timeoutMs });
+  const transport = createJiraTransport({
+    baseUrl,
+    email: options.settings.email,
+    apiToken: options.settings.apiToken,
+    timeoutMs,
+    ...(options.onCall && { onCall: options.onCall }),
+  });
   const jira: CloudClient = createCloudClient(transport);
 
   async function call<T>(fn: () => Promise<T>, onTicket = false): Promise<T> {

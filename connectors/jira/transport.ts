@@ -9,7 +9,14 @@
 import { ApiError, NetworkError, RateLimitError, type Client, type SendRequestOptions } from 'jira.js/core';
 import { parseRetryAfter, TrackerError } from '../errors.ts';
 
-export type JiraTransportOptions = { baseUrl: string; email: string; apiToken: string; timeoutMs: number };
+export type JiraTransportOptions = {
+  baseUrl: string;
+  email: string;
+  apiToken: string;
+  timeoutMs: number;
+  /** Told of every HTTP call's answer (its status, or 'network' / 'timeout' when none came): for metrics. */
+  onCall?: (status: number | 'network' | 'timeout') => void;
+};
 
 export type JiraTransport = Client & {
   /**
@@ -48,6 +55,7 @@ export function createJiraTransport(options: JiraTransportOptions): JiraTranspor
         // The deadline covers the body too: a server may send its headers and stall.
         text = await response.text();
       } catch (err) {
+        options.onCall?.(deadline.aborted ? 'timeout' : 'network');
         if (deadline.aborted) {
           throw new TrackerError('jira', 'transient', `jira did not answer ${method} ${request.url} within ${options.timeoutMs} ms`, { cause: err });
         }
@@ -55,6 +63,7 @@ export function createJiraTransport(options: JiraTransportOptions): JiraTranspor
         const reason = `${(err as Error)?.message ?? String(err)}${code ? ` (${code})` : ''}`;
         throw new NetworkError(`Request to ${request.url} failed: ${reason}`, { cause: err, transient: true, ...(code && { code }) });
       }
+      options.onCall?.(response.status);
       const date = Date.parse(response.headers.get('date') ?? '');
       if (!Number.isNaN(date)) clock = { jira: date, local: Date.now() };
 

@@ -1,68 +1,181 @@
-// The admin API (bearer ADMIN_TOKEN). Without ADMIN_TOKEN the admin routes answer 503 saying so: an
-// open admin surface is never the fallback.
-import { Router, type RequestHandler } from 'express';
+// The admin API's JSON routes (behind adminGate: bearer ADMIN_TOKEN or a dashboard session).
+//   GET  /admin/sync-status                 per tracker health, queues, last success/failure, links, webhooks, polls; outbox
+//   GET  /admin/links?state=&tracker=       links in trouble across all defects (paged)
+//   GET  /admin/activity?tracker=           recent sync attempts across all defects (paged)
+//   GET  /admin/conflicts?tracker=          conflicts decided by two-way sync (paged)
+//   GET  /admin/defects/:idOrKey/sync       one defect: each link with its snapshot, its activity and conflicts
+//   POST /admin/defects/:idOrKey/resync     {tracker?}: sync again now (a missing ticket is re-checked first)
+//   POST /admin/links/retry                 {state: [...], tracker?}: the same for every link in those states
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
-import { tokenMatches } from './auth.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { findDefect } from '../store/find.ts';
+import { linkView } from '../store/views.ts';
+import type { LinkStore } from '../store/links.ts';
+import type { AdminServices } from '../admin/services.ts';
+import { syncStatus, SYNC_STATES } from '../admin/sync-status.ts';
+import { Requeue } from '../admin/requeue.ts';
 import { parseInput } from './errors.ts';
+import { csv } from './schemas.ts';
 
-export function requireAdmin(adminToken: string | undefined): RequestHandler {
-  const tokens = adminToken ? [createHash('sha256').update(adminToken, 'utf8').digest()] : [];
-  return (req, res, next) => {
-    if (tokens.length === 0) {
-      return next(new AppError('admin_disabled', 'the admin API is off: set ADMIN_TOKEN (16+ characters) on the service to use it'));
-    }
-    const m = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
-    if (m && tokenMatches(m[1]!, tokens)) return next();
-    res.set('WWW-Authenticate', 'Bearer realm="defect-sync-admin"');
-    return next(new AppError('unauthorized', m ? 'the admin token is not valid' : 'send Authorization: Bearer <ADMIN_TOKEN>'));
-  };
-}
+const tracker = z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`);
+const limit = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50);
+const idCursor = z
+  .string()
+  .regex(/^[1-9][0-9]{0,18}$/, 'must be a cursor returned as nextCursor')
+  .transform((v) => BigInt(v));
 
-const Page = z.strictObject({
-  limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
+const Page = z.strictObject({ limit, cursor: idCursor.optional(), tracker: tracker.optional() });
+
+/** Links are paged newest change first: the cursor is the last row's update time and id. */
+const LinksQuery = z.strictObject({
+  state: csv(SYNC_STATES).default(['failed', 'retrying', 'missing']),
+  tracker: tracker.optional(),
+  limit,
   cursor: z
     .string()
-    .regex(/^[1-9][0-9]{0,18}$/, 'must be a cursor returned as nextCursor')
-    .transform((v) => BigInt(v))
+    .regex(/^[0-9]{1,15}\.[0-9a-f-]{36}$/, 'must be a cursor returned as nextCursor')
+    .transform((v) => ({ at: new Date(Number(v.split('.')[0])), id: v.split('.')[1]! }))
     .optional(),
-  tracker: z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`).optional(),
 });
 
-export function adminRoutes(prisma: PrismaClient): Router {
-  const r = Router();
+const Resync = z.strictObject({ tracker: tracker.optional() });
+const Retry = z.strictObject({
+  state: z
+    .array(z.enum(['failed', 'retrying', 'missing', 'pending'], 'must be one of failed, retrying, missing, pending'))
+    .min(1, 'name at least one state')
+    .max(4),
+  tracker: tracker.optional(),
+});
 
-  /** Conflicts decided by two-way sync, newest first: both values, both times, the winner. */
-  r.get('/conflicts', async (req, res) => {
-    const { limit, cursor, tracker } = parseInput(Page, req.query, 'query');
-    const rows = await prisma.syncConflict.findMany({
-      where: { ...(tracker && { tracker }), ...(cursor !== undefined && { id: { lt: cursor } }) },
-      orderBy: { id: 'desc' },
-      take: limit + 1,
-      include: { defect: { select: { number: true } } },
+/** What the admin routes act as in the status history and outbox (an admin token names no person). */
+const ADMIN_ACTOR = 'admin';
+const ACTIVITY_SHOWN = 50;
+const CONFLICTS_SHOWN = 20;
+
+export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; services: AdminServices | undefined }): Router {
+  const { prisma } = deps;
+  const r = Router();
+  const services = (): AdminServices => {
+    if (deps.services) return deps.services;
+    throw new AppError('admin_disabled', 'this route needs Redis (queues), which this process was started without');
+  };
+  const requeue = () => new Requeue(prisma, services().queues, deps.links);
+
+  r.get('/sync-status', async (_req, res) => {
+    const s = services();
+    res.set('Cache-Control', 'no-store').json(await syncStatus({ prisma, queues: s.queues, webhookStats: s.webhookStats }));
+  });
+
+  r.get('/links', async (req, res) => {
+    const q = parseInput(LinksQuery, req.query, 'query');
+    const where: Prisma.TrackerLinkWhereInput = {
+      syncState: { in: q.state },
+      ...(q.tracker && { tracker: q.tracker }),
+      ...(q.cursor && { OR: [{ updatedAt: { lt: q.cursor.at } }, { updatedAt: q.cursor.at, id: { lt: q.cursor.id } }] }),
+    };
+    const rows = await prisma.trackerLink.findMany({
+      where,
+      orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+      take: q.limit + 1,
+      include: { defect: { select: { number: true, title: true } } },
     });
-    const page = rows.slice(0, limit);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
     res.json({
-      data: page.map((c) => ({
-        id: String(c.id),
-        defect: formatDefectKey(c.defect.number),
-        defectId: c.defectId,
-        tracker: c.tracker,
-        field: c.field,
-        defectValue: c.defectValue,
-        remoteValue: c.remoteValue,
-        defectChangedAt: c.defectChangedAt?.toISOString() ?? null,
-        remoteChangedAt: c.remoteChangedAt?.toISOString() ?? null,
-        winner: c.winner,
-        decidedAt: c.decidedAt.toISOString(),
-      })),
-      nextCursor: rows.length > limit ? String(page.at(-1)!.id) : null,
+      data: page.map((l) => ({ defect: formatDefectKey(l.defect.number), defectId: l.defectId, title: l.defect.title, ...linkView(l), updatedAt: l.updatedAt.toISOString() })),
+      nextCursor: rows.length > q.limit && last ? `${last.updatedAt.getTime()}.${last.id}` : null,
     });
   });
 
+  r.get('/activity', async (req, res) => {
+    const { limit: take, cursor, tracker: t } = parseInput(Page, req.query, 'query');
+    const rows = await prisma.syncActivity.findMany({
+      where: { ...(t && { tracker: t }), ...(cursor !== undefined && { id: { lt: cursor } }) },
+      orderBy: { id: 'desc' },
+      take: take + 1,
+      include: { defect: { select: { number: true } } },
+    });
+    const page = rows.slice(0, take);
+    res.json({ data: page.map((a) => ({ defect: formatDefectKey(a.defect.number), ...activityView(a) })), nextCursor: rows.length > take ? String(page.at(-1)!.id) : null });
+  });
+
+  /** Conflicts decided by two-way sync, newest first: both values, both times, the winner. */
+  r.get('/conflicts', async (req, res) => {
+    const { limit: take, cursor, tracker: t } = parseInput(Page, req.query, 'query');
+    const rows = await prisma.syncConflict.findMany({
+      where: { ...(t && { tracker: t }), ...(cursor !== undefined && { id: { lt: cursor } }) },
+      orderBy: { id: 'desc' },
+      take: take + 1,
+      include: { defect: { select: { number: true } } },
+    });
+    const page = rows.slice(0, take);
+    res.json({
+      data: page.map((c) => ({ defect: formatDefectKey(c.defect.number), defectId: c.defectId, ...conflictView(c) })),
+      nextCursor: rows.length > take ? String(page.at(-1)!.id) : null,
+    });
+  });
+
+  r.get('/defects/:idOrKey/sync', async (req: Request<{ idOrKey: string }>, res) => {
+    const defect = await findDefect(prisma, req.params.idOrKey);
+    const [links, activity, conflicts] = await Promise.all([
+      prisma.trackerLink.findMany({ where: { defectId: defect.id }, orderBy: { tracker: 'asc' } }),
+      prisma.syncActivity.findMany({ where: { defectId: defect.id }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: ACTIVITY_SHOWN }),
+      prisma.syncConflict.findMany({ where: { defectId: defect.id }, orderBy: [{ decidedAt: 'desc' }, { id: 'desc' }], take: CONFLICTS_SHOWN }),
+    ]);
+    res.json({
+      defect: { id: defect.id, key: formatDefectKey(defect.number), title: defect.title, status: defect.status, version: defect.version, updatedAt: defect.updatedAt.toISOString() },
+      links: links.map((l) => ({ ...linkView(l), snapshot: l.snapshot, syncedVersion: l.syncedVersion, createdAt: l.createdAt.toISOString() })),
+      activity: activity.map(activityView),
+      conflicts: conflicts.map(conflictView),
+    });
+  });
+
+  r.post('/defects/:idOrKey/resync', async (req: Request<{ idOrKey: string }>, res) => {
+    const { tracker: t } = parseInput(Resync, req.body ?? {}, 'body');
+    res.status(202).json(await requeue().resync(req.params.idOrKey, t, ADMIN_ACTOR));
+  });
+
+  r.post('/links/retry', async (req, res) => {
+    const { state, tracker: t } = parseInput(Retry, req.body ?? {}, 'body');
+    res.status(202).json(await requeue().retry(state, t, ADMIN_ACTOR));
+  });
+
   return r;
+}
+
+type ActivityRow = { id: bigint; tracker: string; direction: string; pushed: string[]; pulled: string[]; outcome: string; conflicts: string[]; error: string | null; at: Date };
+
+function activityView(a: ActivityRow) {
+  return { id: String(a.id), tracker: a.tracker, direction: a.direction, pushed: a.pushed, pulled: a.pulled, outcome: a.outcome, conflicts: a.conflicts, error: a.error, at: a.at.toISOString() };
+}
+
+type ConflictRow = {
+  id: bigint;
+  tracker: string;
+  field: string;
+  defectValue: unknown;
+  remoteValue: unknown;
+  defectChangedAt: Date | null;
+  remoteChangedAt: Date | null;
+  winner: string;
+  decidedAt: Date;
+};
+
+function conflictView(c: ConflictRow) {
+  return {
+    id: String(c.id),
+    tracker: c.tracker,
+    field: c.field,
+    defectValue: c.defectValue,
+    remoteValue: c.remoteValue,
+    defectChangedAt: c.defectChangedAt?.toISOString() ?? null,
+    remoteChangedAt: c.remoteChangedAt?.toISOString() ?? null,
+    winner: c.winner,
+    decidedAt: c.decidedAt.toISOString(),
+  };
 }

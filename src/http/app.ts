@@ -14,8 +14,11 @@ import { errorHandler, notFoundRoute, parseInput } from './errors.ts';
 import { MilestoneParams } from './schemas.ts';
 import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
-import { webhookRoutes, type WebhookDeps } from './webhook-routes.ts';
-import { adminRoutes, requireAdmin } from './admin-routes.ts';
+import { webhookRoutes, type WebhookDeps, type WebhookOutcome } from './webhook-routes.ts';
+import { adminRoutes } from './admin-routes.ts';
+import { adminGate } from './admin-gate.ts';
+import { bullBoard, BOARD_PATH } from './admin-board.ts';
+import type { AdminServices } from '../admin/services.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { requestId } from './request-id.ts';
 import { openApiDocument } from './openapi.ts';
@@ -41,6 +44,10 @@ export type AppDeps = {
   webhooks?: WebhookDeps;
   /** ADMIN_TOKEN: the admin API's bearer token; unset, /admin answers 503. */
   adminToken?: string;
+  /** Redis-backed parts of the admin surface (queues, dashboard sessions, webhook counts); see src/admin/services.ts. */
+  admin?: AdminServices;
+  /** PUBLIC_URL, when set: the origin a browser behind a TLS proxy shows, accepted by the admin Origin check. */
+  publicUrl?: string;
   /** Metrics and readiness checks (src/ops/ops.ts); by default the database check and the outbox gauges only. */
   ops?: Ops;
   /** METRICS_TOKEN: bearer tokens any of which opens /metrics; none means loopback clients only. */
@@ -50,6 +57,14 @@ export type AppDeps = {
 export function createApp(deps: AppDeps): Express {
   const defects = new DefectStore(deps.prisma);
   const reports = new Reports(deps.prisma);
+  const links = new LinkStore(deps.prisma, deps.connectors ?? new Map());
+  const ops = deps.ops ?? createOps({ prisma: deps.prisma });
+  const admin = deps.admin;
+  // Webhook outcomes feed /metrics and the admin sync-status's 24-hour counts (shared through Redis).
+  const onWebhook = (tracker: TrackerKind, outcome: WebhookOutcome) => {
+    ops.metrics.webhook(tracker, outcome);
+    admin?.webhookStats.record(tracker, outcome).catch((err: unknown) => deps.log.warn({ err }, 'could not count the webhook for the admin status'));
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -67,16 +82,17 @@ export function createApp(deps: AppDeps): Express {
   );
   // Before the body is even parsed: an unauthenticated client gets nothing but the 401.
   app.use('/api', requireApiAccess(deps.apiTokens ?? []));
-  app.use('/admin', requireAdmin(deps.adminToken));
+  app.use('/admin', adminGate({ adminToken: deps.adminToken, sessions: admin?.sessions, publicUrl: deps.publicUrl }));
+  if (admin && admin.queues.size > 0) app.use(BOARD_PATH, bullBoard([...admin.queues.values()]));
   // Webhooks are authenticated by their signatures, over the raw body: mounted before the JSON parser.
-  if (deps.webhooks) app.use('/webhooks', webhookRoutes(deps.webhooks));
+  if (deps.webhooks) app.use('/webhooks', webhookRoutes(deps.webhooks, onWebhook));
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
 
-  app.use(opsRoutes(deps.ops ?? createOps({ prisma: deps.prisma }), deps.metricsTokens ?? []));
+  app.use(opsRoutes(ops, deps.metricsTokens ?? []));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  app.use('/admin', adminRoutes(deps.prisma));
-  app.use('/api/defects', defectRoutes(defects, reports, new LinkStore(deps.prisma, deps.connectors ?? new Map())));
+  app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin }));
+  app.use('/api/defects', defectRoutes(defects, reports, links));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {
     const { name } = parseInput(MilestoneParams, req.params, 'path');

@@ -9,6 +9,7 @@ const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   invalid_reference: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   invalid_transition: 409,
   case_run_not_failed: 409,

@@ -85,7 +85,7 @@ export const LinkTicket = z
   });
 
 /** A comma-separated filter such as status=open,reopened; errors name the parameter, not a list index. */
-const csv = <const T extends readonly [string, ...string[]]>(values: T) =>
+export const csv = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.string().transform((s, ctx): T[number][] => {
     const parts = s.split(',').map((v) => v.trim());
     const unknown = parts.filter((p) => !values.includes(p));

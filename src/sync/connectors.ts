@@ -13,15 +13,19 @@ import { createJiraWebhookReceiver } from '../../connectors/jira/webhook.ts';
 import { createAsanaWebhookReceiver } from '../../connectors/asana/webhook.ts';
 import type { SyncConfig } from './sync-config.ts';
 
-export function buildConnectors(trackers: TrackerSettings, sync: SyncConfig, timeoutMs: number): Map<TrackerKind, Connector> {
+/** Told of every tracker API call's answer (the tracker-calls metric); connectors never import metrics. */
+export type TrackerCallListener = (tracker: TrackerKind, status: number | 'network' | 'timeout') => void;
+
+export function buildConnectors(trackers: TrackerSettings, sync: SyncConfig, timeoutMs: number, onCall?: TrackerCallListener): Map<TrackerKind, Connector> {
   const people = new People(sync.people);
   const connectors = new Map<TrackerKind, Connector>();
+  const calls = (tracker: TrackerKind) => (onCall ? { onCall: (status: number | 'network' | 'timeout') => onCall(tracker, status) } : {});
   if (trackers.github) {
-    connectors.set('github', createGithubConnector({ settings: trackers.github, mapping: sync.github, people, timeoutMs }));
+    connectors.set('github', createGithubConnector({ settings: trackers.github, mapping: sync.github, people, timeoutMs, ...calls('github') }));
   }
-  if (trackers.jira) connectors.set('jira', createJiraConnector({ settings: trackers.jira, mapping: sync.jira, people, timeoutMs }));
+  if (trackers.jira) connectors.set('jira', createJiraConnector({ settings: trackers.jira, mapping: sync.jira, people, timeoutMs, ...calls('jira') }));
   if (trackers.asana) {
-    connectors.set('asana', createAsanaConnector({ settings: trackers.asana, mapping: sync.asana, people, timeoutMs }));
+    connectors.set('asana', createAsanaConnector({ settings: trackers.asana, mapping: sync.asana, people, timeoutMs, ...calls('asana') }));
   }
   return connectors;
 }

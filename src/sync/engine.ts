@@ -21,6 +21,8 @@ import type { Direction } from './sync-config.ts';
 import type { SqlQuery, SyncLocks } from './lock.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { syncWarnings } from './warnings.ts';
+import type { Metrics } from '../metrics.ts';
+import { recordActivity } from '../admin/activity.ts';
 
 export type SyncOutcome = 'created' | 'adopted' | 'updated' | 'unchanged' | 'skipped';
 
@@ -46,7 +48,12 @@ export type EngineDeps = {
   log: Logger;
   /** Attempts a sync job makes (the queue's setting), and the reconciler's slower schedule after them. */
   retry: { jobAttempts: number; slow: SlowRetry };
+  /** Jobs by outcome, latency both ways and conflicts by field are recorded here when given. */
+  metrics?: Metrics;
 };
+
+/** What crossed during one attempt, for its activity row and the metrics. */
+type Trace = { pushed: string[]; pulled: string[]; conflicts: string[]; pulledChangedAt?: Date };
 
 /** What a successful sync records besides the snapshot: the defect version it read and what it could not carry. */
 type SyncedFacts = { version: number; warnings: string[] };
@@ -98,6 +105,7 @@ export class SyncEngine {
     const attemptAt = new Date();
     // Set once the create call is made, and once the tracker says the ticket exists.
     const creating = { called: false, created: false };
+    const trace: Trace = { pushed: [], pulled: [], conflicts: [] };
     // Writes below happen only while the lock is held; a lost lock session ends the attempt (transient).
     const save = this.guardedSave(lockLost, sql);
     try {
@@ -125,16 +133,18 @@ export class SyncEngine {
           });
           await save.success(link.id, ref, { fields: connector.canonical(initial.fields), contextDigest: digest }, attemptAt, facts);
           this.logWarnings(link, facts);
-          return 'created';
+          trace.pushed = [...this.deps.outbound, 'context'];
+          return await this.finished(tracker, defectId, 'created', trace, loaded);
         }
         // Adopt the ticket the crashed attempt made; it holds the defect as it was then, so read it
         // and let the update below send whatever changed since.
         const remote = await connector.read(found);
         link = await save.success(link.id, found, { fields: connector.canonical(remote.fields), contextDigest: '' }, attemptAt, facts);
-        await this.exchange(connector, link, loaded, digest, attemptAt, facts, save);
-        return 'adopted';
+        await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace);
+        return await this.finished(tracker, defectId, 'adopted', trace, loaded);
       }
-      return await this.exchange(connector, link, loaded, digest, attemptAt, facts, save);
+      const outcome = await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace);
+      return await this.finished(tracker, defectId, outcome, trace, loaded);
     } catch (err) {
       // Not a failure of the ticket: the caller reads both sides again right away.
       if (err instanceof DefectMovedOn && mayRetryNow) throw new SyncFailure({ action: 'retry', state: 'retrying', message: err.message }, err);
@@ -143,6 +153,8 @@ export class SyncEngine {
       // so the next one searches for the marker from its own start, not from an ever older one.
       const refusedCreate = creating.called && !creating.created && err instanceof TrackerError && (err.kind === 'rejected' || err.kind === 'rate_limited');
       if (link) await this.saveFailure(link, decision, attemptAt, refusedCreate);
+      this.deps.metrics?.syncJob(tracker, err instanceof TrackerError ? err.kind : 'error');
+      await recordActivity(prisma, this.deps.log, { defectId, tracker, ...trace, outcome: decision.state, error: decision.message });
       throw new SyncFailure(decision, err);
     }
   }
@@ -155,6 +167,7 @@ export class SyncEngine {
     attemptAt: Date,
     facts: SyncedFacts,
     save: GuardedSave,
+    trace: Trace,
   ): Promise<'updated' | 'unchanged'> {
     save.check();
     const { prisma, directions, log } = this.deps;
@@ -171,6 +184,11 @@ export class SyncEngine {
       },
     );
     facts.warnings.push(...result.warnings);
+    trace.pushed = [...result.pushed];
+    trace.pulled = result.pulled;
+    trace.conflicts = result.conflicts.map((c) => `${c.field}→${c.winner}`);
+    if (result.pulledChangedAt) trace.pulledChangedAt = result.pulledChangedAt;
+    for (const c of result.conflicts) this.deps.metrics?.conflict(c.field);
     if (result.version !== undefined) facts.version = result.version;
     if (result.ref.key !== link.key) log.info({ tracker: link.tracker, from: link.key, to: result.ref.key }, 'ticket key changed');
     await save.success(link.id, result.ref, result.snapshot, attemptAt, facts);
@@ -178,6 +196,23 @@ export class SyncEngine {
     const changed = result.pushed.size > 0 || result.pulled.length > 0;
     if (changed) log.debug({ tracker: link.tracker, key: result.ref.key, pushed: [...result.pushed], pulled: result.pulled }, 'ticket exchanged');
     return changed ? 'updated' : 'unchanged';
+  }
+
+  /**
+   * A finished attempt: its activity row, the job outcome, and how long the changes took to cross:
+   * outbound from the defect's newest stamp among the fields written (its commit) to now, inbound from
+   * the tracker's time of the change to now (clamped at 0: the tracker's clock may run ahead of ours).
+   */
+  private async finished(tracker: TrackerKind, defectId: string, outcome: SyncOutcome, trace: Trace, loaded: LoadedTicket): Promise<SyncOutcome> {
+    const { metrics, prisma, log } = this.deps;
+    await recordActivity(prisma, log, { defectId, tracker, ...trace, outcome });
+    if (!metrics) return outcome;
+    metrics.syncJob(tracker, outcome);
+    const now = Date.now();
+    const committed = newestStamp(loaded.fieldChangedAt, trace.pushed);
+    if (committed !== undefined) metrics.syncLatency('outbound', tracker, Math.max(0, now - committed) / 1000);
+    if (trace.pulledChangedAt) metrics.syncLatency('inbound', tracker, Math.max(0, now - trace.pulledChangedAt.getTime()) / 1000);
+    return outcome;
   }
 
   /** Link writes that refuse to run once the lock's session is gone (another worker may hold it by then). */
@@ -233,6 +268,13 @@ type GuardedSave = {
   createStartedAt(id: string, at: Date): Promise<TrackerLink>;
   success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts): Promise<TrackerLink>;
 };
+
+/** The newest of the defect's change stamps (fieldChangedAt) among `fields`, in ms; undefined when none is stamped. */
+function newestStamp(fieldChangedAt: unknown, fields: readonly string[]): number | undefined {
+  if (!fieldChangedAt || typeof fieldChangedAt !== 'object') return undefined;
+  const times = fields.map((f) => Date.parse(String((fieldChangedAt as Record<string, unknown>)[f]))).filter((t) => !Number.isNaN(t));
+  return times.length ? Math.max(...times) : undefined;
+}
 
 function asRef(link: TrackerLink): TicketRef {
   return { remoteId: link.remoteId!, key: link.key!, url: link.url! };

@@ -19,6 +19,8 @@ import { Inbox } from '../inbound/inbox.ts';
 import { pollTracker } from '../inbound/poll.ts';
 import { WebhookRegistrations } from '../inbound/registrations.ts';
 import { ensureWebhook } from '../inbound/register-webhooks.ts';
+import { pruneActivity } from '../admin/activity.ts';
+import type { Metrics } from '../metrics.ts';
 
 export type SyncSettings = {
   prisma: PrismaClient;
@@ -42,6 +44,8 @@ export type SyncSettings = {
   /** Tuning for tests (production uses JOB_DEFAULTS and SLOW_RETRY): a job's attempts, then the slow schedule. */
   jobRetry?: JobRetry;
   slowRetry?: SlowRetry;
+  /** The process's metrics: sync jobs, latency and conflicts are recorded into it. */
+  metrics?: Metrics;
 };
 
 /** The settings the worker role runs with, from the environment and SYNC_CONFIG. */
@@ -77,7 +81,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, trackers, s.jobRetry);
   const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
-  const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry });
+  const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
   const inbox = new Inbox(s.prisma, queues, s.debounceMs);
   const registrations = new WebhookRegistrations(s.prisma);
   const poll = async (tracker: TrackerKind) => {
@@ -94,7 +98,12 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
       await queue.upsertJobScheduler('poll', { every: s.pollMs }, { name: 'poll', data: POLL_JOB, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } });
     }
   }
-  const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log, () => inbox.sweep());
+  // Each pass also queues inbound events left unqueued and prunes old sync activity.
+  const pruned = () =>
+    pruneActivity(s.prisma)
+      .then((n) => n && s.log.info({ rows: n }, 'pruned old sync activity'))
+      .catch((err: unknown) => s.log.warn({ err }, 'pruning sync activity failed; next pass retries'));
+  const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log, async () => (await Promise.all([inbox.sweep(), pruned()]))[0]);
   return async () => {
     stopReconciler();
     await stopRelay();

@@ -33,6 +33,8 @@ export type ExchangeResult = {
   warnings: string[];
   /** The defect's version after pulling the ticket's changes, when there were any. */
   version?: number;
+  /** The tracker's time of the newest change pulled (for the inbound latency metric), when there were any. */
+  pulledChangedAt?: Date;
 };
 
 export async function exchange(
@@ -67,6 +69,7 @@ export async function exchange(
   let fields = input.ticket.fields;
   let pulled: string[] = [];
   let version: number | undefined;
+  let pulledChangedAt: Date | undefined;
   if (Object.keys(pull).length) {
     input.lockLost();
     // A pulled field is stamped with the tracker's time of its change (the conflict's, or the ticket's
@@ -75,6 +78,7 @@ export async function exchange(
     const applied = await applyInbound(deps.prisma, input.defect.id, input.defect.version, tracker, pull, changedAt);
     pulled = applied.applied;
     version = applied.defect.version;
+    pulledChangedAt = new Date(Math.max(...Object.values(changedAt).map((d) => d.getTime())));
     fields = pick(applied.defect);
     if (applied.rejectedStatus) {
       // Not forced, not retried in a loop: the ticket is brought back to the defect's status.
@@ -120,6 +124,7 @@ export async function exchange(
     conflicts: merged.conflicts,
     warnings,
     ...(version !== undefined && { version }),
+    ...(pulledChangedAt && pulled.length && { pulledChangedAt }),
   };
 }
 

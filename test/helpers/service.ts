@@ -13,6 +13,9 @@ import { buildConnectors } from '../../src/sync/connectors.ts';
 import { startSync, syncSettings, type SyncSettings } from '../../src/sync/start-sync.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
 import { startInbound } from '../../src/inbound/start-inbound.ts';
+import { createAdminServices } from '../../src/admin/services.ts';
+import { createOps } from '../../src/ops/ops.ts';
+import { Metrics } from '../../src/metrics.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from './context.ts';
 
 export type ServiceOptions = {
@@ -52,26 +55,38 @@ export async function startService(opts: ServiceOptions) {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const prisma = createPrisma(databaseUrl);
   await markEarlierChangesHandled(prisma);
-  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs);
+  // One registry for the API and the workers, as in the `all` role.
+  const metrics = new Metrics();
+  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs, (tracker, status) => metrics.trackerCall(tracker, status));
   const inbound = startInbound(config, { prisma, log });
-  const app = createApp({ prisma, log, connectors, webhooks: inbound.webhooks, ...(config.adminToken && { adminToken: config.adminToken }) });
+  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, trackers: [...connectors.keys()] });
+  const app = createApp({
+    prisma,
+    log,
+    connectors,
+    webhooks: inbound.webhooks,
+    admin,
+    ops: createOps({ prisma, metrics }),
+    ...(config.adminToken && { adminToken: config.adminToken }),
+  });
   handler = app;
   if (server) await inbound.registerWebhooks();
   const stopSync =
     opts.workers === false
       ? async () => undefined
-      : await startSync({ ...syncSettings(config, sync, { prisma, connectors, log }), ...opts.tune });
+      : await startSync({ ...syncSettings(config, sync, { prisma, connectors, log }), ...opts.tune, metrics });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     await stopSync();
     await inbound.stop();
+    await admin.close();
     if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
     await prisma.$disconnect();
   };
   afterAll(stop);
-  return { prisma, http: request(app), app, url, config, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, stop };
+  return { prisma, http: request(app), app, url, config, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, metrics, admin, stop };
 }
 
 /**

@@ -1,0 +1,39 @@
+// A tracker's health at a glance, from the sync-status figures. Pure, so the rule is unit-tested and
+// documented in one place:
+//   red    a person must act, or nothing gets through: links refused by the tracker (failed), the last
+//          poll failed, or the newest failed attempt is newer than the newest success
+//   amber  it works but something needs a look: links retrying or missing (ticket deleted or moved),
+//          webhooks rejected in the last 24 h (a wrong secret, or someone probing), or a queue backlog
+//          of more than QUEUE_BACKLOG_AMBER jobs waiting or delayed
+//   green  none of the above;  off: the tracker is not configured
+export type Health = 'green' | 'amber' | 'red' | 'off';
+
+export const QUEUE_BACKLOG_AMBER = 1000;
+
+export type HealthInput = {
+  enabled: boolean;
+  links: Readonly<Record<string, number>>;
+  queue: { waiting: number; delayed: number } | null;
+  webhooks: { rejected: number } | null;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  pollError: string | null;
+};
+
+export function trackerHealth(s: HealthInput): { health: Health; reasons: string[] } {
+  if (!s.enabled) return { health: 'off', reasons: ['not configured'] };
+  const red: string[] = [];
+  const amber: string[] = [];
+  const n = (state: string) => s.links[state] ?? 0;
+  if (n('failed')) red.push(`${n('failed')} link(s) refused by the tracker`);
+  if (s.pollError) red.push(`the last poll failed: ${s.pollError}`);
+  if (s.lastFailureAt && (!s.lastSuccessAt || s.lastFailureAt > s.lastSuccessAt)) red.push('no success since the last failure');
+  if (n('retrying')) amber.push(`${n('retrying')} link(s) retrying`);
+  if (n('missing')) amber.push(`${n('missing')} link(s) missing their ticket`);
+  if (s.webhooks?.rejected) amber.push(`${s.webhooks.rejected} webhook(s) rejected in 24 h`);
+  const backlog = s.queue ? s.queue.waiting + s.queue.delayed : 0;
+  if (backlog > QUEUE_BACKLOG_AMBER) amber.push(`${backlog} jobs queued`);
+  if (red.length) return { health: 'red', reasons: [...red, ...amber] };
+  if (amber.length) return { health: 'amber', reasons: amber };
+  return { health: 'green', reasons: [] };
+}

@@ -1,0 +1,99 @@
+// The dashboard in a real headless Chromium (Debian's chromium driven by playwright-core): sign in, see
+// the three trackers, a tracker refusing a write shows as a failed link, Retry after healing the fake
+// syncs it, sign out ends the session for good. DASHBOARD_SCREENSHOT=<path> saves a screenshot (for the README).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
+import { startService, until } from '../helpers/service.ts';
+import { forgetEarlierSyncState } from './fresh.ts';
+import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
+import { patchDefect } from '../helpers/fixtures.ts';
+
+const ADMIN = 'admin-token-for-the-browser-test';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let t: Trackers;
+let svc: Awaited<ReturnType<typeof startService>>;
+let browser: BrowserContext;
+let page: Page;
+const profile = mkdtempSync(join(tmpdir(), 'defect-sync-chromium-'));
+
+beforeAll(async () => {
+  t = await startTrackers();
+  svc = await startService({ env: { ...t.env, ADMIN_TOKEN: ADMIN }, debounceMs: 200, listen: true });
+  await forgetEarlierSyncState(svc.prisma);
+  // Flags that keep Chromium from reaching for hosts this machine cannot reach, and a fresh profile
+  // (playwright passes it as --user-data-dir).
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1360, height: 1000 },
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+});
+afterAll(async () => {
+  await browser?.close();
+  await svc.stop();
+  await t.stop();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+describe('the dashboard in Chromium', () => {
+  it('signs in, shows a refused write as a failed link, retries it into sync, and signs out', async () => {
+    // A defect in step with all three trackers.
+    const created = await svc.http.post('/api/defects').send({ title: 'Coupon field rejects lowercase codes', assignee: ANA.email, severity: 'high' });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    const links = await settledLinks(svc.http, key, 0);
+
+    const browserErrors: string[] = [];
+    page.on('pageerror', (err) => browserErrors.push(err.message));
+    page.on('console', (msg) => msg.type() === 'error' && browserErrors.push(msg.text()));
+
+    await page.goto(`${svc.url}/admin`);
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    await page.fill('#token', 'not-the-token-at-all');
+    await page.click('#signin-form button[type=submit]');
+    await expect.poll(() => page.textContent('#signin-error')).toMatch(/not valid/);
+
+    await page.fill('#token', ADMIN);
+    await page.click('#signin-form button[type=submit]');
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    for (const tracker of ['github', 'jira', 'asana']) {
+      await expect.poll(() => page.getAttribute(`[data-tracker-card="${tracker}"]`, 'data-health')).toBe('green');
+    }
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'ds_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
+    expect(await page.evaluate('document.cookie')).toBe(''); // HttpOnly: no script can read it
+
+    // GitHub refuses the next edit; the dashboard shows the failed link and a red GitHub card.
+    t.github.tracker.fail({ status: 401, route: 'ticket.update', times: 1000 });
+    await patchDefect(svc.http, key, { title: 'Coupon field rejects lowercase and mixed-case codes' });
+    const row = page.locator(`#trouble tr[data-link="${key}/github"]`);
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await row.getAttribute('data-state')).toBe('failed');
+    expect(await row.locator('td.err').textContent()).toMatch(/401|credentials/i);
+    await expect.poll(() => page.getAttribute('[data-tracker-card="github"]', 'data-health')).toBe('red');
+    await expect.poll(() => page.locator('#activity tr[data-outcome="failed"]').count()).toBeGreaterThan(0);
+    if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
+
+    // The fake is healed; Retry brings the ticket into step.
+    t.github.tracker.clearFaults();
+    await row.locator('button', { hasText: 'Retry' }).click();
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    await until('github synced', async () => (await linksOf(svc.http, key)).find((l) => l.tracker === 'github')?.syncState === 'synced');
+    expect(t.github.issue(Number(remoteIdOf(links, 'github'))).title).toBe('Coupon field rejects lowercase and mixed-case codes');
+    await expect.poll(() => page.getAttribute('[data-tracker-card="github"]', 'data-health'), { timeout: 10_000 }).toBe('green');
+
+    // Sign out: the page shows the form again and the old cookie opens nothing any more.
+    const session = (await page.context().cookies()).find((c) => c.name === 'ds_admin')!.value;
+    await page.click('#signout');
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    expect((await page.context().cookies()).find((c) => c.name === 'ds_admin')).toBeUndefined();
+    const replay = await fetch(`${svc.url}/admin/sync-status`, { headers: { cookie: `ds_admin=${session}` } });
+    expect(replay.status).toBe(401);
+    expect(browserErrors.filter((e) => !/401/.test(e))).toEqual([]);
+  });
+});
