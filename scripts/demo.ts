@@ -164,6 +164,23 @@ async function tour(): Promise<void> {
   console.log(`  ${second.key} synced to GitHub ${gh.key} after ${((Date.parse(gh.lastSyncedAt) - since) / 1000).toFixed(1)} s`);
 }
 
+/** The admin view of the same loop: each connection's health at a glance, and where the dashboard is. */
+async function summary(): Promise<void> {
+  const res = await fetch(`${api}/admin/sync-status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (!res.ok) throw new Error(`GET /admin/sync-status → ${res.status}`);
+  const status = (await res.json()) as {
+    trackers: { tracker: string; health: string; links: Record<string, number>; conflicts24h: number; webhooks24h: Record<string, number>; queue: Record<string, number> }[];
+    outbox: { unpublished: number };
+  };
+  console.log('\nSync status (GET /admin/sync-status):');
+  for (const t of status.trackers) {
+    const links = Object.entries(t.links).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
+    console.log(`  ${t.tracker.padEnd(6)} ${t.health.padEnd(5)} links: ${links}; webhooks 24 h: ${t.webhooks24h.accepted ?? 0} accepted; conflicts 24 h: ${t.conflicts24h}; queue: ${t.queue.waiting ?? 0} waiting, ${t.queue.delayed ?? 0} delayed`);
+  }
+  console.log(`  outbox backlog: ${status.outbox.unpublished}`);
+  console.log(`\nDashboard: ${api}/admin (sign in with the admin token ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `"${ADMIN_TOKEN}"`})`);
+}
+
 const stopAll = async (code: number) => {
   child.kill('SIGTERM');
   await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
@@ -176,6 +193,12 @@ try {
   // People's edits in the fakes reach the service as signed webhooks (Asana's is registered by the service).
   t.sendWebhooksTo(api, WEBHOOK_SECRETS);
   await tour();
+} catch (err) {
+  console.error(`demo failed: ${(err as Error).message}`);
+  await stopAll(1);
+}
+try {
+  await summary();
 } catch (err) {
   console.error(`demo failed: ${(err as Error).message}`);
   await stopAll(1);

@@ -39,6 +39,8 @@ describe('npm run demo', () => {
     expect(step4).toMatch(/Jira {3}QA-\d+: ".*" Done/);
     expect(step4).toMatch(/Asana {2}task \d+: ".*" completed/);
     expect(out).toMatch(/update calls for 20 edits: GitHub [1-5], Jira [1-5], Asana [1-5]/);
+    expect(out).toMatch(/Sync status \(GET \/admin\/sync-status\):\n {2}github +green +links: \d+ synced/);
+    expect(out).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/admin/);
     expect(out).toContain('Tour complete.');
   }, 90_000);
 });
