@@ -27,6 +27,8 @@ export type ServiceProcess = {
   /** Resolves with the signal or exit code once the process is gone. */
   exited: Promise<NodeJS.Signals | number | null>;
   alive: () => boolean;
+  /** The lines it wrote to stdout and stderr so far. */
+  output: string[];
   kill: (signal?: NodeJS.Signals) => Promise<NodeJS.Signals | number | null>;
 };
 
@@ -51,15 +53,27 @@ export function serviceProcess(role: 'all' | 'api' | 'worker', env: Record<strin
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
+  // Everything the process writes, line by line (shown too when TEST_LOG_LEVEL asks for logs).
+  const output: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let rest = '';
+    stream.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      output.push(...lines.filter(Boolean));
+      if (process.env.TEST_LOG_LEVEL) process.stderr.write(chunk);
+    });
+  }
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     child,
     exited,
     alive,
+    output,
     kill: async (signal = 'SIGTERM') => {
       if (alive()) child.kill(signal);
       return exited;
@@ -74,6 +88,17 @@ export async function serviceWithApi(env: Record<string, string>) {
   const proc = serviceProcess('all', { PORT: String(port), PUBLIC_URL: url, ...env });
   await until('the service to answer', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok, 30_000);
   return { ...proc, url, http: request(url) };
+}
+
+/** Lines a process wrote that are not JSON log lines (the service logs nothing else). */
+export function notJsonLines(output: readonly string[]): string[] {
+  return output.filter((line) => {
+    try {
+      return typeof JSON.parse(line) !== 'object';
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** GET /readyz: its status and which checks failed. */

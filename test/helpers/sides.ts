@@ -3,6 +3,7 @@
 import type request from 'supertest';
 import type { Trackers } from '../../fakes/index.ts';
 import { linksOf } from './links.ts';
+import { until } from './service.ts';
 
 type Http = ReturnType<typeof request>;
 
@@ -57,4 +58,14 @@ export async function agreedSide(http: Http, t: Trackers, key: string): Promise<
   if (!sides) return null;
   const all = Object.values(sides).map((s) => JSON.stringify(s));
   return all.every((s) => s === all[0]) ? sides.defect : null;
+}
+
+/** Waits until all four sides hold `wanted`; on timeout the error shows every side as last read. */
+export async function untilInStep(http: Http, t: Trackers, key: string, wanted: Side, ms: number): Promise<void> {
+  await until(`${key} in step on all four sides`, async () => {
+    const sides = await sidesOf(http, t, key);
+    const ok = sides !== null && Object.values(sides).every((s) => JSON.stringify(s) === JSON.stringify(wanted));
+    if (!ok) throw new Error(`wanted ${JSON.stringify(wanted)}, sides ${JSON.stringify(sides)}, links ${JSON.stringify((await linksOf(http, key)).map((l) => [l.tracker, l.syncState, l.lastError]))}`);
+    return true;
+  }, ms);
 }
