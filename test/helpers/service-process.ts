@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { afterAll } from 'vitest';
 import request from 'supertest';
 import { databaseUrl, redisUrl } from './context.ts';
-import { until } from './service.ts';
+import { markEarlierChangesHandled, until } from './service.ts';
+import { createPrisma } from '../../src/db.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const children = new Set<ChildProcess>();
@@ -83,6 +84,10 @@ export function serviceProcess(role: 'all' | 'api' | 'worker', env: Record<strin
 
 /** `node src/main.ts all` on a port of its own, answering once /healthz does; webhooks reach it at `url`. */
 export async function serviceWithApi(env: Record<string, string>) {
+  // Earlier files' rows and links must not become calls to this file's fakes (see startService).
+  const prisma = createPrisma(databaseUrl);
+  await markEarlierChangesHandled(prisma);
+  await prisma.$disconnect();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = serviceProcess('all', { PORT: String(port), PUBLIC_URL: url, ...env });
