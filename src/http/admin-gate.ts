@@ -46,7 +46,10 @@ export function adminGate(o: AdminGateOptions): Router {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const origin = req.get('origin');
     const own = `${req.protocol}://${req.get('host')}`;
-    if (origin === undefined ? hasBearer(req) : origin === own || origin === publicOrigin) return next();
+    // Without Origin: a bearer client passes; signing in (a browser's form) and anything carrying our session
+    // cookie are refused; anything else goes on to the token check (401 without a valid one).
+    const suspect = req.path === '/session' || sessionId(req) !== undefined;
+    if (origin === undefined ? hasBearer(req) || !suspect : origin === own || origin === publicOrigin) return next();
     next(new AppError('forbidden', origin === undefined ? 'a request that changes something must carry the Origin header (or the bearer token)' : `requests from ${origin} are not accepted here`));
   });
 

@@ -24,10 +24,13 @@ import { csv } from './schemas.ts';
 
 const tracker = z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`);
 const limit = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50);
+const MAX_BIGINT = 2n ** 63n - 1n;
 const idCursor = z
   .string()
   .regex(/^[1-9][0-9]{0,18}$/, 'must be a cursor returned as nextCursor')
-  .transform((v) => BigInt(v));
+  .transform((v) => BigInt(v))
+  // Ids are Postgres bigints: a larger number was never a cursor (and would fail the query).
+  .refine((v) => v <= MAX_BIGINT, 'must be a cursor returned as nextCursor');
 
 const Page = z.strictObject({ limit, cursor: idCursor.optional(), tracker: tracker.optional() });
 

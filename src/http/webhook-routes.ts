@@ -98,12 +98,31 @@ function parse(receiver: WebhookReceiver, req: WebhookRequest): WebhookNotice[] 
   } catch {
     throw new AppError('validation_failed', 'body: is not valid JSON', { fields: [{ field: 'body', message: 'is not valid JSON' }] });
   }
+  let notices: WebhookNotice[];
   try {
-    return receiver.parse(req, body);
+    notices = receiver.parse(req, body);
   } catch (err) {
     if (!(err instanceof WebhookPayloadError)) throw err;
     throw new AppError('validation_failed', `body: ${err.message}`, { fields: [{ field: 'body', message: err.message }] });
   }
+  return notices.map(storable);
+}
+
+/** Longer than any tracker's delivery id (GitHub: a UUID; Jira: digits); the unique index cannot hold much more. */
+export const MAX_DELIVERY_ID = 200;
+const MAX_EVENT = 200;
+
+/**
+ * A notice as Postgres can store it. The delivery id must be kept exactly (it recognises repeats), so a
+ * malformed one is refused; the event name is only for logs and counts, so NUL and lone surrogates
+ * (which text and jsonb refuse) are replaced and it is cut short.
+ */
+function storable(n: WebhookNotice): WebhookNotice {
+  if (n.deliveryId.length > MAX_DELIVERY_ID || n.deliveryId.includes('\u0000') || !n.deliveryId.isWellFormed()) {
+    const message = `the delivery id must be at most ${MAX_DELIVERY_ID} characters of text`;
+    throw new AppError('validation_failed', `delivery id: ${message}`, { fields: [{ field: 'delivery id', message }] });
+  }
+  return { ...n, event: n.event.slice(0, MAX_EVENT).toWellFormed().replaceAll('\u0000', '\ufffd') };
 }
 
 function notOpen(tracker: TrackerKind): AppError {

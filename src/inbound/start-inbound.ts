@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { Config } from '../config.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import type { WebhookReceiver } from '../../connectors/webhooks.ts';
-import { createQueues } from '../outbox/queues.ts';
+import { createQueues, logQueueErrors } from '../outbox/queues.ts';
 import { buildWebhookReceivers, buildWebhookRegistrars } from '../sync/connectors.ts';
 import type { WebhookDeps } from '../http/webhook-routes.ts';
 import { Inbox } from './inbox.ts';
@@ -29,6 +29,7 @@ export function startInbound(
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   connection.on('error', () => undefined); // reconnects on its own; failures surface on the calls
   const queues = createQueues(connection, config.queuePrefix, [...receivers.keys()]);
+  logQueueErrors(queues, deps.log);
   const inbox = new Inbox(deps.prisma, queues, config.sync.debounceMs);
   const registrations = new WebhookRegistrations(deps.prisma);
   const signed = new Map<TrackerKind, { receiver: WebhookReceiver; secrets: readonly string[] }>();

@@ -4,6 +4,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { OutboxKind } from '../store/outbox.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
+import type { Logger } from '../logger.ts';
 
 export { TRACKER_KINDS, type TrackerKind } from '../../connectors/contract.ts';
 
@@ -66,6 +67,14 @@ export function createQueues(
     ? { ...JOB_DEFAULTS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 } }
     : JOB_DEFAULTS;
   return new Map(trackers.map((t) => [t, new Queue<SyncJobData>(queueName(t), { connection, prefix, defaultJobOptions })]));
+}
+
+/**
+ * Sends a queue's connection errors (Redis away) to the log. Without a listener BullMQ prints each one
+ * to stderr as a raw stack trace, outside the JSON log lines; the outage itself shows on /readyz.
+ */
+export function logQueueErrors(queues: ReadonlyMap<TrackerKind, Queue>, log: Logger): void {
+  for (const [tracker, queue] of queues) queue.on('error', (err) => log.warn({ err: err.message, tracker }, 'queue: Redis unavailable'));
 }
 
 /** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */

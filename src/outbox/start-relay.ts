@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { OutboxRelay } from './relay.ts';
-import { createQueues, type JobRetry, type TrackerKind } from './queues.ts';
+import { createQueues, logQueueErrors, type JobRetry, type TrackerKind } from './queues.ts';
 
 export type RelaySettings = {
   prisma: PrismaClient;
@@ -22,6 +22,7 @@ export type RelaySettings = {
 export async function startRelay(s: RelaySettings): Promise<() => Promise<void>> {
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, s.trackers, s.jobRetry);
+  logQueueErrors(queues, s.log);
   const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues, log: s.log, sweepMs: s.sweepMs, debounceMs: s.debounceMs });
   await relay.start();
   return async () => {

@@ -5,7 +5,7 @@ import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Connector, TicketField, TrackerKind } from '../../connectors/contract.ts';
 import { startRelay } from '../outbox/start-relay.ts';
-import { createQueues, JOB_DEFAULTS, POLL_JOB, type JobRetry } from '../outbox/queues.ts';
+import { createQueues, JOB_DEFAULTS, logQueueErrors, POLL_JOB, type JobRetry } from '../outbox/queues.ts';
 import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
 import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
@@ -80,6 +80,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
 
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, trackers, s.jobRetry);
+  logQueueErrors(queues, s.log);
   const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
   const inbox = new Inbox(s.prisma, queues, s.debounceMs);
