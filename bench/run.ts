@@ -13,6 +13,7 @@ import { migrate } from '../src/migrate.ts';
 import { OutboxRelay } from '../src/outbox/relay.ts';
 import { createQueues, jobIdFor } from '../src/outbox/queues.ts';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
+import { pct } from './lib/stats.ts';
 
 const SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -26,7 +27,6 @@ const databaseUrl = `${SERVER}/${database}`;
 const prefix = `dsbench-${id}`;
 const log = createLogger('silent');
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 
 async function main() {

@@ -15,6 +15,7 @@ import { createLogger } from '../src/logger.ts';
 import { migrate } from '../src/migrate.ts';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
 import { createAdminServices } from '../src/admin/services.ts';
+import { pct } from './lib/stats.ts';
 
 const SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,7 +28,6 @@ const database = `defect_sync_bench_${id}`;
 const databaseUrl = `${SERVER}/${database}`;
 const prefix = `dsbench-${id}`;
 const log = createLogger('silent');
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** The store an operator of a busy installation has: mostly synced links, some in trouble, recent conflicts. */
 async function fill(db: pg.Client): Promise<void> {

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { startTrackers } from '../fakes/index.ts';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
+import { pct } from './lib/stats.ts';
 
 const SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -17,7 +18,6 @@ const database = `defect_sync_bench_${id}`;
 const prefix = `dsbench-${id}`;
 const settings = { SYNC_CONCURRENCY: '5', SYNC_JOBS_PER_SECOND: '1000', SYNC_DEBOUNCE_MS: '200' };
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const t = await startTrackers();
 const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, 'all'], {
