@@ -49,7 +49,11 @@ describe('METRICS_PORT on the worker role', () => {
     const res = await api.http.post('/api/defects').send({ title: 'Synced by a worker process' });
     expect(res.status).toBe(201);
     await until('three links synced', async () => (await api.prisma.trackerLink.count({ where: { defectId: res.body.id, syncState: 'synced' } })) === 3, 20_000);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // A job is counted when it finishes, a moment after its link is saved: wait for all three.
+    const metrics = await until('three created jobs counted', async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return (text.match(/^defect_sync_sync_jobs_total\{tracker="\w+",outcome="created"\} 1$/gm) ?? []).length === 3 && text;
+    });
     for (const tracker of ['github', 'jira', 'asana']) {
       expect(metrics).toMatch(new RegExp(`^defect_sync_sync_jobs_total\\{tracker="${tracker}",outcome="created"\\} 1$`, 'm'));
       expect(metrics).toMatch(new RegExp(`^defect_sync_tracker_api_calls_total\\{tracker="${tracker}",status="20[01]"\\} [1-9]`, 'm'));
@@ -61,6 +65,7 @@ describe('METRICS_PORT on the worker role', () => {
 
   it('serves nothing without METRICS_PORT', async () => {
     child!.removeAllListeners('exit');
+    if (child!.exitCode === null && child!.signalCode === null) child!.kill('SIGTERM'); // should the test above have failed early
     await new Promise((r) => (child!.exitCode !== null || child!.signalCode !== null ? r(null) : child!.once('exit', r)));
     const started = startWorker({});
     const outcome = await Promise.race([started.then(() => 'listening'), new Promise((r) => setTimeout(() => r('silent'), 3000))]);
