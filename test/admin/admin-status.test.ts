@@ -73,11 +73,16 @@ describe('GET /admin/sync-status', () => {
       expect(Object.keys(s.queue).sort()).toEqual(['active', 'delayed', 'failed', 'waiting']);
     }
     expect(res.body.outbox).toMatchObject({ unpublished: expect.any(Number), oldestAgeSeconds: expect.any(Number) });
-    // …and the metrics moved with it: a job created, Jira answered 201, latency observed.
-    expect(await metric(/^defect_sync_sync_jobs_total\{tracker="github",outcome="created"\}/)).toBe(before + 1);
+    // …and the metrics moved with it: a job created (counted as the job finishes, just after its link is
+    // saved), Jira answered 201, latency observed.
+    await until('the created job counted', async () => (await metric(/^defect_sync_sync_jobs_total\{tracker="github",outcome="created"\}/)) === before + 1);
     expect(await metric(/^defect_sync_tracker_api_calls_total\{tracker="jira",status="201"\}/)).toBeGreaterThan(calls);
     expect(await metric(/^defect_sync_sync_latency_seconds_count\{direction="outbound",tracker="asana"\}/)).toBeGreaterThanOrEqual(1);
-    const sync = await admin(`/admin/defects/${d.key}/sync`);
+    // The activity row is written as the attempt finishes, like the metric above.
+    const sync = await until('three created attempts recorded', async () => {
+      const r = await admin(`/admin/defects/${d.key}/sync`);
+      return r.body.activity?.filter((a: { outcome: string }) => a.outcome === 'created').length === 3 && r;
+    });
     expect(sync.status).toBe(200);
     expect(sync.body.links).toHaveLength(3);
     expect(sync.body.links[0].snapshot.fields.title).toBe('Checkout spinner never stops');
