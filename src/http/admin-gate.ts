@@ -5,13 +5,12 @@
 // origin: a browser always sends Origin on such requests, so one from another site (or a cookie-carrying
 // request without Origin) is refused 403; API clients using the bearer token send none and pass.
 import express, { Router, type Request } from 'express';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { AdminSessions } from '../admin/sessions.ts';
 import { SESSION_COOKIE, SESSION_TTL_SECONDS } from '../admin/sessions.ts';
 import { adminAsset } from '../admin/assets.ts';
-import { tokenMatches } from './auth.ts';
+import { bearerToken, tokenDigests, tokenMatches } from './auth.ts';
 import { parseInput } from './errors.ts';
 
 export type AdminGateOptions = {
@@ -31,7 +30,7 @@ const PAGE_CSP =
 export function adminGate(o: AdminGateOptions): Router {
   const r = Router();
   const token = o.adminToken;
-  const digests = token ? [createHash('sha256').update(token, 'utf8').digest()] : [];
+  const digests = tokenDigests(token ? [token] : []);
   const publicOrigin = o.publicUrl ? new URL(o.publicUrl).origin : undefined;
 
   const secure = (req: Request) => req.secure || publicOrigin?.startsWith('https:') === true;
@@ -77,18 +76,18 @@ export function adminGate(o: AdminGateOptions): Router {
   });
 
   r.use(async (req, res, next) => {
-    const m = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
-    if (m && tokenMatches(m[1]!, digests)) return next();
-    const id = !m ? sessionId(req) : undefined;
+    const given = bearerToken(req.get('authorization'));
+    if (given !== null && tokenMatches(given, digests)) return next();
+    const id = given === null ? sessionId(req) : undefined;
     if (id && o.sessions && (await o.sessions.valid(token!, id))) return next();
     res.set('WWW-Authenticate', 'Bearer realm="defect-sync-admin"');
-    next(new AppError('unauthorized', m ? 'the admin token is not valid' : id ? 'the session has ended; sign in again' : 'send Authorization: Bearer <ADMIN_TOKEN>, or sign in at /admin'));
+    next(new AppError('unauthorized', given !== null ? 'the admin token is not valid' : id ? 'the session has ended; sign in again' : 'send Authorization: Bearer <ADMIN_TOKEN>, or sign in at /admin'));
   });
   return r;
 }
 
 function hasBearer(req: Request): boolean {
-  return /^Bearer +\S+ *$/i.test(req.get('authorization') ?? '');
+  return bearerToken(req.get('authorization')) !== null;
 }
 
 function sessionId(req: Request): string | undefined {

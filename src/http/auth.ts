@@ -13,6 +13,16 @@ export function isLoopback(address: string | undefined): boolean {
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
+/** The configured tokens as the digests tokenMatches compares against. */
+export function tokenDigests(tokens: readonly string[]): Buffer[] {
+  return tokens.map(digest);
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null when the request carries none. */
+export function bearerToken(authorization: string | undefined): string | null {
+  return /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1] ?? null;
+}
+
 /**
  * Compares the given token with every configured one in constant time: equal-length SHA-256 digests
  * through timingSafeEqual, and no early exit, so neither length nor position of a match leaks.
@@ -26,16 +36,16 @@ export function tokenMatches(given: string, tokens: readonly Buffer[]): boolean 
 
 /** `variable` names the setting in the 401 message (API_TOKEN for /api, METRICS_TOKEN for /metrics). */
 export function requireApiAccess(apiTokens: readonly string[], variable = 'API_TOKEN'): RequestHandler {
-  const tokens = apiTokens.map(digest);
+  const tokens = tokenDigests(apiTokens);
   return (req, res, next) => {
     if (tokens.length === 0) {
       if (isLoopback(req.socket.remoteAddress)) return next();
       res.set('WWW-Authenticate', 'Bearer realm="defect-sync"');
       return next(new AppError('unauthorized', `this API answers only clients on this machine until ${variable} is set; set ${variable} on the service and send Authorization: Bearer <token>`));
     }
-    const m = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
-    if (m && tokenMatches(m[1]!, tokens)) return next();
-    res.set('WWW-Authenticate', m ? 'Bearer realm="defect-sync", error="invalid_token"' : 'Bearer realm="defect-sync"');
-    return next(new AppError('unauthorized', m ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>'));
+    const given = bearerToken(req.get('authorization'));
+    if (given !== null && tokenMatches(given, tokens)) return next();
+    res.set('WWW-Authenticate', given !== null ? 'Bearer realm="defect-sync", error="invalid_token"' : 'Bearer realm="defect-sync"');
+    return next(new AppError('unauthorized', given !== null ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>'));
   };
 }
