@@ -43,13 +43,15 @@ export function isFixed(status: DefectStatus): boolean {
 }
 
 /**
- * The move a tracker's status means for a defect in `current` status (inbound sync). A not-done state
- * on a fixed defect is a reopen (never a silent step back), done on an open one resolves or closes it;
- * otherwise the status itself, when the lifecycle allows the move. Null: the move makes no sense
- * (e.g. closed → resolved) and the ticket should be brought back to the defect's status instead.
+ * The moves a tracker's status means for a defect in `current` status (inbound sync), in order, each a
+ * legal move: a not-done state on a fixed defect is a reopen (never a silent step back), and a fixed
+ * defect a person took up again (in progress) is reopened, then in progress, so the ticket stays where
+ * the person put it and the history shows both; done on an open one resolves or closes it; otherwise the
+ * status itself, when the lifecycle allows the move. [] when it is the same status. Null: the move makes
+ * no sense (e.g. closed → resolved) and the ticket should be brought back to the defect's status instead.
  */
-export function inboundStatusMove(current: DefectStatus, remote: DefectStatus): DefectStatus | null {
-  if (current === remote) return current;
-  if (isFixed(current) && !isFixed(remote)) return 'reopened';
-  return TRANSITIONS[current].includes(remote) ? remote : null;
+export function inboundStatusPath(current: DefectStatus, remote: DefectStatus): DefectStatus[] | null {
+  if (current === remote) return [];
+  if (isFixed(current) && !isFixed(remote)) return remote === 'in_progress' ? ['reopened', 'in_progress'] : ['reopened'];
+  return TRANSITIONS[current].includes(remote) ? [remote] : null;
 }

@@ -1,7 +1,7 @@
 // Linking an existing ticket to a defect by hand (instead of letting the worker create one). The
 // ticket is looked up in the tracker first, so a typo is a 404 rather than a broken link.
 import type { PrismaClient, Tx } from '../db.ts';
-import type { Connector, RemoteTicket, TrackerKind } from '../../connectors/contract.ts';
+import type { Connector, RemoteTicket, TicketFields, TrackerKind } from '../../connectors/contract.ts';
 import type { Defect, TrackerLink } from '../generated/prisma/client.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -9,7 +9,8 @@ import { formatDefectKey } from '../domain/defect-key.ts';
 import { findDefect, lockDefect } from './find.ts';
 import { appendOutbox } from './outbox.ts';
 import { tryLockLinkInTx } from '../sync/lock.ts';
-import type { Snapshot } from '../sync/plan.ts';
+import { parseSnapshot, type Snapshot } from '../sync/plan.ts';
+import { firstLinkBase } from '../sync/merge.ts';
 import { linkView } from './views.ts';
 
 export class LinkStore {
@@ -101,11 +102,18 @@ async function refuseTaken(tx: Tx, defect: Defect, tracker: TrackerKind, remote:
   });
 }
 
-/** Stores the ticket as it was just read and queues a sync that writes whatever the defect says differently. */
+/**
+ * Stores the link and queues a sync that merges the two sides. Linking the same ticket again (a
+ * `missing` link brought back) keeps the snapshot of the last sync as the merge's base, so what people
+ * changed in the tracker meanwhile is pulled and what the defect changed is pushed, conflicts decided by
+ * time, as in any sync. A first link starts from the ticket as just read (firstLinkBase).
+ */
 async function saveLink(tx: Tx, defect: Defect, connector: Connector, remote: RemoteTicket, mine: TrackerLink | null, actor: string) {
+  const kept = mine?.remoteId === remote.remoteId ? parseSnapshot(mine.snapshot) : null;
   // Canonical, so a state the tracker shows differently but means the same (GitHub 'not planned' vs
-  // closed) is not mistaken for a difference.
-  const snapshot: Snapshot = { fields: connector.canonical(remote.fields), contextDigest: '' };
+  // closed) is not mistaken for a difference. The footer is always written again ('' matches no digest).
+  const fields = kept?.fields ?? firstLinkBase(connector.canonical(ticketFieldsOf(defect)), connector.canonical(remote.fields));
+  const snapshot: Snapshot = { fields, contextDigest: '' };
   const data = {
     remoteId: remote.remoteId,
     key: remote.key,
@@ -136,4 +144,8 @@ async function lookup(connector: Connector, ref: string): Promise<RemoteTicket> 
       ...(err.retryAfterMs !== undefined && { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }),
     });
   }
+}
+
+function ticketFieldsOf(d: Defect): TicketFields {
+  return { title: d.title, description: d.description, severity: d.severity, status: d.status, assignee: d.assignee };
 }

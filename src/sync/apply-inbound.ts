@@ -4,7 +4,7 @@
 import type { Defect } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../db.ts';
 import type { TicketFields, TrackerKind } from '../../connectors/contract.ts';
-import { inboundStatusMove, type DefectStatus } from '../domain/lifecycle.ts';
+import { inboundStatusPath, type DefectStatus } from '../domain/lifecycle.ts';
 import type { DefectPatch } from '../domain/defect-fields.ts';
 import { applyDefectChange, inTransaction } from '../store/defect-changes.ts';
 import { lockDefect } from '../store/find.ts';
@@ -35,20 +35,29 @@ export async function applyInbound(
   changedAt: Readonly<Record<string, Date>>,
 ): Promise<InboundOutcome> {
   return inTransaction(prisma, async (tx) => {
-    const current = await lockDefect(tx, defectId);
+    let current = await lockDefect(tx, defectId);
     if (current.version !== readVersion) throw new DefectMovedOn();
     const patch: DefectPatch = { ...pull };
+    const ctx = { actor: trackerActor(tracker), origin: tracker, changedAt };
     let rejectedStatus: InboundOutcome['rejectedStatus'] = null;
+    const applied = new Set<string>();
     if (pull.status !== undefined) {
-      const move = inboundStatusMove(current.status, pull.status);
-      if (move === null) {
+      const path = inboundStatusPath(current.status, pull.status);
+      if (path === null) {
         delete patch.status;
         rejectedStatus = { from: current.status, to: pull.status };
       } else {
-        patch.status = move;
+        // Every step but the last is a move of its own (its own history row); the last goes with the other fields.
+        for (const step of path.slice(0, -1)) {
+          const moved = await applyDefectChange(tx, current, { status: step }, ctx);
+          current = moved.defect;
+          for (const f of moved.changed) applied.add(f);
+        }
+        patch.status = path.at(-1) ?? current.status;
       }
     }
-    const { defect, changed } = await applyDefectChange(tx, current, patch, { actor: trackerActor(tracker), origin: tracker, changedAt });
-    return { defect, applied: changed, rejectedStatus };
+    const { defect, changed } = await applyDefectChange(tx, current, patch, ctx);
+    for (const f of changed) applied.add(f);
+    return { defect, applied: [...applied], rejectedStatus };
   });
 }

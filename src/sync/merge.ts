@@ -70,11 +70,34 @@ export function conflictingFields(input: Omit<MergeInput, 'remoteTimes' | 'local
   });
 }
 
-/** The later change wins; a tie, or a tracker that cannot say when, keeps the defect's value. */
+/**
+ * The later change wins; a tie, or a tracker that cannot say when, keeps the defect's value. Times are
+ * compared at the coarser resolution of the two: GitHub keeps whole seconds, so its 10:00:05 is any time
+ * in that second, and a defect stamp of 10:00:05.300 (or a Jira time) within it is a tie, not a loss for
+ * whichever side happened to keep milliseconds. A time on a whole second is taken as whole-second
+ * resolution (a millisecond clock lands there once in a thousand, and then it is only treated as a tie).
+ */
 export function laterWins(defectAt: Date | null, remoteAt: Date | null): Winner {
   if (!remoteAt) return 'defect';
   if (!defectAt) return 'tracker';
-  return remoteAt.getTime() > defectAt.getTime() ? 'tracker' : 'defect';
+  const step = Math.max(resolutionMs(defectAt), resolutionMs(remoteAt));
+  return Math.floor(remoteAt.getTime() / step) > Math.floor(defectAt.getTime() / step) ? 'tracker' : 'defect';
+}
+
+const resolutionMs = (at: Date): number => (at.getTime() % 1000 === 0 ? 1000 : 1);
+
+/**
+ * The base a first link of an existing ticket starts from. The ticket as read is the base, so wherever
+ * the defect says something different it is the defect's change and is written to the ticket, except
+ * where the defect says nothing (no description, no assignee): an empty field is not a change, so the
+ * base takes the defect's empty value and the ticket's text or assignee comes into the defect instead of
+ * being wiped.
+ */
+export function firstLinkBase(local: TicketFields, remote: TicketFields): TicketFields {
+  const base = { ...remote };
+  if (local.description.trim() === '') base.description = local.description;
+  if (local.assignee === null) base.assignee = null;
+  return base;
 }
 
 export function mergeTicket(input: MergeInput): MergeResult {

@@ -71,25 +71,35 @@ export async function exchange(
   let version: number | undefined;
   let pulledChangedAt: Date | undefined;
   if (Object.keys(pull).length) {
+    // A pulled field is stamped with the tracker's time of that field's change, so a later conflict with
+    // another tracker compares when people made their edits: the ticket's updated time moves with
+    // comments and other fields, and would hand the win to whichever tracker was read first. The
+    // tracker's record of changes is read once more only when something is pulled; the updated time
+    // stands in where the tracker keeps no record.
+    const unstamped = (Object.keys(pull) as TicketField[]).filter((f) => !merge.remoteTimes[f]);
+    const pulledTimes = unstamped.length ? await connector.fieldTimes(input.ref, unstamped, remote) : {};
     input.lockLost();
-    // A pulled field is stamped with the tracker's time of its change (the conflict's, or the ticket's
-    // updated time), so a later conflict with another tracker compares when people made their edits.
-    const changedAt = Object.fromEntries(Object.keys(pull).map((f) => [f, merge.remoteTimes[f as TicketField] ?? remote.updatedAt]));
+    const changedAt = Object.fromEntries(
+      (Object.keys(pull) as TicketField[]).map((f) => [f, merge.remoteTimes[f] ?? pulledTimes[f] ?? remote.updatedAt]),
+    );
     const applied = await applyInbound(deps.prisma, input.defect.id, input.defect.version, tracker, pull, changedAt);
     pulled = applied.applied;
     version = applied.defect.version;
     pulledChangedAt = new Date(Math.max(...Object.values(changedAt).map((d) => d.getTime())));
     fields = pick(applied.defect);
+    // A status that syncs inbound only is never written to the ticket, not even to bring it back.
+    const statusOut = deps.directions.status === 'both' || deps.directions.status === 'outbound';
     if (applied.rejectedStatus) {
       // Not forced, not retried in a loop: the ticket is brought back to the defect's status.
       const { from, to } = applied.rejectedStatus;
-      warnings.push(`${tracker} moved the ticket to ${to}, which a ${from} defect cannot become; the ticket was set back to ${from}`);
-      merged.push.add('status');
+      const then = statusOut ? `the ticket was set back to ${from}` : 'the ticket was left as it is (status syncs inbound only)';
+      warnings.push(`${tracker} moved the ticket to ${to}, which a ${from} defect cannot become; ${then}`);
+      if (statusOut) merged.push.add('status');
     }
     // Whatever the defect now holds (a reopen for a "not done" status, say) is what both sides hold.
     const now = connector.canonical(fields);
-    for (const f of TICKET_FIELDS) if (f in merged.pull || f === 'status') merged.next[f] = now[f] as never;
-    if ('status' in pull && now.status !== merge.remote.status) merged.push.add('status');
+    for (const f of TICKET_FIELDS) if (f in merged.pull || (f === 'status' && statusOut)) merged.next[f] = now[f] as never;
+    if (statusOut && 'status' in pull && now.status !== merge.remote.status) merged.push.add('status');
   }
 
   const changes = new Set<TicketChange>(merged.push);

@@ -155,6 +155,50 @@ describe('linking the same ticket again', () => {
   });
 });
 
+describe('linking again keeps what people did in the tracker meanwhile', () => {
+  it('pulls a title a person changed in GitHub while the link was missing, and still pushes the defect\'s own edit', async () => {
+    const d = await legacyDefect('Title before the outage');
+    const issue = t.github.createByHand({ title: 'whatever' }) as { number: number; html_url: string };
+    expect((await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', url: issue.html_url })).status).toBe(201);
+    await until('synced', async () => (await githubLink(d.id))?.syncState === 'synced' && (t.github.issue(issue.number) as { title: string }).title === 'Title before the outage');
+
+    t.github.tracker.fail({ route: 'ticket.update', status: 404, times: 1000 });
+    await svc.http.patch(`/api/defects/${d.key}`).send({ severity: 'low' }).expect(200);
+    await until('missing', async () => (await githubLink(d.id))?.syncState === 'missing');
+    t.clearFaults();
+    // Meanwhile a person renames the issue in GitHub (the engine skips a missing link, so nothing moves yet).
+    t.github.editByHand(issue.number, { title: 'Renamed in GitHub during the outage' });
+
+    const again = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', url: issue.html_url });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    await until('the defect takes the GitHub title and GitHub takes the defect severity', async () => {
+      const defect = (await svc.http.get(`/api/defects/${d.key}`)).body as { title: string };
+      const now = t.github.issue(issue.number) as { title: string; labels: { name: string }[] };
+      return (await githubLink(d.id))?.syncState === 'synced' && defect.title === 'Renamed in GitHub during the outage' && now.labels.some((l) => l.name === 'severity: low');
+    });
+    expect((t.github.issue(issue.number) as { title: string }).title).toBe('Renamed in GitHub during the outage');
+  });
+
+  it('a first link takes the ticket\'s description when the defect has none, instead of wiping it', async () => {
+    const d = await svc.prisma.defect.create({ data: { title: 'No description yet', description: '', severity: 'high' } });
+    const key = `DEF-${d.number}`;
+    const jira = await jiraIssueByHand('Has a description');
+    await fetch(`${t.jira.tracker.baseUrl}/rest/api/3/issue/${jira.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`${t.jira.email}:${t.jira.apiToken}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ fields: { description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Steps: open the export page twice.' }] }] } } }),
+    }).then((r) => expect(r.status).toBe(204));
+    expect((await svc.http.post(`/api/defects/${key}/links`).send({ tracker: 'jira', key: jira.key })).status).toBe(201);
+    await until('the defect takes the Jira description', async () => {
+      const defect = (await svc.http.get(`/api/defects/${key}`)).body as { description: string };
+      return defect.description === 'Steps: open the export page twice.';
+    });
+    await until('jira synced', async () => (await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: d.id, tracker: 'jira' } } }))?.syncState === 'synced');
+    expect(JSON.stringify((t.jira.issue(jira.id) as { description: unknown }).description)).toContain('Steps: open the export page twice.');
+    expect((t.jira.issue(jira.id) as { summary: string }).summary).toBe('No description yet');
+  });
+});
+
 describe('linking while a sync of the same ticket runs', () => {
   it('answers 409 instead of 500, and never holds up other writes of the defect', async () => {
     const d = await legacyDefect('Linked during a slow sync');

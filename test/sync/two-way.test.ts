@@ -127,6 +127,29 @@ describe('webhooks from the trackers', () => {
     }
   });
 
+  it("stamps a pulled title with the time of its own change, not the ticket's updated time, so a later edit elsewhere still wins", async () => {
+    const d = await syncedDefect('Report export slow');
+    t.github.webhooks.pause();
+    t.jira.webhooks.pause();
+    const number = Number(remoteIdOf(d.links, 'github'));
+    t.github.editByHand(number, { title: 'Report export slow (GitHub, first)' });
+    await new Promise((r) => setTimeout(r, 1100)); // GitHub's clock has whole seconds
+    t.jira.edit(remoteIdOf(d.links, 'jira'), { summary: 'Report export slow (Jira, later)' });
+    await new Promise((r) => setTimeout(r, 1100));
+    // Someone then labels the GitHub issue: its updated time moves past the Jira edit, its title does not change.
+    const labels = (t.github.issue(number) as { labels: { name: string }[] }).labels.map((x) => x.name);
+    t.github.editByHand(number, { labels: [...labels, 'needs-triage'] });
+    // No webhook arrives; GitHub's change is found (and applied) first, Jira's after.
+    await poll('github');
+    await until('the defect retitled', async () => (await defect(d.key)).title !== 'Report export slow');
+    await poll('jira');
+    const later = 'Report export slow (Jira, later)';
+    await until('the later (Jira) title on all four sides', async () => {
+      const l = await linksOf(svc.http, d.key);
+      return (await defect(d.key)).title === later && ghIssue(l).title === later && jiraIssue(l).summary === later && asanaTask(l).name === later && l.every((x) => x.syncState === 'synced');
+    });
+  });
+
   it("keeps the defect's value when both sides changed a field at the same instant", async () => {
     const d = await syncedDefect('Search is slow');
     t.jira.webhooks.pause();
@@ -218,6 +241,27 @@ describe('status moves from trackers', () => {
     await t.webhooksSettled();
     await new Promise((r) => setTimeout(r, 800));
     expect(t.writes().jira - writesBefore).toBe(1); // one transition back, then quiet
+  });
+
+  it('takes a resolved defect a person moves to In Progress in Jira through reopened to in progress, leaving Jira where the person put it', async () => {
+    const d = await syncedDefect('Upload spinner never stops');
+    await patchDefect(svc.http, d.key, { status: 'resolved' });
+    await until('Done in Jira', async () => jiraStatus(await linksOf(svc.http, d.key)).category === 'done');
+    await t.webhooksSettled();
+    t.jira.setStatus(remoteIdOf(d.links, 'jira'), 'In Progress');
+    await until('in progress on the defect', async () => (await defect(d.key)).status === 'in_progress');
+    await t.webhooksSettled();
+    await settledLinks(svc.http, d.key, Date.now() - 100);
+    await new Promise((r) => setTimeout(r, 800)); // a bounce back to To Do would happen within this window
+    const l = await linksOf(svc.http, d.key);
+    expect(jiraStatus(l).name).toBe('In Progress');
+    expect(ghIssue(l).state).toBe('open');
+    expect(asanaTask(l).completed).toBe(false);
+    const history = (await defect(d.key)).history as { from: string; to: string; actor: string }[];
+    expect(history.slice(-2)).toMatchObject([
+      { from: 'resolved', to: 'reopened', actor: 'tracker:jira' },
+      { from: 'reopened', to: 'in_progress', actor: 'tracker:jira' },
+    ]);
   });
 
   it('lets a failing re-run reopen the defect and its tickets when it is later than a person closing the ticket', async () => {

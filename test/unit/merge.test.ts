@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conflictingFields, laterWins, mergeTicket, type MergeInput } from '../../src/sync/merge.ts';
-import { inboundStatusMove } from '../../src/domain/lifecycle.ts';
+import { conflictingFields, firstLinkBase, laterWins, mergeTicket, type MergeInput } from '../../src/sync/merge.ts';
+import { checkTransition, inboundStatusPath } from '../../src/domain/lifecycle.ts';
 import type { TicketFields } from '../../connectors/contract.ts';
 
 const BASE: TicketFields = { title: 'Login fails', description: 'Steps', severity: 'medium', status: 'open', assignee: 'ana@example.com' };
@@ -101,18 +101,60 @@ describe('laterWins', () => {
   });
 });
 
-describe('inboundStatusMove', () => {
+describe('laterWins at the coarser resolution of the two times', () => {
+  const at = (iso: string) => new Date(iso);
   it.each([
-    ['open', 'resolved', 'resolved'],
-    ['in_progress', 'open', 'open'],
-    ['resolved', 'open', 'reopened'],
-    ['closed', 'in_progress', 'reopened'],
-    ['resolved', 'closed', 'closed'],
-    ['reopened', 'resolved', 'resolved'],
-    ['open', 'open', 'open'],
+    // GitHub keeps whole seconds: 10:00:05 means some time in 10:00:05.000–.999, so a stamp within that second is a tie (the defect's value, as for any tie).
+    ['2026-11-28T10:00:05.300Z', '2026-11-28T10:00:05.000Z', 'defect'],
+    ['2026-11-28T10:00:05.000Z', '2026-11-28T10:00:05.300Z', 'defect'],
+    ['2026-11-28T10:00:05.000Z', '2026-11-28T10:00:05.999Z', 'defect'],
+    ['2026-11-28T10:00:05.999Z', '2026-11-28T10:00:06.000Z', 'tracker'],
+    ['2026-11-28T10:00:06.000Z', '2026-11-28T10:00:05.999Z', 'defect'],
+    // Both in milliseconds: compared in milliseconds.
+    ['2026-11-28T10:00:05.300Z', '2026-11-28T10:00:05.301Z', 'tracker'],
+    ['2026-11-28T10:00:05.301Z', '2026-11-28T10:00:05.300Z', 'defect'],
+    ['2026-11-28T10:00:05.300Z', '2026-11-28T10:00:05.300Z', 'defect'],
+  ] as const)('defect %s vs tracker %s → %s', (defectAt, remoteAt, winner) => {
+    expect(laterWins(at(defectAt), at(remoteAt))).toBe(winner);
+  });
+});
+
+describe('firstLinkBase', () => {
+  it('takes the ticket as the base, but an empty description or no assignee on the defect is not a change', () => {
+    const remote = { ...BASE, description: 'Ticket text', assignee: 'bob@example.com' };
+    expect(firstLinkBase({ ...BASE, description: '', assignee: null }, remote)).toEqual({ ...remote, description: '', assignee: null });
+    expect(firstLinkBase({ ...BASE, description: 'Defect text' }, remote)).toEqual(remote);
+    // Merged against that base, the ticket's text comes in and the defect's title goes out.
+    const local = { ...BASE, title: 'Defect title', description: '', assignee: null };
+    const r = mergeTicket(input({ local, remote, base: firstLinkBase(local, remote) }));
+    expect([...r.push]).toEqual(['title']);
+    expect(r.pull).toEqual({ description: 'Ticket text', assignee: 'bob@example.com' });
+  });
+});
+
+describe('inboundStatusPath', () => {
+  it.each([
+    ['open', 'resolved', ['resolved']],
+    ['in_progress', 'open', ['open']],
+    ['resolved', 'open', ['reopened']],
+    ['closed', 'open', ['reopened']],
+    ['resolved', 'reopened', ['reopened']],
+    // A fixed defect a person takes up again: reopened, then in progress (two legal moves), not a bounce back.
+    ['resolved', 'in_progress', ['reopened', 'in_progress']],
+    ['closed', 'in_progress', ['reopened', 'in_progress']],
+    ['resolved', 'closed', ['closed']],
+    ['reopened', 'resolved', ['resolved']],
+    ['open', 'open', []],
     ['closed', 'resolved', null],
     ['reopened', 'open', null],
-  ] as const)('%s + tracker says %s → %s', (current, remote, expected) => {
-    expect(inboundStatusMove(current, remote)).toBe(expected);
+  ] as const)('%s + tracker says %s → %j', (current, remote, expected) => {
+    const path = inboundStatusPath(current, remote);
+    expect(path).toEqual(expected);
+    // Every step of a path is a legal move.
+    let from: string = current;
+    for (const to of path ?? []) {
+      expect(checkTransition(from as never, to).ok, `${from} → ${to}`).toBe(true);
+      from = to;
+    }
   });
 });
