@@ -63,7 +63,22 @@ export class LinkStore {
     });
   }
 
-  private attach(defectId: string, connector: Connector, remote: RemoteTicket, actor: string) {
+  private async attach(defectId: string, connector: Connector, remote: RemoteTicket, actor: string) {
+    try {
+      return await this.attachOnce(defectId, connector, remote, actor);
+    } catch (err) {
+      // Two requests linking one ticket to two defects at once: both saw it free, the unique index let one in.
+      if (!isUniqueViolation(err)) throw err;
+      const owner = await this.prisma.trackerLink.findFirst({
+        where: { tracker: connector.kind, remoteId: remote.remoteId, syncState: { not: 'missing' } },
+        select: { defect: { select: { number: true } } },
+      });
+      const to = owner ? formatDefectKey(owner.defect.number) : 'another defect';
+      throw new AppError('conflict', `${connector.kind} ticket ${remote.key} is already linked to ${to}`, { tracker: connector.kind, linkedTo: to });
+    }
+  }
+
+  private attachOnce(defectId: string, connector: Connector, remote: RemoteTicket, actor: string) {
     const tracker = connector.kind;
     return this.prisma.$transaction(async (tx) => {
       // The sync's lock first, and only then the defect row: a running sync holds its lock across
@@ -148,4 +163,9 @@ async function lookup(connector: Connector, ref: string): Promise<RemoteTicket> 
 
 function ticketFieldsOf(d: Defect): TicketFields {
   return { title: d.title, description: d.description, severity: d.severity, status: d.status, assignee: d.assignee };
+}
+
+/** Prisma's unique-constraint error (the live-ticket index, TrackerLink_live_ticket_key). */
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
 }

@@ -7,6 +7,7 @@ import { startService, until } from '../helpers/service.ts';
 import { findMarker } from '../../connectors/marker.ts';
 import { SyncLocks } from '../../src/sync/lock.ts';
 import { databaseUrl } from '../helpers/context.ts';
+import pg from 'pg';
 
 let t: Trackers;
 let svc: Awaited<ReturnType<typeof startService>>;
@@ -105,6 +106,24 @@ describe('linking an existing ticket', () => {
     const twice = await svc.http.post(`/api/defects/${first.key}/links`).send({ tracker: 'github', key: String(other.number) });
     expect(twice.status).toBe(409);
     expect(twice.body.error.message).toContain('already linked');
+  });
+
+  it('links one ticket to one defect only, even when several defects ask for it at once', async () => {
+    const defects = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => legacyDefect(`Racing owner ${i}`)));
+    const issue = t.github.createByHand({ title: 'wanted by all' }) as { number: number };
+    // Hold every insert into TrackerLink (reads go on) until all six requests have checked that the ticket is free.
+    const blocker = new pg.Client({ connectionString: databaseUrl });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE "TrackerLink" IN SHARE MODE');
+    const pending = Promise.all(defects.map((d) => svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', key: String(issue.number) })));
+    await new Promise((r) => setTimeout(r, 1500));
+    await blocker.query('COMMIT');
+    await blocker.end();
+    const answers = await pending;
+    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.error.message).toMatch(/already linked/);
+    expect(await svc.prisma.trackerLink.count({ where: { tracker: 'github', remoteId: String(issue.number) } })).toBe(1);
   });
 
   it('refuses a ticket outside the configured repository with 422 and the reason', async () => {
