@@ -96,11 +96,12 @@ export interface Connector {
   /**
    * A ticket created earlier for this defect, found by its marker. `attemptStartedAt` is when (by our
    * clock) the earliest create attempt whose outcome is unknown began; the connector widens that window
-   * for clock skew and its tracker's timestamp resolution, and bounds its search. A connector whose
-   * search may lag behind a create (an eventually consistent index) must not answer null while a recent
-   * create could still be invisible: it throws a 'transient' TrackerError instead, so the job retries.
+   * for clock skew and its tracker's timestamp resolution, and bounds its search. `latestAttemptAt` is
+   * when the latest such attempt began (the same time when there was one). A connector whose search may
+   * lag behind a create (an eventually consistent index) must not answer null while the latest create
+   * could still be invisible: it throws a 'transient' TrackerError instead, so the job retries.
    */
-  findByMarker(defectId: string, attemptStartedAt: Date): Promise<TicketRef | null>;
+  findByMarker(defectId: string, attemptStartedAt: Date, latestAttemptAt?: Date): Promise<TicketRef | null>;
 
   /** Resolves what a person typed (a key, an issue number, a task gid or a URL) to an existing ticket. */
   lookup(keyOrUrl: string): Promise<RemoteTicket>;

@@ -58,6 +58,7 @@ export class FakeTracker {
   readonly events = new EventEmitter();
   /** Added to every response. */
   latencyMs = 0;
+  private readonly slowCalls: { route: string; ms: number; times: number }[] = [];
   private readonly routes: Compiled[];
   private readonly faults: Fault[] = [];
   private readonly opts: FakeOptions;
@@ -103,6 +104,14 @@ export class FakeTracker {
     });
   }
 
+  /**
+   * Makes the next `times` calls of `route` do their work, then answer only after `ms`: a request that
+   * lands although the client gave up waiting (a create whose outcome the caller never learns).
+   */
+  slow(route: string, ms: number, times = 1): void {
+    this.slowCalls.push({ route, ms, times });
+  }
+
   /** Makes the next matching call(s) answer with this status instead of doing their work. */
   fail(fault: Fault): void {
     this.faults.push({ times: 1, ...fault });
@@ -110,6 +119,7 @@ export class FakeTracker {
 
   clearFaults(): void {
     this.faults.length = 0;
+    this.slowCalls.length = 0;
   }
 
   /** Calls of one route name (only those that reached the route, faults included). */
@@ -145,6 +155,11 @@ export class FakeTracker {
       response = { status, body: this.opts.errorBody(status, (err as Error).message) };
     }
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const slow = this.slowCalls.find((x) => x.route === routeName && x.times > 0);
+    if (slow) {
+      slow.times--;
+      await new Promise((r) => setTimeout(r, slow.ms));
+    }
     this.calls.push({ route: routeName, method, path: url.pathname, status: response.status, at: Date.now(), body: request.body });
     if (response.status < 300 && method !== 'GET') this.events.emit('change', routeName, response.body, request);
     const payload = response.body === undefined ? '' : JSON.stringify(response.body);

@@ -299,7 +299,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       return toRemoteTicket(await getIssue(ref.remoteId, READ_FIELDS));
     },
 
-    async findByMarker(defectId: string, attemptStartedAt: Date): Promise<TicketRef | null> {
+    async findByMarker(defectId: string, attemptStartedAt: Date, latestAttemptAt = attemptStartedAt): Promise<TicketRef | null> {
       // Labels are exact-match searchable; the oldest issue wins if a crash ever left two.
       const marker = markerFor(defectId);
       const jql = `project = "${projectKey.replace(/["\\]/g, '\\$&')}" AND labels = "${marker}" ORDER BY created ASC`;
@@ -310,16 +310,17 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         const labels = (issue.fields?.labels ?? []) as unknown[];
         if (issue.id && issue.key && labels.includes(marker)) return refOf(issue.id, issue.key);
       }
-      // Nothing found, but the search index lags behind creates: an issue made by the unfinished
+      // Nothing found, but the search index lags behind creates: an issue made by the latest unfinished
       // attempt (landing as late as its deadline) may not show yet. Wait until it would, by Jira's
-      // clock (this answer's Date header) and ours, whichever says less time has passed.
-      const visibleBy = attemptStartedAt.getTime() + timeoutMs + (options.settings.searchLagMs ?? INDEX_LAG_MS) + CLOCK_SLACK_MS;
+      // clock (this answer's Date header) and ours, whichever says less time has passed. From the
+      // latest attempt, not the first: an earlier wait having passed says nothing of a later create.
+      const visibleBy = latestAttemptAt.getTime() + timeoutMs + (options.settings.searchLagMs ?? INDEX_LAG_MS) + CLOCK_SLACK_MS;
       const now = Math.min(Date.now(), transport.jiraNow() ?? Date.now());
       if (now < visibleBy && !onlyRefused(attempts.get(defectId) ?? [], attemptStartedAt.getTime())) {
         throw new TrackerError(
           'jira',
           'transient',
-          `waiting for Jira's search index: an issue created since ${attemptStartedAt.toISOString()} may not be searchable until ${new Date(visibleBy).toISOString()}`,
+          `waiting for Jira's search index: an issue created since ${latestAttemptAt.toISOString()} may not be searchable until ${new Date(visibleBy).toISOString()}`,
           { retryAfterMs: visibleBy - now },
         );
       }

@@ -138,6 +138,7 @@ async function saveLink(tx: Tx, defect: Defect, connector: Connector, remote: Re
     lastError: null,
     attempts: 0,
     createStartedAt: null,
+    lastCreateAttemptAt: null,
     nextAttemptAt: null,
   };
   const link = mine

@@ -14,7 +14,7 @@ import { failpoint } from '../failpoints.ts';
 import { contextDigest, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
 import { loadTicketAndLink, type LoadedTicket } from './ticket.ts';
-import { insertLink, markSynced, setCreateStartedAt, setRemote } from './link-writes.ts';
+import { insertLink, markSynced, recordCreateAttempt, setRemote } from './link-writes.ts';
 import { exchange } from './two-way.ts';
 import { DefectMovedOn } from './apply-inbound.ts';
 import type { Direction } from './sync-config.ts';
@@ -112,10 +112,13 @@ export class SyncEngine {
       if (!link?.remoteId) {
         // A link row with a window means an earlier attempt may have created the ticket and died.
         const earlier = link?.createStartedAt ?? null;
+        const latest = link?.lastCreateAttemptAt ?? earlier;
         if (!link) link = await insertLink(sql, defectId, tracker, attemptAt);
-        else if (!earlier) link = await save.createStartedAt(link.id, attemptAt);
-        const found = earlier && (await connector.findByMarker(defectId, earlier));
+        else if (!earlier) link = await save.createAttempt(link.id, attemptAt);
+        const found = earlier && (await connector.findByMarker(defectId, earlier, latest ?? earlier));
         if (!found) {
+          // Every attempt that may make a ticket is recorded, so the next search waits for this one's.
+          if (earlier) link = await save.createAttempt(link.id, attemptAt);
           const initial = ticketToCreate(ticket, this.deps.outbound);
           const linkId = link.id;
           creating.called = true;
@@ -220,9 +223,9 @@ export class SyncEngine {
     const check = () => lockLost.throwIfAborted();
     return {
       check,
-      createStartedAt: (id, at) => {
+      createAttempt: (id, at) => {
         check();
-        return setCreateStartedAt(sql, id, at);
+        return recordCreateAttempt(sql, id, at);
       },
       success: (id, ref, snapshot, at, facts) => {
         check();
@@ -247,7 +250,7 @@ export class SyncEngine {
           attempts: { increment: 1 },
           lastAttemptAt: at,
           nextAttemptAt: null,
-          ...(refusedCreate && { createStartedAt: null }),
+          ...(refusedCreate && { createStartedAt: null, lastCreateAttemptAt: null }),
         },
       });
       if (decision.action === 'fail' && decision.retryLater) {
@@ -265,7 +268,7 @@ export class SyncEngine {
 
 type GuardedSave = {
   check(): void;
-  createStartedAt(id: string, at: Date): Promise<TrackerLink>;
+  createAttempt(id: string, at: Date): Promise<TrackerLink>;
   success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts): Promise<TrackerLink>;
 };
 

@@ -18,14 +18,20 @@ async function one(sql: SqlQuery, text: string, values: unknown[]): Promise<Trac
 export function insertLink(sql: SqlQuery, defectId: string, tracker: TrackerKind, createStartedAt: Date): Promise<TrackerLink> {
   return one(
     sql,
-    `INSERT INTO "TrackerLink" (id, "defectId", tracker, "createStartedAt", "updatedAt")
-     VALUES (gen_random_uuid(), $1::uuid, $2::"TrackerKind", $3, now()) RETURNING *`,
+    `INSERT INTO "TrackerLink" (id, "defectId", tracker, "createStartedAt", "lastCreateAttemptAt", "updatedAt")
+     VALUES (gen_random_uuid(), $1::uuid, $2::"TrackerKind", $3, $3, now()) RETURNING *`,
     [defectId, tracker, createStartedAt],
   );
 }
 
-export function setCreateStartedAt(sql: SqlQuery, id: string, createStartedAt: Date): Promise<TrackerLink> {
-  return one(sql, `UPDATE "TrackerLink" SET "createStartedAt" = $2, "updatedAt" = now() WHERE id = $1::uuid RETURNING *`, [id, createStartedAt]);
+/** A create attempt about to be made: the first one's time stays, the latest one's is this. */
+export function recordCreateAttempt(sql: SqlQuery, id: string, at: Date): Promise<TrackerLink> {
+  return one(
+    sql,
+    `UPDATE "TrackerLink" SET "createStartedAt" = coalesce("createStartedAt", $2), "lastCreateAttemptAt" = $2, "updatedAt" = now()
+     WHERE id = $1::uuid RETURNING *`,
+    [id, at],
+  );
 }
 
 /** Where the ticket just created lives. */

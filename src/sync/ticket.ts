@@ -73,7 +73,7 @@ export async function loadTicket(prisma: PrismaClient, defectId: string, publicU
   return loaded?.loaded ?? null;
 }
 
-const LINK_TIMES = ['createStartedAt', 'lastAttemptAt', 'lastSyncedAt', 'nextAttemptAt', 'createdAt', 'updatedAt'] as const;
+const LINK_TIMES = ['createStartedAt', 'lastCreateAttemptAt', 'lastAttemptAt', 'lastSyncedAt', 'nextAttemptAt', 'createdAt', 'updatedAt'] as const;
 
 /** A TrackerLink row read as JSON (times are strings there) in the shape Prisma gives it. */
 function linkFromJson(json: Record<string, unknown>): TrackerLink {

@@ -1,0 +1,82 @@
+// A create whose outcome the worker never learns (a gateway error, a timeout after Jira took the
+// request), twice, against a search index that lags behind creates: the marker search must wait out
+// the lag counted from the latest such attempt, not the first, or the retry makes a second issue.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTrackers, type Trackers } from '../../fakes/index.ts';
+import { startService } from '../helpers/service.ts';
+import { createDefect } from '../helpers/fixtures.ts';
+import { databaseUrl } from '../helpers/context.ts';
+import { loadSyncConfig } from '../../src/sync/sync-config.ts';
+import { buildConnectors } from '../../src/sync/connectors.ts';
+import { SyncEngine } from '../../src/sync/engine.ts';
+import { SyncLocks } from '../../src/sync/lock.ts';
+import { outboundFields } from '../../src/sync/sync-config.ts';
+import { createLogger } from '../../src/logger.ts';
+
+const LAG_MS = 1500; // how far Jira's search lags behind creates (the fake), and what the service assumes
+const TIMEOUT_MS = 300; // how long a Jira call may take before the worker gives up on it
+
+let t: Trackers;
+let svc: Awaited<ReturnType<typeof startService>>;
+let engine: SyncEngine;
+let locks: SyncLocks;
+
+beforeAll(async () => {
+  t = await startTrackers();
+  svc = await startService({ env: { ...t.env, JIRA_SEARCH_LAG_MS: String(LAG_MS) }, workers: false });
+  const sync = loadSyncConfig(svc.config.syncConfigPath);
+  // The worker's own engine, driven by hand so that each attempt happens exactly when the test says.
+  const connectors = buildConnectors(svc.config.trackers, sync, TIMEOUT_MS);
+  locks = new SyncLocks(databaseUrl, 2);
+  engine = new SyncEngine({
+    prisma: svc.prisma,
+    connectors,
+    outbound: outboundFields(sync),
+    directions: sync.fields,
+    locks,
+    publicUrl: svc.config.publicUrl,
+    log: createLogger('silent'),
+    retry: { jobAttempts: 100, slow: { firstMs: 1000, maxMs: 1000 } },
+  });
+});
+afterAll(async () => {
+  await locks.close();
+  await t.stop();
+});
+
+const attempt = () => engine.sync('jira', defectId).then((outcome) => outcome, (err: Error) => `failed: ${err.message}`);
+let defectId = '';
+
+describe('two creates of unknown outcome against a lagging search', () => {
+  it('makes one Jira issue', async () => {
+    t.jira.state.searchLagMs = LAG_MS;
+    defectId = (await createDefect(svc.http, { title: 'Two unknown creates' })).id;
+    const marked = () => t.jira.issues().filter((i) => ((i.fields as { labels?: string[] }).labels ?? []).includes(`defect-sync-${defectId}`));
+
+    // 1: a gateway error; Jira made nothing, but the worker cannot know that.
+    t.jira.tracker.fail({ route: 'ticket.create', status: 504 });
+    expect(await attempt()).toMatch(/^failed/);
+    // Until the first attempt's issue would be searchable, every retry waits.
+    expect(await attempt()).toMatch(/waiting for Jira's search index/);
+    const firstVisibleBy = Date.now() + TIMEOUT_MS + LAG_MS + 5_000;
+    await new Promise((r) => setTimeout(r, firstVisibleBy - Date.now() + 1200));
+
+    // 2: the search finds nothing (true), so the worker creates; Jira takes it but answers too late.
+    t.jira.tracker.slow('ticket.create', TIMEOUT_MS * 4);
+    const second = await attempt();
+    expect(second, second).toMatch(/^failed/);
+    expect(second).not.toMatch(/waiting/);
+    expect(marked()).toHaveLength(1); // Jira made it as the request arrived
+
+    // 3: soon after, the new issue is not searchable yet: the retry must wait, not create a second one.
+    expect(await attempt()).toMatch(/waiting for Jira's search index/);
+    expect(marked()).toHaveLength(1);
+
+    // Once the index caught up, the retry finds the issue and adopts it.
+    await new Promise((r) => setTimeout(r, LAG_MS + 200));
+    expect(await attempt()).toBe('adopted');
+    expect(marked()).toHaveLength(1);
+    const link = await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId, tracker: 'jira' } } });
+    expect(link).toMatchObject({ syncState: 'synced', remoteId: marked()[0]!.id });
+  });
+});
