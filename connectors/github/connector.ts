@@ -186,6 +186,8 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     return logins.length && assigneeFromLogins(people, logins) === null ? logins[0]! : null;
   }
 
+  const justRead = recentReads<Issue>();
+
   return {
     kind: 'github',
 
@@ -221,7 +223,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     async update(ref, ticket, changes, previous = null) {
       if (changes.size === 0) return ref;
       const n = issueNumber(ref.remoteId);
-      const current = issueOnce(n);
+      const current = issueOnce(n, justRead.take(n));
       let latest: Issue | undefined;
       const patch = await patchFor(ticket, changes, current);
       if (Object.keys(patch).length) latest = (await patchIssue(n, patch)).data;
@@ -232,6 +234,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
 
     async read(ref) {
       const res = await getIssue(issueNumber(ref.remoteId));
+      justRead.put(issueNumber(ref.remoteId), res.data);
       return remoteOf(res.data);
     },
 
@@ -329,9 +332,14 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     },
   };
 
-  /** The issue as GitHub holds it, read at most once per update and only when needed. */
-  function issueOnce(n: number): { get: () => Promise<Issue>; known: () => Issue | undefined } {
-    let issue: Issue | undefined;
+  /**
+   * The issue as GitHub holds it, read at most once per update and only when needed. A sync reads the
+   * issue just before it updates it; that reading is used, so the labels and assignees to remove are
+   * the ones on the issue (a co-assignee or a second severity label a person added), not guessed from
+   * the snapshot, at no extra call.
+   */
+  function issueOnce(n: number, fresh?: Issue): { get: () => Promise<Issue>; known: () => Issue | undefined } {
+    let issue: Issue | undefined = fresh;
     return {
       get: async () => {
         if (!issue) {
@@ -517,4 +525,24 @@ export function relLink(link: string | number | undefined, rel: string): string 
     if (m && m[2]!.split(/\s+/).includes(rel)) return m[1]!;
   }
   return null;
+}
+
+/**
+ * Issues read in the last few seconds, each taken at most once: the sync's read of a ticket, handed
+ * to the update that follows it in the same job. Older readings are dropped rather than trusted.
+ */
+function recentReads<T>(maxAgeMs = 10_000, maxSize = 1000) {
+  const reads = new Map<number, { at: number; value: T }>();
+  return {
+    put(n: number, value: T): void {
+      reads.delete(n);
+      reads.set(n, { at: Date.now(), value });
+      if (reads.size > maxSize) reads.delete(reads.keys().next().value!);
+    },
+    take(n: number): T | undefined {
+      const hit = reads.get(n);
+      reads.delete(n);
+      return hit && Date.now() - hit.at <= maxAgeMs ? hit.value : undefined;
+    },
+  };
 }

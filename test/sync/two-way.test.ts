@@ -3,7 +3,7 @@
 // carries each change to the defect and the other trackers, field by field, the later change winning.
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
+import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until } from '../helpers/service.ts';
 import { linksOf, remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
 import { patchDefect, recordRun } from '../helpers/fixtures.ts';
@@ -208,6 +208,34 @@ describe('webhooks from the trackers', () => {
     });
     expect(l.find((x) => x.tracker === 'github')!.syncState).toBe('synced');
     expect((await defect(d.key)).assignee).toBe(ANA.email);
+  });
+
+  it('leaves GitHub with exactly the defect\'s assignee and severity label when a person had added a second of each', async () => {
+    const d = await syncedDefect('Tooltip flickers');
+    const number = Number(remoteIdOf(d.links, 'github'));
+    const labels = (t.github.issue(number) as { labels: { name: string }[] }).labels.map((x) => x.name);
+    expect(labels).toContain('severity: medium');
+    // A person adds a co-assignee and a second severity label; both read back as before (the first of each wins).
+    t.github.editByHand(number, { assignees: [ANA.github, BOB.github], labels: [...labels, 'severity: low'] });
+    await t.webhooksSettled();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await defect(d.key)).toMatchObject({ assignee: ANA.email, severity: 'medium' });
+
+    // The assignee alone (a severity change rewrites the footer, so GitHub's labels are read for it anyway).
+    await patchDefect(svc.http, d.key, { assignee: null });
+    await until('GitHub unassigned', () => (t.github.issue(number) as { assignees: unknown[] }).assignees.length === 0);
+    await t.webhooksSettled();
+    await new Promise((r) => setTimeout(r, 800)); // a value pulled back would land within this window
+    expect(await defect(d.key)).toMatchObject({ assignee: null });
+    await patchDefect(svc.http, d.key, { severity: 'critical' });
+    await until('GitHub unassigned with one severity label', () => {
+      const issue = t.github.issue(number) as { labels: { name: string }[]; assignees: { login: string }[] };
+      const severities = issue.labels.map((x) => x.name).filter((n) => n.startsWith('severity: '));
+      return issue.assignees.length === 0 && severities.length === 1 && severities[0] === 'severity: critical';
+    });
+    await t.webhooksSettled();
+    await new Promise((r) => setTimeout(r, 800)); // a value pulled back would land within this window
+    expect(await defect(d.key)).toMatchObject({ assignee: null, severity: 'critical' });
   });
 
   it('marks the link missing when the GitHub issue is deleted, and follows a Jira issue moved to another project', async () => {

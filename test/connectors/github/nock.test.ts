@@ -369,7 +369,22 @@ describe('conditional requests (ETag)', () => {
     expect(seen.map((s) => s.headers['if-none-match'])).toEqual([undefined, ETAG, 'W/"2"']);
   });
 
-  it('the GET before a footer-only update is conditional too', async () => {
+  it('a footer-only update right after a read uses that reading: no second GET', async () => {
+    const person = 'Person’s text\n\n';
+    const t = ticket({ severity: 'low' });
+    nock(API)
+      .get('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson({ body: `${person}${markdownFooter(ticket())}` }), { etag: ETAG }))
+      .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()));
+    const gh = connector();
+    await gh.read(REF);
+    await gh.update(REF, t, changes('context'), t.fields);
+    expect(seen.map((r) => r.method)).toEqual(['GET', 'PATCH']);
+    expect(seen[1]!.body).toEqual({ body: `${person}${markdownFooter(t)}` });
+  });
+
+  it('a footer-only update with no recent read GETs the issue, conditionally', async () => {
     const person = 'Person’s text\n\n';
     const t = ticket({ severity: 'low' });
     nock(API)
@@ -378,12 +393,17 @@ describe('conditional requests (ETag)', () => {
       .get('/repos/acme/app/issues/12')
       .reply(answer(304, '', { etag: ETAG }))
       .patch('/repos/acme/app/issues/12')
+      .reply(answer(200, issueJson()))
+      .patch('/repos/acme/app/issues/12')
       .reply(answer(200, issueJson()));
     const gh = connector();
     await gh.read(REF);
+    await gh.update(REF, t, changes('title'), t.fields); // takes the reading (no body needed for a title)
     await gh.update(REF, t, changes('context'), t.fields);
-    expect(seen[1]!.headers['if-none-match']).toBe(ETAG);
-    expect(seen[2]!.body).toEqual({ body: `${person}${markdownFooter(t)}` });
+    const gets = seen.filter((r) => r.method === 'GET');
+    expect(gets).toHaveLength(2);
+    expect(gets[1]!.headers['if-none-match']).toBe(ETAG);
+    expect(seen.at(-1)!.body).toEqual({ body: `${person}${markdownFooter(t)}` });
   });
 });
 
