@@ -89,7 +89,12 @@ export class OutboxRelay {
           if (jobs.length) await queue.addBulk(jobs);
         }
         failpoint('relay.after-publish');
-        await tx.$executeRaw`UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+        // Each row records the queues it went to (not its origin's), for the reconciler's lost-job check.
+        const trackers = [...queues.keys()];
+        await tx.$executeRaw`
+          UPDATE "OutboxEvent" SET "publishedAt" = now(),
+            "publishedTo" = array(SELECT t FROM unnest(${trackers}::text[]) AS t WHERE t IS DISTINCT FROM payload->>'origin')
+          WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
         this.opts.log.debug({ count: rows.length, queues: [...queues.keys()] }, 'outbox relay: published');
         return rows.length;
       },

@@ -9,6 +9,7 @@ import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import { syncJobOptions, type SyncJobData } from '../outbox/queues.ts';
+import { lostSyncs } from './lost-jobs.ts';
 
 /**
  * Links untouched for this long while unfinished are considered interrupted by the periodic pass
@@ -44,6 +45,11 @@ export async function reconcile(
                         AND (l."syncedVersion" < d.version
                              OR (l."syncedVersion" IS NULL AND d."updatedAt" > l."lastSyncedAt"))))))
     LIMIT ${BATCH}`;
+  // Jobs Redis lost (src/sync/lost-jobs.ts): the same fresh job, deduplicated with any still waiting.
+  const seen = new Set(links.map((l) => `${l.defectId}/${l.tracker}`));
+  for (const lost of await lostSyncs(prisma, trackers, staleSeconds, BATCH)) {
+    if (!seen.has(`${lost.defectId}/${lost.tracker}`)) links.push({ ...lost, due: false });
+  }
   const stamp = Date.now();
   for (const link of links) {
     const data: SyncJobData = { outboxId: 'reconcile', defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };

@@ -61,6 +61,19 @@ beforeEach(async () => {
 });
 
 describe('outbox relay', () => {
+  it('records on each row the queues it went to, leaving out the tracker the change came from', async () => {
+    const prefix = `${queuePrefix}-published-to`;
+    const queues = queuesFor(prefix, ['github', 'jira', 'asana']);
+    const d = await createDefect(http, { title: 'Published to whom' });
+    await prisma.$executeRaw`INSERT INTO "OutboxEvent" ("defectId", kind, payload) VALUES (${d.id}::uuid, 'defect.updated', ${JSON.stringify({ version: 2, fields: ['title'], actor: 'tracker:jira', origin: 'jira' })}::jsonb)`;
+    while ((await relay(queues).publishBatch()) > 0);
+    const rows = await prisma.outboxEvent.findMany({ where: { defectId: d.id }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => r.publishedTo)).toEqual([
+      ['github', 'jira', 'asana'],
+      ['github', 'asana'],
+    ]);
+  });
+
   it('publishes a committed change to every tracker queue within moments (NOTIFY, not the sweep)', async () => {
     const prefix = `${queuePrefix}-notify`;
     const queues = queuesFor(prefix, ['github', 'jira']);

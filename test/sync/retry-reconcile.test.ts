@@ -121,4 +121,50 @@ describe('reconciling synced links', () => {
     await until('the ticket to show the edit', () => (t.github.issue(Number(synced.remoteId)) as { title: string }).title === 'After the lost job');
     await until('the link to record the version', async () => (await githubLink(d.id))?.syncedVersion === 2);
   });
+
+  it('requeues a tracker change whose job Redis lost, so the defect still takes it', async () => {
+    const d = await createDefect(svc.http, { title: 'Before the lost inbound job' });
+    const synced = await until('synced', async () => {
+      const l = await githubLink(d.id);
+      return l?.syncState === 'synced' && l;
+    });
+    // A person renames the issue; the notice was recorded and queued, then Redis lost the job (no persistence).
+    t.github.editByHand(Number(synced.remoteId), { title: 'Renamed in GitHub, job lost' });
+    await svc.prisma.inboundEvent.create({
+      data: { tracker: 'github', deliveryId: `lost-${d.id}`, event: 'issues.edited', remoteIds: [synced.remoteId!], source: 'webhook', queuedAt: new Date() },
+    });
+    await reconcileOnce();
+    await until('the defect to take the GitHub title', async () => (await svc.prisma.defect.findUniqueOrThrow({ where: { id: d.id } })).title === 'Renamed in GitHub, job lost');
+  });
+
+  it('creates the tickets of a defect whose first jobs Redis lost, and none for a defect from before the trackers', async () => {
+    // Published to the three queues, then the jobs vanished with Redis: no link exists.
+    const lost = await svc.prisma.defect.create({ data: { title: 'First job lost with Redis' } });
+    await svc.prisma.$executeRaw`
+      INSERT INTO "OutboxEvent" ("defectId", kind, payload, "publishedAt", "publishedTo")
+      VALUES (${lost.id}::uuid, 'defect.created', ${JSON.stringify({ version: 1, fields: [], actor: 'api' })}::jsonb, now(), ARRAY['github','jira','asana'])`;
+    // Changed before any tracker was configured (published to no queue): it waits for an explicit backfill.
+    const older = await svc.prisma.defect.create({ data: { title: 'From before the trackers' } });
+    await svc.prisma.$executeRaw`
+      INSERT INTO "OutboxEvent" ("defectId", kind, payload, "publishedAt", "publishedTo")
+      VALUES (${older.id}::uuid, 'defect.created', ${JSON.stringify({ version: 1, fields: [], actor: 'api' })}::jsonb, now(), ARRAY[]::text[])`;
+    await reconcileOnce();
+    await until('the lost defect has its three tickets', async () => {
+      const links = await svc.prisma.trackerLink.findMany({ where: { defectId: lost.id } });
+      return links.length === 3 && links.every((l) => l.syncState === 'synced');
+    });
+    expect(t.ticketsFor(lost.id).github).toHaveLength(1);
+    expect(await svc.prisma.trackerLink.count({ where: { defectId: older.id } })).toBe(0);
+  });
 });
+
+async function reconcileOnce(): Promise<void> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queues = createQueues(connection, svc.queuePrefix, ['github', 'jira', 'asana']);
+  try {
+    await reconcile(svc.prisma, queues, { staleMs: 0 });
+  } finally {
+    await Promise.all([...queues.values()].map((q) => q.close()));
+    connection.disconnect();
+  }
+}
