@@ -22,7 +22,7 @@ import type { SqlQuery, SyncLocks } from './lock.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { syncWarnings } from './warnings.ts';
 import type { Metrics } from '../metrics.ts';
-import { recordActivity } from '../admin/activity.ts';
+import { recordActivity } from '../store/sync-activity.ts';
 
 export type SyncOutcome = 'created' | 'adopted' | 'updated' | 'unchanged' | 'skipped';
 

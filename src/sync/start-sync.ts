@@ -19,7 +19,7 @@ import { Inbox } from '../inbound/inbox.ts';
 import { pollTracker } from '../inbound/poll.ts';
 import { WebhookRegistrations } from '../inbound/registrations.ts';
 import { ensureWebhook } from '../inbound/register-webhooks.ts';
-import { pruneActivity } from '../admin/activity.ts';
+import { pruneActivity } from '../store/sync-activity.ts';
 import type { Metrics } from '../metrics.ts';
 
 export type SyncSettings = {

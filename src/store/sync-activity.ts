@@ -1,4 +1,4 @@
-// Sync activity: one row per attempt of the engine (what crossed, which way, how it ended), read by the
+// Sync activity (the store side; the admin API reads it): one row per attempt of the engine (what crossed, which way, how it ended), read by the
 // admin API and pruned by the reconciler's pass. Recording never fails a sync: the attempt itself is
 // already on the link; the activity row is its history.
 import type { PrismaClient } from '../db.ts';
