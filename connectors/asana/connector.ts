@@ -141,7 +141,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       return canonicalFields(fields, mapping, people);
     },
 
-    async create(ticket: OutboundTicket): Promise<TicketRef> {
+    async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
       const { fields } = ticket;
       const customFields = customFieldsFor(fields.severity, mapping);
       const data = {
@@ -155,7 +155,10 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
         ...(customFields && { custom_fields: customFields }),
       };
       const body = await call(() => tasks.createTask({ data }, { opt_fields: REF_OPT_FIELDS }));
-      return refOf(taskOf(body, 'POST /tasks'));
+      const ref = refOf(taskOf(body, 'POST /tasks'));
+      // The task exists from here on: the engine records its id before anything else can fail.
+      await onCreated?.(ref);
+      return ref;
     },
 
     async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
