@@ -63,6 +63,13 @@ const FIELD_OF_STORY: Record<string, TicketField> = {
   assigned: 'assignee',
   unassigned: 'assignee',
 };
+/** Asana's largest page. */
+const POLL_PAGE_SIZE = 100;
+/**
+ * A runaway guard for one poll: 100,000 tasks modified since the cursor. A poll that would need more
+ * fails (its cursor kept) rather than move the cursor past tasks it did not read.
+ */
+const MAX_POLL_PAGES = 1000;
 /** A task with more stories than this is read only so far (its newest changes may then take its updated time). */
 const MAX_STORY_PAGES = 10;
 
@@ -235,17 +242,33 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
     },
 
-    async changedSince(since: Date, limit: number): Promise<ChangedTicket[]> {
+    async changedSince(since: Date): Promise<ChangedTicket[]> {
+      // Asana lists a project's tasks in project order, whatever modified_since says: the newest change
+      // may be on the last page. Stopping early would leave tasks unread on later pages that the cursor
+      // then passes for good, so every page is read (`limit` cannot apply) and the result sorted.
       const out: ChangedTicket[] = [];
+      const seen = new Set<string>();
       let offset: string | undefined;
+      let pages = 0;
       do {
         const page = (await call(() =>
-          tasks.getTasks({ project: settings.projectGid, modified_since: since.toISOString(), limit: 100, opt_fields: 'modified_at', ...(offset && { offset }) }),
+          tasks.getTasks({ project: settings.projectGid, modified_since: since.toISOString(), limit: POLL_PAGE_SIZE, opt_fields: 'modified_at', ...(offset && { offset }) }),
         )) as Page;
         for (const task of page.data ?? []) if (task.gid && task.modified_at) out.push({ remoteId: task.gid, updatedAt: new Date(task.modified_at) });
         offset = page.next_page?.offset ?? undefined;
-      } while (offset && out.length < limit);
-      return out.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime()).slice(0, limit);
+        // A server handing back an offset it already gave would otherwise keep us here forever.
+        if (offset && seen.has(offset)) throw new TrackerError('asana', 'transient', 'asana repeated a pagination offset while listing the project’s modified tasks');
+        if (offset) seen.add(offset);
+        if (offset && ++pages >= MAX_POLL_PAGES) {
+          // Not a verdict: the cursor stays where it is (nothing past it was read) and the next pass tries again.
+          throw new TrackerError(
+            'asana',
+            'transient',
+            `asana: more than ${MAX_POLL_PAGES * POLL_PAGE_SIZE} tasks of project ${settings.projectGid} were modified since ${since.toISOString()}; the poll reads them all or none`,
+          );
+        }
+      } while (offset);
+      return out.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
     },
 
     async lookup(keyOrUrl: string): Promise<RemoteTicket> {

@@ -6,7 +6,8 @@ import { httpError } from '../kit.ts';
 export type FakeUser = { gid: string; email: string; name: string };
 export type FakeEnumOption = { gid: string; name: string; enabled: boolean; color: string };
 export type FakeCustomField = { gid: string; name: string; type: 'enum'; enum_options: FakeEnumOption[] };
-export type FakeProject = { gid: string; name: string; workspace: string; customFields: string[] };
+/** `tasks`: the project's task gids in project order (Asana lists a project's tasks in this order). */
+export type FakeProject = { gid: string; name: string; workspace: string; customFields: string[]; tasks: string[] };
 
 /** A stored task; `assignee` and `projects` hold gids, custom field values map field gid → option gid. */
 export type FakeTask = {
@@ -59,8 +60,10 @@ export class AsanaFakeState {
   meGid: string;
   private nextGid = 1_209_000_000_000_001n;
   private lastTime = 0;
+  private readonly clock: () => number;
 
-  constructor(opts: { users?: Omit<FakeUser, 'gid'>[] } = {}) {
+  constructor(opts: { users?: Omit<FakeUser, 'gid'>[]; now?: () => number } = {}) {
+    this.clock = opts.now ?? Date.now;
     this.workspace = { gid: this.gid(), name: 'Fake Workspace' };
     const users = opts.users ?? [
       { email: 'ada@example.com', name: 'Ada Lovelace' },
@@ -87,12 +90,12 @@ export class AsanaFakeState {
 
   /** Strictly increasing timestamps, so modified_since sees every change in order. */
   now(): string {
-    this.lastTime = Math.max(Date.now(), this.lastTime + 1);
+    this.lastTime = Math.max(this.clock(), this.lastTime + 1);
     return new Date(this.lastTime).toISOString();
   }
 
   addProject(name: string, opts: { severityField?: boolean } = {}): FakeProject {
-    const project: FakeProject = { gid: this.gid(), name, workspace: this.workspace.gid, customFields: [] };
+    const project: FakeProject = { gid: this.gid(), name, workspace: this.workspace.gid, customFields: [], tasks: [] };
     if (opts.severityField) {
       const field: FakeCustomField = {
         gid: this.gid(),
@@ -110,6 +113,22 @@ export class AsanaFakeState {
     }
     this.projects.set(project.gid, project);
     return project;
+  }
+
+  /** Stores a new task, placed last in each of its projects (approximated: where the API puts a new task is not documented). */
+  addTask(task: FakeTask): void {
+    this.tasks.set(task.gid, task);
+    for (const gid of task.projects) this.projects.get(gid)?.tasks.push(task.gid);
+  }
+
+  deleteTask(gid: string): void {
+    this.tasks.delete(gid);
+    for (const project of this.projects.values()) project.tasks = project.tasks.filter((t) => t !== gid);
+  }
+
+  /** The project's tasks in project order ("ordered by their priority within the project"), not by any time. */
+  projectTasks(projectGid: string): FakeTask[] {
+    return (this.projects.get(projectGid)?.tasks ?? []).map((gid) => this.tasks.get(gid)).filter((t): t is FakeTask => t !== undefined);
   }
 
   permalink(task: FakeTask): string {

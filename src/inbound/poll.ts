@@ -2,7 +2,8 @@
 // pass asks the tracker for tickets changed since the stored cursor, minus an overlap for clock skew and
 // whole-second timestamps, and records each as an inbound notice identified by the ticket and its change
 // time: a change seen by two overlapping passes, or already seen by a webhook-driven sync, is recorded
-// once and costs at most one read. The cursor is the tracker's own time of the newest change seen.
+// once and costs at most one read. The cursor is the tracker's own time of the newest change seen: the
+// connector answers every change up to its newest one (contract.ts), so no change is passed unread.
 import type { PrismaClient } from '../db.ts';
 import type { Connector } from '../../connectors/contract.ts';
 import type { Logger } from '../logger.ts';
@@ -12,6 +13,8 @@ import type { Inbox } from './inbox.ts';
 export const POLL_OVERLAP_MS = 2 * 60_000;
 /** Tickets per pass; a busier tracker is caught up by the following passes. */
 export const POLL_LIMIT = 500;
+/** Notices recorded per statement: one pass may bring thousands (Asana answers every change at once). */
+const RECORD_BATCH = 500;
 
 export type PollResult = { seen: number; recorded: number; cursor: Date };
 
@@ -27,8 +30,13 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
       event: 'poll',
       remoteIds: [c.remoteId],
     }));
-    const recorded = await inbox.record(tracker, notices, 'poll');
-    await inbox.dispatch(recorded.rows);
+    // All recorded before the cursor moves: a pass cut short is read again, its notices recorded once.
+    const recorded = { accepted: 0 };
+    for (let i = 0; i < notices.length; i += RECORD_BATCH) {
+      const batch = await inbox.record(tracker, notices.slice(i, i + RECORD_BATCH), 'poll');
+      await inbox.dispatch(batch.rows);
+      recorded.accepted += batch.accepted;
+    }
     const newest = changed.reduce((max, c) => (c.updatedAt > max ? c.updatedAt : max), cursor);
     await prisma.pollCursor.upsert({
       where: { tracker },

@@ -1,0 +1,73 @@
+// The poll's cursor never moves past a change it did not read: whatever order a tracker lists in, and
+// however its pages shift while they are read, two passes record every change made since the cursor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrisma } from '../../src/db.ts';
+import { Inbox } from '../../src/inbound/inbox.ts';
+import { pollTracker } from '../../src/inbound/poll.ts';
+import { createLogger } from '../../src/logger.ts';
+import type { Connector, TrackerKind } from '../../connectors/contract.ts';
+import { People } from '../../connectors/people.ts';
+import { createAsanaConnector } from '../../connectors/asana/connector.ts';
+import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
+import { createAsanaFake } from '../../fakes/asana/server.ts';
+import { databaseUrl } from '../helpers/context.ts';
+
+const prisma = createPrisma(databaseUrl);
+// No queues: nothing here is linked to a defect, so recording is all a pass does.
+const inbox = new Inbox(prisma, new Map(), 0);
+const log = createLogger('silent');
+afterAll(() => prisma.$disconnect());
+
+/** Sets the tracker's cursor, as an earlier pass would have left it. */
+async function setCursor(tracker: TrackerKind, cursor: Date): Promise<void> {
+  await prisma.pollCursor.upsert({ where: { tracker }, create: { tracker, cursor }, update: { cursor, lastError: null } });
+}
+
+/** The tickets polled notices were recorded for since `afterId` (the newest InboundEvent id before the test). */
+async function polledTickets(tracker: TrackerKind, afterId: bigint): Promise<Set<string>> {
+  const rows = await prisma.inboundEvent.findMany({ where: { tracker, source: 'poll', id: { gt: afterId } }, select: { remoteIds: true } });
+  return new Set(rows.flatMap((r) => r.remoteIds));
+}
+
+async function lastEventId(): Promise<bigint> {
+  return (await prisma.inboundEvent.aggregate({ _max: { id: true } }))._max.id ?? 0n;
+}
+
+describe('Asana: a project is listed in its own order, not by modified time', () => {
+  const TOKEN = 'asana-poll-cursor-token';
+  let clock = Date.now() - 60 * 60_000;
+  const fake = createAsanaFake({ token: TOKEN, now: () => clock });
+  let asana: Connector;
+  beforeAll(async () => {
+    await fake.tracker.start();
+    asana = createAsanaConnector({
+      settings: { token: TOKEN, workspaceGid: fake.workspaceGid, projectGid: fake.project.gid, apiUrl: fake.apiUrl },
+      mapping: asanaMappingSchema.parse({}),
+      people: new People([]),
+    });
+  });
+  afterAll(() => fake.tracker.stop());
+
+  it('records all 600 tasks modified since the cursor in two passes, the newest being on the first page', async () => {
+    const tasks = Array.from({ length: 600 }, (_, i) => fake.addTask({ name: `bulk ${i}` }));
+    const cursor = new Date(clock + 1000);
+    // A bulk edit (say, a reassignment) from the bottom of the list up, a second apart: the tasks on the
+    // first pages were modified last.
+    for (const task of tasks.toReversed()) {
+      clock += 1000;
+      fake.editTask(task.gid, { name: `${task.name} (reassigned)` });
+    }
+    // A person also drags the very last one edited to the top.
+    fake.moveTaskToTop(tasks[0]!.gid);
+    await setCursor('asana', cursor);
+    const before = await lastEventId();
+
+    await pollTracker(prisma, asana, inbox, log);
+    await pollTracker(prisma, asana, inbox, log);
+
+    const seen = await polledTickets('asana', before);
+    expect(tasks.filter((t) => !seen.has(t.gid)).map((t) => t.name)).toEqual([]);
+    const stored = await prisma.pollCursor.findUniqueOrThrow({ where: { tracker: 'asana' } });
+    expect(stored.cursor.getTime()).toBe(Date.parse(String(fake.task(tasks[0]!.gid)!['modified_at'])));
+  });
+});
