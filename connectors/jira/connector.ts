@@ -356,7 +356,9 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         );
         for (const issue of result.issues ?? []) {
           const updated = new Date(String((issue.fields as { updated?: string } | undefined)?.updated ?? ''));
-          if (issue.id && !Number.isNaN(updated.getTime())) out.push({ remoteId: issue.id, updatedAt: updated });
+          // The JQL window is whole minutes and a minute wider; only changes at or after `since` count
+          // toward the limit, so a pass asked to start at a later instant does get further.
+          if (issue.id && !Number.isNaN(updated.getTime()) && updated >= since) out.push({ remoteId: issue.id, updatedAt: updated });
         }
         nextPageToken = result.isLast === false ? (result.nextPageToken ?? undefined) : undefined;
       } while (nextPageToken && out.length < limit);

@@ -25,6 +25,11 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
   const cursor = stored?.cursor ?? now;
   try {
     const changed = await connector.changedSince(new Date(cursor.getTime() - POLL_OVERLAP_MS), POLL_LIMIT);
+    // A full answer that reaches no further than the cursor held only the overlap: more than a pass of
+    // changes within it (a bulk edit). Every pass would read those same ones again and the cursor never
+    // move, so read on from the cursor itself. (Left stuck only by more than POLL_LIMIT changes stamped
+    // with one same instant.)
+    if (changed.length >= POLL_LIMIT && !changed.some((c) => c.updatedAt > cursor)) changed.push(...(await connector.changedSince(cursor, POLL_LIMIT)));
     const notices = changed.map((c) => ({
       deliveryId: `poll-${c.remoteId}-${c.updatedAt.toISOString()}`,
       event: 'poll',

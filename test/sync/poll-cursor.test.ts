@@ -10,6 +10,8 @@ import { People } from '../../connectors/people.ts';
 import { createAsanaConnector } from '../../connectors/asana/connector.ts';
 import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
 import { createAsanaFake } from '../../fakes/asana/server.ts';
+import { createJiraFake } from '../../fakes/jira/server.ts';
+import { connectorFor as jiraConnector } from '../connectors/jira/helpers.ts';
 import { databaseUrl } from '../helpers/context.ts';
 
 const prisma = createPrisma(databaseUrl);
@@ -69,5 +71,27 @@ describe('Asana: a project is listed in its own order, not by modified time', ()
     expect(tasks.filter((t) => !seen.has(t.gid)).map((t) => t.name)).toEqual([]);
     const stored = await prisma.pollCursor.findUniqueOrThrow({ where: { tracker: 'asana' } });
     expect(stored.cursor.getTime()).toBe(Date.parse(String(fake.task(tasks[0]!.gid)!['modified_at'])));
+  });
+});
+
+describe('a bulk edit larger than one pass, all within the overlap', () => {
+  const fake = createJiraFake();
+  let jira: Connector;
+  beforeAll(async () => {
+    await fake.tracker.start();
+    jira = jiraConnector(fake.tracker.baseUrl);
+  });
+  afterAll(() => fake.tracker.stop());
+
+  it('moves on from the cursor when a pass holds only changes the overlap re-read: 600 Jira issues changed in one second, two passes', async () => {
+    await setCursor('jira', new Date(Date.now() - 30_000));
+    const issues = Array.from({ length: 600 }, (_, i) => fake.state.createIssue({ project: { key: 'QA' }, issuetype: { name: 'Bug' }, summary: `bulk ${i}` }));
+    const before = await lastEventId();
+
+    await pollTracker(prisma, jira, inbox, log);
+    await pollTracker(prisma, jira, inbox, log);
+
+    const seen = await polledTickets('jira', before);
+    expect(issues.filter((i) => !seen.has(i.id)).length).toBe(0);
   });
 });
