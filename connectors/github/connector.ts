@@ -302,20 +302,35 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
 
     async changedSince(since, limit) {
       const out: ChangedTicket[] = [];
-      const sinceText = new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-      let res = await send('listing changed issues', false, () =>
-        octokit.rest.issues.listForRepo({ owner: repo.owner, repo: repo.repo, state: 'all', sort: 'updated', direction: 'asc', since: sinceText, per_page: PER_PAGE }) as Promise<
-          Answer<Issue[]>
-        >,
-      );
+      // (number, updated_at): an issue re-read at the same change is listed once.
+      const seen = new Set<string>();
+      let anchor = Math.floor(since.getTime() / 1000) * 1000;
+      let page = 1;
       for (;;) {
+        const sinceText = new Date(anchor).toISOString().replace('.000Z', 'Z');
+        const res = await send('listing changed issues', false, () =>
+          octokit.rest.issues.listForRepo({ owner: repo.owner, repo: repo.repo, state: 'all', sort: 'updated', direction: 'asc', since: sinceText, per_page: PER_PAGE, page }) as Promise<
+            Answer<Issue[]>
+          >,
+        );
         for (const issue of res.data) {
+          const key = `${issue.number}@${issue.updated_at}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
           if (!issue.pull_request) out.push({ remoteId: String(issue.number), updatedAt: new Date(issue.updated_at) });
-          if (out.length >= limit) return out;
         }
-        const next = nextLink(res.headers['link']);
-        if (!next || new URL(next).origin !== new URL(apiUrl).origin) return out;
-        res = await send('listing changed issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
+        const last = res.data.at(-1);
+        if (out.length >= limit || !last || !nextLink(res.headers['link'])) return out;
+        // The next page is asked for from the last issue's time, not by number: an issue updated while
+        // we page moves to the end of the list, shifting every later page by one, and page n+1 would
+        // then start one issue too far. Only a page all of one second (GitHub's resolution) is left by number.
+        const lastAt = Date.parse(last.updated_at);
+        if (lastAt > anchor) {
+          anchor = lastAt;
+          page = 1;
+        } else {
+          page++;
+        }
       }
     },
 

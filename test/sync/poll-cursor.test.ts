@@ -12,6 +12,8 @@ import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
 import { createAsanaFake } from '../../fakes/asana/server.ts';
 import { createJiraFake } from '../../fakes/jira/server.ts';
 import { connectorFor as jiraConnector } from '../connectors/jira/helpers.ts';
+import { createGithubFake } from '../../fakes/github/server.ts';
+import { connector as githubConnector } from '../connectors/github/helpers.ts';
 import { databaseUrl } from '../helpers/context.ts';
 
 const prisma = createPrisma(databaseUrl);
@@ -93,5 +95,52 @@ describe('a bulk edit larger than one pass, all within the overlap', () => {
 
     const seen = await polledTickets('jira', before);
     expect(issues.filter((i) => !seen.has(i.id)).length).toBe(0);
+  });
+});
+
+describe('GitHub: pages that shift while they are read', () => {
+  let clock = Math.floor(Date.now() / 1000) * 1000 - 60 * 60_000;
+  const fake = createGithubFake({ repository: 'acme/app', now: () => clock });
+  let github: Connector;
+  beforeAll(async () => {
+    await fake.tracker.start();
+    github = githubConnector({ apiUrl: fake.tracker.baseUrl, token: fake.token });
+  });
+  afterAll(() => fake.tracker.stop());
+
+  it('skips no issue when one from page 1 is updated before page 2 is read', async () => {
+    const cursor = new Date(clock);
+    const numbers: number[] = [];
+    // Ten seconds apart, so the poll's two-minute overlap cannot hide a skipped one.
+    for (let i = 0; i < 150; i++) {
+      clock += 10_000;
+      numbers.push(fake.createByHand({ title: `issue ${i}` })['number'] as number);
+    }
+    await setCursor('github', cursor);
+    const before = await lastEventId();
+    let listings = 0;
+    fake.tracker.beforeHandle = (route) => {
+      // Someone edits the fifth issue between the first listing request and the second: it moves to the end.
+      if (route !== 'ticket.find' || ++listings !== 2) return;
+      clock += 10_000;
+      fake.editByHand(numbers[4]!, { title: 'edited while the poll pages' });
+    };
+    try {
+      await pollTracker(prisma, github, inbox, log);
+      await pollTracker(prisma, github, inbox, log);
+    } finally {
+      fake.tracker.beforeHandle = undefined;
+    }
+    expect(listings).toBeGreaterThanOrEqual(2);
+    const seen = await polledTickets('github', before);
+    expect(numbers.filter((n) => !seen.has(String(n)))).toEqual([]);
+  });
+
+  it('pages on by number through more than a page of issues updated in one same second', async () => {
+    clock += 60_000;
+    const from = new Date(clock);
+    const numbers = Array.from({ length: 250 }, (_, i) => fake.createByHand({ title: `same second ${i}` })['number'] as number);
+    const changed = await github.changedSince(from, 500);
+    expect(changed.map((c) => Number(c.remoteId))).toEqual(numbers);
   });
 });
