@@ -24,12 +24,13 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
   // The first pass starts now: what changed before the service watched is not "missed".
   const cursor = stored?.cursor ?? now;
   try {
-    const changed = await connector.changedSince(new Date(cursor.getTime() - POLL_OVERLAP_MS), POLL_LIMIT);
+    const linked = connector.pollsLinked ? await linkedRemoteIds(prisma, tracker) : undefined;
+    const changed = await connector.changedSince(new Date(cursor.getTime() - POLL_OVERLAP_MS), POLL_LIMIT, linked);
     // A full answer that reaches no further than the cursor held only the overlap: more than a pass of
     // changes within it (a bulk edit). Every pass would read those same ones again and the cursor never
     // move, so read on from the cursor itself. (Left stuck only by more than POLL_LIMIT changes stamped
     // with one same instant.)
-    if (changed.length >= POLL_LIMIT && !changed.some((c) => c.updatedAt > cursor)) changed.push(...(await connector.changedSince(cursor, POLL_LIMIT)));
+    if (changed.length >= POLL_LIMIT && !changed.some((c) => c.updatedAt > cursor)) changed.push(...(await connector.changedSince(cursor, POLL_LIMIT, linked)));
     const notices = changed.map((c) => ({
       deliveryId: `poll-${c.remoteId}-${c.updatedAt.toISOString()}`,
       event: 'poll',
@@ -59,4 +60,10 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
     });
     throw err;
   }
+}
+
+/** The tickets of this tracker linked to a defect (a link recorded missing is no longer followed). */
+async function linkedRemoteIds(prisma: PrismaClient, tracker: Connector['kind']): Promise<string[]> {
+  const links = await prisma.trackerLink.findMany({ where: { tracker, remoteId: { not: null }, syncState: { not: 'missing' } }, select: { remoteId: true } });
+  return links.map((l) => l.remoteId!);
 }
