@@ -53,16 +53,23 @@ export const FIND_PAGE_SIZE = 100;
 /** modified_since is compared with Asana's clock, not ours: widen the window by this much. */
 export const CLOCK_SKEW_MS = 60_000;
 
-/** Which defect field a system story records a change of. */
+/** Which defect field a system story records a change of (a custom field's story: see fieldOfStory). */
 const FIELD_OF_STORY: Record<string, TicketField> = {
   name_changed: 'title',
   notes_changed: 'description',
-  enum_custom_field_changed: 'severity',
   marked_complete: 'status',
   marked_incomplete: 'status',
   assigned: 'assignee',
   unassigned: 'assignee',
 };
+
+type Story = { created_at?: string; resource_subtype?: string; custom_field?: { gid?: string } | null };
+
+/** A change of an enum custom field is a severity change only when it is the configured severity field. */
+function fieldOfStory(story: Story, severityFieldGid: string | undefined): TicketField | undefined {
+  if (story.resource_subtype === 'enum_custom_field_changed') return severityFieldGid && story.custom_field?.gid === severityFieldGid ? 'severity' : undefined;
+  return FIELD_OF_STORY[story.resource_subtype ?? ''];
+}
 /** Asana's largest page. */
 const POLL_PAGE_SIZE = 100;
 /**
@@ -70,8 +77,11 @@ const POLL_PAGE_SIZE = 100;
  * fails (its cursor kept) rather than move the cursor past tasks it did not read.
  */
 const MAX_POLL_PAGES = 1000;
-/** A task with more stories than this is read only so far (its newest changes may then take its updated time). */
-const MAX_STORY_PAGES = 10;
+/**
+ * Stories are listed oldest first only, so the newest are on the last page: a task's stories are read to
+ * the end, up to this many pages (5,000 stories); a task with more takes its updated time for every field.
+ */
+const MAX_STORY_PAGES = 50;
 
 type TaskRecord = AsanaTaskFields & {
   gid?: string;
@@ -223,22 +233,26 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
     },
 
     async fieldTimes(ref: TicketRef, fields: readonly TicketField[], remote: RemoteTicket): Promise<FieldTimes> {
-      // The task's stories record each change (name_changed, marked_complete…), oldest first.
+      // The task's stories record each change (name_changed, marked_complete…), oldest first: the last
+      // of each kind is the field's time, so every page is read.
       const times: FieldTimes = {};
+      const severityFieldGid = mapping.severityField?.gid;
       let offset: string | undefined;
       let pages = 0;
       do {
         const page = (await call(
-          () => stories.getStoriesForTask(ref.remoteId, { limit: 100, opt_fields: 'created_at,resource_subtype', ...(offset && { offset }) }),
+          () => stories.getStoriesForTask(ref.remoteId, { limit: 100, opt_fields: 'created_at,resource_subtype,custom_field', ...(offset && { offset }) }),
           true,
-        )) as { data?: { created_at?: string; resource_subtype?: string }[]; next_page?: { offset?: string } | null };
+        )) as { data?: Story[]; next_page?: { offset?: string } | null };
         for (const story of page.data ?? []) {
-          const field = FIELD_OF_STORY[story.resource_subtype ?? ''];
+          const field = fieldOfStory(story, severityFieldGid);
           const at = story.created_at ? new Date(story.created_at) : null;
           if (field && at && !Number.isNaN(at.getTime())) times[field] = at;
         }
         offset = page.next_page?.offset ?? undefined;
       } while (offset && ++pages < MAX_STORY_PAGES);
+      // Stories left unread may hold a newer change of any field: the updated time is then all that is sure.
+      if (offset) return Object.fromEntries(fields.map((f) => [f, remote.updatedAt]));
       return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
     },
 

@@ -53,7 +53,15 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     return {
       status: 200,
       body: {
-        data: page.map((st) => ({ gid: st.gid, resource_type: 'story', type: 'system', created_at: st.created_at, resource_subtype: st.resource_subtype, text: st.text })),
+        data: page.map((st) => ({
+          gid: st.gid,
+          resource_type: 'story',
+          type: 'system',
+          created_at: st.created_at,
+          resource_subtype: st.resource_subtype,
+          text: st.text,
+          ...(st.custom_field && { custom_field: { gid: st.custom_field.gid, resource_type: 'custom_field', name: st.custom_field.name } }),
+        })),
         next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: `/tasks/${task.gid}/stories`, uri: '' } : null,
       },
     };
@@ -342,12 +350,16 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       return task;
     },
     /** Edits a task as a person in the Asana UI would (bumps modified_at). */
-    editTask(gid: string, patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'completed' | 'assignee'>> & { severityOption?: string | null }): void {
+    editTask(
+      gid: string,
+      patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'completed' | 'assignee'>> & { severityOption?: string | null; customFields?: Record<string, string | null> },
+    ): void {
       const task = state.findTask(gid);
       const before = structuredClone(task);
-      const { severityOption, ...rest } = patch;
+      const { severityOption, customFields, ...rest } = patch;
       Object.assign(task, rest);
       if (severityOption !== undefined) task.custom_field_values[project.customFields[0]!] = severityOption;
+      if (customFields) Object.assign(task.custom_field_values, state.customFieldValues(customFields, task.projects));
       if (rest.completed !== undefined && rest.completed !== before.completed) task.completed_at = rest.completed ? state.now() : null;
       task.modified_at = state.now();
       state.recordStories(before, task);
@@ -362,6 +374,11 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     },
     addProject(name: string): FakeProject {
       return state.addProject(name);
+    },
+    /** Another enum custom field on the configured project (e.g. a "Stage" that is not severity): its gid and option gids by name. */
+    addEnumField(name: string, optionNames: string[]): { gid: string; options: Record<string, string> } {
+      const field = state.addEnumField(project, name, optionNames);
+      return { gid: field.gid, options: Object.fromEntries(field.enum_options.map((o) => [o.name, o.gid])) };
     },
     /** Makes the next matching call(s) answer Asana's 429 with Retry-After (seconds). */
     rateLimit(retryAfterSeconds: number, opts: { route?: string; times?: number } = {}): void {

@@ -26,7 +26,8 @@ export type FakeTask = {
   stories?: FakeStory[];
 };
 
-export type FakeStory = { gid: string; created_at: string; resource_subtype: string; text: string };
+/** `custom_field`: the field a custom field story is about (Asana's compact custom field). */
+export type FakeStory = { gid: string; created_at: string; resource_subtype: string; text: string; custom_field?: { gid: string; name: string } };
 
 /** A webhook registered through POST /webhooks (after its handshake). */
 export type FakeWebhook = {
@@ -79,19 +80,37 @@ export class AsanaFakeState {
 
   /** The system stories Asana adds for what changed between two states of a task. */
   recordStories(before: FakeTask, after: FakeTask): void {
-    const add = (resource_subtype: string, text: string) =>
-      (after.stories ??= []).push({ gid: this.gid(), created_at: after.modified_at, resource_subtype, text });
+    const add = (resource_subtype: string, text: string, custom_field?: FakeStory['custom_field']) =>
+      (after.stories ??= []).push({ gid: this.gid(), created_at: after.modified_at, resource_subtype, text, ...(custom_field && { custom_field }) });
     if (before.name !== after.name) add('name_changed', `changed the name to "${after.name}"`);
     if (before.notes !== after.notes) add('notes_changed', 'changed the description');
     if (before.completed !== after.completed) add(after.completed ? 'marked_complete' : 'marked_incomplete', after.completed ? 'completed this task' : 'marked incomplete');
     if (before.assignee !== after.assignee) add(after.assignee ? 'assigned' : 'unassigned', after.assignee ? 'assigned this task' : 'unassigned this task');
-    if (JSON.stringify(before.custom_field_values) !== JSON.stringify(after.custom_field_values)) add('enum_custom_field_changed', 'changed Severity');
+    // One story per custom field changed, naming the field.
+    for (const fieldGid of new Set([...Object.keys(before.custom_field_values), ...Object.keys(after.custom_field_values)])) {
+      if ((before.custom_field_values[fieldGid] ?? null) === (after.custom_field_values[fieldGid] ?? null)) continue;
+      const name = this.customFields.get(fieldGid)?.name ?? '';
+      add('enum_custom_field_changed', `changed ${name}`, { gid: fieldGid, name });
+    }
   }
 
   /** Strictly increasing timestamps, so modified_since sees every change in order. */
   now(): string {
     this.lastTime = Math.max(this.clock(), this.lastTime + 1);
     return new Date(this.lastTime).toISOString();
+  }
+
+  /** An enum custom field on a project, with options of these names. */
+  addEnumField(project: FakeProject, name: string, optionNames: string[]): FakeCustomField {
+    const field: FakeCustomField = {
+      gid: this.gid(),
+      name,
+      type: 'enum',
+      enum_options: optionNames.map((n) => ({ gid: this.gid(), name: n, enabled: true, color: 'none' })),
+    };
+    this.customFields.set(field.gid, field);
+    project.customFields.push(field.gid);
+    return field;
   }
 
   addProject(name: string, opts: { severityField?: boolean } = {}): FakeProject {
