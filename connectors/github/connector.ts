@@ -67,6 +67,8 @@ const API_VERSION = '2022-11-28';
 const PER_PAGE = 100;
 /** 1,000 issues created since one create attempt: stop reading rather than run through the repository. */
 const MAX_PAGES = 10;
+/** Events pages read for one conflict's field times (10,000 events). */
+const MAX_EVENT_PAGES = 100;
 /** How far GitHub's clock may be behind ours: the window for the marker search opens this much earlier. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** Issues whose last GET answer (ETag and issue) is kept for conditional requests. */
@@ -280,23 +282,39 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
 
     async fieldTimes(ref, fields, remote) {
       // The issue's events, oldest first: the newest event of each kind says when its field last changed.
-      // An issue with more than one page of events is read from its last page, where the newest are.
+      // Page 1 names the last page; pages are then read from the last backwards until every field asked
+      // for (that GitHub records events for) has its newest event, or MAX_EVENT_PAGES were read.
       const n = issueNumber(ref.remoteId);
-      const list = (url?: string) =>
+      const list = (page: number) =>
         send(`events of issue #${n}`, true, () =>
-          (url
-            ? octokit.request({ method: 'GET', url })
-            : octokit.rest.issues.listEvents({ owner: repo.owner, repo: repo.repo, issue_number: n, per_page: PER_PAGE })) as Promise<Answer<IssueEvent[]>>,
+          octokit.rest.issues.listEvents({ owner: repo.owner, repo: repo.repo, issue_number: n, per_page: PER_PAGE, page }) as Promise<Answer<IssueEvent[]>>,
         );
-      let res = await list();
-      const last = relLink(res.headers['link'], 'last');
-      if (last && new URL(last).origin === new URL(apiUrl).origin) res = await list(last);
+      const isSeverityLabel = (name: string) => SEVERITIES.some((sev) => includesName([severityLabel(mapping, sev)], name));
       const times: FieldTimes = {};
-      for (const event of res.data) {
-        const field = fieldOfEvent(event, (name) => SEVERITIES.some((sev) => includesName([severityLabel(mapping, sev)], name)));
-        if (field && event.created_at) times[field] = new Date(event.created_at);
+      /** Newest first within a page; a field found on a later page keeps that (newer) time. */
+      const take = (events: IssueEvent[]) => {
+        for (const event of events.toReversed()) {
+          const field = fieldOfEvent(event, isSeverityLabel);
+          if (field && !times[field] && event.created_at) times[field] = new Date(event.created_at);
+        }
+      };
+      const first = await list(1);
+      const lastLink = relLink(first.headers['link'], 'last');
+      const last = lastLink ? Number(new URL(lastLink, apiUrl).searchParams.get('page')) : 1;
+      // A last page we cannot tell: no event read can be trusted as the newest.
+      if (!Number.isInteger(last) || last < 1) return Object.fromEntries(fields.map((f) => [f, remote.updatedAt]));
+      const wanted = fields.filter((f) => f !== 'description');
+      let page = last;
+      let reads = 1;
+      while (page > 1 && reads < MAX_EVENT_PAGES && wanted.some((f) => !times[f])) {
+        take((await list(page)).data);
+        page--;
+        reads++;
       }
-      // GitHub records no event for a body edit: the issue's updated time is the best it can say.
+      // Page 1 counts only once every page after it was read: else an older event would pass for the newest.
+      if (page === 1) take(first.data);
+      // GitHub records no event for a body edit: the issue's updated time is the best it can say, as for
+      // a field whose newest event lies on a page not read.
       return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
     },
 
