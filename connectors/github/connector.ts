@@ -65,8 +65,13 @@ type Answer<T> = { status: number; headers: Record<string, string | number | und
 /** The REST API version whose behaviour this connector was written against. */
 const API_VERSION = '2022-11-28';
 const PER_PAGE = 100;
-/** 1,000 issues created since one create attempt: stop reading rather than run through the repository. */
+/** 1,000 issues created since one create attempt: stop listing and ask the search index instead. */
 const MAX_PAGES = 10;
+/**
+ * How long a new issue may take to show in GitHub's search (eventually consistent; GitHub gives no
+ * figure, it is usually seconds).
+ */
+const SEARCH_LAG_MS = 5 * 60_000;
 /** Events pages read for one conflict's field times (10,000 events). */
 const MAX_EVENT_PAGES = 100;
 /** How far GitHub's clock may be behind ours: the window for the marker search opens this much earlier. */
@@ -238,11 +243,14 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     },
 
     async findByMarker(defectId, attemptStartedAt) {
+      // `attemptStartedAt` is the attempt to cover, whichever it is (the engine may name its latest
+      // unfinished one); the window opens CLOCK_SKEW_MS before it.
       const marker = markerFor(defectId);
       const from = windowStart(attemptStartedAt);
       const fromText = new Date(from).toISOString().replace('.000Z', 'Z');
       // Newest first, so the scan ends at the first issue created before the window: the marker
       // issue cannot be older than the attempt. `since` (updated_at) drops more that cannot match.
+      // This listing reads GitHub's primary store, so an issue created a moment ago is in it.
       let res = await send('listing issues', false, () =>
         octokit.rest.issues.listForRepo({
           owner: repo.owner,
@@ -260,7 +268,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         for (const issue of res.data) {
           if (Date.parse(issue.created_at) < from) return oldestHit ? refOf(oldestHit) : null;
           // A defect that somehow got two issues resolves to the first one.
-          if (!issue.pull_request && (issue.body ?? '').toLowerCase().includes(marker)) oldestHit = issue;
+          if (carriesMarker(issue, marker)) oldestHit = issue;
         }
         const next = nextLink(res.headers['link']);
         if (!next) return oldestHit ? refOf(oldestHit) : null;
@@ -268,16 +276,33 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         if (new URL(next).origin !== new URL(apiUrl).origin) {
           throw new TrackerError('github', 'rejected', `github sent a next-page link outside ${apiUrl}: ${next}`);
         }
-        if (page >= MAX_PAGES) {
-          // Not a verdict: the job retries later, and gives up only after its attempts run out.
-          throw new TrackerError(
-            'github',
-            'transient',
-            `github marker lookup read ${MAX_PAGES} pages of issues created since ${fromText} without reaching the start of that window; trying again later`,
-          );
-        }
+        if (page >= MAX_PAGES) break;
         res = await send('listing issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
       }
+      // More than MAX_PAGES pages of issues were created since the attempt: rather than read them all, or
+      // give up for good (the window only grows while no create is tried), ask the search index for the
+      // marker. The index lags behind creates, so it is trusted only once an issue made by the attempt
+      // (landing as late as its deadline) has had SEARCH_LAG_MS to show; until then the job retries.
+      const visibleBy = attemptStartedAt.getTime() + timeoutMs + SEARCH_LAG_MS;
+      if (Date.now() < visibleBy) {
+        throw new TrackerError(
+          'github',
+          'transient',
+          `github marker lookup: more than ${MAX_PAGES * PER_PAGE} issues were created since ${fromText}, and the search index may not show an issue created since then until ${new Date(visibleBy).toISOString()}`,
+          { retryAfterMs: visibleBy - Date.now() },
+        );
+      }
+      const found = await send('searching issues for the marker', false, () =>
+        octokit.request('GET /search/issues', {
+          q: `repo:${repoName(repo)} is:issue in:body "${marker}" created:>=${fromText}`,
+          sort: 'created',
+          order: 'asc',
+          per_page: PER_PAGE,
+          advanced_search: 'true',
+        }) as Promise<Answer<{ items?: Issue[] }>>,
+      );
+      const hit = (found.data.items ?? []).find((issue) => carriesMarker(issue, marker) && Date.parse(issue.created_at) >= from);
+      return hit ? refOf(hit) : oldestHit ? refOf(oldestHit) : null;
     },
 
     async fieldTimes(ref, fields, remote) {
@@ -526,6 +551,11 @@ function fieldOfEvent(e: IssueEvent, isSeverityLabel: (name: string) => boolean)
     default:
       return null;
   }
+}
+
+/** An issue (not a pull request) whose body carries the marker. */
+function carriesMarker(issue: Issue, marker: string): boolean {
+  return !issue.pull_request && (issue.body ?? '').toLowerCase().includes(marker);
 }
 
 function loginsOf(issue: Issue): string[] {
