@@ -6,6 +6,7 @@
 // connector answers every change up to its newest one (contract.ts), so no change is passed unread.
 import type { PrismaClient } from '../db.ts';
 import type { Connector } from '../../connectors/contract.ts';
+import type { WebhookNotice } from '../../connectors/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Inbox } from './inbox.ts';
 
@@ -31,11 +32,15 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
     // move, so read on from the cursor itself. (Left stuck only by more than POLL_LIMIT changes stamped
     // with one same instant.)
     if (changed.length >= POLL_LIMIT && !changed.some((c) => c.updatedAt > cursor)) changed.push(...(await connector.changedSince(cursor, POLL_LIMIT, linked)));
-    const notices = changed.map((c) => ({
-      deliveryId: `poll-${c.remoteId}-${c.updatedAt.toISOString()}`,
-      event: 'poll',
-      remoteIds: [c.remoteId],
-    }));
+    // One notice per (ticket, change time), however many times the answers above list it.
+    const notices = [
+      ...new Map<string, WebhookNotice>(
+        changed.map((c): [string, WebhookNotice] => {
+          const deliveryId = `poll-${c.remoteId}-${c.updatedAt.toISOString()}`;
+          return [deliveryId, { deliveryId, event: 'poll', remoteIds: [c.remoteId] }];
+        }),
+      ).values(),
+    ];
     // All recorded before the cursor moves: a pass cut short is read again, its notices recorded once.
     const recorded = { accepted: 0 };
     for (let i = 0; i < notices.length; i += RECORD_BATCH) {
@@ -49,8 +54,8 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
       create: { tracker, cursor: newest, lastPollAt: now, lastError: null },
       update: { cursor: newest, lastPollAt: now, lastError: null },
     });
-    if (recorded.accepted) log.info({ tracker, changed: changed.length, recorded: recorded.accepted }, 'poll found changes');
-    return { seen: changed.length, recorded: recorded.accepted, cursor: newest };
+    if (recorded.accepted) log.info({ tracker, changed: notices.length, recorded: recorded.accepted }, 'poll found changes');
+    return { seen: notices.length, recorded: recorded.accepted, cursor: newest };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await prisma.pollCursor.upsert({

@@ -53,8 +53,11 @@ describe('scheduled polling', () => {
     const newKey = t.jira.moveIssue(jiraId, 'OPS');
     t.jira.setStatus(jiraId, 'Done');
     await until('resolved after a scheduled poll', async () => (await svc.http.get(`/api/defects/${key}`)).body.status === 'resolved', 10_000);
-    const l = await linksOf(svc.http, key);
-    expect(l.find((x) => x.tracker === 'jira')).toMatchObject({ key: newKey, syncState: 'synced' });
+    // The defect's own change then syncs the link again: it settles with the issue's new key.
+    await until('the Jira link synced under the new key', async () => {
+      const jira = (await linksOf(svc.http, key)).find((x) => x.tracker === 'jira');
+      return jira?.key === newKey && jira.syncState === 'synced';
+    });
   });
 
   it('registers one webhook when several processes check at once', async () => {
