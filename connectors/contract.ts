@@ -115,7 +115,17 @@ export interface Connector {
 
   /**
    * Tickets of the configured project/repository changed at or after `since` (the tracker's clock), oldest
-   * change first, at most `limit`: polling for what webhooks missed.
+   * change first: polling for what webhooks missed. The answer holds every change up to its newest entry
+   * (nothing older than that is left out), so the poll may move its cursor there. A tracker that lists by
+   * change time stops once it has `limit`; one that cannot (Asana lists a project in its own order) reads
+   * to the end and answers every change, however many.
    */
-  changedSince(since: Date, limit: number): Promise<ChangedTicket[]>;
+  changedSince(since: Date, limit: number, linked?: readonly string[]): Promise<ChangedTicket[]>;
+
+  /**
+   * Set when changedSince must be given the remote ids of the linked tickets (`linked`): a ticket that
+   * stays linked while it leaves the configured project's listing (a Jira issue moved to another
+   * project is followed by its id) is watched through them.
+   */
+  readonly pollsLinked?: boolean;
 }

@@ -59,6 +59,8 @@ export class FakeTracker {
   /** Added to every response. */
   latencyMs = 0;
   private readonly slowCalls: { route: string; ms: number; times: number }[] = [];
+  /** Called before each call's route runs: a test's way to change the tracker between two requests. */
+  beforeHandle: ((route: string, req: FakeRequest) => void) | undefined;
   private readonly routes: Compiled[];
   private readonly faults: Fault[] = [];
   private readonly opts: FakeOptions;
@@ -146,6 +148,7 @@ export class FakeTracker {
       }
       const route = this.match(method, url.pathname, request);
       routeName = route?.name ?? 'unmatched';
+      this.beforeHandle?.(routeName, request);
       response =
         this.opts.authenticate(request) ??
         this.takeFault(routeName) ??

@@ -53,18 +53,35 @@ export const FIND_PAGE_SIZE = 100;
 /** modified_since is compared with Asana's clock, not ours: widen the window by this much. */
 export const CLOCK_SKEW_MS = 60_000;
 
-/** Which defect field a system story records a change of. */
+/** Which defect field a system story records a change of (a custom field's story: see fieldOfStory). */
 const FIELD_OF_STORY: Record<string, TicketField> = {
   name_changed: 'title',
   notes_changed: 'description',
-  enum_custom_field_changed: 'severity',
   marked_complete: 'status',
   marked_incomplete: 'status',
   assigned: 'assignee',
   unassigned: 'assignee',
 };
-/** A task with more stories than this is read only so far (its newest changes may then take its updated time). */
-const MAX_STORY_PAGES = 10;
+
+type Story = { created_at?: string; resource_subtype?: string; custom_field?: { gid?: string } | null };
+
+/** A change of an enum custom field is a severity change only when it is the configured severity field. */
+function fieldOfStory(story: Story, severityFieldGid: string | undefined): TicketField | undefined {
+  if (story.resource_subtype === 'enum_custom_field_changed') return severityFieldGid && story.custom_field?.gid === severityFieldGid ? 'severity' : undefined;
+  return FIELD_OF_STORY[story.resource_subtype ?? ''];
+}
+/** Asana's largest page. */
+const POLL_PAGE_SIZE = 100;
+/**
+ * A runaway guard for one poll: 100,000 tasks modified since the cursor. A poll that would need more
+ * fails (its cursor kept) rather than move the cursor past tasks it did not read.
+ */
+const MAX_POLL_PAGES = 1000;
+/**
+ * Stories are listed oldest first only, so the newest are on the last page: a task's stories are read to
+ * the end, up to this many pages (5,000 stories); a task with more takes its updated time for every field.
+ */
+const MAX_STORY_PAGES = 50;
 
 type TaskRecord = AsanaTaskFields & {
   gid?: string;
@@ -141,7 +158,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       return canonicalFields(fields, mapping, people);
     },
 
-    async create(ticket: OutboundTicket): Promise<TicketRef> {
+    async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
       const { fields } = ticket;
       const customFields = customFieldsFor(fields.severity, mapping);
       const data = {
@@ -155,7 +172,10 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
         ...(customFields && { custom_fields: customFields }),
       };
       const body = await call(() => tasks.createTask({ data }, { opt_fields: REF_OPT_FIELDS }));
-      return refOf(taskOf(body, 'POST /tasks'));
+      const ref = refOf(taskOf(body, 'POST /tasks'));
+      // The task exists from here on: the engine records its id before anything else can fail.
+      await onCreated?.(ref);
+      return ref;
     },
 
     async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
@@ -213,36 +233,56 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
     },
 
     async fieldTimes(ref: TicketRef, fields: readonly TicketField[], remote: RemoteTicket): Promise<FieldTimes> {
-      // The task's stories record each change (name_changed, marked_complete…), oldest first.
+      // The task's stories record each change (name_changed, marked_complete…), oldest first: the last
+      // of each kind is the field's time, so every page is read.
       const times: FieldTimes = {};
+      const severityFieldGid = mapping.severityField?.gid;
       let offset: string | undefined;
       let pages = 0;
       do {
         const page = (await call(
-          () => stories.getStoriesForTask(ref.remoteId, { limit: 100, opt_fields: 'created_at,resource_subtype', ...(offset && { offset }) }),
+          () => stories.getStoriesForTask(ref.remoteId, { limit: 100, opt_fields: 'created_at,resource_subtype,custom_field', ...(offset && { offset }) }),
           true,
-        )) as { data?: { created_at?: string; resource_subtype?: string }[]; next_page?: { offset?: string } | null };
+        )) as { data?: Story[]; next_page?: { offset?: string } | null };
         for (const story of page.data ?? []) {
-          const field = FIELD_OF_STORY[story.resource_subtype ?? ''];
+          const field = fieldOfStory(story, severityFieldGid);
           const at = story.created_at ? new Date(story.created_at) : null;
           if (field && at && !Number.isNaN(at.getTime())) times[field] = at;
         }
         offset = page.next_page?.offset ?? undefined;
       } while (offset && ++pages < MAX_STORY_PAGES);
+      // Stories left unread may hold a newer change of any field: the updated time is then all that is sure.
+      if (offset) return Object.fromEntries(fields.map((f) => [f, remote.updatedAt]));
       return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
     },
 
-    async changedSince(since: Date, limit: number): Promise<ChangedTicket[]> {
+    async changedSince(since: Date): Promise<ChangedTicket[]> {
+      // Asana lists a project's tasks in project order, whatever modified_since says: the newest change
+      // may be on the last page. Stopping early would leave tasks unread on later pages that the cursor
+      // then passes for good, so every page is read (`limit` cannot apply) and the result sorted.
       const out: ChangedTicket[] = [];
+      const seen = new Set<string>();
       let offset: string | undefined;
+      let pages = 0;
       do {
         const page = (await call(() =>
-          tasks.getTasks({ project: settings.projectGid, modified_since: since.toISOString(), limit: 100, opt_fields: 'modified_at', ...(offset && { offset }) }),
+          tasks.getTasks({ project: settings.projectGid, modified_since: since.toISOString(), limit: POLL_PAGE_SIZE, opt_fields: 'modified_at', ...(offset && { offset }) }),
         )) as Page;
         for (const task of page.data ?? []) if (task.gid && task.modified_at) out.push({ remoteId: task.gid, updatedAt: new Date(task.modified_at) });
         offset = page.next_page?.offset ?? undefined;
-      } while (offset && out.length < limit);
-      return out.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime()).slice(0, limit);
+        // A server handing back an offset it already gave would otherwise keep us here forever.
+        if (offset && seen.has(offset)) throw new TrackerError('asana', 'transient', 'asana repeated a pagination offset while listing the project’s modified tasks');
+        if (offset) seen.add(offset);
+        if (offset && ++pages >= MAX_POLL_PAGES) {
+          // Not a verdict: the cursor stays where it is (nothing past it was read) and the next pass tries again.
+          throw new TrackerError(
+            'asana',
+            'transient',
+            `asana: more than ${MAX_POLL_PAGES * POLL_PAGE_SIZE} tasks of project ${settings.projectGid} were modified since ${since.toISOString()}; the poll reads them all or none`,
+          );
+        }
+      } while (offset);
+      return out.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
     },
 
     async lookup(keyOrUrl: string): Promise<RemoteTicket> {

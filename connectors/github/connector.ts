@@ -65,8 +65,15 @@ type Answer<T> = { status: number; headers: Record<string, string | number | und
 /** The REST API version whose behaviour this connector was written against. */
 const API_VERSION = '2022-11-28';
 const PER_PAGE = 100;
-/** 1,000 issues created since one create attempt: stop reading rather than run through the repository. */
+/** 1,000 issues created since one create attempt: stop listing and ask the search index instead. */
 const MAX_PAGES = 10;
+/**
+ * How long a new issue may take to show in GitHub's search (eventually consistent; GitHub gives no
+ * figure, it is usually seconds).
+ */
+const SEARCH_LAG_MS = 5 * 60_000;
+/** Events pages read for one conflict's field times (10,000 events). */
+const MAX_EVENT_PAGES = 100;
 /** How far GitHub's clock may be behind ours: the window for the marker search opens this much earlier. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** Issues whose last GET answer (ETag and issue) is kept for conditional requests. */
@@ -239,11 +246,14 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     },
 
     async findByMarker(defectId, attemptStartedAt) {
+      // `attemptStartedAt` is the attempt to cover, whichever it is (the engine may name its latest
+      // unfinished one); the window opens CLOCK_SKEW_MS before it.
       const marker = markerFor(defectId);
       const from = windowStart(attemptStartedAt);
       const fromText = new Date(from).toISOString().replace('.000Z', 'Z');
       // Newest first, so the scan ends at the first issue created before the window: the marker
       // issue cannot be older than the attempt. `since` (updated_at) drops more that cannot match.
+      // This listing reads GitHub's primary store, so an issue created a moment ago is in it.
       let res = await send('listing issues', false, () =>
         octokit.rest.issues.listForRepo({
           owner: repo.owner,
@@ -261,7 +271,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         for (const issue of res.data) {
           if (Date.parse(issue.created_at) < from) return oldestHit ? refOf(oldestHit) : null;
           // A defect that somehow got two issues resolves to the first one.
-          if (!issue.pull_request && (issue.body ?? '').toLowerCase().includes(marker)) oldestHit = issue;
+          if (carriesMarker(issue, marker)) oldestHit = issue;
         }
         const next = nextLink(res.headers['link']);
         if (!next) return oldestHit ? refOf(oldestHit) : null;
@@ -269,56 +279,104 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         if (new URL(next).origin !== new URL(apiUrl).origin) {
           throw new TrackerError('github', 'rejected', `github sent a next-page link outside ${apiUrl}: ${next}`);
         }
-        if (page >= MAX_PAGES) {
-          // Not a verdict: the job retries later, and gives up only after its attempts run out.
-          throw new TrackerError(
-            'github',
-            'transient',
-            `github marker lookup read ${MAX_PAGES} pages of issues created since ${fromText} without reaching the start of that window; trying again later`,
-          );
-        }
+        if (page >= MAX_PAGES) break;
         res = await send('listing issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
       }
+      // More than MAX_PAGES pages of issues were created since the attempt: rather than read them all, or
+      // give up for good (the window only grows while no create is tried), ask the search index for the
+      // marker. The index lags behind creates, so it is trusted only once an issue made by the attempt
+      // (landing as late as its deadline) has had SEARCH_LAG_MS to show; until then the job retries.
+      const visibleBy = attemptStartedAt.getTime() + timeoutMs + SEARCH_LAG_MS;
+      if (Date.now() < visibleBy) {
+        throw new TrackerError(
+          'github',
+          'transient',
+          `github marker lookup: more than ${MAX_PAGES * PER_PAGE} issues were created since ${fromText}, and the search index may not show an issue created since then until ${new Date(visibleBy).toISOString()}`,
+          { retryAfterMs: visibleBy - Date.now() },
+        );
+      }
+      const found = await send('searching issues for the marker', false, () =>
+        octokit.request('GET /search/issues', {
+          q: `repo:${repoName(repo)} is:issue in:body "${marker}" created:>=${fromText}`,
+          sort: 'created',
+          order: 'asc',
+          per_page: PER_PAGE,
+          advanced_search: 'true',
+        }) as Promise<Answer<{ items?: Issue[] }>>,
+      );
+      const hit = (found.data.items ?? []).find((issue) => carriesMarker(issue, marker) && Date.parse(issue.created_at) >= from);
+      return hit ? refOf(hit) : oldestHit ? refOf(oldestHit) : null;
     },
 
     async fieldTimes(ref, fields, remote) {
       // The issue's events, oldest first: the newest event of each kind says when its field last changed.
-      // An issue with more than one page of events is read from its last page, where the newest are.
+      // Page 1 names the last page; pages are then read from the last backwards until every field asked
+      // for (that GitHub records events for) has its newest event, or MAX_EVENT_PAGES were read.
       const n = issueNumber(ref.remoteId);
-      const list = (url?: string) =>
+      const list = (page: number) =>
         send(`events of issue #${n}`, true, () =>
-          (url
-            ? octokit.request({ method: 'GET', url })
-            : octokit.rest.issues.listEvents({ owner: repo.owner, repo: repo.repo, issue_number: n, per_page: PER_PAGE })) as Promise<Answer<IssueEvent[]>>,
+          octokit.rest.issues.listEvents({ owner: repo.owner, repo: repo.repo, issue_number: n, per_page: PER_PAGE, page }) as Promise<Answer<IssueEvent[]>>,
         );
-      let res = await list();
-      const last = relLink(res.headers['link'], 'last');
-      if (last && new URL(last).origin === new URL(apiUrl).origin) res = await list(last);
+      const isSeverityLabel = (name: string) => SEVERITIES.some((sev) => includesName([severityLabel(mapping, sev)], name));
       const times: FieldTimes = {};
-      for (const event of res.data) {
-        const field = fieldOfEvent(event, (name) => SEVERITIES.some((sev) => includesName([severityLabel(mapping, sev)], name)));
-        if (field && event.created_at) times[field] = new Date(event.created_at);
+      /** Newest first within a page; a field found on a later page keeps that (newer) time. */
+      const take = (events: IssueEvent[]) => {
+        for (const event of events.toReversed()) {
+          const field = fieldOfEvent(event, isSeverityLabel);
+          if (field && !times[field] && event.created_at) times[field] = new Date(event.created_at);
+        }
+      };
+      const first = await list(1);
+      const lastLink = relLink(first.headers['link'], 'last');
+      const last = lastLink ? Number(new URL(lastLink, apiUrl).searchParams.get('page')) : 1;
+      // A last page we cannot tell: no event read can be trusted as the newest.
+      if (!Number.isInteger(last) || last < 1) return Object.fromEntries(fields.map((f) => [f, remote.updatedAt]));
+      const wanted = fields.filter((f) => f !== 'description');
+      let page = last;
+      let reads = 1;
+      while (page > 1 && reads < MAX_EVENT_PAGES && wanted.some((f) => !times[f])) {
+        take((await list(page)).data);
+        page--;
+        reads++;
       }
-      // GitHub records no event for a body edit: the issue's updated time is the best it can say.
+      // Page 1 counts only once every page after it was read: else an older event would pass for the newest.
+      if (page === 1) take(first.data);
+      // GitHub records no event for a body edit: the issue's updated time is the best it can say, as for
+      // a field whose newest event lies on a page not read.
       return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
     },
 
     async changedSince(since, limit) {
       const out: ChangedTicket[] = [];
-      const sinceText = new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-      let res = await send('listing changed issues', false, () =>
-        octokit.rest.issues.listForRepo({ owner: repo.owner, repo: repo.repo, state: 'all', sort: 'updated', direction: 'asc', since: sinceText, per_page: PER_PAGE }) as Promise<
-          Answer<Issue[]>
-        >,
-      );
+      // (number, updated_at): an issue re-read at the same change is listed once.
+      const seen = new Set<string>();
+      let anchor = Math.floor(since.getTime() / 1000) * 1000;
+      let page = 1;
       for (;;) {
+        const sinceText = new Date(anchor).toISOString().replace('.000Z', 'Z');
+        const res = await send('listing changed issues', false, () =>
+          octokit.rest.issues.listForRepo({ owner: repo.owner, repo: repo.repo, state: 'all', sort: 'updated', direction: 'asc', since: sinceText, per_page: PER_PAGE, page }) as Promise<
+            Answer<Issue[]>
+          >,
+        );
         for (const issue of res.data) {
+          const key = `${issue.number}@${issue.updated_at}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
           if (!issue.pull_request) out.push({ remoteId: String(issue.number), updatedAt: new Date(issue.updated_at) });
-          if (out.length >= limit) return out;
         }
-        const next = nextLink(res.headers['link']);
-        if (!next || new URL(next).origin !== new URL(apiUrl).origin) return out;
-        res = await send('listing changed issues', false, () => octokit.request({ method: 'GET', url: next }) as Promise<Answer<Issue[]>>);
+        const last = res.data.at(-1);
+        if (out.length >= limit || !last || !nextLink(res.headers['link'])) return out;
+        // The next page is asked for from the last issue's time, not by number: an issue updated while
+        // we page moves to the end of the list, shifting every later page by one, and page n+1 would
+        // then start one issue too far. Only a page all of one second (GitHub's resolution) is left by number.
+        const lastAt = Date.parse(last.updated_at);
+        if (lastAt > anchor) {
+          anchor = lastAt;
+          page = 1;
+        } else {
+          page++;
+        }
       }
     },
 
@@ -501,6 +559,11 @@ function fieldOfEvent(e: IssueEvent, isSeverityLabel: (name: string) => boolean)
     default:
       return null;
   }
+}
+
+/** An issue (not a pull request) whose body carries the marker. */
+function carriesMarker(issue: Issue, marker: string): boolean {
+  return !issue.pull_request && (issue.body ?? '').toLowerCase().includes(marker);
 }
 
 function loginsOf(issue: Issue): string[] {

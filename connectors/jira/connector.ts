@@ -55,6 +55,9 @@ export const CLOCK_SLACK_MS = 5_000;
 
 const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'updated', 'project'];
 
+/** Issues per bulk fetch (Jira's maximum). */
+const BULK_FETCH_MAX = 100;
+
 /** Changelog entries read per page; the newest page is read when there are more. */
 const CHANGELOG_PAGE = 100;
 
@@ -105,6 +108,27 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     const issue = await call(() => jira.issues.getIssue({ issueIdOrKey: idOrKey, fields }), true);
     if (!issue.id || !issue.key) throw new TrackerError('jira', 'transient', `jira answered issue ${idOrKey} without an id or key`);
     return issue as Issue & { id: string; key: string };
+  }
+
+  /**
+   * Changes since `since` to linked issues now outside the project (moved there; Jira keeps the id).
+   * Their links may still hold the old key, so every linked id is checked, through the bulk fetch (a
+   * consistent read that leaves out ids gone or hidden rather than failing the way a JQL naming them can).
+   */
+  async function changedElsewhere(linked: readonly string[], since: Date): Promise<ChangedTicket[]> {
+    const out: ChangedTicket[] = [];
+    const ids = [...new Set(linked)].filter((id) => /^\d+$/.test(id));
+    for (let i = 0; i < ids.length; i += BULK_FETCH_MAX) {
+      const batch = ids.slice(i, i + BULK_FETCH_MAX);
+      const result = await call(() => jira.issues.bulkFetchIssues({ issueIdsOrKeys: batch, fields: ['project', 'updated'] }));
+      for (const issue of result.issues ?? []) {
+        const fields = issue.fields as { project?: { key?: string }; updated?: string } | undefined;
+        const updated = new Date(String(fields?.updated ?? ''));
+        if (!issue.id || fields?.project?.key === projectKey || Number.isNaN(updated.getTime()) || updated < since) continue;
+        out.push({ remoteId: issue.id, updatedAt: updated });
+      }
+    }
+    return out;
   }
 
   function currentStatus(issue: Issue): CurrentStatus {
@@ -345,7 +369,10 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       return Object.fromEntries(fields.map((f) => [f, times[f] ?? remote.updatedAt]));
     },
 
-    async changedSince(since: Date, limit: number): Promise<ChangedTicket[]> {
+    // Linked issues moved to another project leave the project's listing but keep their links.
+    pollsLinked: true,
+
+    async changedSince(since: Date, limit: number, linked: readonly string[] = []): Promise<ChangedTicket[]> {
       // Relative minutes: JQL's absolute dates are read in the account's time zone, a relative one is not.
       const minutes = Math.max(1, Math.ceil((Date.now() - since.getTime()) / 60_000) + 1);
       const jql = `project = "${projectKey.replace(/["\\]/g, '\\$&')}" AND updated >= "-${minutes}m" ORDER BY updated ASC`;
@@ -357,11 +384,20 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         );
         for (const issue of result.issues ?? []) {
           const updated = new Date(String((issue.fields as { updated?: string } | undefined)?.updated ?? ''));
-          if (issue.id && !Number.isNaN(updated.getTime())) out.push({ remoteId: issue.id, updatedAt: updated });
+          // The JQL window is whole minutes and a minute wider; only changes at or after `since` count
+          // toward the limit, so a pass asked to start at a later instant does get further.
+          if (issue.id && !Number.isNaN(updated.getTime()) && updated >= since) out.push({ remoteId: issue.id, updatedAt: updated });
         }
         nextPageToken = result.isLast === false ? (result.nextPageToken ?? undefined) : undefined;
       } while (nextPageToken && out.length < limit);
-      return out.slice(0, limit);
+      const listed = out.slice(0, limit);
+      const cut = listed.length < out.length || nextPageToken !== undefined;
+      const elsewhere = await changedElsewhere(linked, since);
+      // Past a listing cut short, a change elsewhere waits for the pass that reads on from there: the
+      // answer must hold every change up to its newest one (contract.ts).
+      const newest = listed.at(-1)?.updatedAt;
+      const wanted = cut && newest ? elsewhere.filter((c) => c.updatedAt <= newest) : elsewhere;
+      return [...listed, ...wanted].sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
     },
 
     async lookup(keyOrUrl: string): Promise<RemoteTicket> {

@@ -13,12 +13,14 @@ export type AsanaFakeOptions = {
   /** The personal access token the fake accepts. */
   token: string;
   users?: Omit<FakeUser, 'gid'>[];
+  /** Clock for timestamps (ms), so tests can step time; stamps stay strictly increasing. */
+  now?: () => number;
 };
 
 export type AsanaFake = ReturnType<typeof createAsanaFake>;
 
 export function createAsanaFake(options: AsanaFakeOptions) {
-  const state = new AsanaFakeState(options.users ? { users: options.users } : {});
+  const state = new AsanaFakeState({ ...(options.users && { users: options.users }), ...(options.now && { now: options.now }) });
   const project = state.addProject('Defects', { severityField: true });
 
   const tracker = new FakeTracker({
@@ -51,7 +53,15 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     return {
       status: 200,
       body: {
-        data: page.map((st) => ({ gid: st.gid, resource_type: 'story', type: 'system', created_at: st.created_at, resource_subtype: st.resource_subtype, text: st.text })),
+        data: page.map((st) => ({
+          gid: st.gid,
+          resource_type: 'story',
+          type: 'system',
+          created_at: st.created_at,
+          resource_subtype: st.resource_subtype,
+          text: st.text,
+          ...(st.custom_field && { custom_field: { gid: st.custom_field.gid, resource_type: 'custom_field', name: st.custom_field.name } }),
+        })),
         next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: `/tasks/${task.gid}/stories`, uri: '' } : null,
       },
     };
@@ -180,7 +190,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       custom_field_values: {},
     };
     applyWrite(task, data, now);
-    state.tasks.set(task.gid, task);
+    state.addTask(task);
     return { status: 201, body: { data: state.shape(task, req.query.get('opt_fields')) }, headers: { location: `${API}/tasks/${task.gid}` } };
   }
 
@@ -207,7 +217,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
 
   function deleteTaskRoute(req: FakeRequest): FakeResponse {
     const task = state.findTask(req.params['task_gid']!);
-    state.tasks.delete(task.gid);
+    state.deleteTask(task.gid);
     return { status: 200, body: { data: {} } };
   }
 
@@ -227,14 +237,19 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
       throw httpError(400, `limit: Must be between 1 and 100: ${limitText}`); // approximated
     }
-    const all = [...state.tasks.values()]
-      .filter((t) => t.projects.includes(projectGid) && (since === undefined || Date.parse(t.modified_at) >= since))
-      .sort((a, b) => (BigInt(a.gid) < BigInt(b.gid) ? -1 : 1));
+    // In project order, as Asana lists a project ("ordered by their priority within the project"):
+    // modified_since filters, it does not sort.
+    const ordered = state.projectTasks(projectGid);
+    const position = new Map(ordered.map((t, i) => [t.gid, i]));
+    const all = ordered.filter((t) => since === undefined || Date.parse(t.modified_at) >= since);
     const offset = q.get('offset');
     let start = 0;
     if (offset !== null) {
-      const after = decodeOffset(offset);
-      start = all.findIndex((t) => BigInt(t.gid) > BigInt(after));
+      // The page after the token's task, by its place in the project (approximated for a task moved meanwhile).
+      const token = decodeOffset(offset);
+      const after = position.get(token);
+      if (after === undefined) throw httpError(400, `offset: Your pagination token is invalid: ${offset}`); // approximated (its task left the project)
+      start = all.findIndex((t) => position.get(t.gid)! > after);
       if (start === -1) start = all.length;
     }
     const page = limit === undefined ? all.slice(start) : all.slice(start, start + limit);
@@ -308,7 +323,12 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     },
     /** Deletes a task as a person would: afterwards every request for it is a 404. */
     deleteTask(gid: string): void {
-      state.tasks.delete(gid);
+      state.deleteTask(gid);
+    },
+    /** A person dragging a task to the top of the configured project's list. */
+    moveTaskToTop(gid: string): void {
+      state.findTask(gid);
+      project.tasks = [gid, ...project.tasks.filter((t) => t !== gid)];
     },
     /** A task made outside Defect Sync (e.g. by hand, or in another project). */
     addTask(fields: { name: string; notes?: string; projectGid?: string; completed?: boolean; assigneeGid?: string | null }): FakeTask {
@@ -326,16 +346,20 @@ export function createAsanaFake(options: AsanaFakeOptions) {
         workspace: state.workspace.gid,
         custom_field_values: {},
       };
-      state.tasks.set(task.gid, task);
+      state.addTask(task);
       return task;
     },
     /** Edits a task as a person in the Asana UI would (bumps modified_at). */
-    editTask(gid: string, patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'completed' | 'assignee'>> & { severityOption?: string | null }): void {
+    editTask(
+      gid: string,
+      patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'completed' | 'assignee'>> & { severityOption?: string | null; customFields?: Record<string, string | null> },
+    ): void {
       const task = state.findTask(gid);
       const before = structuredClone(task);
-      const { severityOption, ...rest } = patch;
+      const { severityOption, customFields, ...rest } = patch;
       Object.assign(task, rest);
       if (severityOption !== undefined) task.custom_field_values[project.customFields[0]!] = severityOption;
+      if (customFields) Object.assign(task.custom_field_values, state.customFieldValues(customFields, task.projects));
       if (rest.completed !== undefined && rest.completed !== before.completed) task.completed_at = rest.completed ? state.now() : null;
       task.modified_at = state.now();
       state.recordStories(before, task);
@@ -350,6 +374,11 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     },
     addProject(name: string): FakeProject {
       return state.addProject(name);
+    },
+    /** Another enum custom field on the configured project (e.g. a "Stage" that is not severity): its gid and option gids by name. */
+    addEnumField(name: string, optionNames: string[]): { gid: string; options: Record<string, string> } {
+      const field = state.addEnumField(project, name, optionNames);
+      return { gid: field.gid, options: Object.fromEntries(field.enum_options.map((o) => [o.name, o.gid])) };
     },
     /** Makes the next matching call(s) answer Asana's 429 with Retry-After (seconds). */
     rateLimit(retryAfterSeconds: number, opts: { route?: string; times?: number } = {}): void {

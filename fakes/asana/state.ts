@@ -6,7 +6,8 @@ import { httpError } from '../kit.ts';
 export type FakeUser = { gid: string; email: string; name: string };
 export type FakeEnumOption = { gid: string; name: string; enabled: boolean; color: string };
 export type FakeCustomField = { gid: string; name: string; type: 'enum'; enum_options: FakeEnumOption[] };
-export type FakeProject = { gid: string; name: string; workspace: string; customFields: string[] };
+/** `tasks`: the project's task gids in project order (Asana lists a project's tasks in this order). */
+export type FakeProject = { gid: string; name: string; workspace: string; customFields: string[]; tasks: string[] };
 
 /** A stored task; `assignee` and `projects` hold gids, custom field values map field gid → option gid. */
 export type FakeTask = {
@@ -25,7 +26,8 @@ export type FakeTask = {
   stories?: FakeStory[];
 };
 
-export type FakeStory = { gid: string; created_at: string; resource_subtype: string; text: string };
+/** `custom_field`: the field a custom field story is about (Asana's compact custom field). */
+export type FakeStory = { gid: string; created_at: string; resource_subtype: string; text: string; custom_field?: { gid: string; name: string } };
 
 /** A webhook registered through POST /webhooks (after its handshake). */
 export type FakeWebhook = {
@@ -59,8 +61,10 @@ export class AsanaFakeState {
   meGid: string;
   private nextGid = 1_209_000_000_000_001n;
   private lastTime = 0;
+  private readonly clock: () => number;
 
-  constructor(opts: { users?: Omit<FakeUser, 'gid'>[] } = {}) {
+  constructor(opts: { users?: Omit<FakeUser, 'gid'>[]; now?: () => number } = {}) {
+    this.clock = opts.now ?? Date.now;
     this.workspace = { gid: this.gid(), name: 'Fake Workspace' };
     const users = opts.users ?? [
       { email: 'ada@example.com', name: 'Ada Lovelace' },
@@ -76,23 +80,41 @@ export class AsanaFakeState {
 
   /** The system stories Asana adds for what changed between two states of a task. */
   recordStories(before: FakeTask, after: FakeTask): void {
-    const add = (resource_subtype: string, text: string) =>
-      (after.stories ??= []).push({ gid: this.gid(), created_at: after.modified_at, resource_subtype, text });
+    const add = (resource_subtype: string, text: string, custom_field?: FakeStory['custom_field']) =>
+      (after.stories ??= []).push({ gid: this.gid(), created_at: after.modified_at, resource_subtype, text, ...(custom_field && { custom_field }) });
     if (before.name !== after.name) add('name_changed', `changed the name to "${after.name}"`);
     if (before.notes !== after.notes) add('notes_changed', 'changed the description');
     if (before.completed !== after.completed) add(after.completed ? 'marked_complete' : 'marked_incomplete', after.completed ? 'completed this task' : 'marked incomplete');
     if (before.assignee !== after.assignee) add(after.assignee ? 'assigned' : 'unassigned', after.assignee ? 'assigned this task' : 'unassigned this task');
-    if (JSON.stringify(before.custom_field_values) !== JSON.stringify(after.custom_field_values)) add('enum_custom_field_changed', 'changed Severity');
+    // One story per custom field changed, naming the field.
+    for (const fieldGid of new Set([...Object.keys(before.custom_field_values), ...Object.keys(after.custom_field_values)])) {
+      if ((before.custom_field_values[fieldGid] ?? null) === (after.custom_field_values[fieldGid] ?? null)) continue;
+      const name = this.customFields.get(fieldGid)?.name ?? '';
+      add('enum_custom_field_changed', `changed ${name}`, { gid: fieldGid, name });
+    }
   }
 
   /** Strictly increasing timestamps, so modified_since sees every change in order. */
   now(): string {
-    this.lastTime = Math.max(Date.now(), this.lastTime + 1);
+    this.lastTime = Math.max(this.clock(), this.lastTime + 1);
     return new Date(this.lastTime).toISOString();
   }
 
+  /** An enum custom field on a project, with options of these names. */
+  addEnumField(project: FakeProject, name: string, optionNames: string[]): FakeCustomField {
+    const field: FakeCustomField = {
+      gid: this.gid(),
+      name,
+      type: 'enum',
+      enum_options: optionNames.map((n) => ({ gid: this.gid(), name: n, enabled: true, color: 'none' })),
+    };
+    this.customFields.set(field.gid, field);
+    project.customFields.push(field.gid);
+    return field;
+  }
+
   addProject(name: string, opts: { severityField?: boolean } = {}): FakeProject {
-    const project: FakeProject = { gid: this.gid(), name, workspace: this.workspace.gid, customFields: [] };
+    const project: FakeProject = { gid: this.gid(), name, workspace: this.workspace.gid, customFields: [], tasks: [] };
     if (opts.severityField) {
       const field: FakeCustomField = {
         gid: this.gid(),
@@ -110,6 +132,22 @@ export class AsanaFakeState {
     }
     this.projects.set(project.gid, project);
     return project;
+  }
+
+  /** Stores a new task, placed last in each of its projects (approximated: where the API puts a new task is not documented). */
+  addTask(task: FakeTask): void {
+    this.tasks.set(task.gid, task);
+    for (const gid of task.projects) this.projects.get(gid)?.tasks.push(task.gid);
+  }
+
+  deleteTask(gid: string): void {
+    this.tasks.delete(gid);
+    for (const project of this.projects.values()) project.tasks = project.tasks.filter((t) => t !== gid);
+  }
+
+  /** The project's tasks in project order ("ordered by their priority within the project"), not by any time. */
+  projectTasks(projectGid: string): FakeTask[] {
+    return (this.projects.get(projectGid)?.tasks ?? []).map((gid) => this.tasks.get(gid)).filter((t): t is FakeTask => t !== undefined);
   }
 
   permalink(task: FakeTask): string {

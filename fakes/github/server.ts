@@ -180,6 +180,50 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     return rels.join(', ');
   }
 
+  /**
+   * GET /search/issues: the qualifiers the connector sends (repo:, is:issue / is:pr, in:body, created:>=)
+   * and quoted or bare words, all ANDed (advanced search). The index is eventually consistent: an issue
+   * created less than `search.lagMs` ago is not found yet.
+   */
+  const search = { lagMs: 0 };
+  function searchIssues(req: FakeRequest): FakeResponse {
+    const q = req.query.get('q');
+    if (!q) throw Object.assign(new Error('Validation Failed'), { status: 422, errors: [{ resource: 'Search', field: 'q', code: 'missing' }] });
+    const terms = [...q.matchAll(/(\w+):(?:"([^"]*)"|(\S+))|"([^"]*)"|(\S+)/g)].map((m) => ({ key: m[1]?.toLowerCase(), value: m[2] ?? m[3] ?? m[4] ?? m[5] ?? '' }));
+    const where = terms.filter((t) => t.key === 'in').map((t) => t.value.toLowerCase());
+    let found = state.issues.filter((i) => !i.deleted && !i.movedTo && Date.parse(i.created_at) <= now() - search.lagMs);
+    for (const { key, value } of terms) {
+      if (key === 'repo') {
+        const repo = state.repo(value);
+        found = found.filter((i) => i.repoId === repo?.id);
+      } else if (key === 'is') {
+        if (value === 'issue') found = found.filter((i) => !i.isPullRequest);
+        else if (value === 'pr' || value === 'pull-request') found = found.filter((i) => i.isPullRequest);
+      } else if (key === 'created') {
+        const m = /^(>=|>|<=|<)?(.+)$/.exec(value)!;
+        const at = Date.parse(m[2]!);
+        if (Number.isNaN(at)) throw Object.assign(new Error('Validation Failed'), { status: 422, errors: [{ message: `The created qualifier is invalid: ${value}`, resource: 'Search', field: 'q', code: 'invalid' }] });
+        const op = m[1] ?? '>=';
+        found = found.filter((i) => {
+          const c = Date.parse(i.created_at);
+          return op === '>=' ? c >= at : op === '>' ? c > at : op === '<=' ? c <= at : c < at;
+        });
+      } else if (key === 'in') {
+        continue;
+      } else if (key === undefined) {
+        const words = value.toLowerCase();
+        const text = (i: FakeIssue) => [...(where.length === 0 || where.includes('title') ? [i.title] : []), ...(where.length === 0 || where.includes('body') ? [i.body ?? ''] : [])].join('\n').toLowerCase();
+        found = found.filter((i) => text(i).includes(words));
+      }
+    }
+    const desc = req.query.get('order') !== 'asc';
+    if (req.query.get('sort') === 'created') found = found.toSorted((a, b) => (Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id) * (desc ? -1 : 1));
+    const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
+    const items = found.slice((page - 1) * perPage, page * perPage).map((i) => ({ ...issueJson(i), score: 1 }));
+    return { status: 200, body: { total_count: found.length, incomplete_results: false, items } };
+  }
+
   /** GitHub's conditional GET: an ETag on every answer, 304 with no body when If-None-Match still matches. */
   const get = (req: FakeRequest): FakeResponse => {
     const found = located(req, `${DOCS_ISSUES}#get-an-issue`);
@@ -207,6 +251,7 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     { name: 'ticket.find', method: 'GET', path: '/repos/:owner/:repo/issues', handle: guarded(list, `${DOCS_ISSUES}#list-repository-issues`) },
     { name: 'ticket.find', method: 'GET', path: '/repositories/:id/issues', handle: guarded(list, `${DOCS_ISSUES}#list-repository-issues`) },
     { name: 'ticket.get', method: 'GET', path: '/repos/:owner/:repo/issues/:number', handle: guarded(get, `${DOCS_ISSUES}#get-an-issue`) },
+    { name: 'ticket.search', method: 'GET', path: '/search/issues', handle: guarded(searchIssues, 'https://docs.github.com/rest/search/search#search-issues-and-pull-requests') },
     {
       name: 'ticket.events',
       method: 'GET',
@@ -360,6 +405,8 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     },
     /** Signed `issues` deliveries to a target (set `webhooks.target` and `webhooks.secret`), with faults. */
     webhooks,
+    /** The search index: `lagMs` is how long a new issue stays unfound. */
+    search,
     /** A person's new issue (for listing tests). */
     createByHand(edit: IssueWrite): Record<string, unknown> {
       return issueJson(state.create(home, edit));

@@ -238,6 +238,29 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
         return search(b.jql ?? '', b.fields ?? [], b.maxResults ?? 50, b.nextPageToken);
       },
     },
+    {
+      // Up to 100 ids or keys (old keys of moved issues too); an issue not found or not visible is left
+      // out of the answer, not an error (issueErrors is for retriable failures).
+      name: 'ticket.bulkfetch',
+      method: 'POST',
+      path: '/rest/api/3/issue/bulkfetch',
+      handle: (req) => {
+        const b = (req.body ?? {}) as { issueIdsOrKeys?: unknown; fields?: unknown };
+        const wanted = b.issueIdsOrKeys;
+        if (!Array.isArray(wanted) || wanted.some((x) => typeof x !== 'string')) throw httpError(400, 'issueIdsOrKeys must be an array of issue ids or keys'); // approximated
+        if (wanted.length > 100) throw httpError(400, 'The number of issues to fetch must not exceed 100.'); // approximated
+        const fields = requestedFields(Array.isArray(b.fields) ? (b.fields as string[]) : []);
+        const found = new Map<string, FakeIssue>();
+        for (const idOrKey of wanted as string[]) {
+          const id = /^\d+$/.test(idOrKey) ? idOrKey : state.keys.get(idOrKey.toUpperCase());
+          const issue = id ? state.issues.get(id) : undefined;
+          if (issue) found.set(issue.id, issue);
+        }
+        // Jira answers in ascending id order.
+        const issues = [...found.values()].sort((a, b) => Number(a.id) - Number(b.id)).map((i) => state.issueJson(base(), i, fields));
+        return { status: 200, body: { expand: 'schema,names', issues, issueErrors: [] } };
+      },
+    },
     // The legacy search endpoints are gone on Jira Cloud; a connector still calling them must fail.
     { name: 'jira.search-legacy', method: 'GET', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
     { name: 'jira.search-legacy', method: 'POST', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },

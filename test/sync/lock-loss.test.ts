@@ -53,4 +53,25 @@ describe('losing the sync lock session', () => {
     const e = await createDefect(svc.http, { title: 'After the failover' });
     await until('a later defect to sync', async () => (await svc.http.get(`/api/defects/${e.key}/links`)).body.data.some((l: { tracker: string; syncState: string }) => l.tracker === 'github' && l.syncState === 'synced'));
   });
+
+  it('keeps the Asana task id saved at the create when the lock is lost during it: the retry needs no marker search', async () => {
+    t.asana.tracker.latencyMs = 1500;
+    const findsBefore = t.asana.tracker.count('ticket.find');
+    const createsBefore = t.asana.tracker.count('ticket.create');
+    const d = await createDefect(svc.http, { title: 'Asana create across a database failover' });
+    const pid = await until('the Asana sync to hold its lock', () => lockHolder(d.id, 'asana'));
+    // The lock's session dies while the create call (1.5 s) is under way.
+    const { rows } = await admin.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [pid]);
+    expect(rows[0]!.done).toBe(true);
+    const link = await until('the Asana link to sync after the lost lock', async () => {
+      const l = await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: d.id, tracker: 'asana' } } });
+      return l?.syncState === 'synced' && l;
+    }, 20_000);
+    t.asana.tracker.latencyMs = 0;
+    expect(t.asana.tracker.count('ticket.create') - createsBefore).toBe(1);
+    expect(t.ticketsFor(d.id).asana).toHaveLength(1);
+    expect(link.remoteId).toBe(t.ticketsFor(d.id).asana[0]!['gid']);
+    // The id was stored the moment the create returned (contract.ts), so the retry did not look for it.
+    expect(t.asana.tracker.count('ticket.find') - findsBefore).toBe(0);
+  });
 });

@@ -43,6 +43,23 @@ describe('scheduled polling', () => {
     expect(t.asana.webhooks().filter((w) => w.active)).toHaveLength(1);
   });
 
+  it('keeps watching a Jira issue moved to another project: a status change there reaches the defect', async () => {
+    const created = await svc.http.post('/api/defects').send({ title: 'Moved to the ops board', assignee: ANA.email });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    const links = await settledLinks(svc.http, key, 0);
+    const jiraId = remoteIdOf(links, 'jira');
+    // The poll's project filter must not cover OPS: the fake applies it as Jira would.
+    const newKey = t.jira.moveIssue(jiraId, 'OPS');
+    t.jira.setStatus(jiraId, 'Done');
+    await until('resolved after a scheduled poll', async () => (await svc.http.get(`/api/defects/${key}`)).body.status === 'resolved', 10_000);
+    // The defect's own change then syncs the link again: it settles with the issue's new key.
+    await until('the Jira link synced under the new key', async () => {
+      const jira = (await linksOf(svc.http, key)).find((x) => x.tracker === 'jira');
+      return jira?.key === newKey && jira.syncState === 'synced';
+    });
+  });
+
   it('registers one webhook when several processes check at once', async () => {
     for (const w of t.asana.webhooks()) w.active = false;
     const registrar = buildWebhookRegistrars(svc.config.trackers, 5000)[0]!;

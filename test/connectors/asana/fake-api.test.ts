@@ -114,6 +114,20 @@ describe('fake Asana', () => {
     expect((await api('GET', '/tasks')).status).toBe(400);
   });
 
+  it('lists a project’s tasks in project order, whatever their modified times, and pages on from a moved task', async () => {
+    const project = fake.addProject('Ordered');
+    const since = new Date().toISOString();
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => fake.addTask({ name, projectGid: project.gid }).gid);
+    fake.editTask(a!, { name: 'a, edited last' });
+    const names = async (query: string) =>
+      (await api('GET', `/tasks?project=${project.gid}&modified_since=${since}&opt_fields=name${query}`)).body.data.map((t: { name: string }) => t.name);
+    expect(await names('')).toEqual(['a, edited last', 'b', 'c']);
+    project.tasks = [c!, a!, b!]; // a person reorders the list
+    expect(await names('')).toEqual(['c', 'a, edited last', 'b']);
+    const first = await api('GET', `/tasks?project=${project.gid}&modified_since=${since}&limit=1&opt_fields=name`);
+    expect(await names(`&limit=2&offset=${first.body.next_page.offset}`)).toEqual(['a, edited last', 'b']);
+  });
+
   it('injects Asana’s 429 with Retry-After', async () => {
     fake.rateLimit(5, { route: 'ticket.get' });
     const res = await api('GET', '/tasks/1');

@@ -111,6 +111,16 @@ describe('Asana connector against the fake', () => {
     expect((await c.read(ref)).fields.status).toBe('resolved');
   });
 
+  it('reports the new task to onCreated before create returns', async () => {
+    const c = connector();
+    const seen: string[] = [];
+    const ref = await c.create(ticket({ status: 'resolved' }), async (created) => {
+      expect(fake.task(created.remoteId)).toMatchObject({ completed: true });
+      seen.push(created.remoteId);
+    });
+    expect(seen).toEqual([ref.remoteId]);
+  });
+
   it('re-renders the notes when only the context changed', async () => {
     const c = connector();
     const t = ticket();

@@ -246,3 +246,23 @@ describe('deleted and transferred issues', () => {
     expect((await call('GET', '/repos/acme/nope/issues/1')).status).toBe(404);
   });
 });
+
+describe('search', () => {
+  it('finds issues by a quoted phrase in the body, issues only, created since a time, and lags behind creates', async () => {
+    const marker = 'defect-sync-0f0f0f0f-1111-4222-8333-944455550123';
+    const issue = await create({ title: 'Has the marker', body: `text\n\n<!-- ${marker} -->` });
+    fake.addPullRequest('PR quoting it', marker);
+    const q = (extra = '') => encodeURIComponent(`repo:acme/app is:issue in:body "${marker}"${extra}`);
+    const res = await call('GET', `/search/issues?q=${q()}&sort=created&order=asc`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ total_count: 1, incomplete_results: false, items: [{ number: issue['number'], score: expect.any(Number) }] });
+    expect((await call('GET', `/search/issues?q=${q(' created:>=2099-01-01T00:00:00Z')}`)).body.total_count).toBe(0);
+    fake.search.lagMs = 60_000;
+    try {
+      expect((await call('GET', `/search/issues?q=${q()}`)).body.total_count).toBe(0);
+    } finally {
+      fake.search.lagMs = 0;
+    }
+    expect((await call('GET', '/search/issues')).status).toBe(422);
+  });
+});

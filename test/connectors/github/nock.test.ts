@@ -486,7 +486,7 @@ describe('findByMarker', () => {
     expect(await connector().findByMarker(DEFECT_ID, ATTEMPT)).toBeNull();
   });
 
-  it('reads at most 10 pages, then reports a transient error so the job retries later', async () => {
+  it('lists at most 10 pages, then asks the search index for the marker (the oldest hit, issues only, in the window)', async () => {
     const page = Array.from({ length: 100 }, (_, i) => created({ number: 1000 + i, body: 'busy' }, '2026-11-24T10:30:00Z'));
     nock(API)
       .get('/repos/acme/app/issues')
@@ -495,10 +495,19 @@ describe('findByMarker', () => {
       .get('/repositories/42/issues')
       .query(true)
       .times(9)
-      .reply(200, page, { link: `<${API}/repositories/42/issues?page=3>; rel="next"` });
-    const err = await trackerError(connector().findByMarker(DEFECT_ID, ATTEMPT));
-    expect(err.kind).toBe('transient');
-    expect(err.message).toContain('10 pages');
+      .reply(200, page, { link: `<${API}/repositories/42/issues?page=3>; rel="next"` })
+      .get('/search/issues')
+      .query(true)
+      .reply(answer(200, { total_count: 1, incomplete_results: false, items: [mine(44, '2026-11-24T10:00:02Z')] }));
+    expect(await connector().findByMarker(DEFECT_ID, ATTEMPT)).toMatchObject({ remoteId: '44' });
+    const search = new URL(`${API}${seen.at(-1)!.path}`).searchParams;
+    expect(Object.fromEntries(search)).toEqual({
+      q: `repo:acme/app is:issue in:body "${markerFor(DEFECT_ID)}" created:>=2026-11-24T09:55:00Z`,
+      sort: 'created',
+      order: 'asc',
+      per_page: '100',
+      advanced_search: 'true',
+    });
   });
 
   it('never sends the token to a next-page link on another host', async () => {

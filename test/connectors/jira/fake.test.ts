@@ -327,6 +327,38 @@ describe('create refused by Jira, then a retry', () => {
   });
 });
 
+describe('changedSince', () => {
+  it('lists the project’s changes and, of the linked issues, those changed in another project, leaving out ids that are gone', async () => {
+    const since = new Date(Date.now() - 1000);
+    const stays = await jira.create(ticket({ title: 'stays in QA' }));
+    const moved = await jira.create(ticket({ title: 'moved to OPS' }));
+    const deleted = await jira.create(ticket({ title: 'deleted' }));
+    fake.moveIssue(moved.remoteId, 'OPS');
+    fake.deleteIssue(deleted.remoteId);
+    const before = fake.tracker.count('ticket.bulkfetch');
+    const linked = [stays.remoteId, moved.remoteId, deleted.remoteId];
+    const changed = await jira.changedSince(since, 500, linked);
+    expect(changed.map((c) => c.remoteId).filter((id) => linked.includes(id)).sort()).toEqual([stays.remoteId, moved.remoteId].sort());
+    expect(changed.map((c) => c.updatedAt.getTime())).toEqual(changed.map((c) => c.updatedAt.getTime()).toSorted((a, b) => a - b));
+    expect(fake.tracker.count('ticket.bulkfetch') - before).toBe(1);
+    // Without the links the moved issue is out of sight: the project filter is applied as Jira does.
+    expect((await jira.changedSince(since, 500)).map((c) => c.remoteId)).not.toContain(moved.remoteId);
+  });
+
+  it('leaves a change elsewhere newer than a listing cut short to the next pass, so the answer has no gap', async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    const since = new Date();
+    const first = await jira.create(ticket({ title: 'first' }));
+    const moved = await jira.create(ticket({ title: 'moved' }));
+    await jira.create(ticket({ title: 'second' }));
+    fake.moveIssue(moved.remoteId, 'OPS'); // the newest change
+    const cut = await jira.changedSince(since, 1, [first.remoteId, moved.remoteId]);
+    expect(cut.map((c) => c.remoteId)).toEqual([first.remoteId]);
+    const all = await jira.changedSince(since, 500, [first.remoteId, moved.remoteId]);
+    expect(all.at(-1)!.remoteId).toBe(moved.remoteId);
+  });
+});
+
 describe('key changes', () => {
   it('returns the key Jira reports now after the issue moved to another project', async () => {
     const ref = await jira.create(ticket());
