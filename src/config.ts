@@ -2,6 +2,7 @@
 // process with one clear line per problem instead of failing later at first use.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { isHostName } from './http/hosts.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -36,6 +37,19 @@ const EnvSchema = z.object({
     .default(5000),
   /** Base URL of this service as people reach it: tickets link back to the defect there. */
   PUBLIC_URL: z.url({ error: 'must be a URL' }).optional(),
+  /**
+   * More host names this service answers to while loopback is the credential (API_TOKEN or METRICS_TOKEN
+   * unset), besides localhost, 127.x, [::1] and PUBLIC_URL's host: comma-separated names or addresses,
+   * without scheme or port. The admin Origin check accepts them too.
+   */
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
+    .superRefine((hosts, ctx) => {
+      const bad = hosts.filter((h) => !isHostName(h));
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `each entry must be a host name or address without scheme, port or path (not ${bad.map((b) => JSON.stringify(b)).join(', ')})` });
+    })
+    .optional(),
   /** Path of the JSON or YAML mapping file (see src/sync/sync-config.ts). */
   SYNC_CONFIG: z.string().optional(),
   /** Edits of one defect within this window become one tracker update. */
@@ -138,6 +152,8 @@ export type Config = {
   publicUrl: string;
   /** PUBLIC_URL was set: trackers can reach this service (webhook registration needs that). */
   publicUrlSet: boolean;
+  /** ALLOWED_HOSTS, lower case: host names answered besides loopback ones and PUBLIC_URL's. */
+  allowedHosts: string[];
   syncConfigPath: string | undefined;
   sync: { debounceMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
   /** Webhook secrets per tracker (GitHub, Jira; Asana's come from its handshake). */
@@ -182,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxSweepMs: e.OUTBOX_SWEEP_MS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     publicUrlSet: e.PUBLIC_URL !== undefined,
+    allowedHosts: e.ALLOWED_HOSTS ?? [],
     syncConfigPath: e.SYNC_CONFIG,
     sync: {
       debounceMs: e.SYNC_DEBOUNCE_MS,

@@ -8,8 +8,9 @@ import { Router } from 'express';
 import type { Ops } from '../ops/ops.ts';
 import { runChecks } from '../ops/readiness.ts';
 import { requireApiAccess } from './auth.ts';
+import type { HostPolicy } from './hosts.ts';
 
-export function opsRoutes(ops: Ops, metricsTokens: readonly string[]): Router {
+export function opsRoutes(ops: Ops, metricsTokens: readonly string[], hosts: HostPolicy): Router {
   const r = Router();
 
   r.get('/healthz', (_req, res) => void res.json({ ok: true }));
@@ -19,7 +20,7 @@ export function opsRoutes(ops: Ops, metricsTokens: readonly string[]): Router {
     res.status(readiness.ready ? 200 : 503).set('Cache-Control', 'no-store').json(readiness);
   });
 
-  r.get('/metrics', requireApiAccess(metricsTokens, 'METRICS_TOKEN'), async (_req, res) => {
+  r.get('/metrics', requireApiAccess(metricsTokens, hosts, 'METRICS_TOKEN'), async (_req, res) => {
     const { contentType, body } = await ops.metrics.scrape();
     res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
   });

@@ -49,6 +49,14 @@ describe('configuration', () => {
     }
   });
 
+  it('reads ALLOWED_HOSTS as comma-separated host names or addresses, refusing a scheme, a port or a path by name', () => {
+    expect(loadConfig({}).allowedHosts).toEqual([]);
+    expect(loadConfig({ ALLOWED_HOSTS: ' QA-Box.internal, 10.0.3.7,[fd00::1],' }).allowedHosts).toEqual(['qa-box.internal', '10.0.3.7', '[fd00::1]']);
+    for (const bad of ['https://qa-box.internal', 'qa-box.internal:3000', 'qa-box.internal/x', 'fd00::1', 'user@host', '*.example.com', 'a b']) {
+      expect(() => loadConfig({ ALLOWED_HOSTS: `ok.example,${bad}` }), bad).toThrow(/ALLOWED_HOSTS: each entry must be a host name or address without scheme, port or path/);
+    }
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });
