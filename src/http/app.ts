@@ -22,6 +22,7 @@ import { bullBoard, BOARD_PATH } from './admin-board.ts';
 import type { AdminServices } from '../admin/services.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { requestId } from './request-id.ts';
+import { noSniff } from './headers.ts';
 import { openApiDocument } from './openapi.ts';
 import { createOps, type Ops } from '../ops/ops.ts';
 
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(noSniff);
   // One structured line per request; 4xx at warn, 5xx at error. Headers are left out: they carry tokens.
   app.use(
     pinoHttp({
