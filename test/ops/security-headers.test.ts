@@ -48,12 +48,16 @@ describe('X-Content-Type-Options: nosniff', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('on Bull Board pages and assets with the admin token', async () => {
-    for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+  it('on Bull Board pages and assets with the admin token; its page under a CSP and without the outside font stylesheet', async () => {
+    for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/static/images/logo.svg']) {
       const res = await svc.http.get(path).set('authorization', `Bearer ${ADMIN}`);
       expect(res.status, path).toBe(200);
       expect(res.headers['x-content-type-options'], path).toBe('nosniff');
     }
+    const page = await svc.http.get('/admin/queues').set('authorization', `Bearer ${ADMIN}`);
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self';/);
+    expect(page.text).toContain('static/js/');
+    expect(page.text).not.toMatch(/googleapis|https?:\/\//);
   });
 
   it("on the worker role's operations port", async () => {
