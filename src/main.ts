@@ -88,7 +88,7 @@ async function listen(server: Server, port: number, variable: string): Promise<S
 async function startWorkerOps(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors, metrics: Metrics): Promise<Stoppable> {
   const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()], metrics });
   const hosts = hostPolicy({ publicUrl: config.publicUrlSet ? config.publicUrl : undefined, allowedHosts: config.allowedHosts });
-  const app = opsApp({ ops, metricsTokens: config.metricsTokens, hosts, log });
+  const app = opsApp({ ops, metricsTokens: config.metricsTokens, hosts, adminToken: config.adminToken, log });
   const server = await listen(app.listen(config.metricsPort), config.metricsPort!, 'METRICS_PORT');
   log.info({ port: (server.address() as AddressInfo).port }, 'worker metrics listening');
   return async () => {

@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
 
-  app.use(opsRoutes(ops, deps.metricsTokens ?? [], hosts));
+  app.use(opsRoutes(ops, { metricsTokens: deps.metricsTokens ?? [], hosts, adminToken: deps.adminToken }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin }));
   app.use('/api/defects', defectRoutes(defects, reports, links));
