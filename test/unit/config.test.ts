@@ -57,6 +57,15 @@ describe('configuration', () => {
     }
   });
 
+  it('reads SYNC_DEBOUNCE_MAX_MS (default 10 s, or the debounce if longer), refusing one below SYNC_DEBOUNCE_MS', () => {
+    expect(loadConfig({}).sync).toMatchObject({ debounceMs: 1000, debounceMaxMs: 10_000 });
+    expect(loadConfig({ SYNC_DEBOUNCE_MS: '30000' }).sync.debounceMaxMs).toBe(30_000);
+    expect(loadConfig({ SYNC_DEBOUNCE_MS: '1000', SYNC_DEBOUNCE_MAX_MS: '2000' }).sync.debounceMaxMs).toBe(2000);
+    expect(loadConfig({ SYNC_DEBOUNCE_MS: '0', SYNC_DEBOUNCE_MAX_MS: '0' }).sync.debounceMaxMs).toBe(0);
+    expect(() => loadConfig({ SYNC_DEBOUNCE_MS: '5000', SYNC_DEBOUNCE_MAX_MS: '2000' })).toThrow('SYNC_DEBOUNCE_MAX_MS: must be at least SYNC_DEBOUNCE_MS (5000)');
+    expect(() => loadConfig({ SYNC_DEBOUNCE_MAX_MS: 'soon' })).toThrow(/SYNC_DEBOUNCE_MAX_MS: must be a number of milliseconds/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });
