@@ -2,6 +2,9 @@
 // process with one clear line per problem instead of failing later at first use.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { isHostName } from './http/hosts.ts';
+
+const DEFAULT_DEBOUNCE_MAX_MS = 10_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -36,10 +39,28 @@ const EnvSchema = z.object({
     .default(5000),
   /** Base URL of this service as people reach it: tickets link back to the defect there. */
   PUBLIC_URL: z.url({ error: 'must be a URL' }).optional(),
+  /**
+   * More host names this service answers to while loopback is the credential (API_TOKEN or METRICS_TOKEN
+   * unset), besides localhost, 127.x, [::1] and PUBLIC_URL's host: comma-separated names or addresses,
+   * without scheme or port. The admin Origin check accepts them too.
+   */
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
+    .superRefine((hosts, ctx) => {
+      const bad = hosts.filter((h) => !isHostName(h));
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `each entry must be a host name or address without scheme, port or path (not ${bad.map((b) => JSON.stringify(b)).join(', ')})` });
+    })
+    .optional(),
   /** Path of the JSON or YAML mapping file (see src/sync/sync-config.ts). */
   SYNC_CONFIG: z.string().optional(),
   /** Edits of one defect within this window become one tracker update. */
   SYNC_DEBOUNCE_MS: ms(0).default(1000),
+  /**
+   * The longest a change waits while more changes of the same defect keep coming (each restarts the
+   * debounce): at least SYNC_DEBOUNCE_MS; default 10 s (or SYNC_DEBOUNCE_MS if that is longer).
+   */
+  SYNC_DEBOUNCE_MAX_MS: ms(0).optional(),
   /** Jobs each tracker's worker runs at once. */
   SYNC_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(5),
   /** Sync jobs per second per tracker, shared by all workers: keeps us under the trackers' own limits. */
@@ -138,8 +159,10 @@ export type Config = {
   publicUrl: string;
   /** PUBLIC_URL was set: trackers can reach this service (webhook registration needs that). */
   publicUrlSet: boolean;
+  /** ALLOWED_HOSTS, lower case: host names answered besides loopback ones and PUBLIC_URL's. */
+  allowedHosts: string[];
   syncConfigPath: string | undefined;
-  sync: { debounceMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
+  sync: { debounceMs: number; debounceMaxMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
   /** Webhook secrets per tracker (GitHub, Jira; Asana's come from its handshake). */
   webhookSecrets: { github: string[]; jira: string[] };
   trackers: TrackerSettings;
@@ -167,6 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? [`${missing[0]}: is required when ${vars.filter((v) => e[v] !== undefined).join(', ')} ${vars.length - missing.length > 1 ? 'are' : 'is'} set (${tracker} connector)`]
       : [];
   });
+  if (e.SYNC_DEBOUNCE_MAX_MS !== undefined && e.SYNC_DEBOUNCE_MAX_MS < e.SYNC_DEBOUNCE_MS) {
+    partial.push(`SYNC_DEBOUNCE_MAX_MS: must be at least SYNC_DEBOUNCE_MS (${e.SYNC_DEBOUNCE_MS})`);
+  }
   if (partial.length) throw new ConfigError(partial);
   const on = (tracker: keyof typeof TRACKER_VARS) => TRACKER_VARS[tracker].every((v) => e[v] !== undefined);
   return {
@@ -182,9 +208,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxSweepMs: e.OUTBOX_SWEEP_MS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     publicUrlSet: e.PUBLIC_URL !== undefined,
+    allowedHosts: e.ALLOWED_HOSTS ?? [],
     syncConfigPath: e.SYNC_CONFIG,
     sync: {
       debounceMs: e.SYNC_DEBOUNCE_MS,
+      debounceMaxMs: e.SYNC_DEBOUNCE_MAX_MS ?? Math.max(DEFAULT_DEBOUNCE_MAX_MS, e.SYNC_DEBOUNCE_MS),
       concurrency: e.SYNC_CONCURRENCY,
       jobsPerSecond: e.SYNC_JOBS_PER_SECOND,
       timeoutMs: e.SYNC_TIMEOUT_MS,

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'unauthorized'
   /** Authenticated, but the request is refused (e.g. a browser POST from another origin). */
   | 'forbidden'
+  /** The Host header names a host this service does not answer to (DNS rebinding, see src/http/hosts.ts). */
+  | 'misdirected_request'
   | 'unsupported_media_type'
   /** The tracker refused what we asked (bad credentials, a ticket outside the configured project...). */
   | 'tracker_rejected'

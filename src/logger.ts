@@ -18,14 +18,13 @@ export function createLogger(level: string, name = 'defect-sync', destination?: 
 /** Query parameters whose names look like credentials (api_key, token, client_secret, password, code...). */
 const SECRET_PARAM = /token|key|secret|passw|signature|code|auth/i;
 
-/**
- * A request URL fit for the log: values of secret-looking query parameters are replaced, the rest is
- * kept exactly as sent. Clients do put tokens in query strings, and logs travel further than requests.
- */
-export function redactUrl(url: string): string {
+/** Replaces the values of the query parameters whose (decoded) names match `secret`; the rest stays as sent. */
+function maskQuery(url: string, secret: RegExp, mask: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const pairs = url.slice(q + 1).split('&').map((pair) => {
+  const end = url.indexOf('#', q);
+  const query = end < 0 ? url.slice(q + 1) : url.slice(q + 1, end);
+  const pairs = query.split('&').map((pair) => {
     const eq = pair.indexOf('=');
     if (eq < 0) return pair;
     const raw = pair.slice(0, eq);
@@ -35,17 +34,31 @@ export function redactUrl(url: string): string {
     } catch {
       // an undecodable name is checked as sent
     }
-    return SECRET_PARAM.test(name) ? `${raw}=[redacted]` : pair;
+    return secret.test(name) ? `${raw}=${mask}` : pair;
   });
-  return `${url.slice(0, q)}?${pairs.join('&')}`;
+  return `${url.slice(0, q)}?${pairs.join('&')}${end < 0 ? '' : url.slice(end)}`;
 }
 
-/** Redacts credentials in a connection URL before it is logged. */
+/**
+ * A request URL fit for the log: values of secret-looking query parameters are replaced, the rest is
+ * kept exactly as sent. Clients do put tokens in query strings, and logs travel further than requests.
+ */
+export function redactUrl(url: string): string {
+  return maskQuery(url, SECRET_PARAM, '[redacted]');
+}
+
+/**
+ * Connection-string parameters that hold credentials: libpq's password and sslpassword (sslkey names a key
+ * file, masked as well), tokens, secrets, keys, ODBC-style pwd, auth.
+ */
+const CONNECTION_SECRET_PARAM = /pass|pwd|token|secret|key|auth|credential/i;
+
+/** Redacts credentials in a connection URL before it is logged: the userinfo password and secret query parameters. */
 export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    return maskQuery(u.toString(), CONNECTION_SECRET_PARAM, '***');
   } catch {
     return '<unparseable url>';
   }

@@ -16,8 +16,8 @@ import { loadSyncConfig, type SyncConfig } from './sync/sync-config.ts';
 import { buildConnectors } from './sync/connectors.ts';
 import { startInbound } from './inbound/start-inbound.ts';
 import { createAdminServices } from './admin/services.ts';
-import { opsRoutes } from './http/ops-routes.ts';
-import express from 'express';
+import { opsApp } from './http/ops-routes.ts';
+import { hostPolicy } from './http/hosts.ts';
 import type { Server } from 'node:http';
 import type { Connector, TrackerKind } from '../connectors/contract.ts';
 
@@ -49,6 +49,7 @@ async function startApi(
     webhooks: inbound.webhooks,
     admin,
     ...(config.publicUrlSet && { publicUrl: config.publicUrl }),
+    allowedHosts: config.allowedHosts,
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
   if (!config.adminToken) log.info('ADMIN_TOKEN is not set: the admin API and dashboard (/admin) are off');
@@ -86,9 +87,8 @@ async function listen(server: Server, port: number, variable: string): Promise<S
  */
 async function startWorkerOps(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors, metrics: Metrics): Promise<Stoppable> {
   const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()], metrics });
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(opsRoutes(ops, config.metricsTokens));
+  const hosts = hostPolicy({ publicUrl: config.publicUrlSet ? config.publicUrl : undefined, allowedHosts: config.allowedHosts });
+  const app = opsApp({ ops, metricsTokens: config.metricsTokens, hosts, adminToken: config.adminToken, log });
   const server = await listen(app.listen(config.metricsPort), config.metricsPort!, 'METRICS_PORT');
   log.info({ port: (server.address() as AddressInfo).port }, 'worker metrics listening');
   return async () => {

@@ -67,6 +67,18 @@ export const jiraMappingSchema = z
       if (other) ctx.addIssue({ code: 'custom', path: ['priorities', sev], message: `priority "${prio}" is already used for ${other}` });
       seen.set(prio.toLowerCase(), sev);
     }
+    // A status-name target must read back through the status table: unlisted, the issue reads back by its
+    // category (say, "In Review" as in progress), so a resolved defect would be pulled to reopened and
+    // pushed again, forever (review #23). Category keys need no entry.
+    const listed = new Set(Object.keys(m.statuses).map((n) => n.toLowerCase()));
+    for (const [status, target] of Object.entries(m.targets)) {
+      if ((STATUS_CATEGORIES as readonly string[]).includes(target) || listed.has(target.toLowerCase())) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets', status],
+        message: `${JSON.stringify(target)} is neither a status category (${STATUS_CATEGORIES.join(', ')}) nor listed in jira.statuses; add it there with the defect status it reads back as, e.g. statuses: { ${JSON.stringify(target)}: ${status} }`,
+      });
+    }
   });
 
 export type JiraMapping = z.infer<typeof jiraMappingSchema>;
@@ -115,8 +127,7 @@ export function statusMatches(target: StatusTarget, statusName: string | null | 
 /**
  * The defect status a target reads back as. A category target lands in some status of that category
  * (the connector prefers one that reads back as this value); a name target reads back through the
- * status-name table, or, when unmapped, stays the status that was asked for, since its category
- * cannot be known without asking Jira.
+ * status-name table, which the schema requires to list it (the fallback is for a mapping built by hand).
  */
 export function canonicalStatus(mapping: JiraMapping, status: DefectStatus): DefectStatus {
   const target = targetFor(mapping, status);

@@ -14,8 +14,24 @@ export function trackerActor(tracker: string): string {
   return `${TRACKER_ACTOR_PREFIX}${tracker}`;
 }
 
-/** True for names only the service may use, whatever their case or surrounding spaces. */
+/**
+ * The form reserved names are compared in: compatibility forms folded (NFKC: fullwidth or bold letters,
+ * ligatures), characters that render as nothing removed (format characters such as a zero-width space or a
+ * soft hyphen, and the other default-ignorable ones: variation selectors, fillers), spaces trimmed, lower
+ * case. Otherwise `verification\u200b` would show in the history as the verification loop.
+ * Look-alike letters of other scripts (a Cyrillic "е") are not folded: see README "Known limits".
+ */
+function comparable(name: string): string {
+  return name
+    .normalize('NFKC')
+    .replace(/[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu, '')
+    .trim()
+    .toLowerCase()
+    .normalize('NFKC');
+}
+
+/** True for names only the service may use, whatever their case, surrounding spaces or invisible characters. */
 export function isReservedActor(name: string): boolean {
-  const n = name.trim().toLowerCase();
+  const n = comparable(name);
   return n === VERIFICATION_ACTOR || n === SYSTEM_ACTOR || n.startsWith(`${SYSTEM_ACTOR}:`) || n.startsWith(TRACKER_ACTOR_PREFIX);
 }

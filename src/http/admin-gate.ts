@@ -11,6 +11,7 @@ import type { AdminSessions } from '../admin/sessions.ts';
 import { SESSION_COOKIE, SESSION_TTL_SECONDS } from '../admin/sessions.ts';
 import { adminAsset } from '../admin/assets.ts';
 import { bearerToken, tokenDigests, tokenMatches } from './auth.ts';
+import type { HostPolicy } from './hosts.ts';
 import { parseInput } from './errors.ts';
 
 export type AdminGateOptions = {
@@ -19,6 +20,8 @@ export type AdminGateOptions = {
   sessions: AdminSessions | undefined;
   /** PUBLIC_URL: behind a TLS proxy the browser's Origin is this one, not the Host the service sees. */
   publicUrl?: string | undefined;
+  /** Which Origin is ours: PUBLIC_URL's, or one naming the request's Host when that Host is an allowed name, never the Host alone. */
+  hosts: HostPolicy;
 };
 
 const SignIn = z.strictObject({ token: z.string('must be the admin token').min(1, 'must not be empty').max(1000, 'must be at most 1000 characters') });
@@ -44,11 +47,10 @@ export function adminGate(o: AdminGateOptions): Router {
   r.use((req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const origin = req.get('origin');
-    const own = `${req.protocol}://${req.get('host')}`;
     // Without Origin: a bearer client passes; signing in (a browser's form) and anything carrying our session
     // cookie are refused; anything else goes on to the token check (401 without a valid one).
     const suspect = req.path === '/session' || sessionId(req) !== undefined;
-    if (origin === undefined ? hasBearer(req) || !suspect : origin === own || origin === publicOrigin) return next();
+    if (origin === undefined ? hasBearer(req) || !suspect : o.hosts.ownOrigin(req, origin)) return next();
     next(new AppError('forbidden', origin === undefined ? 'a request that changes something must carry the Origin header (or the bearer token)' : `requests from ${origin} are not accepted here`));
   });
 

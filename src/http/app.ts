@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { PrismaClient } from '../db.ts';
 import { redactUrl, type Logger } from '../logger.ts';
 import { requireApiAccess } from './auth.ts';
+import { hostPolicy } from './hosts.ts';
 import { DefectStore } from '../store/defects.ts';
 import { CaseRunStore } from '../store/case-runs.ts';
 import { Reports } from '../store/reports.ts';
@@ -21,6 +22,7 @@ import { bullBoard, BOARD_PATH } from './admin-board.ts';
 import type { AdminServices } from '../admin/services.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { requestId } from './request-id.ts';
+import { noSniff } from './headers.ts';
 import { openApiDocument } from './openapi.ts';
 import { createOps, type Ops } from '../ops/ops.ts';
 
@@ -46,8 +48,10 @@ export type AppDeps = {
   adminToken?: string;
   /** Redis-backed parts of the admin surface (queues, dashboard sessions, webhook counts); see src/admin/services.ts. */
   admin?: AdminServices;
-  /** PUBLIC_URL, when set: the origin a browser behind a TLS proxy shows, accepted by the admin Origin check. */
+  /** PUBLIC_URL, when set: the origin a browser behind a TLS proxy shows, accepted by the Origin checks; its host is one of ours. */
   publicUrl?: string;
+  /** ALLOWED_HOSTS: more names (besides loopback ones and PUBLIC_URL's) this service answers to while loopback is the credential. */
+  allowedHosts?: readonly string[];
   /** Metrics and readiness checks (src/ops/ops.ts); by default the database check and the outbox gauges only. */
   ops?: Ops;
   /** METRICS_TOKEN: bearer tokens any of which opens /metrics; none means loopback clients only. */
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(noSniff);
   // One structured line per request; 4xx at warn, 5xx at error. Headers are left out: they carry tokens.
   app.use(
     pinoHttp({
@@ -81,15 +86,16 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   // Before the body is even parsed: an unauthenticated client gets nothing but the 401.
-  app.use('/api', requireApiAccess(deps.apiTokens ?? []));
-  app.use('/admin', adminGate({ adminToken: deps.adminToken, sessions: admin?.sessions, publicUrl: deps.publicUrl }));
+  const hosts = hostPolicy({ publicUrl: deps.publicUrl, allowedHosts: deps.allowedHosts });
+  app.use('/api', requireApiAccess(deps.apiTokens ?? [], hosts));
+  app.use('/admin', adminGate({ adminToken: deps.adminToken, sessions: admin?.sessions, publicUrl: deps.publicUrl, hosts }));
   if (admin && admin.queues.size > 0) app.use(BOARD_PATH, bullBoard([...admin.queues.values()]));
   // Webhooks are authenticated by their signatures, over the raw body: mounted before the JSON parser.
   if (deps.webhooks) app.use('/webhooks', webhookRoutes(deps.webhooks, onWebhook));
   app.use(express.json({ limit: '1mb' }));
   app.use(requireJson);
 
-  app.use(opsRoutes(ops, deps.metricsTokens ?? []));
+  app.use(opsRoutes(ops, { metricsTokens: deps.metricsTokens ?? [], hosts, adminToken: deps.adminToken }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin }));
   app.use('/api/defects', defectRoutes(defects, reports, links));

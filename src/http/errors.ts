@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_reference: 400,
   unauthorized: 401,
   forbidden: 403,
+  misdirected_request: 421,
   not_found: 404,
   invalid_transition: 409,
   case_run_not_failed: 409,

@@ -39,7 +39,8 @@ const ErrorBody = z.object({
   }),
 });
 
-const CheckResult = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+// ms and error only for the admin (bearer ADMIN_TOKEN) and callers on this machine.
+const CheckResult = z.object({ ok: z.boolean(), ms: z.number().optional(), error: z.string().optional() });
 const ReadinessBody = z.object({ ready: z.boolean(), checks: z.object({ database: CheckResult, redis: CheckResult }) });
 
 const defect: Record<string, PathParam> = { idOrKey: { description: 'defect UUID or key (DEF-12)' } };
@@ -51,7 +52,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'get',
     path: '/readyz',
     summary: 'Readiness: the database and Redis answer (each within about a second)',
-    responses: { 200: 'ready, with each check and its duration', 503: 'not ready, with each check and its error' },
+    responses: {
+      200: 'ready, with each check (its duration too for the admin token or a caller on this machine)',
+      503: 'not ready, with each check (its error text too for the admin token or a caller on this machine)',
+    },
     responseSchemas: { 200: 'Readiness', 503: 'Readiness' },
     auth: false,
   },

@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import type { WebhookNotice } from '../../connectors/webhooks.ts';
-import { syncJobOptions, type SyncJobData } from '../outbox/queues.ts';
+import { debouncedJobOptions, type Debounce, type SyncJobData } from '../outbox/queues.ts';
 
 export type InboundSource = 'webhook' | 'poll';
 
@@ -22,12 +22,12 @@ const SWEEP_AFTER_MS = 10_000;
 export class Inbox {
   private readonly prisma: PrismaClient;
   private readonly queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>;
-  private readonly debounceMs: number;
+  private readonly debounce: Debounce;
 
-  constructor(prisma: PrismaClient, queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>, debounceMs: number) {
+  constructor(prisma: PrismaClient, queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>, debounce: Debounce) {
     this.prisma = prisma;
     this.queues = queues;
-    this.debounceMs = debounceMs;
+    this.debounce = debounce;
   }
 
   /**
@@ -69,7 +69,9 @@ export class Inbox {
         for (const row of group) {
           for (const link of links.filter((l) => row.remoteIds.includes(l.remoteId))) {
             const data: SyncJobData = { outboxId: `inbound-${row.id}`, defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };
-            await queue.add('inbound', data, syncJobOptions(`inbound-${row.id}-${link.defectId}`, link.defectId, this.debounceMs));
+            const jobId = `inbound-${row.id}-${link.defectId}`;
+            const [options] = await debouncedJobOptions(queue, [{ jobId, defectId: link.defectId }], this.debounce);
+            await queue.add('inbound', data, options);
             jobs++;
           }
         }

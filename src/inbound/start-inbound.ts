@@ -30,7 +30,7 @@ export function startInbound(
   connection.on('error', () => undefined); // reconnects on its own; failures surface on the calls
   const queues = createQueues(connection, config.queuePrefix, [...receivers.keys()]);
   logQueueErrors(queues, deps.log);
-  const inbox = new Inbox(deps.prisma, queues, config.sync.debounceMs);
+  const inbox = new Inbox(deps.prisma, queues, { ms: config.sync.debounceMs, maxMs: config.sync.debounceMaxMs });
   const registrations = new WebhookRegistrations(deps.prisma);
   const signed = new Map<TrackerKind, { receiver: WebhookReceiver; secrets: readonly string[] }>();
   for (const tracker of ['github', 'jira'] as const) {

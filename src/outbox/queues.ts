@@ -54,6 +54,63 @@ export function syncJobOptions(jobId: string, defectId: string, debounceMs: numb
   return { jobId, delay: debounceMs, deduplication: { id, ttl: debounceMs, extend: true, replace: true } };
 }
 
+/** SYNC_DEBOUNCE_MS and SYNC_DEBOUNCE_MAX_MS: the wait after each change, and the most a change waits. */
+export type Debounce = { ms: number; maxMs: number };
+
+/**
+ * Where the time of a defect's first change still waiting for its sync job is kept (per tracker queue),
+ * in Redis' own clock: every producer (relays, inboxes in other processes) measures against one clock.
+ */
+export function firstChangeKey(queueQualifiedName: string, defectId: string): string {
+  return `${queueQualifiedName}:first-change:${defectId}`;
+}
+
+// For each key: remember now as the first pending change unless one is remembered (it expires after the
+// maximum wait, by which time its job is due anyway); answer Redis' now and each key's first change.
+const FIRST_CHANGES = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = { now }
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], now, 'NX', 'PX', ARGV[1])
+  out[i + 1] = tonumber(redis.call('GET', KEYS[i]))
+end
+return out`;
+
+/**
+ * syncJobOptions with a maximum wait (review #22). BullMQ's debounce restarts the wait at each change and
+ * has no maximum of its own, so a defect changed more often than once per `ms` would never sync while the
+ * changes go on. Each job's delay is therefore the debounce, cut to what is left of `maxMs` since the
+ * first change still pending; a later add with a shorter delay replaces the waiting job, so the sync runs
+ * at most `maxMs` after that first change. The worker forgets the first change when it starts a job
+ * (forgetFirstChange), before it reads the defect. One round trip for all the jobs.
+ */
+export async function debouncedJobOptions(
+  queue: Queue<SyncJobData>,
+  jobs: readonly { jobId: string; defectId: string }[],
+  debounce: Debounce,
+): Promise<JobsOptions[]> {
+  if (debounce.ms <= 0 || jobs.length === 0) return jobs.map((j) => syncJobOptions(j.jobId, j.defectId, 0));
+  const keys = jobs.map((j) => firstChangeKey(queue.qualifiedName, j.defectId));
+  const [now, ...firsts] = (await redisOf(queue).eval(FIRST_CHANGES, keys.length, ...keys, String(Math.max(debounce.maxMs, 1)))) as number[];
+  return jobs.map((j, i) => {
+    const left = (firsts[i] ?? now!) + debounce.maxMs - now!;
+    return syncJobOptions(j.jobId, j.defectId, Math.max(0, Math.min(debounce.ms, left)));
+  });
+}
+
+/** Called by the worker as it starts a defect's job: the next change starts a new maximum wait. */
+export async function forgetFirstChange(worker: { opts: { connection: unknown } }, queueQualifiedName: string, defectId: string): Promise<void> {
+  await redisOf(worker).del(firstChangeKey(queueQualifiedName, defectId));
+}
+
+/** The ioredis connection a queue or worker was built on (createQueues and the workers are always given one). */
+function redisOf(q: { opts: { connection: unknown } }): Redis {
+  const c = q.opts.connection;
+  if (c instanceof Redis) return c;
+  throw new Error('sync queues and workers must be built on an ioredis connection');
+}
+
 /** How hard a sync job tries before its link waits for the reconciler's slower schedule. */
 export type JobRetry = { attempts: number; backoffMs: number };
 

@@ -8,7 +8,8 @@ import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { failpoint } from '../failpoints.ts';
 import { OUTBOX_CHANNEL, type OutboxKind, type OutboxPayload } from '../store/outbox.ts';
-import { jobIdFor, syncJobOptions, type SyncJobData, type TrackerKind } from './queues.ts';
+import { debouncedJobOptions, jobIdFor, type SyncJobData, type TrackerKind } from './queues.ts';
+import type { JobsOptions } from 'bullmq';
 
 export type RelayOptions = {
   prisma: PrismaClient;
@@ -21,12 +22,15 @@ export type RelayOptions = {
   retentionMs?: number;
   /** How long a job waits for more changes of its defect before it runs (see syncJobOptions). */
   debounceMs?: number;
+  /** The longest a change waits while more keep coming (see debouncedJobOptions); default debounceMs. */
+  debounceMaxMs?: number;
 };
 
 type Row = { id: bigint; defectId: string; kind: OutboxKind; payload: OutboxPayload };
 
 export class OutboxRelay {
-  private readonly opts: Required<RelayOptions>;
+  private readonly opts: Required<Omit<RelayOptions, 'debounceMaxMs'>>;
+  private readonly debounce: { ms: number; maxMs: number };
   private listener: pg.Client | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -36,6 +40,7 @@ export class OutboxRelay {
 
   constructor(opts: RelayOptions) {
     this.opts = { batchSize: 200, retentionMs: 24 * 3600_000, debounceMs: 0, ...opts };
+    this.debounce = { ms: this.opts.debounceMs, maxMs: opts.debounceMaxMs ?? this.opts.debounceMs };
   }
 
   async start(): Promise<void> {
@@ -85,8 +90,10 @@ export class OutboxRelay {
         // With no tracker configured there is nobody to tell: the rows are simply marked handled.
         // A change that came from a tracker is not queued back to it: that tracker already holds it.
         for (const [tracker, queue] of queues) {
-          const jobs = rows.filter((row) => row.payload.origin !== tracker).map((row) => toJob(row, this.opts.debounceMs));
-          if (jobs.length) await queue.addBulk(jobs);
+          const mine = rows.filter((row) => row.payload.origin !== tracker);
+          if (mine.length === 0) continue;
+          const options = await debouncedJobOptions(queue, mine.map((row) => ({ jobId: jobIdFor(row.id), defectId: row.defectId })), this.debounce);
+          await queue.addBulk(mine.map((row, i) => toJob(row, options[i]!)));
         }
         failpoint('relay.after-publish');
         // Each row records the queues it went to (not its origin's), for the reconciler's lost-job check.
@@ -143,7 +150,7 @@ export class OutboxRelay {
   }
 }
 
-function toJob(row: Row, debounceMs: number) {
+function toJob(row: Row, opts: JobsOptions) {
   const data: SyncJobData = {
     outboxId: row.id.toString(),
     defectId: row.defectId,
@@ -151,5 +158,5 @@ function toJob(row: Row, debounceMs: number) {
     version: row.payload.version,
     fields: row.payload.fields,
   };
-  return { name: row.kind, data, opts: syncJobOptions(jobIdFor(row.id), row.defectId, debounceMs) };
+  return { name: row.kind, data, opts };
 }

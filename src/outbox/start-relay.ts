@@ -14,6 +14,8 @@ export type RelaySettings = {
   trackers: readonly TrackerKind[];
   sweepMs: number;
   debounceMs: number;
+  /** SYNC_DEBOUNCE_MAX_MS; default debounceMs. */
+  debounceMaxMs?: number;
   log: Logger;
   /** The jobs' attempts and backoff (default JOB_DEFAULTS). */
   jobRetry?: JobRetry;
@@ -23,7 +25,7 @@ export async function startRelay(s: RelaySettings): Promise<() => Promise<void>>
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, s.trackers, s.jobRetry);
   logQueueErrors(queues, s.log);
-  const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues, log: s.log, sweepMs: s.sweepMs, debounceMs: s.debounceMs });
+  const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues, log: s.log, sweepMs: s.sweepMs, debounceMs: s.debounceMs, ...(s.debounceMaxMs !== undefined && { debounceMaxMs: s.debounceMaxMs }) });
   await relay.start();
   return async () => {
     await relay.stop();

@@ -1,6 +1,6 @@
 // Linking failed case runs to defects, and the verification loop that test results drive.
 import type { CaseRun, Defect } from '../generated/prisma/client.ts';
-import type { Tx } from '../db.ts';
+import { Prisma, type Tx } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { shouldClose, shouldReopen } from '../domain/verification.ts';
 import { applyDefectChange } from './defect-changes.ts';
@@ -87,15 +87,24 @@ async function defectsOfTestCase(tx: Tx, testCase: string, statuses: Defect['sta
   return locked;
 }
 
+/**
+ * Latest run of each test case linked to the defect: for each test case one backward step of the
+ * (testCase, ranAt) index, rather than every run the test case ever had (review #27).
+ */
+export function latestRunsQuery(defectId: string) {
+  return Prisma.sql`
+    SELECT t."testCase", latest.status::text AS status
+    FROM (
+      SELECT DISTINCT lr."testCase" FROM "DefectCaseRun" l JOIN "CaseRun" lr ON lr.id = l."caseRunId" WHERE l."defectId" = ${defectId}::uuid
+    ) t
+    CROSS JOIN LATERAL (
+      SELECT r.status FROM "CaseRun" r WHERE r."testCase" = t."testCase" ORDER BY r."ranAt" DESC, r."createdAt" DESC LIMIT 1
+    ) latest`;
+}
+
 /** Latest run status of every test case linked to the defect. */
 async function latestRunByTestCase(tx: Tx, defectId: string): Promise<Map<string, CaseRun['status']>> {
-  const rows = await tx.$queryRaw<{ testCase: string; status: CaseRun['status'] }[]>`
-    SELECT DISTINCT ON (r."testCase") r."testCase", r.status::text AS status
-    FROM "CaseRun" r
-    WHERE r."testCase" IN (
-      SELECT lr."testCase" FROM "DefectCaseRun" l JOIN "CaseRun" lr ON lr.id = l."caseRunId" WHERE l."defectId" = ${defectId}::uuid
-    )
-    ORDER BY r."testCase", r."ranAt" DESC, r."createdAt" DESC`;
+  const rows = await tx.$queryRaw<{ testCase: string; status: CaseRun['status'] }[]>(latestRunsQuery(defectId));
   return new Map(rows.map((r) => [r.testCase, r.status]));
 }
 

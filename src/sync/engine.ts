@@ -242,17 +242,15 @@ export class SyncEngine {
     const { prisma, log, retry } = this.deps;
     log.warn({ tracker: link.tracker, defectId: link.defectId, key: link.key, ...decision }, 'sync attempt failed');
     try {
-      const updated = await prisma.trackerLink.update({
-        where: { id: link.id },
-        data: {
-          syncState: decision.state,
-          lastError: decision.message,
-          attempts: { increment: 1 },
-          lastAttemptAt: at,
-          nextAttemptAt: null,
-          ...(refusedCreate && { createStartedAt: null, lastCreateAttemptAt: null }),
-        },
-      });
+      // updatedAt in the database's clock, the one the reconciler's "untouched for a while" compares with
+      // (Prisma's @updatedAt would stamp this worker's clock).
+      const [updated] = await prisma.$queryRaw<{ attempts: number }[]>`
+        UPDATE "TrackerLink" SET "syncState" = ${decision.state}::"SyncState", "lastError" = ${decision.message}, attempts = attempts + 1,
+          "lastAttemptAt" = ${at}, "nextAttemptAt" = NULL, "createStartedAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "createStartedAt" END,
+          "lastCreateAttemptAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "lastCreateAttemptAt" END,
+          "updatedAt" = now()
+        WHERE id = ${link.id}::uuid RETURNING attempts`;
+      if (!updated) return;
       if (decision.action === 'fail' && decision.retryLater) {
         // Rounds of the slow schedule so far: the job's own attempts come first, then one per requeue.
         const round = Math.max(1, updated.attempts - retry.jobAttempts + 1);

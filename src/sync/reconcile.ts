@@ -5,7 +5,7 @@
 // whose job vanished with Redis' memory. At start and then periodically, every link out of step gets a fresh job
 // (deduplicated with any job already waiting for the defect).
 import type { Queue } from 'bullmq';
-import type { PrismaClient } from '../db.ts';
+import { Prisma, type PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import { syncJobOptions, type SyncJobData } from '../outbox/queues.ts';
@@ -17,54 +17,121 @@ import { lostSyncs } from './lost-jobs.ts';
  * live one, in which case the extra job finds nothing to do).
  */
 const STALE_MS = 30_000;
+/** Jobs one pass queues per kind of trouble, at most. */
 const BATCH = 1000;
+/**
+ * Links one pass compares with their defects (the "in step but behind its defect" check, which no index
+ * can answer): the pass reads this many links in key order from where the last pass stopped, so every link
+ * is checked once per ⌈links / WINDOW⌉ passes, instead of every link at every pass.
+ */
+const WINDOW = 10_000;
 
+/** A position in the links' key order (defectId, tracker). */
+export type LinkKey = { defectId: string; tracker: string };
+/** Where each scan of the next pass starts; a reconciler keeps one, a pass without one starts at the beginning. */
+export type ReconcileCursor = { unfinished: LinkKey | null; behind: LinkKey | null };
+
+type Found = { defectId: string; tracker: TrackerKind };
+
+const after = (key: LinkKey | null, l = Prisma.raw('l')) =>
+  key ? Prisma.sql`AND (${l}."defectId", ${l}.tracker) > (${key.defectId}::uuid, ${key.tracker}::"TrackerKind")` : Prisma.empty;
+
+/**
+ * The statements of a pass, each answered from an index (review #27: the OR of all three over a join
+ * read both tables whole every minute in every worker). Times are the database's; "changed since the
+ * last sync" is a version comparison, so the API host's and the worker's clocks never meet here.
+ */
+export const reconcileSql = {
+  /** Links whose jobs ran out of attempts on transient errors, once their next attempt is due (index on nextAttemptAt). */
+  due: (trackers: readonly string[]) => Prisma.sql`
+    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM "TrackerLink" l
+    WHERE l."nextAttemptAt" <= now() AND l.tracker = ANY(${trackers}::"TrackerKind"[])
+    ORDER BY l."nextAttemptAt" LIMIT ${BATCH}`,
+  /** Unfinished links (pending, retrying) nobody touched for a while (index on syncState, updatedAt), in key order from the cursor. */
+  unfinished: (trackers: readonly string[], staleSeconds: number, from: LinkKey | null) => Prisma.sql`
+    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM "TrackerLink" l
+    WHERE l."syncState" IN ('pending', 'retrying') AND l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8)
+      AND l.tracker = ANY(${trackers}::"TrackerKind"[]) ${after(from)}
+    ORDER BY l."defectId", l.tracker LIMIT ${BATCH}`,
+  /** The last link of the next window from the cursor (the unique index on defectId, tracker); none: the window reaches the end. */
+  windowEnd: (from: LinkKey | null, window: number) => Prisma.sql`
+    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM "TrackerLink" l
+    WHERE true ${after(from)}
+    ORDER BY l."defectId", l.tracker OFFSET ${window - 1} LIMIT 1`,
+  /**
+   * In the window: synced links whose defect moved past the version they synced (a job lost with Redis,
+   * say); links synced before syncedVersion existed fall back to the timestamps. The defect is looked up
+   * by its key for each link of the window (LIMIT 1 keeps that a lookup, not a join of both tables).
+   */
+  behind: (trackers: readonly string[], staleSeconds: number, from: LinkKey | null, to: LinkKey | null, window: number) => Prisma.sql`
+    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM (
+      SELECT * FROM "TrackerLink" l WHERE true ${after(from)}
+      ${to ? Prisma.sql`AND (l."defectId", l.tracker) <= (${to.defectId}::uuid, ${to.tracker}::"TrackerKind")` : Prisma.empty}
+      ORDER BY l."defectId", l.tracker LIMIT ${window}
+    ) l
+    CROSS JOIN LATERAL (SELECT d.version, d."updatedAt" FROM "Defect" d WHERE d.id = l."defectId" LIMIT 1) d
+    WHERE l."syncState" = 'synced' AND l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8)
+      AND l.tracker = ANY(${trackers}::"TrackerKind"[])
+      AND (l."syncedVersion" < d.version OR (l."syncedVersion" IS NULL AND d."updatedAt" > l."lastSyncedAt"))
+    ORDER BY l."defectId", l.tracker LIMIT ${BATCH}`,
+};
+
+/** Every statement a pass runs (with a cursor in mid-table), for EXPLAIN in the scale test. */
+export function reconcileQueries(trackers: readonly string[], staleSeconds: number, from: LinkKey | null = null): Prisma.Sql[] {
+  return [
+    reconcileSql.due(trackers),
+    reconcileSql.unfinished(trackers, staleSeconds, from),
+    reconcileSql.windowEnd(from, WINDOW),
+    reconcileSql.behind(trackers, staleSeconds, from, null, WINDOW),
+  ];
+}
+
+/**
+ * One pass: every link out of step gets a fresh job (deduplicated with any job already waiting for the
+ * defect). The scans that can find more than one pass queues continue from `cursor` at the next pass, so
+ * more than BATCH links in trouble are all healed over a few passes, none starved by the first ones.
+ */
 export async function reconcile(
   prisma: PrismaClient,
   queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>,
-  opts: { staleMs?: number } = {},
+  opts: { staleMs?: number; cursor?: ReconcileCursor; window?: number } = {},
 ): Promise<number> {
   const trackers = [...queues.keys()];
   if (trackers.length === 0) return 0;
   const staleSeconds = (opts.staleMs ?? STALE_MS) / 1000;
-  // Times are compared with the database's clock, and "changed since the last sync" is a version
-  // comparison: the API host's and the worker's clocks never meet here.
-  //  * unfinished links (pending, retrying) nobody touched for a while;
-  //  * links whose jobs ran out of attempts on transient errors, once their next attempt is due
-  //    (these get a job with a single attempt: each failure moves nextAttemptAt further out);
-  //  * synced links whose defect moved past the version they synced (a job lost with Redis, say).
-  //    Links synced before syncedVersion existed fall back to the timestamps once.
-  const links = await prisma.$queryRaw<{ defectId: string; tracker: TrackerKind; due: boolean }[]>`
-    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker, (l."nextAttemptAt" IS NOT NULL) AS due
-    FROM "TrackerLink" l JOIN "Defect" d ON d.id = l."defectId"
-    WHERE l.tracker::text = ANY(${trackers}::text[])
-      AND (l."nextAttemptAt" <= now()
-           OR (l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8)
-               AND (l."syncState" IN ('pending', 'retrying')
-                    OR (l."syncState" = 'synced'
-                        AND (l."syncedVersion" < d.version
-                             OR (l."syncedVersion" IS NULL AND d."updatedAt" > l."lastSyncedAt"))))))
-    LIMIT ${BATCH}`;
-  // Jobs Redis lost (src/sync/lost-jobs.ts): the same fresh job, deduplicated with any still waiting.
-  const seen = new Set(links.map((l) => `${l.defectId}/${l.tracker}`));
-  for (const lost of await lostSyncs(prisma, trackers, staleSeconds, BATCH)) {
-    if (!seen.has(`${lost.defectId}/${lost.tracker}`)) links.push({ ...lost, due: false });
-  }
+  const cursor = opts.cursor ?? { unfinished: null, behind: null };
+  const window = opts.window ?? WINDOW;
+
+  const due = await prisma.$queryRaw<Found[]>(reconcileSql.due(trackers));
+  const unfinished = await prisma.$queryRaw<Found[]>(reconcileSql.unfinished(trackers, staleSeconds, cursor.unfinished));
+  cursor.unfinished = unfinished.length === BATCH ? unfinished.at(-1)! : null;
+  const [end] = await prisma.$queryRaw<LinkKey[]>(reconcileSql.windowEnd(cursor.behind, window));
+  const behind = await prisma.$queryRaw<Found[]>(reconcileSql.behind(trackers, staleSeconds, cursor.behind, end ?? null, window));
+  // A window with more than BATCH links behind continues after the last one queued; one without an end wraps.
+  cursor.behind = behind.length === BATCH ? behind.at(-1)! : (end ?? null);
+  // Jobs Redis lost (src/sync/lost-jobs.ts): the same fresh job, deduplicated with the others.
+  const lost: Found[] = await lostSyncs(prisma, trackers, staleSeconds, BATCH);
+
   const stamp = Date.now();
-  for (const link of links) {
+  const queued = new Set<string>();
+  const dueKeys = new Set(due.map((l) => `${l.defectId}/${l.tracker}`));
+  for (const link of [...due, ...unfinished, ...behind, ...lost]) {
+    const key = `${link.defectId}/${link.tracker}`;
+    if (queued.has(key)) continue;
+    queued.add(key);
     const data: SyncJobData = { outboxId: 'reconcile', defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };
     const options = syncJobOptions(`reconcile-${stamp}-${link.defectId}`, link.defectId, 0);
-    await queues.get(link.tracker)!.add('reconcile', data, link.due ? { ...options, attempts: 1 } : options);
+    // A due link's job gets a single attempt: each failure moves nextAttemptAt further out.
+    await queues.get(link.tracker)!.add('reconcile', data, dueKeys.has(key) ? { ...options, attempts: 1 } : options);
   }
   // A due link's job records its outcome (a new nextAttemptAt or none); until then it is not due again,
   // unless the job vanishes, in which case a later pass requeues it.
-  const due = links.filter((l) => l.due);
   if (due.length) {
     await prisma.$executeRaw`
       UPDATE "TrackerLink" SET "nextAttemptAt" = now() + make_interval(secs => ${Math.max(staleSeconds, 30)}::float8)
       WHERE "nextAttemptAt" <= now() AND ("defectId"::text, tracker::text) IN (SELECT * FROM unnest(${due.map((l) => l.defectId)}::text[], ${due.map((l) => l.tracker)}::text[]))`;
   }
-  return links.length;
+  return queued.size;
 }
 
 export function startReconciler(
@@ -75,16 +142,23 @@ export function startReconciler(
   /** Runs with every pass too (the inbound inbox's sweep for events recorded but never queued). */
   alsoSweep: () => Promise<number> = async () => 0,
 ): () => void {
-  const run = (staleMs?: number) =>
-    Promise.all([
-      reconcile(prisma, queues, staleMs === undefined ? {} : { staleMs })
+  // One cursor for the reconciler's life: each pass goes on where the last one stopped.
+  const cursor: ReconcileCursor = { unfinished: null, behind: null };
+  let running = false;
+  const run = async (staleMs?: number) => {
+    if (running) return; // a slow pass is not overtaken by the next (they would share the cursor)
+    running = true;
+    await Promise.all([
+      reconcile(prisma, queues, staleMs === undefined ? { cursor } : { staleMs, cursor })
         .then((n) => n && log.info({ links: n }, 'reconcile: requeued interrupted syncs'))
         .catch((err: unknown) => log.warn({ err }, 'reconcile failed; next pass retries')),
       alsoSweep()
         .then((n) => n && log.info({ events: n }, 'reconcile: queued inbound events left unqueued'))
         .catch((err: unknown) => log.warn({ err }, 'inbox sweep failed; next pass retries')),
-    ]);
+    ]).finally(() => (running = false));
+  };
   void run(0);
   const timer = setInterval(() => void run(), everyMs);
   return () => clearInterval(timer);
 }
+

@@ -33,6 +33,8 @@ export type SyncSettings = {
   publicUrl: string;
   sweepMs: number;
   debounceMs: number;
+  /** SYNC_DEBOUNCE_MAX_MS: the longest a change waits while more keep coming. */
+  debounceMaxMs: number;
   concurrency: number;
   jobsPerSecond: number;
   reconcileMs: number;
@@ -64,6 +66,7 @@ export function syncSettings(
     publicUrl: config.publicUrl,
     sweepMs: config.outboxSweepMs,
     debounceMs: config.sync.debounceMs,
+    debounceMaxMs: config.sync.debounceMaxMs,
     concurrency: config.sync.concurrency,
     jobsPerSecond: config.sync.jobsPerSecond,
     reconcileMs: config.sync.reconcileMs,
@@ -83,7 +86,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   logQueueErrors(queues, s.log);
   const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
-  const inbox = new Inbox(s.prisma, queues, s.debounceMs);
+  const inbox = new Inbox(s.prisma, queues, { ms: s.debounceMs, maxMs: s.debounceMaxMs });
   const registrations = new WebhookRegistrations(s.prisma);
   const poll = async (tracker: TrackerKind) => {
     const result = await pollTracker(s.prisma, s.connectors.get(tracker)!, inbox, s.log);

@@ -4,7 +4,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
-import { queueName, type SyncJobData } from '../outbox/queues.ts';
+import { forgetFirstChange, queueName, type SyncJobData } from '../outbox/queues.ts';
 import { SyncFailure, type SyncEngine } from './engine.ts';
 
 export type WorkerSettings = {
@@ -47,6 +47,9 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
   async function process(worker: Worker<SyncJobData>, tracker: TrackerKind, job: Job<SyncJobData>): Promise<unknown> {
     if (job.name === 'poll') return s.poll(tracker);
     // From here on, a new change of this defect queues a new job: this one may already have read the defect.
+    // That job's maximum wait counts from its own first change (forgotten first: a change in between is
+    // then folded into this job, and only shortens the next one's wait).
+    await forgetFirstChange(worker, job.queueQualifiedName, job.data.defectId);
     await job.removeDeduplicationKey();
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {

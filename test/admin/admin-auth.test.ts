@@ -126,4 +126,21 @@ describe('admin authentication', () => {
     expect((await http.post('/admin/links/retry').set('cookie', cookie).set(own()).send(body)).status).toBe(202);
     expect((await http.post('/admin/links/retry').set(bearer).send(body)).status).toBe(202);
   });
+
+  it('never takes "our own origin" from the Host: Host evil.example with Origin http://evil.example is refused (403)', async () => {
+    // DNS rebinding (security F4): a page on evil.example whose name now resolves to us sends both. The
+    // cookie would not come with it (it belongs to our host), so this is defence in depth.
+    const cookie = await signIn();
+    const body = { state: ['failed'] };
+    for (const auth of [{ cookie }, bearer]) {
+      const res = await http.post('/admin/links/retry').set(auth).set('host', 'evil.example').set('origin', 'http://evil.example').send(body);
+      expect(res.status).toBe(403);
+      expect(res.body.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('http://evil.example') });
+    }
+    const port = new URL(svc.url!).port;
+    const rebind = await http.post('/admin/session').set('host', `evil.example:${port}`).set('origin', `http://evil.example:${port}`).send({ token: ADMIN });
+    expect(rebind.status).toBe(403);
+    // Our own origin under another loopback name still works (Host and Origin agree, and the name is a loopback one).
+    expect((await http.post('/admin/links/retry').set({ cookie }).set('host', `localhost:${port}`).set('origin', `http://localhost:${port}`).send(body)).status).toBe(202);
+  });
 });

@@ -49,6 +49,20 @@ describe('X-Actor', () => {
   );
 
   it.each([
+    ['a zero-width space', 'verification\u200b'],
+    ['a soft hyphen', 'verifi\u00adcation'],
+    ['fullwidth letters', '\uff53\uff59\uff53\uff54\uff45\uff4d'],
+    ['a word joiner in the prefix', 'tracker\u2060:github'],
+  ])('refuses a look-alike of a reserved name with %s (400 naming X-Actor)', async (_what, actor) => {
+    const before = await prisma.defect.count();
+    const res = await createAs(utf8Bytes(actor));
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.details.fields[0].field).toBe('X-Actor');
+    expect(res.body.error.message).toMatch(/reserved/);
+    expect(await prisma.defect.count()).toBe(before);
+  });
+
+  it.each([
     ['invalid UTF-8', '\xff\xfe'],
     ['a latin1 byte that is not UTF-8', 'us\xe9r'],
     ['a control character', 'user:\tann'],

@@ -49,6 +49,23 @@ describe('configuration', () => {
     }
   });
 
+  it('reads ALLOWED_HOSTS as comma-separated host names or addresses, refusing a scheme, a port or a path by name', () => {
+    expect(loadConfig({}).allowedHosts).toEqual([]);
+    expect(loadConfig({ ALLOWED_HOSTS: ' QA-Box.internal, 10.0.3.7,[fd00::1],' }).allowedHosts).toEqual(['qa-box.internal', '10.0.3.7', '[fd00::1]']);
+    for (const bad of ['https://qa-box.internal', 'qa-box.internal:3000', 'qa-box.internal/x', 'fd00::1', 'user@host', '*.example.com', 'a b']) {
+      expect(() => loadConfig({ ALLOWED_HOSTS: `ok.example,${bad}` }), bad).toThrow(/ALLOWED_HOSTS: each entry must be a host name or address without scheme, port or path/);
+    }
+  });
+
+  it('reads SYNC_DEBOUNCE_MAX_MS (default 10 s, or the debounce if longer), refusing one below SYNC_DEBOUNCE_MS', () => {
+    expect(loadConfig({}).sync).toMatchObject({ debounceMs: 1000, debounceMaxMs: 10_000 });
+    expect(loadConfig({ SYNC_DEBOUNCE_MS: '30000' }).sync.debounceMaxMs).toBe(30_000);
+    expect(loadConfig({ SYNC_DEBOUNCE_MS: '1000', SYNC_DEBOUNCE_MAX_MS: '2000' }).sync.debounceMaxMs).toBe(2000);
+    expect(loadConfig({ SYNC_DEBOUNCE_MS: '0', SYNC_DEBOUNCE_MAX_MS: '0' }).sync.debounceMaxMs).toBe(0);
+    expect(() => loadConfig({ SYNC_DEBOUNCE_MS: '5000', SYNC_DEBOUNCE_MAX_MS: '2000' })).toThrow('SYNC_DEBOUNCE_MAX_MS: must be at least SYNC_DEBOUNCE_MS (5000)');
+    expect(() => loadConfig({ SYNC_DEBOUNCE_MAX_MS: 'soon' })).toThrow(/SYNC_DEBOUNCE_MAX_MS: must be a number of milliseconds/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });

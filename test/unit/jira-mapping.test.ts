@@ -27,11 +27,11 @@ describe('jiraMappingSchema', () => {
   });
 
   it('fills the rest of a partly given table with defaults, and replaces name tables as a whole', () => {
-    const m = jiraMappingSchema.parse({ priorities: { critical: 'Blocker' }, targets: { closed: "Won't Do" }, statuses: { Blocked: 'in_progress' } });
+    const m = jiraMappingSchema.parse({ priorities: { critical: 'Blocker' }, targets: { closed: "Won't Do" }, statuses: { Blocked: 'in_progress', "Won't Do": 'closed' } });
     expect(m.priorities).toEqual({ critical: 'Blocker', high: 'High', medium: 'Medium', low: 'Low' });
     expect(m.targets.closed).toBe("Won't Do");
     expect(m.targets.resolved).toBe('done');
-    expect(m.statuses).toEqual({ Blocked: 'in_progress' });
+    expect(m.statuses).toEqual({ Blocked: 'in_progress', "Won't Do": 'closed' });
   });
 
   it('refuses unknown keys, unknown defect terms, empty names and one priority for two severities', () => {
@@ -101,10 +101,11 @@ describe('status', () => {
   it('canonical status: what each defect status reads back as', () => {
     // Jira cannot tell closed from resolved by category, and reopened lands in To Do, which reads as open.
     expect(DEFECT_STATUSES.map((s) => canonicalStatus(defaults, s))).toEqual(['open', 'in_progress', 'resolved', 'resolved', 'open']);
-    const named = jiraMappingSchema.parse({ targets: { closed: "Won't Do", reopened: 'Reopened' } });
+    const named = jiraMappingSchema.parse({ targets: { closed: "Won't Do" } });
     expect(canonicalStatus(named, 'closed')).toBe('closed');
-    // An unmapped status name cannot be resolved without Jira; it stays as asked.
-    expect(canonicalStatus(named, 'reopened')).toBe('reopened');
+    // A status name the table does not list would read back by its category, which only Jira knows: refused (review #23).
+    const unlisted = jiraMappingSchema.safeParse({ targets: { closed: "Won't Do", reopened: 'Reopened' } });
+    expect(unlisted.error?.issues.map((i) => i.path)).toEqual([['targets', 'reopened']]);
     const mapped = jiraMappingSchema.parse({ targets: { reopened: 'Reopened' }, statuses: { Reopened: 'reopened' } });
     expect(canonicalStatus(mapped, 'reopened')).toBe('reopened');
   });

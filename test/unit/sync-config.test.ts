@@ -39,6 +39,23 @@ describe('SYNC_CONFIG', () => {
     expect([...outboundFields(config)]).toEqual(['title', 'description', 'severity', 'status']);
   });
 
+  // Review #23: a name target Jira's status table does not list reads back as its category (say, "In Review"
+  // as in progress), so a resolved defect would be pulled back to reopened and pushed again, forever.
+  it('refuses a Jira status-name target that jira.statuses does not list, naming jira.targets.<status> and the name', () => {
+    expect(problems('jira:\n  targets: { resolved: In Review }\n')).toEqual([
+      'SYNC_CONFIG jira.targets.resolved: "In Review" is neither a status category (new, indeterminate, done) nor listed in jira.statuses; add it there with the defect status it reads back as, e.g. statuses: { "In Review": resolved }',
+    ]);
+    // Given statuses replace the default table, so a target named in the defaults must be listed again.
+    expect(problems("jira:\n  statuses: { Blocked: in_progress }\n  targets: { closed: \"Won't Do\", reopened: Reopened }\n").map((p) => p.split(':')[0])).toEqual([
+      'SYNC_CONFIG jira.targets.closed',
+      'SYNC_CONFIG jira.targets.reopened',
+    ]);
+    // Listed (in any case), or a category key: fine.
+    const ok = parseSyncConfig('jira:\n  statuses: { in review: resolved }\n  targets: { resolved: In Review, closed: done }\n');
+    expect(ok.jira.targets.resolved).toBe('In Review');
+    expect(parseSyncConfig("jira:\n  targets: { closed: \"Won't Do\" }\n").jira.targets.closed).toBe("Won't Do");
+  });
+
   it('names every bad value by its path', () => {
     expect(problems('fields:\n  title: sideways\npeople:\n  - email: nope\n    asana: abc\ngithub:\n  colour: red\n')).toEqual([
       'SYNC_CONFIG fields.title: must be one of both, outbound, inbound, off',
