@@ -1,5 +1,7 @@
 // The inbound inbox. A webhook delivery (or a polled change) is first recorded, one row per notice and
-// unique per tracker and delivery id, so a repeated delivery is recognised and has one effect. Then each
+// unique per tracker and delivery id, and per tracker and content key (a digest of the signed body: the
+// delivery id is not signed, so a replay under a fresh id is the same body), so a repeated delivery is
+// recognised and has one effect, for as long as its row is kept (INBOUND_RETENTION_DAYS). Then each
 // linked defect gets a sync job on that tracker's queue (deduplicated per defect with any job already
 // waiting) and the row is stamped queued. The sync job reads the ticket as it is now and merges both
 // ways, so the notice itself carries no field values. A row left unqueued (Redis down at that moment,
@@ -31,23 +33,24 @@ export class Inbox {
   }
 
   /**
-   * Records the notices; a notice whose delivery id was seen before is a duplicate and is not recorded
-   * again. One statement: a notice about tickets no defect is linked to is stamped queued at once (there
+   * Records the notices; a notice whose delivery id or content key was seen before is a duplicate and is
+   * not recorded again. One statement: a notice about tickets no defect is linked to is stamped queued at once (there
    * is nothing to queue), and the rows that do concern a linked defect come back with their defects.
    */
   async record(tracker: TrackerKind, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
     if (notices.length === 0) return { accepted: 0, duplicates: 0, rows: [] };
     const inserted = await this.prisma.$queryRaw<(Row & { linked: boolean })[]>`
       WITH n AS (
-        SELECT n."deliveryId", n.event, ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds"
-        FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, event text, "remoteIds" jsonb)
+        SELECT n."deliveryId", n."contentKey", n.event, ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds"
+        FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, "contentKey" text, event text, "remoteIds" jsonb)
       ), ins AS (
-        INSERT INTO "InboundEvent" (tracker, "deliveryId", event, "remoteIds", source, "queuedAt")
-        SELECT ${tracker}::"TrackerKind", n."deliveryId", n.event, n."remoteIds", ${source},
+        INSERT INTO "InboundEvent" (tracker, "deliveryId", "contentKey", event, "remoteIds", source, "queuedAt")
+        SELECT ${tracker}::"TrackerKind", n."deliveryId", n."contentKey", n.event, n."remoteIds", ${source},
                CASE WHEN EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.tracker = ${tracker}::"TrackerKind" AND l."remoteId" = ANY(n."remoteIds"))
                     THEN NULL ELSE now() END
         FROM n
-        ON CONFLICT (tracker, "deliveryId") DO NOTHING
+        -- A repeat by delivery id, or by content (a signed body under a fresh id): either unique key.
+        ON CONFLICT DO NOTHING
         RETURNING id, tracker::text AS tracker, event, "remoteIds", "queuedAt" IS NULL AS linked
       )
       SELECT * FROM ins`;
