@@ -1,8 +1,8 @@
 // Webhook receivers: POST /webhooks/github, /webhooks/jira, /webhooks/asana/<registration id>. The raw
 // body is read (size-limited before buffering), its signature verified before anything is parsed or
-// stored, then each notice is recorded (unique per delivery) and the linked defects' sync jobs queued
-// before the answer: 202 when something new was taken, 200 for a repeat or a notice about no ticket of
-// ours. A tracker with no secret configured has no open route: unsigned requests are never trusted.
+// stored, then each notice about a linked ticket is recorded (unique per delivery and per signed body)
+// and the linked defects' sync jobs queued before the answer: 202 when something new was taken, 200 for a
+// repeat or a notice about no ticket of ours (ignored: counted so, and no row). A tracker with no secret configured has no open route: unsigned requests are never trusted.
 import express, { Router, type Request, type RequestHandler } from 'express';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import { WebhookPayloadError, type WebhookNotice, type WebhookReceiver, type WebhookRequest } from '../../connectors/webhooks.ts';
@@ -41,8 +41,8 @@ export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKin
     const outcome: WebhookOutcome = recorded.accepted ? 'accepted' : recorded.duplicates ? 'duplicate' : 'ignored';
     onOutcome(tracker, outcome);
     // The request log line already says a webhook came; the details are for debugging.
-    deps.log.debug({ tracker, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates }, 'webhook received');
-    return { status: recorded.accepted ? 202 : 200, body: { accepted: recorded.accepted, duplicates: recorded.duplicates } };
+    deps.log.debug({ tracker, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates, ignored: recorded.ignored }, 'webhook received');
+    return { status: recorded.accepted ? 202 : 200, body: { accepted: recorded.accepted, duplicates: recorded.duplicates, ignored: recorded.ignored } };
   };
 
   const refuse = (tracker: TrackerKind, message: string): never => {

@@ -16,7 +16,8 @@ export type InboundSource = 'webhook' | 'poll';
 
 type Row = { id: bigint; tracker: TrackerKind; event: string; remoteIds: string[] };
 
-export type RecordResult = { accepted: number; duplicates: number; rows: Row[] };
+/** accepted: new rows to queue; duplicates: seen before; ignored: about no ticket of ours (no row). */
+export type RecordResult = { accepted: number; duplicates: number; ignored: number; rows: Row[] };
 
 /** Rows left unqueued this long are taken by the sweep (a live request is still queueing its own). */
 const SWEEP_AFTER_MS = 10_000;
@@ -33,29 +34,33 @@ export class Inbox {
   }
 
   /**
-   * Records the notices; a notice whose delivery id or content key was seen before is a duplicate and is
-   * not recorded again. One statement: a notice about tickets no defect is linked to is stamped queued at once (there
-   * is nothing to queue), and the rows that do concern a linked defect come back with their defects.
+   * Records the notices that concern a linked ticket; a notice whose delivery id or content key was seen
+   * before is a duplicate and is not recorded again. A notice about no ticket of ours (another repository,
+   * a pull request, an unlinked issue, a ping) is ignored and leaves no row: there is nothing to sync, and
+   * so nothing to recognise when it comes again. One statement: the rows that come back are the new ones
+   * to queue.
    */
   async record(tracker: TrackerKind, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
-    if (notices.length === 0) return { accepted: 0, duplicates: 0, rows: [] };
-    const inserted = await this.prisma.$queryRaw<(Row & { linked: boolean })[]>`
+    if (notices.length === 0) return { accepted: 0, duplicates: 0, ignored: 0, rows: [] };
+    const [result] = await this.prisma.$queryRaw<{ ours: number; rows: { id: string; tracker: TrackerKind; event: string; remoteIds: string[] }[] }[]>`
       WITH n AS (
-        SELECT n."deliveryId", n."contentKey", n.event, ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds"
+        SELECT n."deliveryId", n."contentKey", n.event, r."remoteIds",
+               EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.tracker = ${tracker}::"TrackerKind" AND l."remoteId" = ANY(r."remoteIds")) AS ours
         FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, "contentKey" text, event text, "remoteIds" jsonb)
+        CROSS JOIN LATERAL (SELECT ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds") r
       ), ins AS (
-        INSERT INTO "InboundEvent" (tracker, "deliveryId", "contentKey", event, "remoteIds", source, "queuedAt")
-        SELECT ${tracker}::"TrackerKind", n."deliveryId", n."contentKey", n.event, n."remoteIds", ${source},
-               CASE WHEN EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.tracker = ${tracker}::"TrackerKind" AND l."remoteId" = ANY(n."remoteIds"))
-                    THEN NULL ELSE now() END
-        FROM n
+        INSERT INTO "InboundEvent" (tracker, "deliveryId", "contentKey", event, "remoteIds", source)
+        SELECT ${tracker}::"TrackerKind", n."deliveryId", n."contentKey", n.event, n."remoteIds", ${source}
+        FROM n WHERE n.ours
         -- A repeat by delivery id, or by content (a signed body under a fresh id): either unique key.
         ON CONFLICT DO NOTHING
-        RETURNING id, tracker::text AS tracker, event, "remoteIds", "queuedAt" IS NULL AS linked
+        RETURNING id, tracker, event, "remoteIds"
       )
-      SELECT * FROM ins`;
-    const rows = inserted.filter((r) => r.linked).map(({ linked: _, ...row }) => row);
-    return { accepted: inserted.length, duplicates: notices.length - inserted.length, rows };
+      SELECT (SELECT count(*)::int FROM n WHERE n.ours) AS ours,
+             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'tracker', tracker, 'event', event, 'remoteIds', "remoteIds") ORDER BY id), '[]'::json) FROM ins) AS rows`;
+    const ours = result?.ours ?? 0;
+    const rows = (result?.rows ?? []).map((r) => ({ ...r, id: BigInt(r.id) }));
+    return { accepted: rows.length, duplicates: ours - rows.length, ignored: notices.length - ours, rows };
   }
 
   /** Queues a sync job for every defect linked to the rows' tickets, then stamps the rows queued. */
