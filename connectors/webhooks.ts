@@ -33,6 +33,11 @@ export interface WebhookReceiver {
   readonly kind: TrackerKind;
   /** Whether the signature matches any of the secrets (several during a rotation). Never throws. */
   verify(req: WebhookRequest, secrets: readonly string[]): Promise<boolean>;
+  /**
+   * Whether the request carries a signature at all. A refused request without one is noise anyone who can
+   * reach the port can make; one with a signature that does not match may be a wrong secret.
+   */
+  signed(req: WebhookRequest): boolean;
   /** The notices in a verified delivery. Throws WebhookPayloadError when the body is malformed. */
   parse(req: WebhookRequest, body: unknown): WebhookNotice[];
 }

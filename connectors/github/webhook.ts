@@ -11,6 +11,8 @@ export function createGithubWebhookReceiver(settings: { repository: string }): W
 
     verify: (req, secrets) => verifySha256(header(req, 'x-hub-signature-256'), req.rawBody, secrets),
 
+    signed: (req) => header(req, 'x-hub-signature-256') !== undefined,
+
     parse(req, body) {
       const deliveryId = header(req, 'x-github-delivery');
       const name = header(req, 'x-github-event');

@@ -11,6 +11,8 @@ export function createJiraWebhookReceiver(): WebhookReceiver {
 
     verify: (req, secrets) => verifySha256(header(req, 'x-hub-signature'), req.rawBody, secrets),
 
+    signed: (req) => header(req, 'x-hub-signature') !== undefined,
+
     parse(req, body) {
       const deliveryId = header(req, 'x-atlassian-webhook-identifier');
       if (!deliveryId) throw new WebhookPayloadError('X-Atlassian-Webhook-Identifier header is missing');

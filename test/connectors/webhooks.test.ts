@@ -168,3 +168,15 @@ describe('Asana webhooks', () => {
     expect(() => asana.parse(signed(bad), bad)).toThrow(/digits/);
   });
 });
+
+describe('telling an unsigned request from a signed one (a refused unsigned post never colours health)', () => {
+  it.each([
+    ['github', createGithubWebhookReceiver({ repository: 'acme/app' }), 'x-hub-signature-256'],
+    ['jira', createJiraWebhookReceiver(), 'x-hub-signature'],
+    ['asana', createAsanaWebhookReceiver(), 'x-hook-signature'],
+  ] as const)('%s: signed only with its signature header, whatever it holds', (_tracker, receiver, name) => {
+    expect(receiver.signed(req({}, {}))).toBe(false);
+    expect(receiver.signed(req({ 'x-some-other-header': 'sha256=00' }, {}))).toBe(false);
+    expect(receiver.signed(req({ [name]: 'not even hex' }, {}))).toBe(true);
+  });
+});
