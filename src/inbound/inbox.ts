@@ -19,6 +19,9 @@ type Row = { id: bigint; tracker: TrackerKind; event: string; remoteIds: string[
 /** accepted: new rows to queue; duplicates: seen before; ignored: about no ticket of ours (no row). */
 export type RecordResult = { accepted: number; duplicates: number; ignored: number; rows: Row[] };
 
+/** Rows deleted per statement when pruning (the index on queuedAt finds them). */
+const PRUNE_BATCH = 1000;
+
 /** Rows left unqueued this long are taken by the sweep (a live request is still queueing its own). */
 const SWEEP_AFTER_MS = 10_000;
 
@@ -86,6 +89,23 @@ export class Inbox {
     }
     await this.prisma.$executeRaw`UPDATE "InboundEvent" SET "queuedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
     return jobs;
+  }
+
+  /**
+   * Deletes rows handled (queued) more than `days` ago, `batch` rows per statement until none is left, so
+   * no statement holds many locks or runs long. Unhandled rows stay whatever their age: the sweep still
+   * owes them a job. A repeat of a pruned delivery is taken as new: one more sync, which reads the ticket
+   * as it is and changes nothing.
+   */
+  async prune(days: number, batch = PRUNE_BATCH): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.prisma.$executeRaw`
+        DELETE FROM "InboundEvent" WHERE id IN (
+          SELECT id FROM "InboundEvent" WHERE "queuedAt" < now() - make_interval(days => ${days}::int) LIMIT ${batch})`;
+      total += n;
+      if (n < batch) return total;
+    }
   }
 
   /** Queues rows a crash or a Redis outage left unqueued. */
