@@ -36,7 +36,7 @@ async function syncedDefect(title: string) {
   const links = await settledLinks(svc.http, res.body.key, 0);
   await t.webhooksSettled();
   await new Promise((r) => setTimeout(r, 500));
-  return { key: res.body.key as string, links };
+  return { key: res.body.key as string, id: res.body.id as string, links };
 }
 
 /** No link is retrying or failed, now and after a while (no retry loop starts later). */
@@ -113,9 +113,10 @@ describe('values from a tracker that break the API rules', () => {
     expect(asanaLink(l).lastError).toMatch(/asana ticket .* has an empty title, which a defect cannot have/);
     expect(l.filter((x) => x.tracker !== 'asana').map((x) => x.syncState)).toEqual(['synced', 'synced']);
     expect((await defect(d.key)).title).toBe('Named defect');
-    const attempts = (await svc.prisma.trackerLink.findFirstOrThrow({ where: { tracker: 'asana', remoteId: gid } })).attempts;
+    const mine = { defectId_tracker: { defectId: d.id, tracker: 'asana' as const } };
+    const attempts = (await svc.prisma.trackerLink.findUniqueOrThrow({ where: mine })).attempts;
     await new Promise((r) => setTimeout(r, 1500));
-    const after = await svc.prisma.trackerLink.findFirstOrThrow({ where: { tracker: 'asana', remoteId: gid } });
+    const after = await svc.prisma.trackerLink.findUniqueOrThrow({ where: mine });
     expect(after).toMatchObject({ syncState: 'failed', attempts, nextAttemptAt: null }); // no retry loop
 
     t.asana.editTask(gid, { name: 'Named again in Asana' });
