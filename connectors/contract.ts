@@ -52,6 +52,11 @@ export type RemoteTicket = TicketRef & {
    * the ticket is not unassigned): inbound sync must not clear the defect's assignee for it.
    */
   unmappedAssignee?: string | null;
+  /**
+   * What the read changed to fit the defect's text rules (a value cut to the limit, characters replaced),
+   * said in words for the link's warnings; set by src/sync/inbound-text.ts, never by a connector.
+   */
+  fitted?: string[];
 };
 
 /** When each field last changed in the tracker, where the tracker records it. */

@@ -2,6 +2,7 @@
 // verified, becomes notices that name the tickets it concerns. Nothing else of the payload is used:
 // the worker reads each ticket as it is now, so late, reordered, repeated or compact events all
 // converge on the truth, and the sync engine never sees a tracker's payload format.
+import { createHash } from 'node:crypto';
 import { verifyWithFallback } from '@octokit/webhooks-methods';
 import type { TrackerKind } from './contract.ts';
 
@@ -18,6 +19,11 @@ export type WebhookNotice = {
   event: string;
   /** The tickets it concerns (remote ids as TicketRef.remoteId); empty for pings and other resources. */
   remoteIds: string[];
+  /**
+   * A digest of what the delivery's signature covers, where a delivery is one notice (GitHub, Jira): the
+   * delivery id is not signed, so a signed body replayed under a fresh id is recognised as a repeat by this.
+   */
+  contentKey?: string;
 };
 
 /** A verified body that is not what the tracker sends: the route answers 400. */
@@ -27,6 +33,11 @@ export interface WebhookReceiver {
   readonly kind: TrackerKind;
   /** Whether the signature matches any of the secrets (several during a rotation). Never throws. */
   verify(req: WebhookRequest, secrets: readonly string[]): Promise<boolean>;
+  /**
+   * Whether the request carries a signature at all. A refused request without one is noise anyone who can
+   * reach the port can make; one with a signature that does not match may be a wrong secret.
+   */
+  signed(req: WebhookRequest): boolean;
   /** The notices in a verified delivery. Throws WebhookPayloadError when the body is malformed. */
   parse(req: WebhookRequest, body: unknown): WebhookNotice[];
 }
@@ -51,6 +62,11 @@ export async function verifySha256(signature: string | undefined, rawBody: Buffe
   } catch {
     return false;
   }
+}
+
+/** The content key of a delivery whose signature covers its raw body (see WebhookNotice.contentKey). */
+export function bodyDigest(rawBody: Buffer): string {
+  return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
 }
 
 export function object(value: unknown, what: string): Record<string, unknown> {

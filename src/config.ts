@@ -75,6 +75,17 @@ const EnvSchema = z.object({
     .int('must be a whole number')
     .refine((v) => v === 0 || v >= 1000, 'must be 0 (off) or at least 1000')
     .default(300_000),
+  /**
+   * Days an inbound notice's row is kept after it was handled: repeats (same delivery id or signed body)
+   * are recognised for that long. GitHub lets a delivery be redelivered for 3 days (7 on Enterprise Server),
+   * Asana retries for 24 h, so the default covers every tracker's own redeliveries.
+   */
+  INBOUND_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(3650, 'must be at most 3650')
+    .default(7),
   /** Webhook secrets, comma-separated (any listed one verifies, so secrets rotate); unset: no webhook route. */
   GITHUB_WEBHOOK_SECRET: secretList(),
   JIRA_WEBHOOK_SECRET: secretList(),
@@ -165,6 +176,8 @@ export type Config = {
   sync: { debounceMs: number; debounceMaxMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
   /** Webhook secrets per tracker (GitHub, Jira; Asana's come from its handshake). */
   webhookSecrets: { github: string[]; jira: string[] };
+  /** INBOUND_RETENTION_DAYS: handled InboundEvent rows older than this are pruned (and repeats no longer recognised). */
+  inboundRetentionDays: number;
   trackers: TrackerSettings;
 };
 
@@ -220,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.SYNC_POLL_MS,
     },
     webhookSecrets: { github: e.GITHUB_WEBHOOK_SECRET ?? [], jira: e.JIRA_WEBHOOK_SECRET ?? [] },
+    inboundRetentionDays: e.INBOUND_RETENTION_DAYS,
     trackers: {
       ...(on('github') && { github: { token: e.GITHUB_TOKEN!, repository: e.GITHUB_REPOSITORY!, apiUrl: e.GITHUB_API_URL } }),
       ...(on('jira') && {

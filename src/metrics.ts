@@ -11,7 +11,7 @@ import type { SyncOutcome } from './sync/engine.ts';
 export type SyncJobOutcome = SyncOutcome | TrackerErrorKind | 'error';
 /** outbound: change committed → tracker updated; inbound: tracker change → defect updated. */
 export type SyncDirection = 'outbound' | 'inbound';
-export type WebhookResult = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'handshake';
+export type WebhookResult = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'unsigned' | 'handshake';
 /** BullMQ job states counted for the queue-depth gauge. */
 export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
@@ -42,7 +42,7 @@ export class Metrics {
   });
   private readonly webhooks = new Counter({
     name: `${PREFIX}webhook_requests_total`,
-    help: 'Webhook requests received, by tracker and result (accepted, duplicate, ignored, rejected, handshake).',
+    help: 'Webhook requests received, by tracker and result (accepted, duplicate, ignored, rejected: signed but refused, unsigned: refused without a signature, handshake).',
     labelNames: ['tracker', 'result'] as const,
     registers: [this.registry],
   });

@@ -17,6 +17,8 @@ export function createAsanaWebhookReceiver(): WebhookReceiver {
       return verifySha256(signature && `sha256=${signature}`, req.rawBody, secrets);
     },
 
+    signed: (req) => header(req, 'x-hook-signature') !== undefined,
+
     parse(_req, body) {
       const events = object(body, 'body')['events'];
       if (!Array.isArray(events)) throw new WebhookPayloadError('events must be an array');

@@ -1,7 +1,7 @@
 // GitHub webhook deliveries: `X-Hub-Signature-256` over the raw body, `X-GitHub-Delivery` as the id,
 // `X-GitHub-Event` plus the payload's action as the event. Only `issues` events about issues of the
 // configured repository name a ticket; `ping` and everything else are acknowledged and ignored.
-import { header, object, verifySha256, WebhookPayloadError, type WebhookReceiver } from '../webhooks.ts';
+import { bodyDigest, header, object, verifySha256, WebhookPayloadError, type WebhookReceiver } from '../webhooks.ts';
 import { parseRepository, sameRepo } from './refs.ts';
 
 export function createGithubWebhookReceiver(settings: { repository: string }): WebhookReceiver {
@@ -11,6 +11,8 @@ export function createGithubWebhookReceiver(settings: { repository: string }): W
 
     verify: (req, secrets) => verifySha256(header(req, 'x-hub-signature-256'), req.rawBody, secrets),
 
+    signed: (req) => header(req, 'x-hub-signature-256') !== undefined,
+
     parse(req, body) {
       const deliveryId = header(req, 'x-github-delivery');
       const name = header(req, 'x-github-event');
@@ -19,7 +21,9 @@ export function createGithubWebhookReceiver(settings: { repository: string }): W
       const payload = object(body, 'body');
       const action = typeof payload['action'] === 'string' ? payload['action'] : undefined;
       const event = action ? `${name}.${action}` : name;
-      if (name !== 'issues') return [{ deliveryId, event, remoteIds: [] }];
+      // The signature covers the body, not the delivery id: the body is what identifies a repeat.
+      const contentKey = bodyDigest(req.rawBody);
+      if (name !== 'issues') return [{ deliveryId, event, remoteIds: [], contentKey }];
       const issue = object(payload['issue'], 'issue');
       const repository = object(payload['repository'], 'repository');
       if (!Number.isInteger(issue['number']) || typeof repository['full_name'] !== 'string') {
@@ -32,9 +36,11 @@ export function createGithubWebhookReceiver(settings: { repository: string }): W
           return false;
         }
       })();
-      // Pull requests share the numbering but are not tickets; other repositories are not ours.
-      const remoteIds = ours && !issue['pull_request'] ? [String(issue['number'])] : [];
-      return [{ deliveryId, event, remoteIds }];
+      // Pull requests share the numbering but are not tickets; other repositories are not ours, and neither
+      // is a number no issue can have (1e300, say).
+      const number = issue['number'] as number;
+      const remoteIds = ours && !issue['pull_request'] && number > 0 && Number.isSafeInteger(number) ? [String(number)] : [];
+      return [{ deliveryId, event, remoteIds, contentKey }];
     },
   };
 }

@@ -3,8 +3,10 @@
 //   red    a person must act, or nothing gets through: links refused by the tracker (failed), the last
 //          poll failed, or the newest failed attempt is newer than the newest success
 //   amber  it works but something needs a look: links retrying or missing (ticket deleted or moved),
-//          webhooks rejected in the last 24 h (a wrong secret, or someone probing), or a queue backlog
-//          of more than QUEUE_BACKLOG_AMBER jobs waiting or delayed
+//          signed webhooks rejected in the last 24 h (a wrong secret, or someone forging signatures), or
+//          a queue backlog of more than QUEUE_BACKLOG_AMBER jobs waiting or delayed. Posts refused for
+//          carrying no signature at all are counted (webhooks24h.unsigned) but never judged: anyone who
+//          can reach the port can send them, and the tracker itself always signs.
 //   green  none of the above;  off: the tracker is not configured
 export type Health = 'green' | 'amber' | 'red' | 'off';
 
@@ -14,6 +16,7 @@ export type HealthInput = {
   enabled: boolean;
   links: Readonly<Record<string, number>>;
   queue: { waiting: number; delayed: number } | null;
+  /** `rejected`: deliveries refused in 24 h although signed; unsigned refusals are not part of the rule. */
   webhooks: { rejected: number } | null;
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
@@ -30,7 +33,7 @@ export function trackerHealth(s: HealthInput): { health: Health; reasons: string
   if (s.lastFailureAt && (!s.lastSuccessAt || s.lastFailureAt > s.lastSuccessAt)) red.push('no success since the last failure');
   if (n('retrying')) amber.push(`${n('retrying')} link(s) retrying`);
   if (n('missing')) amber.push(`${n('missing')} link(s) missing their ticket`);
-  if (s.webhooks?.rejected) amber.push(`${s.webhooks.rejected} webhook(s) rejected in 24 h`);
+  if (s.webhooks?.rejected) amber.push(`${s.webhooks.rejected} signed webhook(s) rejected in 24 h (a wrong secret?)`);
   const backlog = s.queue ? s.queue.waiting + s.queue.delayed : 0;
   if (backlog > QUEUE_BACKLOG_AMBER) amber.push(`${backlog} jobs queued`);
   if (red.length) return { health: 'red', reasons: [...red, ...amber] };

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import type { WebhookOutcome } from '../http/webhook-routes.ts';
 
-export const COUNTED_OUTCOMES = ['accepted', 'rejected', 'duplicate', 'ignored'] as const satisfies readonly WebhookOutcome[];
+export const COUNTED_OUTCOMES = ['accepted', 'rejected', 'unsigned', 'duplicate', 'ignored'] as const satisfies readonly WebhookOutcome[];
 export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
 export type WebhookCounts = Record<CountedOutcome, number>;
 
@@ -40,7 +40,7 @@ export class WebhookStats {
       COUNTED_OUTCOMES.flatMap((outcome) => Array.from({ length: BUCKETS }, (_, i) => ({ tracker, outcome, key: this.key(hour - i, tracker, outcome) }))),
     );
     const values = slots.length ? await this.redis.mget(slots.map((s) => s.key)) : [];
-    const out = new Map<TrackerKind, WebhookCounts>(trackers.map((t) => [t, { accepted: 0, rejected: 0, duplicate: 0, ignored: 0 }]));
+    const out = new Map<TrackerKind, WebhookCounts>(trackers.map((t) => [t, { accepted: 0, rejected: 0, unsigned: 0, duplicate: 0, ignored: 0 }]));
     slots.forEach((s, i) => (out.get(s.tracker)![s.outcome] += Number(values[i] ?? 0)));
     return out;
   }

@@ -1,5 +1,6 @@
 // The verification loop: test results move defects. Pure decisions; the store applies them.
 import { isFixed, type DefectStatus } from './lifecycle.ts';
+import { TITLE_MAX } from './text-rules.ts';
 
 export type RunStatus = 'passed' | 'failed' | 'skipped' | 'blocked';
 
@@ -21,8 +22,6 @@ export function shouldClose(defectStatus: DefectStatus, latestRunByTestCase: Rea
   for (const status of latestRunByTestCase.values()) if (status !== 'passed') return false;
   return true;
 }
-
-export const TITLE_MAX = 255;
 
 /** Title for a defect raised from a failed run: "<test case>: <first line of the failure message>". */
 export function titleFromFailedRun(testCase: string, message: string | null | undefined): string {

@@ -2,22 +2,25 @@
 import { z } from 'zod';
 import { DEFECT_STATUSES } from '../domain/lifecycle.ts';
 import { SEVERITIES } from '../domain/severity.ts';
-import { TITLE_MAX } from '../domain/verification.ts';
+import { DESCRIPTION_MAX, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
 
 /**
- * The one rule for every string the API stores or filters by (used by `string()` below and the URL field).
+ * The one rule for every string the API stores or filters by (used by `string()` below and the URL field),
+ * from src/domain/text-rules.ts, whose limits and cleaning also apply to values read from trackers.
  * Postgres text cannot hold NUL (it would be a 500), and a lone UTF-16 surrogate (JSON "\ud800") would be
  * stored as U+FFFD or fail: both are a 400 naming the field.
  */
 const STORABLE = [
-  z.refine<string>((s) => !s.includes('\u0000'), 'must not contain NUL characters'),
-  z.refine<string>((s) => s.isWellFormed(), 'must not contain lone UTF-16 surrogates (invalid Unicode)'),
+  z.superRefine<string>((s, ctx) => {
+    const problem = unstorable(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 ] as const;
 const string = () => z.string().check(...STORABLE);
 const text = (max: number) => string().trim().max(max, `must be at most ${max} characters`);
 const title = text(TITLE_MAX).min(1, 'must not be empty');
-const description = string().max(65_536, 'must be at most 65536 characters');
+const description = string().max(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`);
 const person = text(200).min(1, 'must not be empty').nullable();
 const milestone = text(200).min(1, 'must not be empty').nullable();
 const tag = text(64).min(1, 'must not be empty');
@@ -60,7 +63,7 @@ export const CreateCaseRun = z
     launch: text(200).min(1, 'must not be empty'),
     testCase: text(500).min(1, 'must not be empty'),
     status: z.enum(RUN_STATUSES, `must be one of ${RUN_STATUSES.join(', ')}`),
-    message: string().max(65_536, 'must be at most 65536 characters').nullable().optional(),
+    message: string().max(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`).nullable().optional(),
     startedAt: time.optional(),
     finishedAt: time.optional(),
   })

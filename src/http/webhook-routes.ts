@@ -1,8 +1,8 @@
 // Webhook receivers: POST /webhooks/github, /webhooks/jira, /webhooks/asana/<registration id>. The raw
 // body is read (size-limited before buffering), its signature verified before anything is parsed or
-// stored, then each notice is recorded (unique per delivery) and the linked defects' sync jobs queued
-// before the answer: 202 when something new was taken, 200 for a repeat or a notice about no ticket of
-// ours. A tracker with no secret configured has no open route: unsigned requests are never trusted.
+// stored, then each notice about a linked ticket is recorded (unique per delivery and per signed body)
+// and the linked defects' sync jobs queued before the answer: 202 when something new was taken, 200 for a
+// repeat or a notice about no ticket of ours (ignored: counted so, and no row). A tracker with no secret configured has no open route: unsigned requests are never trusted.
 import express, { Router, type Request, type RequestHandler } from 'express';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import { WebhookPayloadError, type WebhookNotice, type WebhookReceiver, type WebhookRequest } from '../../connectors/webhooks.ts';
@@ -22,7 +22,11 @@ export type WebhookDeps = {
   log: Logger;
 };
 
-export type WebhookOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'handshake';
+/**
+ * `rejected`: refused although it carried a signature (a wrong secret, a forgery); `unsigned`: refused
+ * without one (anyone can send that). Only `rejected` colours a tracker's health.
+ */
+export type WebhookOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'unsigned' | 'handshake';
 
 export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKind, outcome: WebhookOutcome) => void = () => {}): Router {
   const r = Router();
@@ -41,12 +45,12 @@ export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKin
     const outcome: WebhookOutcome = recorded.accepted ? 'accepted' : recorded.duplicates ? 'duplicate' : 'ignored';
     onOutcome(tracker, outcome);
     // The request log line already says a webhook came; the details are for debugging.
-    deps.log.debug({ tracker, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates }, 'webhook received');
-    return { status: recorded.accepted ? 202 : 200, body: { accepted: recorded.accepted, duplicates: recorded.duplicates } };
+    deps.log.debug({ tracker, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates, ignored: recorded.ignored }, 'webhook received');
+    return { status: recorded.accepted ? 202 : 200, body: { accepted: recorded.accepted, duplicates: recorded.duplicates, ignored: recorded.ignored } };
   };
 
-  const refuse = (tracker: TrackerKind, message: string): never => {
-    onOutcome(tracker, 'rejected');
+  const refuse = (tracker: TrackerKind, message: string, signed: boolean): never => {
+    onOutcome(tracker, signed ? 'rejected' : 'unsigned');
     throw new AppError('unauthorized', message);
   };
 
@@ -55,7 +59,7 @@ export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKin
       const entry = deps.signed.get(tracker);
       if (!entry || entry.secrets.length === 0) throw notOpen(tracker);
       const request = asWebhookRequest(req);
-      if (!(await entry.receiver.verify(request, entry.secrets))) refuse(tracker, 'the webhook signature is missing or does not match');
+      if (!(await entry.receiver.verify(request, entry.secrets))) refuse(tracker, 'the webhook signature is missing or does not match', entry.receiver.signed(request));
       const answer = await take(tracker, entry.receiver, request);
       res.status(answer.status).json(answer.body);
     };
@@ -69,7 +73,8 @@ export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKin
     const handshake = req.get('x-hook-secret');
     if (handshake !== undefined) {
       if (!(await registrations.acceptHandshake('asana', id, handshake))) {
-        refuse('asana', 'no webhook registration of this service is waiting for a handshake at this URL');
+        // A handshake carries no signature: anyone can send one.
+        refuse('asana', 'no webhook registration of this service is waiting for a handshake at this URL', false);
       }
       onOutcome('asana', 'handshake');
       deps.log.info({ registration: id }, 'asana webhook handshake accepted');
@@ -77,9 +82,9 @@ export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKin
       return;
     }
     const secret = await registrations.secretFor('asana', id);
-    if (!secret) refuse('asana', 'no active webhook registration at this URL');
     const request = asWebhookRequest(req);
-    if (!(await receiver.verify(request, [secret!]))) refuse('asana', 'the webhook signature is missing or does not match');
+    if (!secret) refuse('asana', 'no active webhook registration at this URL', receiver.signed(request));
+    if (!(await receiver.verify(request, [secret!]))) refuse('asana', 'the webhook signature is missing or does not match', receiver.signed(request));
     const answer = await take('asana', receiver, request);
     res.status(answer.status).json(answer.body);
   });

@@ -1,5 +1,7 @@
 // The inbound inbox. A webhook delivery (or a polled change) is first recorded, one row per notice and
-// unique per tracker and delivery id, so a repeated delivery is recognised and has one effect. Then each
+// unique per tracker and delivery id, and per tracker and content key (a digest of the signed body: the
+// delivery id is not signed, so a replay under a fresh id is the same body), so a repeated delivery is
+// recognised and has one effect, for as long as its row is kept (INBOUND_RETENTION_DAYS). Then each
 // linked defect gets a sync job on that tracker's queue (deduplicated per defect with any job already
 // waiting) and the row is stamped queued. The sync job reads the ticket as it is now and merges both
 // ways, so the notice itself carries no field values. A row left unqueued (Redis down at that moment,
@@ -14,7 +16,11 @@ export type InboundSource = 'webhook' | 'poll';
 
 type Row = { id: bigint; tracker: TrackerKind; event: string; remoteIds: string[] };
 
-export type RecordResult = { accepted: number; duplicates: number; rows: Row[] };
+/** accepted: new rows to queue; duplicates: seen before; ignored: about no ticket of ours (no row). */
+export type RecordResult = { accepted: number; duplicates: number; ignored: number; rows: Row[] };
+
+/** Rows deleted per statement when pruning (the index on queuedAt finds them). */
+const PRUNE_BATCH = 1000;
 
 /** Rows left unqueued this long are taken by the sweep (a live request is still queueing its own). */
 const SWEEP_AFTER_MS = 10_000;
@@ -31,28 +37,33 @@ export class Inbox {
   }
 
   /**
-   * Records the notices; a notice whose delivery id was seen before is a duplicate and is not recorded
-   * again. One statement: a notice about tickets no defect is linked to is stamped queued at once (there
-   * is nothing to queue), and the rows that do concern a linked defect come back with their defects.
+   * Records the notices that concern a linked ticket; a notice whose delivery id or content key was seen
+   * before is a duplicate and is not recorded again. A notice about no ticket of ours (another repository,
+   * a pull request, an unlinked issue, a ping) is ignored and leaves no row: there is nothing to sync, and
+   * so nothing to recognise when it comes again. One statement: the rows that come back are the new ones
+   * to queue.
    */
   async record(tracker: TrackerKind, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
-    if (notices.length === 0) return { accepted: 0, duplicates: 0, rows: [] };
-    const inserted = await this.prisma.$queryRaw<(Row & { linked: boolean })[]>`
+    if (notices.length === 0) return { accepted: 0, duplicates: 0, ignored: 0, rows: [] };
+    const [result] = await this.prisma.$queryRaw<{ ours: number; rows: { id: string; tracker: TrackerKind; event: string; remoteIds: string[] }[] }[]>`
       WITH n AS (
-        SELECT n."deliveryId", n.event, ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds"
-        FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, event text, "remoteIds" jsonb)
+        SELECT n."deliveryId", n."contentKey", n.event, r."remoteIds",
+               EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.tracker = ${tracker}::"TrackerKind" AND l."remoteId" = ANY(r."remoteIds")) AS ours
+        FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, "contentKey" text, event text, "remoteIds" jsonb)
+        CROSS JOIN LATERAL (SELECT ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds") r
       ), ins AS (
-        INSERT INTO "InboundEvent" (tracker, "deliveryId", event, "remoteIds", source, "queuedAt")
-        SELECT ${tracker}::"TrackerKind", n."deliveryId", n.event, n."remoteIds", ${source},
-               CASE WHEN EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.tracker = ${tracker}::"TrackerKind" AND l."remoteId" = ANY(n."remoteIds"))
-                    THEN NULL ELSE now() END
-        FROM n
-        ON CONFLICT (tracker, "deliveryId") DO NOTHING
-        RETURNING id, tracker::text AS tracker, event, "remoteIds", "queuedAt" IS NULL AS linked
+        INSERT INTO "InboundEvent" (tracker, "deliveryId", "contentKey", event, "remoteIds", source)
+        SELECT ${tracker}::"TrackerKind", n."deliveryId", n."contentKey", n.event, n."remoteIds", ${source}
+        FROM n WHERE n.ours
+        -- A repeat by delivery id, or by content (a signed body under a fresh id): either unique key.
+        ON CONFLICT DO NOTHING
+        RETURNING id, tracker, event, "remoteIds"
       )
-      SELECT * FROM ins`;
-    const rows = inserted.filter((r) => r.linked).map(({ linked: _, ...row }) => row);
-    return { accepted: inserted.length, duplicates: notices.length - inserted.length, rows };
+      SELECT (SELECT count(*)::int FROM n WHERE n.ours) AS ours,
+             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'tracker', tracker, 'event', event, 'remoteIds', "remoteIds") ORDER BY id), '[]'::json) FROM ins) AS rows`;
+    const ours = result?.ours ?? 0;
+    const rows = (result?.rows ?? []).map((r) => ({ ...r, id: BigInt(r.id) }));
+    return { accepted: rows.length, duplicates: ours - rows.length, ignored: notices.length - ours, rows };
   }
 
   /** Queues a sync job for every defect linked to the rows' tickets, then stamps the rows queued. */
@@ -80,6 +91,23 @@ export class Inbox {
     }
     await this.prisma.$executeRaw`UPDATE "InboundEvent" SET "queuedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
     return jobs;
+  }
+
+  /**
+   * Deletes rows handled (queued) more than `days` ago, `batch` rows per statement until none is left, so
+   * no statement holds many locks or runs long. Unhandled rows stay whatever their age: the sweep still
+   * owes them a job. A repeat of a pruned delivery is taken as new: one more sync, which reads the ticket
+   * as it is and changes nothing.
+   */
+  async prune(days: number, batch = PRUNE_BATCH): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.prisma.$executeRaw`
+        DELETE FROM "InboundEvent" WHERE id IN (
+          SELECT id FROM "InboundEvent" WHERE "queuedAt" < now() - make_interval(days => ${days}::int) LIMIT ${batch})`;
+      total += n;
+      if (n < batch) return total;
+    }
   }
 
   /** Queues rows a crash or a Redis outage left unqueued. */

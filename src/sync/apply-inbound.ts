@@ -8,6 +8,7 @@ import { inboundStatusPath, type DefectStatus } from '../domain/lifecycle.ts';
 import type { DefectPatch } from '../domain/defect-fields.ts';
 import { applyDefectChange, inTransaction } from '../store/defect-changes.ts';
 import { lockDefect } from '../store/find.ts';
+import { fitText, fitsNothing } from '../domain/text-rules.ts';
 
 export const trackerActor = (tracker: TrackerKind): string => `tracker:${tracker}`;
 
@@ -39,6 +40,15 @@ export async function applyInbound(
     if (current.version !== readVersion) throw new DefectMovedOn();
     const patch: DefectPatch = { ...pull };
     const ctx = { actor: trackerActor(tracker), origin: tracker, changedAt };
+    // The connectors' reads are fitted already (inbound-text.ts); fitting again is a no-op that keeps
+    // the store safe from any caller that pulled without them. An empty title is not a change to make.
+    for (const field of ['title', 'description'] as const) {
+      const value = pull[field];
+      if (value === undefined) continue;
+      const fitted = fitText(field, value);
+      if (fitsNothing(field, fitted)) delete patch[field];
+      else patch[field] = fitted.value;
+    }
     let rejectedStatus: InboundOutcome['rejectedStatus'] = null;
     const applied = new Set<string>();
     if (pull.status !== undefined) {

@@ -12,6 +12,7 @@ import { createGithubWebhookReceiver } from '../../connectors/github/webhook.ts'
 import { createJiraWebhookReceiver } from '../../connectors/jira/webhook.ts';
 import { createAsanaWebhookReceiver } from '../../connectors/asana/webhook.ts';
 import type { SyncConfig } from './sync-config.ts';
+import { withInboundRules } from './inbound-text.ts';
 
 /** Told of every tracker API call's answer (the tracker-calls metric); connectors never import metrics. */
 export type TrackerCallListener = (tracker: TrackerKind, status: number | 'network' | 'timeout') => void;
@@ -27,6 +28,8 @@ export function buildConnectors(trackers: TrackerSettings, sync: SyncConfig, tim
   if (trackers.asana) {
     connectors.set('asana', createAsanaConnector({ settings: trackers.asana, mapping: sync.asana, people, timeoutMs, ...calls('asana') }));
   }
+  // Whatever a tracker holds passes the API's text rules before any part of the service reads it.
+  for (const [kind, connector] of connectors) connectors.set(kind, withInboundRules(connector));
   return connectors;
 }
 

@@ -1,6 +1,7 @@
 // Error handling as policy: one switch from a failure's kind to what the link records and what the
 // queue does next. Trackers' status codes were already turned into kinds by their connectors.
 import { TrackerError } from '../../connectors/errors.ts';
+import { describeDatabaseError, isDataRefusal } from '../store/db-errors.ts';
 
 export type LinkState = 'retrying' | 'failed' | 'missing';
 
@@ -23,6 +24,9 @@ const MAX_WAIT_MS = 15 * 60_000;
 
 export function decide(err: unknown, finalAttempt: boolean): Decision {
   const message = describe(err);
+  // The database refused the data itself (a value it cannot hold, a constraint): the same write fails
+  // the same way on every attempt, so it waits for a person instead of retrying without end.
+  if (isDataRefusal(err)) return { action: 'fail', state: 'failed', message };
   if (!(err instanceof TrackerError)) {
     // Our own database or Redis hiccup: transient by nature.
     return finalAttempt ? { action: 'fail', state: 'failed', message, retryLater: true } : { action: 'retry', state: 'retrying', message };
@@ -55,6 +59,7 @@ export function slowRetryDelayMs(round: number, schedule: SlowRetry = SLOW_RETRY
 }
 
 function describe(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  // A database error in words, without Prisma's internal invocation text.
+  const text = describeDatabaseError(err) ?? (err instanceof Error ? err.message : String(err));
   return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }

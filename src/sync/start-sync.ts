@@ -38,6 +38,8 @@ export type SyncSettings = {
   concurrency: number;
   jobsPerSecond: number;
   reconcileMs: number;
+  /** Handled inbound notices older than this many days are pruned by the reconciler's pass. */
+  inboundRetentionDays: number;
   /** How often each tracker is polled for changes webhooks missed (0: never, for tests that poll by hand). */
   pollMs: number;
   /** Webhooks this service keeps registered itself (Asana), checked at each poll; needs PUBLIC_URL. */
@@ -71,6 +73,7 @@ export function syncSettings(
     jobsPerSecond: config.sync.jobsPerSecond,
     reconcileMs: config.sync.reconcileMs,
     pollMs: config.sync.pollMs,
+    inboundRetentionDays: config.inboundRetentionDays,
     registrars: config.publicUrlSet ? buildWebhookRegistrars(config.trackers, config.sync.timeoutMs) : [],
   };
 }
@@ -102,11 +105,17 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
       await queue.upsertJobScheduler('poll', { every: s.pollMs }, { name: 'poll', data: POLL_JOB, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } });
     }
   }
-  // Each pass also queues inbound events left unqueued and prunes old sync activity.
+  // Each pass also queues inbound events left unqueued, and prunes old sync activity and handled inbound events.
   const pruned = () =>
-    pruneActivity(s.prisma)
-      .then((n) => n && s.log.info({ rows: n }, 'pruned old sync activity'))
-      .catch((err: unknown) => s.log.warn({ err }, 'pruning sync activity failed; next pass retries'));
+    Promise.all([
+      pruneActivity(s.prisma)
+        .then((n) => n && s.log.info({ rows: n }, 'pruned old sync activity'))
+        .catch((err: unknown) => s.log.warn({ err }, 'pruning sync activity failed; next pass retries')),
+      inbox
+        .prune(s.inboundRetentionDays)
+        .then((n) => n && s.log.info({ rows: n, days: s.inboundRetentionDays }, 'pruned handled inbound events'))
+        .catch((err: unknown) => s.log.warn({ err }, 'pruning inbound events failed; next pass retries')),
+    ]);
   const stopReconciler = startReconciler(s.prisma, queues, s.reconcileMs, s.log, async () => (await Promise.all([inbox.sweep(), pruned()]))[0]);
   return async () => {
     stopReconciler();

@@ -50,6 +50,8 @@ export async function exchange(
     ignoreRemote.add('assignee');
     warnings.push(`the ${tracker} assignee ${remote.unmappedAssignee} is not in the people mapping; the defect's assignee was kept`);
   }
+  // A value cut or cleaned to fit the defect's text rules (src/sync/inbound-text.ts).
+  warnings.push(...(remote.fitted ?? []));
   const merge: MergeInput = {
     local: connector.canonical(input.ticket.fields),
     remote: connector.canonical(remote.fields),

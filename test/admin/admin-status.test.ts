@@ -34,7 +34,7 @@ afterAll(async () => {
 
 const admin = (path: string) => http.get(path).set('authorization', `Bearer ${ADMIN}`);
 const post = (path: string, body: object) => http.post(path).set('authorization', `Bearer ${ADMIN}`).send(body);
-type TrackerStatus = { tracker: string; enabled: boolean; health: string; reasons: string[]; links: Record<string, number>; linkedDefects: number; lastSuccessAt: string | null; lastFailure: { error: string; defect: string } | null; conflicts24h: number; webhooks24h: { accepted: number; rejected: number; duplicate: number; ignored: number }; queue: Record<string, number> };
+type TrackerStatus = { tracker: string; enabled: boolean; health: string; reasons: string[]; links: Record<string, number>; linkedDefects: number; lastSuccessAt: string | null; lastFailure: { error: string; defect: string } | null; conflicts24h: number; webhooks24h: { accepted: number; rejected: number; unsigned: number; duplicate: number; ignored: number }; queue: Record<string, number> };
 async function status(tracker: string): Promise<TrackerStatus> {
   const res = await admin('/admin/sync-status');
   expect(res.status, JSON.stringify(res.body)).toBe(200);

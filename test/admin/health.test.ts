@@ -35,7 +35,7 @@ describe('trackerHealth', () => {
   it.each([
     ['a retrying link older than the last success', { links: { retrying: 2 }, lastFailureAt: '2026-12-01T09:59:59.000Z' }, /2 link\(s\) retrying/],
     ['a missing ticket', { links: { missing: 1 } }, /missing their ticket/],
-    ['a rejected webhook', { webhooks: { rejected: 4 } }, /4 webhook\(s\) rejected/],
+    ['a rejected signed webhook', { webhooks: { rejected: 4 } }, /4 signed webhook\(s\) rejected/],
     ['a queue backlog', { queue: { waiting: QUEUE_BACKLOG_AMBER, delayed: 1 } }, /jobs queued/],
   ] as const)('is amber with %s', (_name, change, reason) => {
     const h = trackerHealth({ ...fine, ...change });

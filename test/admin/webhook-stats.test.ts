@@ -18,14 +18,15 @@ describe('WebhookStats', () => {
     await stats.record('github', 'accepted', now - 24 * HOUR); // one bucket too old
     await stats.record('github', 'duplicate', now);
     await stats.record('jira', 'rejected', now - 2 * HOUR);
+    await stats.record('jira', 'unsigned', now - 3 * HOUR); // refused without a signature: counted apart
     await stats.record('asana', 'handshake', now); // not a delivery: not counted
     const counts = await stats.last24h(['github', 'jira', 'asana'], now);
-    expect(counts.get('github')).toEqual({ accepted: 2, rejected: 0, duplicate: 1, ignored: 0 });
-    expect(counts.get('jira')).toEqual({ accepted: 0, rejected: 1, duplicate: 0, ignored: 0 });
-    expect(counts.get('asana')).toEqual({ accepted: 0, rejected: 0, duplicate: 0, ignored: 0 });
+    expect(counts.get('github')).toEqual({ accepted: 2, rejected: 0, unsigned: 0, duplicate: 1, ignored: 0 });
+    expect(counts.get('jira')).toEqual({ accepted: 0, rejected: 1, unsigned: 1, duplicate: 0, ignored: 0 });
+    expect(counts.get('asana')).toEqual({ accepted: 0, rejected: 0, unsigned: 0, duplicate: 0, ignored: 0 });
 
     const keys = await redis.keys(`${prefix}:*`);
-    expect(keys.length).toBe(5);
+    expect(keys.length).toBe(6);
     for (const key of keys) {
       const ttl = await redis.ttl(key);
       expect(ttl).toBeGreaterThan(24 * 3600);

@@ -1,7 +1,7 @@
 // Webhook receivers of the three trackers: signatures checked against the raw body, deliveries turned
 // into notices naming tickets. GitHub's payloads are its published examples (@octokit/webhooks-examples);
 // Jira's and Asana's are built from their public docs.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import examples from '@octokit/webhooks-examples';
 import { createGithubWebhookReceiver } from '../../connectors/github/webhook.ts';
@@ -14,6 +14,9 @@ const req = (headers: Record<string, string>, body: unknown): WebhookRequest => 
   headers,
   rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
 });
+
+/** Any body's content key: a SHA-256 digest of the raw (signed) body. */
+const DIGEST = expect.stringMatching(/^sha256:[0-9a-f]{64}$/);
 
 const issueExamples = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === 'issues')!.examples;
 
@@ -46,15 +49,29 @@ describe('GitHub webhooks', () => {
     const issue = body['issue'] as { number: number; pull_request?: unknown };
     const sameRepo = (body['repository'] as { full_name: string }).full_name.toLowerCase() === repository.toLowerCase();
     const notices = gh.parse(signed(body), body);
-    expect(notices).toEqual([{ deliveryId: 'd-1', event: `issues.${action}`, remoteIds: sameRepo && !issue.pull_request ? [String(issue.number)] : [] }]);
+    expect(notices).toEqual([{ deliveryId: 'd-1', event: `issues.${action}`, remoteIds: sameRepo && !issue.pull_request ? [String(issue.number)] : [], contentKey: DIGEST }]);
   });
 
   it('acknowledges ping and other events without naming a ticket, and ignores other repositories', () => {
     expect(gh.parse(signed({ zen: 'Keep it simple.' }, 'gh-secret', 'ping'), { zen: 'Keep it simple.' })).toEqual([
-      { deliveryId: 'd-1', event: 'ping', remoteIds: [] },
+      { deliveryId: 'd-1', event: 'ping', remoteIds: [], contentKey: DIGEST },
     ]);
     const elsewhere = { ...first, repository: { full_name: 'someone/else' } };
     expect(gh.parse(signed(elsewhere), elsewhere)[0]!.remoteIds).toEqual([]);
+  });
+
+  it('keys a delivery by a digest of its signed body, whatever its (unsigned) delivery id, and names no issue for an impossible number', () => {
+    const r = signed(first);
+    const again = { ...r, headers: { ...r.headers, 'x-github-delivery': 'a-fresh-id' } };
+    const [a, b] = [gh.parse(r, first)[0]!, gh.parse(again, first)[0]!];
+    expect(a.contentKey).toBe(`sha256:${createHash('sha256').update(r.rawBody).digest('hex')}`);
+    expect(b).toEqual({ ...a, deliveryId: 'a-fresh-id' });
+    const other = { ...first, action: 'reopened' };
+    expect(gh.parse(signed(other), other)[0]!.contentKey).not.toBe(a.contentKey);
+    for (const number of [1e300, -1, 0]) {
+      const body = { ...first, issue: { ...(first['issue'] as object), number } };
+      expect(gh.parse(signed(body), body)[0]!.remoteIds).toEqual([]);
+    }
   });
 
   it('refuses malformed deliveries with a WebhookPayloadError', () => {
@@ -86,7 +103,7 @@ describe('Jira webhooks', () => {
     const r = signed(updated);
     expect(await jira.verify(r, ['jira-secret'])).toBe(true);
     expect(await jira.verify(r, ['nope'])).toBe(false);
-    expect(jira.parse(r, updated)).toEqual([{ deliveryId: 'jira-d-1', event: 'jira:issue_updated', remoteIds: ['10042'] }]);
+    expect(jira.parse(r, updated)).toEqual([{ deliveryId: 'jira-d-1', event: 'jira:issue_updated', remoteIds: ['10042'], contentKey: DIGEST }]);
     const deleted = { ...updated, webhookEvent: 'jira:issue_deleted' };
     expect(jira.parse(signed(deleted), deleted)[0]!.remoteIds).toEqual(['10042']);
     const comment = { webhookEvent: 'comment_created', comment: { id: '1' } };
@@ -149,5 +166,17 @@ describe('Asana webhooks', () => {
     expect(() => asana.parse(signed({}), {})).toThrow(/events/);
     const bad = { events: [{ action: 'changed', resource: { gid: 'x1', resource_type: 'task' } }] };
     expect(() => asana.parse(signed(bad), bad)).toThrow(/digits/);
+  });
+});
+
+describe('telling an unsigned request from a signed one (a refused unsigned post never colours health)', () => {
+  it.each([
+    ['github', createGithubWebhookReceiver({ repository: 'acme/app' }), 'x-hub-signature-256'],
+    ['jira', createJiraWebhookReceiver(), 'x-hub-signature'],
+    ['asana', createAsanaWebhookReceiver(), 'x-hook-signature'],
+  ] as const)('%s: signed only with its signature header, whatever it holds', (_tracker, receiver, name) => {
+    expect(receiver.signed(req({}, {}))).toBe(false);
+    expect(receiver.signed(req({ 'x-some-other-header': 'sha256=00' }, {}))).toBe(false);
+    expect(receiver.signed(req({ [name]: 'not even hex' }, {}))).toBe(true);
   });
 });

@@ -123,7 +123,8 @@ describe('linking an existing ticket', () => {
     const answers = await pending;
     expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([201, 409, 409, 409, 409, 409]);
     for (const a of answers.filter((x) => x.status === 409)) expect(a.body.error.message).toMatch(/already linked/);
-    expect(await svc.prisma.trackerLink.count({ where: { tracker: 'github', remoteId: String(issue.number) } })).toBe(1);
+    // Among these six defects (other files' fakes numbered their issues alike; their links are theirs).
+    expect(await svc.prisma.trackerLink.count({ where: { tracker: 'github', remoteId: String(issue.number), defectId: { in: defects.map((d) => d.id) } } })).toBe(1);
   });
 
   it('refuses a ticket outside the configured repository with 422 and the reason', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { shouldClose, shouldReopen, titleFromFailedRun, TITLE_MAX } from '../../src/domain/verification.ts';
+import { shouldClose, shouldReopen, titleFromFailedRun } from '../../src/domain/verification.ts';
+import { TITLE_MAX } from '../../src/domain/text-rules.ts';
 
 describe('reopening on a new failure', () => {
   it.each(['resolved', 'closed'] as const)('reopens a %s defect when the latest run fails', (status) => {

@@ -55,7 +55,7 @@ function card(t) {
     ['Linked defects', String(t.linkedDefects)],
     ['Last success', when(t.lastSuccessAt)],
     ['Last failure', t.lastFailure ? `${when(t.lastFailure.at)} ${t.lastFailure.defect}: ${t.lastFailure.error ?? ''}` : '—'],
-    ['Webhooks 24 h', t.webhooks24h ? `${t.webhooks24h.accepted} accepted · ${t.webhooks24h.rejected} rejected · ${t.webhooks24h.duplicate} duplicate` : '—'],
+    ['Webhooks 24 h', t.webhooks24h ? `${t.webhooks24h.accepted} accepted · ${t.webhooks24h.duplicate} duplicate · ${t.webhooks24h.ignored} ignored · ${t.webhooks24h.rejected} rejected · ${t.webhooks24h.unsigned} unsigned` : '—'],
     ['Conflicts 24 h', String(t.conflicts24h)],
     ['Last poll', t.poll ? `${when(t.poll.lastPollAt)}${t.poll.lastError ? ` — ${t.poll.lastError}` : ''}` : '—'],
   ];

@@ -1,0 +1,141 @@
+// Webhook deliveries at the HTTP edge, against the real app, Postgres and Redis (no sync workers): replays
+// of a signed body under fresh delivery ids (review #10 / security F7), notices about tickets that are not
+// ours (F5), and unsigned posts versus the tracker's health (F6).
+import { createHmac, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTrackers, type Trackers } from '../../fakes/index.ts';
+import { startService } from '../helpers/service.ts';
+import { createDefect } from '../helpers/fixtures.ts';
+import { forgetEarlierSyncState } from '../admin/fresh.ts';
+
+const SECRETS = { github: 'gh-webhook-secret-for-inbound-tests', jira: 'jira-webhook-secret-for-inbound-tests' };
+const ADMIN = 'admin-token-for-inbound-webhook-tests';
+
+let t: Trackers;
+let svc: Awaited<ReturnType<typeof startService>>;
+
+beforeAll(async () => {
+  t = await startTrackers();
+  svc = await startService({
+    env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira, ADMIN_TOKEN: ADMIN },
+    workers: false,
+    listen: true,
+  });
+});
+afterAll(async () => {
+  await svc.stop();
+  await t.stop();
+});
+
+const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const post = async (path: string, headers: Record<string, string>, body: string) => {
+  const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
+};
+const github = (body: string, delivery = randomUUID(), event = 'issues', secret = SECRETS.github) =>
+  post('/webhooks/github', { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': sign(secret, body) }, body);
+const jira = (body: string, delivery = String(Date.now()) + randomUUID().slice(0, 6), secret = SECRETS.jira) =>
+  post('/webhooks/jira', { 'x-atlassian-webhook-identifier': delivery, 'x-hub-signature': sign(secret, body) }, body);
+
+/** A defect linked to a ticket with this remote id (a link row as the sync leaves it). */
+async function linked(tracker: 'github' | 'jira', remoteId: string) {
+  const d = await createDefect(svc.http);
+  await svc.prisma.trackerLink.create({ data: { defectId: d.id, tracker, remoteId, key: remoteId, url: `https://t.example/${remoteId}`, syncState: 'synced' } });
+  return d;
+}
+const rowsAbout = (tracker: 'github' | 'jira', remoteId: string) => svc.prisma.inboundEvent.count({ where: { tracker, remoteIds: { has: remoteId } } });
+const admin = async () => {
+  const res = await svc.http.get('/admin/sync-status').set('authorization', `Bearer ${ADMIN}`);
+  expect(res.status).toBe(200);
+  return res.body.trackers as { tracker: string; health: string; reasons: string[]; webhooks24h: Record<string, number> }[];
+};
+const metric = async (tracker: string, result: string) => {
+  const text = (await svc.http.get('/metrics')).text;
+  const line = text.split('\n').find((l) => l.startsWith('defect_sync_webhook_requests_total{') && l.includes(`tracker="${tracker}"`) && l.includes(`result="${result}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+};
+
+/** Posts `count` requests, ten at a time (so the inbox's unique keys meet concurrent inserts too). */
+async function many<T>(count: number, send: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += 10) out.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => send(i + j)))));
+  return out;
+}
+
+describe('a signed body replayed under fresh delivery ids', () => {
+  it('GitHub: 100 delivery ids for one signed body → one accepted, 99 answered 200 duplicate, one InboundEvent row', async () => {
+    await linked('github', '4242');
+    const body = JSON.stringify({ action: 'edited', issue: { number: 4242, updated_at: '2026-12-01T10:00:00Z' }, repository: { full_name: t.github.repository } });
+    const answers = await many(100, () => github(body));
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200 && a.body?.['duplicates'] === 1)).toHaveLength(99);
+    expect(await rowsAbout('github', '4242')).toBe(1);
+
+    // A different signed body about the same issue (a new change) is a new event.
+    const next = JSON.stringify({ action: 'edited', issue: { number: 4242, updated_at: '2026-12-01T10:05:00Z' }, repository: { full_name: t.github.repository } });
+    expect((await github(next)).status).toBe(202);
+    expect(await rowsAbout('github', '4242')).toBe(2);
+  });
+
+  it('Jira: 100 webhook identifiers for one signed body → one accepted, the rest 200 duplicate, one InboundEvent row', async () => {
+    await linked('jira', '31337');
+    const body = JSON.stringify({ webhookEvent: 'jira:issue_updated', timestamp: 1764583200000, issue: { id: '31337', key: 'QA-7' } });
+    const answers = await many(100, () => jira(body));
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200 && a.body?.['duplicates'] === 1)).toHaveLength(99);
+    expect(await rowsAbout('jira', '31337')).toBe(1);
+  });
+});
+
+describe('notices about tickets that are not ours', () => {
+  // Issue #4242 is linked (the pull request case reuses its number).
+  beforeAll(async () => {
+    if (!(await svc.prisma.trackerLink.count({ where: { tracker: 'github', remoteId: '4242' } }))) await linked('github', '4242');
+  });
+  const repo = () => t.github.repository;
+  const cases: [string, () => Promise<{ status: number; body: Record<string, unknown> | null }>][] = [
+    ['an issues event of another repository', () => github(JSON.stringify({ action: 'edited', issue: { number: 4242 }, repository: { full_name: 'evil/other' } }))],
+    ['an issue no defect is linked to', () => github(JSON.stringify({ action: 'edited', issue: { number: 99999 }, repository: { full_name: repo() } }))],
+    ['a pull request', () => github(JSON.stringify({ action: 'edited', issue: { number: 4242, pull_request: { url: 'https://x' } }, repository: { full_name: repo() } }))],
+    ['an absurd issue number (1e300)', () => github(`{"action":"edited","issue":{"number":1e300},"repository":{"full_name":"${repo()}"}}`)],
+    ['a ping', () => github(JSON.stringify({ zen: 'Design for failure.', hook_id: 1 }), randomUUID(), 'ping')],
+    ['a Jira issue of another project', () => jira(JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: '99999', key: 'OTHER-1', fields: { project: { key: 'OTHER' } } } }))],
+    ['a Jira issue id of 5,000 digits', () => jira(JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: '9'.repeat(5000), key: 'QA-1' } }))],
+    ['a Jira event about something other than an issue', () => jira(JSON.stringify({ webhookEvent: 'project_updated', project: { id: 1 } }))],
+  ];
+
+  it.each(cases)('%s: 200 {ignored: 1}, no InboundEvent row, counted as ignored', async (_name, send) => {
+    const tracker = _name.startsWith('a Jira') ? 'jira' : 'github';
+    const rows = await svc.prisma.inboundEvent.count();
+    const before = { ignored: await metric(tracker, 'ignored'), accepted: await metric(tracker, 'accepted') };
+    const stats = (await admin()).find((x) => x.tracker === tracker)!.webhooks24h;
+    const res = await send();
+    expect(res).toEqual({ status: 200, body: { accepted: 0, duplicates: 0, ignored: 1 } });
+    expect(await svc.prisma.inboundEvent.count()).toBe(rows);
+    expect(await metric(tracker, 'ignored')).toBe(before.ignored + 1);
+    expect(await metric(tracker, 'accepted')).toBe(before.accepted);
+    const after = (await admin()).find((x) => x.tracker === tracker)!.webhooks24h;
+    expect(after).toMatchObject({ ignored: stats['ignored']! + 1, accepted: stats['accepted'] });
+  });
+});
+
+describe("a tracker's health and refused webhook posts", () => {
+  it('stays green after 20 unsigned posts (counted, not judged), and turns amber for a signed one with a wrong secret', async () => {
+    await forgetEarlierSyncState(svc.prisma);
+    const gh = () => admin().then((all) => all.find((x) => x.tracker === 'github')!);
+    expect((await gh()).health).toBe('green');
+    const body = JSON.stringify({ action: 'edited', issue: { number: 1 }, repository: { full_name: t.github.repository } });
+    const unsigned = await many(20, () => post('/webhooks/github', { 'x-github-event': 'issues', 'x-github-delivery': randomUUID() }, body));
+    expect(unsigned.every((a) => a.status === 401)).toBe(true);
+    const after = await gh();
+    expect(after).toMatchObject({ health: 'green', reasons: [] });
+    expect(after.webhooks24h).toMatchObject({ unsigned: 20, rejected: 0 });
+    expect(await metric('github', 'unsigned')).toBe(20);
+
+    expect((await github(body, randomUUID(), 'issues', 'a-wrong-secret-somebody-set')).status).toBe(401);
+    const wrong = await gh();
+    expect(wrong.health).toBe('amber');
+    expect(wrong.reasons).toEqual([expect.stringMatching(/1 signed webhook\(s\) rejected in 24 h/)]);
+    expect(wrong.webhooks24h).toMatchObject({ unsigned: 20, rejected: 1 });
+  });
+});
