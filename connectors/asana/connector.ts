@@ -4,9 +4,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Asana from 'asana';
-import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketContext, TicketField, TicketFields, TicketRef, UpdatedTicket } from '../contract.ts';
 import { TrackerError } from '../errors.ts';
-import { plainBody } from '../body.ts';
+import { descriptionOf, plainBody } from '../body.ts';
 import type { People } from '../people.ts';
 import {
   assigneeFor,
@@ -137,8 +137,10 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   return {
     kind: 'asana',
 
-    canonical(fields: TicketFields): TicketFields {
-      return canonicalFields(fields, mapping, people);
+    canonical(fields: TicketFields, context?: TicketContext): TicketFields {
+      const read = canonicalFields(fields, mapping, people);
+      // Asana sets no length limit on notes: nothing is cut, and the notes read back as written.
+      return context ? { ...read, description: descriptionOf(plainBody({ fields, context })) } : read;
     },
 
     async create(ticket: OutboundTicket): Promise<TicketRef> {
@@ -158,7 +160,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       return refOf(taskOf(body, 'POST /tasks'));
     },
 
-    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
+    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<UpdatedTicket> {
       const { fields } = ticket;
       if (!changes.size) return ref;
       // Severity and context show in the footer. Without a description change only the footer is

@@ -3,12 +3,13 @@
 // reaches the engine. The idempotency marker is a label, found through the enhanced JQL search.
 import { createCloudClient, type CloudClient } from 'jira.js';
 import type { Issue, IssueTransition } from 'jira.js/cloud';
-import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketContext, TicketField, TicketFields, TicketRef, UpdatedTicket, WithheldChange } from '../contract.ts';
 import type { DefectStatus } from '../../src/domain/lifecycle.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
-import { descriptionFromAdf, fitDescription, renderDescription, withFooter } from './adf.ts';
+import { descriptionFromAdf, normalizeDescription, renderDescription, withFooter } from './adf.ts';
+import { CUT_NOTE } from './fit.ts';
 import { createJiraTransport } from './transport.ts';
 import { explainUnassignedRefusal, toTrackerError } from './errors.ts';
 import {
@@ -165,11 +166,14 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     };
     const status = currentStatus(issue);
     const updated = f.updated ? new Date(f.updated) : new Date(Number.NaN);
+    const description = descriptionFromAdf(f.description);
     return {
       ...refOf(issue.id, issue.key),
+      // Our cut ends in the note as a paragraph of its own (fit.ts).
+      ...((description === CUT_NOTE || description.endsWith(`\n\n${CUT_NOTE}`)) && { descriptionCut: true }),
       fields: {
         title: f.summary ?? '',
-        description: descriptionFromAdf(f.description),
+        description,
         severity: severityFromPriority(mapping, f.priority?.name),
         status: defectStatusFrom(mapping, status.name, status.category),
         assignee: people.fromRemote('jira', f.assignee?.accountId),
@@ -211,11 +215,12 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   return {
     kind: 'jira',
 
-    canonical(fields: TicketFields): TicketFields {
+    canonical(fields: TicketFields, context?: TicketContext): TicketFields {
       return {
         title: canonicalTitle(fields.title),
-        // What reads back: the description as Jira keeps it, cut (with a note) if over Jira's limit.
-        description: fitDescription(fields.description),
+        // What reads back: with the footer known, the description as written beside it (cut, with a
+        // note, when over Jira's limit); else its normal form.
+        description: context ? descriptionFromAdf(renderDescription({ fields, context })) : normalizeDescription(fields.description),
         severity: severityFromPriority(mapping, priorityFor(mapping, fields.severity)),
         status: canonicalStatus(mapping, fields.status),
         assignee: people.fromRemote('jira', people.toRemote('jira', fields.assignee)),
@@ -258,8 +263,9 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       return ref;
     },
 
-    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
+    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<UpdatedTicket> {
       const { fields } = ticket;
+      const withheld: WithheldChange[] = [];
       // Severity and context show in the footer. Without a description change, the footer is
       // re-rendered under what the issue holds now, so a person's edits in Jira are kept.
       const footerOnly = !changes.has('description') && (changes.has('severity') || changes.has('context'));
@@ -268,7 +274,16 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       const edit: Record<string, unknown> = {};
       if (changes.has('title')) edit.summary = canonicalTitle(fields.title);
       if (changes.has('description')) edit.description = renderDescription(ticket);
-      else if (current) edit.description = withFooter(current.fields?.description, ticket);
+      else if (current) {
+        const doc = withFooter(current.fields?.description, ticket);
+        if (doc) edit.description = doc;
+        else {
+          withheld.push({
+            change: 'context',
+            reason: `the description written in Jira on ${current.key} leaves no room for Defect Sync's footer within Jira's 32,767 characters; the footer (severity, failing runs, link to the defect) was not updated, so as not to cut that description`,
+          });
+        }
+      }
       if (changes.has('severity')) edit.priority = { name: priorityFor(mapping, fields.severity) };
       if (changes.has('assignee')) {
         const accountId = people.toRemote('jira', fields.assignee);
@@ -292,7 +307,8 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         key = issue.key;
         await moveStatus(ref.remoteId, fields.status, currentStatus(issue));
       }
-      return key === ref.key ? ref : refOf(ref.remoteId, key);
+      const at = key === ref.key ? ref : refOf(ref.remoteId, key);
+      return withheld.length ? { ...at, withheld } : at;
     },
 
     async read(ref: TicketRef): Promise<RemoteTicket> {
