@@ -22,7 +22,8 @@ export function normalizeDescription(description: string): string {
   return paragraphsOf(description).join('\n\n');
 }
 
-function paragraphsOf(description: string): string[] {
+/** The paragraphs of a description as Jira's document holds them: split at blank lines, each trimmed. */
+export function paragraphsOf(description: string): string[] {
   return description
     .replace(/\r\n?/g, '\n')
     .split(/\n[ \t]*\n(?:[ \t]*\n)*/)
@@ -32,7 +33,8 @@ function paragraphsOf(description: string): string[] {
 
 const text = (value: string, marks?: AdfMark[]): AdfNode => (marks ? { type: 'text', text: value, marks } : { type: 'text', text: value });
 
-function paragraph(value: string): AdfNode {
+/** One paragraph of text: its lines joined by hard breaks. */
+export function paragraph(value: string): AdfNode {
   const content: AdfNode[] = [];
   value.split('\n').forEach((line, i) => {
     if (i > 0) content.push({ type: 'hardBreak' });

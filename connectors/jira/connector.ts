@@ -9,6 +9,7 @@ import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
 import { descriptionFromAdf, normalizeDescription, renderDescription, withFooter } from './adf.ts';
+import { descriptionWrite } from './adf-patch.ts';
 import { CUT_NOTE } from './fit.ts';
 import { createJiraTransport } from './transport.ts';
 import { explainUnassignedRefusal, toTrackerError } from './errors.ts';
@@ -55,6 +56,10 @@ export const INDEX_LAG_MS = 60_000;
 export const CLOCK_SLACK_MS = 5_000;
 
 const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'updated', 'project'];
+
+/** Issues whose description document is kept from their last read, and for how long it stands for the issue. */
+const DOC_CACHE_SIZE = 500;
+const READ_REUSE_MS = 60_000;
 
 /** Changelog entries read per page; the newest page is read when there are more. */
 const CHANGELOG_PAGE = 100;
@@ -105,7 +110,22 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   async function getIssue(idOrKey: string, fields: string[]): Promise<Issue & { id: string; key: string }> {
     const issue = await call(() => jira.issues.getIssue({ issueIdOrKey: idOrKey, fields }), true);
     if (!issue.id || !issue.key) throw new TrackerError('jira', 'transient', `jira answered issue ${idOrKey} without an id or key`);
+    if (fields.includes('description')) remember(issue.id, issue.fields?.description);
     return issue as Issue & { id: string; key: string };
+  }
+
+  // The description document of issues read in the last moments (a bounded map, oldest out first):
+  // a sync reads the issue and then writes it, and a description change is patched into the document
+  // that read saw (adf-patch.ts) without a second GET. Older than READ_REUSE_MS, it is read again.
+  const docs = new Map<string, { doc: unknown; at: number }>();
+  function remember(id: string, doc: unknown): void {
+    docs.delete(id);
+    docs.set(id, { doc, at: Date.now() });
+    if (docs.size > DOC_CACHE_SIZE) docs.delete(docs.keys().next().value!);
+  }
+  function recentDoc(id: string): { doc: unknown } | undefined {
+    const hit = docs.get(id);
+    return hit && Date.now() - hit.at <= READ_REUSE_MS ? hit : undefined;
   }
 
   function currentStatus(issue: Issue): CurrentStatus {
@@ -269,12 +289,23 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       // Severity and context show in the footer. Without a description change, the footer is
       // re-rendered under what the issue holds now, so a person's edits in Jira are kept.
       const footerOnly = !changes.has('description') && (changes.has('severity') || changes.has('context'));
-      // One read serves both the footer rewrite and a status move (its status and key).
-      const current = footerOnly ? await getIssue(ref.remoteId, changes.has('status') ? ['description', 'status'] : ['description']) : null;
+      // A description change is patched into what the issue holds (adf-patch.ts): the document the
+      // sync's read just saw, else one read that also serves a status move.
+      const seen = changes.has('description') && !changes.has('status') ? recentDoc(ref.remoteId) : undefined;
+      const needsDoc = footerOnly || (changes.has('description') && !seen);
+      const current = needsDoc ? await getIssue(ref.remoteId, changes.has('status') ? ['description', 'status'] : ['description']) : null;
       const edit: Record<string, unknown> = {};
       if (changes.has('title')) edit.summary = canonicalTitle(fields.title);
-      if (changes.has('description')) edit.description = renderDescription(ticket);
-      else if (current) {
+      if (changes.has('description')) {
+        const write = descriptionWrite(seen ? seen.doc : current?.fields?.description, ticket);
+        if ('doc' in write) edit.description = write.doc;
+        else {
+          withheld.push({
+            change: 'description',
+            reason: `the defect's description change was not written to Jira ${current?.key ?? ref.key}: ${write.refused}; make the change in Jira (or remove that content there) to bring the two together`,
+          });
+        }
+      } else if (current) {
         const doc = withFooter(current.fields?.description, ticket);
         if (doc) edit.description = doc;
         else {
@@ -301,6 +332,8 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
           const returned = (answer as unknown as { key?: unknown } | undefined)?.key;
           key = typeof returned === 'string' ? returned : (await getIssue(ref.remoteId, ['status'])).key;
         }
+        // What the issue now holds, for a change that follows before the next read.
+        if ('description' in edit) remember(ref.remoteId, edit.description);
       }
       if (changes.has('status')) {
         const issue = current ?? (await getIssue(ref.remoteId, ['status']));

@@ -64,4 +64,34 @@ describe('Asana round trip', () => {
       { seed: SEED, numRuns: 40 },
     );
   }, 300_000);
+
+  it('keeps formatted blocks of html_notes through any edit of the plain paragraphs around them', async () => {
+    const plain = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '😀', '<', '&', '>'), minLength: 1, maxLength: 12 }).filter((s) => s.trim() === s && s !== '');
+    const rich = fc.constantFrom(
+      { html: 'Check <strong>login</strong> flow', text: 'Check login flow' },
+      { html: 'See <a href="https://logs.example/1">the log</a>', text: 'See the log' },
+      { html: '<ul><li>one</li><li>two &amp; three</li></ul>', text: 'one\ntwo & three' },
+    );
+    const escape = (t: string) => t.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+    const block = fc.oneof(rich, plain.map((text) => ({ html: escape(text), text })));
+    await fc.assert(
+      fc.asyncProperty(tickets(DEFECT_ID), fc.array(block, { minLength: 1, maxLength: 6 }), fc.array(fc.option(plain), { maxLength: 6 }), async (first, blocks, edits) => {
+        const ref = await asana.create(first);
+        const html = (fake.task(ref.remoteId) as { html_notes: string }).html_notes;
+        const footer = html.slice(html.indexOf('---\nSynced by Defect Sync'), -'</body>'.length);
+        fake.editTask(ref.remoteId, { html_notes: `<body>${blocks.map((b) => b.html).join('\n\n')}\n\n${footer}</body>` });
+        const richOnes = blocks.filter((b) => b.html.includes('<'));
+        // Each plain paragraph changed, dropped (null) or kept; formatted ones kept.
+        const paragraphs = blocks.flatMap((b, i) => (b.html.includes('<') || i >= edits.length ? [b.text] : edits[i] === null ? [] : [edits[i]!]));
+        const next = { ...first, fields: { ...first.fields, description: paragraphs.join('\n\n') } };
+        const result = await asana.update(ref, next, changes('description'), null);
+        expect(result.withheld ?? []).toEqual([]);
+        const after = await asana.read(ref);
+        expect(after.fields.description).toBe(asana.canonical(next.fields, next.context).description);
+        const stored = (fake.task(ref.remoteId) as { html_notes: string }).html_notes;
+        for (const b of richOnes) expect(stored).toContain(b.html);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  }, 300_000);
 });
