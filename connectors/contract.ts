@@ -57,7 +57,23 @@ export type RemoteTicket = TicketRef & {
    * said in words for the link's warnings; set by src/sync/inbound-text.ts, never by a connector.
    */
   fitted?: string[];
+  /**
+   * The description ends in the note this service adds when it cuts a description to fit the tracker's
+   * limit: it is a shortened copy of the defect's, never a person's whole text, so inbound sync never
+   * takes it into the defect (an edit a person made to the cut copy is reported, not pulled).
+   */
+  descriptionCut?: boolean;
 };
+
+/** A change the connector did not write, and why (shown as a warning on the link). */
+export type WithheldChange = { change: TicketChange; reason: string };
+
+/**
+ * Where the ticket is after an update, and the changes the connector held back rather than destroy
+ * what it cannot write back (a person's image or table, a person's text too long for the footer).
+ * The ticket keeps its own value for a withheld field.
+ */
+export type UpdatedTicket = TicketRef & { withheld?: WithheldChange[] };
 
 /** When each field last changed in the tracker, where the tracker records it. */
 export type FieldTimes = Partial<Record<TicketField, Date>>;
@@ -72,8 +88,13 @@ export interface Connector {
    * The fields as the tracker would give them back after writing them (pure). Defect states the tracker
    * cannot tell apart come out equal (GitHub has one "closed" for resolved and closed; an assignee
    * missing from the people mapping becomes null), so the engine never sends a change that cannot show.
+   *
+   * Given the context, the prediction is exact for a ticket written with it: the description as the
+   * tracker's length limit leaves it beside the footer this context renders (cut, with a note, when it
+   * does not fit). Without it, only the normal form (line ends, trimming, folded states) and never a
+   * cut: the form for values read from a ticket, on which it changes nothing further.
    */
-  canonical(fields: TicketFields): TicketFields;
+  canonical(fields: TicketFields, context?: TicketContext): TicketFields;
 
   /**
    * Creates a ticket carrying the idempotency marker for ticket.context.defectId. `onCreated` is
@@ -90,10 +111,12 @@ export interface Connector {
    * the tracker). `previous` is the snapshot of what the ticket held after the last sync (null when
    * unknown), so a connector can add and remove just the one value that changed (a label, an assignee)
    * rather than replace a set a person may have added to. Returns the ref as the tracker now reports
-   * it, so a changed key is noticed. Throws TrackerError 'gone' or 'moved' when the ticket is no longer
+   * it, so a changed key is noticed, with the changes it withheld: a description change that would
+   * delete content it cannot write back (rich text a person added in the tracker), or a footer that a
+   * person's text leaves no room for. Throws TrackerError 'gone' or 'moved' when the ticket is no longer
    * where the ref says.
    */
-  update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, previous?: TicketFields | null): Promise<TicketRef>;
+  update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, previous?: TicketFields | null): Promise<UpdatedTicket>;
 
   /** The ticket's current state in defect terms. */
   read(ref: TicketRef): Promise<RemoteTicket>;

@@ -4,9 +4,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Asana from 'asana';
-import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketContext, TicketField, TicketFields, TicketRef, UpdatedTicket, WithheldChange } from '../contract.ts';
 import { TrackerError } from '../errors.ts';
-import { plainBody } from '../body.ts';
+import { descriptionOf, plainBody } from '../body.ts';
 import type { People } from '../people.ts';
 import {
   assigneeFor,
@@ -20,6 +20,7 @@ import {
   type AsanaTaskFields,
 } from './mapping.ts';
 import { classifyAsanaError } from './errors.ts';
+import { footerWrite, notesWrite } from './html-notes.ts';
 import { parseTaskRef } from './task-ref.ts';
 
 export type AsanaSettings = {
@@ -45,9 +46,9 @@ export const ASANA_API_URL = 'https://app.asana.com/api/1.0';
 export const TASK_OPT_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,projects,permalink_url,modified_at';
 /** What create and update need back to report the ref and notice a task that left the project. */
 export const REF_OPT_FIELDS = 'permalink_url,projects';
-/** The read before an update: membership (checked before writing) and, for a footer-only rewrite, the notes. */
+/** The read before an update: membership (checked before writing) and, when the notes change, the notes and their rich text. */
 export const CHECK_OPT_FIELDS = 'projects,permalink_url';
-export const CHECK_NOTES_OPT_FIELDS = 'notes,projects,permalink_url';
+export const CHECK_NOTES_OPT_FIELDS = 'notes,html_notes,projects,permalink_url';
 export const FIND_OPT_FIELDS = 'name,notes,permalink_url';
 export const FIND_PAGE_SIZE = 100;
 /** modified_since is compared with Asana's clock, not ours: widen the window by this much. */
@@ -84,6 +85,7 @@ const MAX_POLL_PAGES = 1000;
 const MAX_STORY_PAGES = 50;
 
 type TaskRecord = AsanaTaskFields & {
+  html_notes?: string | null;
   gid?: string;
   permalink_url?: string;
   modified_at?: string;
@@ -154,8 +156,10 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   return {
     kind: 'asana',
 
-    canonical(fields: TicketFields): TicketFields {
-      return canonicalFields(fields, mapping, people);
+    canonical(fields: TicketFields, context?: TicketContext): TicketFields {
+      const read = canonicalFields(fields, mapping, people);
+      // Asana sets no length limit on notes: nothing is cut, and the notes read back as written.
+      return context ? { ...read, description: descriptionOf(plainBody({ fields, context })) } : read;
     },
 
     async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
@@ -178,30 +182,45 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       return ref;
     },
 
-    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
+    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<UpdatedTicket> {
       const { fields } = ticket;
       if (!changes.size) return ref;
       // Severity and context show in the footer. Without a description change only the footer is
       // re-rendered, under the notes as the task holds them, so what a person wrote there stays.
       const footerOnly = !changes.has('description') && (changes.has('severity') || changes.has('context'));
       // One GET before any write: is the task still in the project (a task moved out is not written
-      // to), and, for a footer-only rewrite, its notes.
-      const opt_fields = footerOnly ? CHECK_NOTES_OPT_FIELDS : CHECK_OPT_FIELDS;
+      // to), and, when the notes change, what they hold now: rich text a person formatted is kept
+      // (html-notes.ts).
+      const opt_fields = footerOnly || changes.has('description') ? CHECK_NOTES_OPT_FIELDS : CHECK_OPT_FIELDS;
       const current = taskOf(await call(() => tasks.getTask(ref.remoteId, { opt_fields }), true), `GET /tasks/${ref.remoteId}`);
       ensureInProject(current);
       const data: Record<string, unknown> = {};
+      const withheld: WithheldChange[] = [];
       if (changes.has('title')) data['name'] = fields.title.trim();
-      if (changes.has('description')) data['notes'] = plainBody(ticket);
-      else if (footerOnly) data['notes'] = notesWithFooter(current.notes, plainBody({ ...ticket, fields: { ...fields, description: '' } }));
+      const footer = plainBody({ ...ticket, fields: { ...fields, description: '' } });
+      if (changes.has('description') || footerOnly) {
+        const write = changes.has('description')
+          ? notesWrite(current, plainBody(ticket), footer)
+          : footerWrite(current, notesWithFooter(current.notes, footer), footer);
+        if ('refused' in write) {
+          withheld.push({
+            change: changes.has('description') ? 'description' : 'context',
+            reason: changes.has('description')
+              ? `the defect's description change was not written to Asana task ${ref.remoteId}: ${write.refused}; make the change in Asana (or remove that formatting there) to bring the two together`
+              : `the footer of Asana task ${ref.remoteId} (severity, failing runs, link to the defect) was not updated: ${write.refused}`,
+          });
+        } else Object.assign(data, write);
+      }
       if (changes.has('severity')) {
         const customFields = customFieldsFor(fields.severity, mapping);
         if (customFields) data['custom_fields'] = customFields;
       }
       if (changes.has('status')) data['completed'] = completedFor(fields.status);
       if (changes.has('assignee')) data['assignee'] = assigneeFor(fields.assignee, people);
-      if (!Object.keys(data).length) return refOf(current);
-      const body = await call(() => tasks.updateTask({ data }, ref.remoteId, { opt_fields: REF_OPT_FIELDS }), true);
-      return refOf(taskOf(body, `PUT /tasks/${ref.remoteId}`));
+      const written = Object.keys(data).length
+        ? refOf(taskOf(await call(() => tasks.updateTask({ data }, ref.remoteId, { opt_fields: REF_OPT_FIELDS }), true), `PUT /tasks/${ref.remoteId}`))
+        : refOf(current);
+      return withheld.length ? { ...written, withheld } : written;
     },
 
     async read(ref: TicketRef): Promise<RemoteTicket> {

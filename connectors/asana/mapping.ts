@@ -3,7 +3,7 @@
 // field the user names in the config or, without one, only in the notes footer we generate.
 import { z } from 'zod';
 import type { TicketFields } from '../contract.ts';
-import { FOOTER_HEADING, descriptionOf } from '../body.ts';
+import { descriptionOf, footerStart, normalizeLineEnds } from '../body.ts';
 import { findMarker } from '../marker.ts';
 import type { People } from '../people.ts';
 import { isFixed, type DefectStatus } from '../../src/domain/lifecycle.ts';
@@ -56,24 +56,25 @@ export function customFieldsFor(severity: Severity, mapping: AsanaMapping): Reco
 
 /**
  * The generated part of the notes (from our separator on), or null when the notes have none.
- * Read like descriptionOf cuts it, so the two always agree on where the footer starts.
+ * Found by body.ts's footerStart, as descriptionOf cuts it, so the two always agree.
  */
 export function footerOf(notes: string | null | undefined): string | null {
   if (!notes) return null;
-  const normalized = notes.replaceAll('\r\n', '\n');
-  const at = normalized.search(new RegExp(`(^|\\n)---\\n${FOOTER_HEADING}\\n`));
+  const normalized = normalizeLineEnds(notes);
+  const at = footerStart(normalized);
   return at === -1 ? null : normalized.slice(at);
 }
 
 /**
  * Notes with our footer replaced by `footer` (plain text from the rule on) and everything a person
- * wrote before it kept as it is; notes without our footer (a task linked by hand) get it appended.
+ * wrote before it kept as it is (line ends as LF); notes without our footer (a task linked by hand)
+ * get it appended.
  */
 export function notesWithFooter(notes: string | null | undefined, footer: string): string {
-  const normalized = (notes ?? '').replaceAll('\r\n', '\n');
-  const at = normalized.search(new RegExp(`(^|\\n)---\\n${FOOTER_HEADING}\\n`));
-  // The match starts at the newline before the rule (or at 0): the person's part ends right there.
-  const person = at === -1 ? normalized.replace(/\n*$/, '\n') : normalized.slice(0, at + (normalized[at] === '\n' ? 1 : 0));
+  const normalized = normalizeLineEnds(notes ?? '');
+  const at = footerStart(normalized);
+  // The person's part ends right before the rule (with the line end before it).
+  const person = at === -1 ? normalized.replace(/\n*$/, '\n') : normalized.slice(0, at);
   if (!person.trim()) return footer;
   return `${person}${person.endsWith('\n\n') ? '' : '\n'}${footer}`;
 }

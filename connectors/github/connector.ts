@@ -2,9 +2,9 @@
 // severity as one label, status as state/state_reason, assignee as the single assignee, and the body
 // as the description plus the generated Markdown footer that carries the idempotency marker.
 import { Octokit } from '@octokit/rest';
-import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef, WithheldChange } from '../contract.ts';
 import { SEVERITIES } from '../../src/domain/severity.ts';
-import { descriptionOf, markdownBody, replaceMarkdownFooter, type BodyLimit } from '../body.ts';
+import { descriptionOf, endsWithCutNote, markdownBody, replaceMarkdownFooter, type BodyLimit } from '../body.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
@@ -172,11 +172,13 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
   }
 
   function remoteOf(issue: Issue): RemoteTicket {
+    const description = descriptionOf(issue.body);
     return {
       ...refOf(issue),
+      ...(endsWithCutNote(description, BODY_LIMIT.tracker) && { descriptionCut: true }),
       fields: {
         title: issue.title,
-        description: descriptionOf(issue.body),
+        description,
         severity: severityFromLabels(mapping, labelNames(issue)),
         status: statusFromIssue(mapping, issue.state, issue.state_reason),
         assignee: assigneeFromLogins(people, loginsOf(issue)),
@@ -198,7 +200,11 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
   return {
     kind: 'github',
 
-    canonical: (fields) => canonicalFields(mapping, people, fields),
+    canonical(fields, context) {
+      const read = canonicalFields(mapping, people, fields);
+      // With the footer known, what reads back is exactly the body's description part as written.
+      return context ? { ...read, description: descriptionOf(markdownBody({ fields, context }, BODY_LIMIT)) } : read;
+    },
 
     async create(ticket, onCreated) {
       const { fields } = ticket;
@@ -232,11 +238,13 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
       const n = issueNumber(ref.remoteId);
       const current = issueOnce(n, justRead.take(n));
       let latest: Issue | undefined;
-      const patch = await patchFor(ticket, changes, current);
+      const withheld: WithheldChange[] = [];
+      const patch = await patchFor(ticket, changes, current, withheld);
       if (Object.keys(patch).length) latest = (await patchIssue(n, patch)).data;
       if (changes.has('severity')) await setSeverityLabel(n, ticket.fields.severity, previous, current);
       if (changes.has('assignee')) latest = (await setAssignee(n, ticket.fields.assignee, previous, current)) ?? latest;
-      return latest ? refOf(latest) : ref;
+      const at = latest ? refOf(latest) : ref;
+      return withheld.length ? { ...at, withheld } : at;
     },
 
     async read(ref) {
@@ -414,14 +422,30 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
    * The issue fields that changed, for one PATCH (labels and assignees go through their own
    * endpoints). When the body must change but 'description' is not a change (the footer states the
    * severity and the failing runs), the issue is read and the text a person wrote before our footer
-   * is kept as GitHub holds it.
+   * is kept as GitHub holds it; when that text leaves no room for even the shortest footer, the body
+   * is left alone and the footer reported withheld, never the person's text cut.
    */
-  async function patchFor(ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, current: ReturnType<typeof issueOnce>): Promise<Record<string, unknown>> {
+  async function patchFor(
+    ticket: OutboundTicket,
+    changes: ReadonlySet<TicketChange>,
+    current: ReturnType<typeof issueOnce>,
+    withheld: WithheldChange[],
+  ): Promise<Record<string, unknown>> {
     const { fields } = ticket;
     const patch: Record<string, unknown> = {};
     if (changes.has('title')) patch['title'] = fields.title.trim();
     if (changes.has('description')) patch['body'] = markdownBody(ticket, BODY_LIMIT);
-    else if (changes.has('severity') || changes.has('context')) patch['body'] = replaceMarkdownFooter((await current.get()).body, ticket, BODY_LIMIT);
+    else if (changes.has('severity') || changes.has('context')) {
+      const issue = await current.get();
+      const body = replaceMarkdownFooter(issue.body, ticket, BODY_LIMIT);
+      if (body !== null) patch['body'] = body;
+      else {
+        withheld.push({
+          change: 'context',
+          reason: `the text written in GitHub on ${repoName(repo)}#${issue.number} leaves no room for Defect Sync's footer within GitHub's ${BODY_LIMIT.maxLength} characters; the footer (severity, failing runs, link to the defect) was not updated, so as not to cut that text`,
+        });
+      }
+    }
     if (changes.has('status')) {
       const target = remoteState(fields.status);
       // state_reason only counts when the state changes, so "reopened" cannot mislabel an open issue.

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { TicketFields } from '../contract.ts';
 import type { People } from '../people.ts';
+import { descriptionOf } from '../body.ts';
 import { DEFECT_STATUSES, type DefectStatus } from '../../src/domain/lifecycle.ts';
 import { SEVERITIES, type Severity } from '../../src/domain/severity.ts';
 
@@ -137,10 +138,15 @@ export function otherMappedLogins(people: People, logins: readonly string[], kee
 
 // ---- the whole field set
 
+/**
+ * The fields in the form they read back in, without the body's cut (the connector's canonical() adds
+ * that, from the footer the context renders): the description as descriptionOf reads it (line ends as
+ * LF, trimmed, anything from a look-alike of our footer on dropped).
+ */
 export function canonicalFields(mapping: GithubMapping, people: People, fields: TicketFields): TicketFields {
   return {
     title: fields.title.trim(),
-    description: fields.description.replaceAll('\r\n', '\n').trim(),
+    description: descriptionOf(fields.description),
     severity: fields.severity,
     status: canonicalStatus(mapping, fields.status),
     assignee: assigneeFromLogins(people, assigneeLogins(people, fields.assignee)),

@@ -2,8 +2,12 @@
 // description as paragraphs, a rule, then the generated footer (heading, field lines, failing runs as
 // a bullet list). Reading back keeps only what precedes that rule, as plain text (adf-text.ts), so the
 // footer never syncs into the defect and people's rich-text edits arrive as readable text.
+//
+// Jira's limit (fit.ts) is met as body.ts describes: the description first, the footer listing fewer
+// runs, and only then the description cut with a note; a person's nodes under a re-rendered footer
+// are never cut.
 import type { OutboundTicket } from '../contract.ts';
-import { FOOTER_HEADING, footerFor, type FooterLine } from '../body.ts';
+import { FOOTER_HEADING, footerFor, footerRunChoices, type FooterLine } from '../body.ts';
 import { blocksText, isNode, type AdfMark, type AdfNode } from './adf-text.ts';
 import { cutToFit, JIRA_TEXT_LIMIT, jiraSize } from './fit.ts';
 
@@ -18,7 +22,8 @@ export function normalizeDescription(description: string): string {
   return paragraphsOf(description).join('\n\n');
 }
 
-function paragraphsOf(description: string): string[] {
+/** The paragraphs of a description as Jira's document holds them: split at blank lines, each trimmed. */
+export function paragraphsOf(description: string): string[] {
   return description
     .replace(/\r\n?/g, '\n')
     .split(/\n[ \t]*\n(?:[ \t]*\n)*/)
@@ -28,7 +33,8 @@ function paragraphsOf(description: string): string[] {
 
 const text = (value: string, marks?: AdfMark[]): AdfNode => (marks ? { type: 'text', text: value, marks } : { type: 'text', text: value });
 
-function paragraph(value: string): AdfNode {
+/** One paragraph of text: its lines joined by hard breaks. */
+export function paragraph(value: string): AdfNode {
   const content: AdfNode[] = [];
   value.split('\n').forEach((line, i) => {
     if (i > 0) content.push({ type: 'hardBreak' });
@@ -49,9 +55,9 @@ function runItem(line: Extract<FooterLine, { kind: 'run' }>): AdfNode {
   return { type: 'listItem', content: [{ type: 'paragraph', content: [text(line.testCase, [{ type: 'code' }]), text(` (${line.detail})`)] }] };
 }
 
-/** Our generated part: a rule, the heading, the field lines, the failing runs as one bullet list. */
-export function renderFooter(ticket: OutboundTicket): AdfNode[] {
-  const footer = footerFor(ticket);
+/** Our generated part: a rule, the heading, the field lines, the failing runs (at most `maxRuns`) as one bullet list. */
+export function renderFooter(ticket: OutboundTicket, maxRuns?: number): AdfNode[] {
+  const footer = footerFor(ticket, maxRuns);
   const content: AdfNode[] = [{ type: 'rule' }, { type: 'heading', attrs: { level: 4 }, content: [text(footer.heading)] }];
   let list: AdfNode | undefined;
   for (const line of footer.lines) {
@@ -69,17 +75,12 @@ export function renderFooter(ticket: OutboundTicket): AdfNode[] {
 const descriptionNodes = (description: string): AdfNode[] => paragraphsOf(description).map(paragraph);
 
 /**
- * What of the description goes into Jira: all of it when it fits `budget` (characters of its ADF,
- * counted as fit.ts does), else a cut with a visible note. The default budget leaves FOOTER_RESERVE
- * for the footer, so canonical() can predict the cut from the fields alone.
+ * What of the description goes into Jira: all of it when it fits `budget` (the size of its nodes as
+ * a JSON array, counted as fit.ts does), else a cut with a visible note.
  */
-export function fitDescription(description: string, budget = DESCRIPTION_BUDGET): string {
+export function fitDescription(description: string, budget: number): string {
   return cutToFit(normalizeDescription(description), budget, (d) => jiraSize(descriptionNodes(d)));
 }
-
-/** Room kept for the footer: ten failing runs with 300-character messages and long names fit in it. */
-export const FOOTER_RESERVE = 8_000;
-const DESCRIPTION_BUDGET = JIRA_TEXT_LIMIT - FOOTER_RESERVE;
 
 /** A document of these top-level nodes. */
 export function adfDoc(content: AdfNode[]): AdfDoc {
@@ -87,23 +88,51 @@ export function adfDoc(content: AdfNode[]): AdfDoc {
 }
 
 /**
- * The whole description field: the defect's description (cut to fit Jira's limit, see fit.ts), a
- * rule, the footer. A footer larger than FOOTER_RESERVE takes its room from the description.
+ * The size of a document of `nodes` then `footer`, from the size of `nodes` as a JSON array: the
+ * array's brackets go and one comma joins the two lists (exact for fit.ts's count).
+ */
+function sizeWith(nodesSize: number, nodeCount: number, footer: AdfNode[]): number {
+  return jiraSize(adfDoc(footer)) + (nodeCount ? nodesSize - 1 : 0);
+}
+
+/**
+ * The whole description field: the defect's description, a rule, the footer, within Jira's limit
+ * (see the top of this file).
  */
 export function renderDescription(ticket: OutboundTicket): AdfDoc {
-  const footer = renderFooter(ticket);
-  const room = JIRA_TEXT_LIMIT - jiraSize(adfDoc(footer)) - 1;
-  return adfDoc([...descriptionNodes(fitDescription(ticket.fields.description, Math.min(DESCRIPTION_BUDGET, room))), ...footer]);
+  const description = normalizeDescription(ticket.fields.description);
+  const nodes = descriptionNodes(description);
+  const size = jiraSize(nodes);
+  for (const runs of footerRunChoices(ticket)) {
+    const footer = renderFooter(ticket, runs);
+    if (sizeWith(size, nodes.length, footer) <= JIRA_TEXT_LIMIT) return adfDoc([...nodes, ...footer]);
+  }
+  const footer = renderFooter(ticket, 0);
+  const budget = JIRA_TEXT_LIMIT - jiraSize(adfDoc(footer)) + 1;
+  return adfDoc([...descriptionNodes(fitDescription(description, budget)), ...footer]);
 }
 
 /**
  * A description document with its footer re-rendered and everything a person wrote before it kept
  * as it is (node for node); a document without our footer keeps all its nodes and gets the footer.
+ * The footer lists fewer runs when the person's nodes leave too little room; null when they leave
+ * none even for the shortest footer (nothing of theirs is ever cut: the caller writes nothing).
  */
-export function withFooter(current: unknown, ticket: OutboundTicket): AdfDoc {
-  const nodes = adfNodes(current);
+export function withFooter(current: unknown, ticket: OutboundTicket): AdfDoc | null {
+  const nodes = personNodes(current);
+  const size = jiraSize(nodes);
+  for (const runs of footerRunChoices(ticket)) {
+    const footer = renderFooter(ticket, runs);
+    if (sizeWith(size, nodes.length, footer) <= JIRA_TEXT_LIMIT) return adfDoc([...nodes, ...footer]);
+  }
+  return null;
+}
+
+/** The top-level nodes before our footer (all of them when there is none). */
+export function personNodes(doc: unknown): AdfNode[] {
+  const nodes = adfNodes(doc);
   const end = footerStart(nodes);
-  return adfDoc([...(end === -1 ? nodes : nodes.slice(0, end)), ...renderFooter(ticket)]);
+  return end === -1 ? nodes : nodes.slice(0, end);
 }
 
 /**
@@ -124,7 +153,5 @@ export function adfNodes(doc: unknown): AdfNode[] {
 /** The description part of an issue's description field as plain text ('' for none). */
 export function descriptionFromAdf(doc: unknown): string {
   if (!isNode(doc)) return typeof doc === 'string' ? doc.trim() : '';
-  const nodes = adfNodes(doc);
-  const end = footerStart(nodes);
-  return blocksText(end === -1 ? nodes : nodes.slice(0, end)).trim();
+  return blocksText(personNodes(doc)).trim();
 }

@@ -3,12 +3,14 @@
 // reaches the engine. The idempotency marker is a label, found through the enhanced JQL search.
 import { createCloudClient, type CloudClient } from 'jira.js';
 import type { Issue, IssueTransition } from 'jira.js/cloud';
-import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../contract.ts';
+import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketContext, TicketField, TicketFields, TicketRef, UpdatedTicket, WithheldChange } from '../contract.ts';
 import type { DefectStatus } from '../../src/domain/lifecycle.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import type { People } from '../people.ts';
-import { descriptionFromAdf, fitDescription, renderDescription, withFooter } from './adf.ts';
+import { descriptionFromAdf, normalizeDescription, renderDescription, withFooter } from './adf.ts';
+import { descriptionWrite } from './adf-patch.ts';
+import { CUT_NOTE } from './fit.ts';
 import { createJiraTransport } from './transport.ts';
 import { explainUnassignedRefusal, toTrackerError } from './errors.ts';
 import {
@@ -57,6 +59,9 @@ const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee',
 
 /** Issues per bulk fetch (Jira's maximum). */
 const BULK_FETCH_MAX = 100;
+/** Issues whose description document is kept from their last read, and for how long it stands for the issue. */
+const DOC_CACHE_SIZE = 500;
+const READ_REUSE_MS = 60_000;
 
 /** Changelog entries read per page; the newest page is read when there are more. */
 const CHANGELOG_PAGE = 100;
@@ -107,6 +112,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   async function getIssue(idOrKey: string, fields: string[]): Promise<Issue & { id: string; key: string }> {
     const issue = await call(() => jira.issues.getIssue({ issueIdOrKey: idOrKey, fields }), true);
     if (!issue.id || !issue.key) throw new TrackerError('jira', 'transient', `jira answered issue ${idOrKey} without an id or key`);
+    if (fields.includes('description')) remember(issue.id, issue.fields?.description);
     return issue as Issue & { id: string; key: string };
   }
 
@@ -129,6 +135,20 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       }
     }
     return out;
+  }
+
+  // The description document of issues read in the last moments (a bounded map, oldest out first):
+  // a sync reads the issue and then writes it, and a description change is patched into the document
+  // that read saw (adf-patch.ts) without a second GET. Older than READ_REUSE_MS, it is read again.
+  const docs = new Map<string, { doc: unknown; at: number }>();
+  function remember(id: string, doc: unknown): void {
+    docs.delete(id);
+    docs.set(id, { doc, at: Date.now() });
+    if (docs.size > DOC_CACHE_SIZE) docs.delete(docs.keys().next().value!);
+  }
+  function recentDoc(id: string): { doc: unknown } | undefined {
+    const hit = docs.get(id);
+    return hit && Date.now() - hit.at <= READ_REUSE_MS ? hit : undefined;
   }
 
   function currentStatus(issue: Issue): CurrentStatus {
@@ -189,11 +209,14 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     };
     const status = currentStatus(issue);
     const updated = f.updated ? new Date(f.updated) : new Date(Number.NaN);
+    const description = descriptionFromAdf(f.description);
     return {
       ...refOf(issue.id, issue.key),
+      // Our cut ends in the note as a paragraph of its own (fit.ts).
+      ...((description === CUT_NOTE || description.endsWith(`\n\n${CUT_NOTE}`)) && { descriptionCut: true }),
       fields: {
         title: f.summary ?? '',
-        description: descriptionFromAdf(f.description),
+        description,
         severity: severityFromPriority(mapping, f.priority?.name),
         status: defectStatusFrom(mapping, status.name, status.category),
         assignee: people.fromRemote('jira', f.assignee?.accountId),
@@ -235,11 +258,12 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   return {
     kind: 'jira',
 
-    canonical(fields: TicketFields): TicketFields {
+    canonical(fields: TicketFields, context?: TicketContext): TicketFields {
       return {
         title: canonicalTitle(fields.title),
-        // What reads back: the description as Jira keeps it, cut (with a note) if over Jira's limit.
-        description: fitDescription(fields.description),
+        // What reads back: with the footer known, the description as written beside it (cut, with a
+        // note, when over Jira's limit); else its normal form.
+        description: context ? descriptionFromAdf(renderDescription({ fields, context })) : normalizeDescription(fields.description),
         severity: severityFromPriority(mapping, priorityFor(mapping, fields.severity)),
         status: canonicalStatus(mapping, fields.status),
         assignee: people.fromRemote('jira', people.toRemote('jira', fields.assignee)),
@@ -282,17 +306,38 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       return ref;
     },
 
-    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<TicketRef> {
+    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<UpdatedTicket> {
       const { fields } = ticket;
+      const withheld: WithheldChange[] = [];
       // Severity and context show in the footer. Without a description change, the footer is
       // re-rendered under what the issue holds now, so a person's edits in Jira are kept.
       const footerOnly = !changes.has('description') && (changes.has('severity') || changes.has('context'));
-      // One read serves both the footer rewrite and a status move (its status and key).
-      const current = footerOnly ? await getIssue(ref.remoteId, changes.has('status') ? ['description', 'status'] : ['description']) : null;
+      // A description change is patched into what the issue holds (adf-patch.ts): the document the
+      // sync's read just saw, else one read that also serves a status move.
+      const seen = changes.has('description') && !changes.has('status') ? recentDoc(ref.remoteId) : undefined;
+      const needsDoc = footerOnly || (changes.has('description') && !seen);
+      const current = needsDoc ? await getIssue(ref.remoteId, changes.has('status') ? ['description', 'status'] : ['description']) : null;
       const edit: Record<string, unknown> = {};
       if (changes.has('title')) edit.summary = canonicalTitle(fields.title);
-      if (changes.has('description')) edit.description = renderDescription(ticket);
-      else if (current) edit.description = withFooter(current.fields?.description, ticket);
+      if (changes.has('description')) {
+        const write = descriptionWrite(seen ? seen.doc : current?.fields?.description, ticket);
+        if ('doc' in write) edit.description = write.doc;
+        else {
+          withheld.push({
+            change: 'description',
+            reason: `the defect's description change was not written to Jira ${current?.key ?? ref.key}: ${write.refused}; make the change in Jira (or remove that content there) to bring the two together`,
+          });
+        }
+      } else if (current) {
+        const doc = withFooter(current.fields?.description, ticket);
+        if (doc) edit.description = doc;
+        else {
+          withheld.push({
+            change: 'context',
+            reason: `the description written in Jira on ${current.key} leaves no room for Defect Sync's footer within Jira's 32,767 characters; the footer (severity, failing runs, link to the defect) was not updated, so as not to cut that description`,
+          });
+        }
+      }
       if (changes.has('severity')) edit.priority = { name: priorityFor(mapping, fields.severity) };
       if (changes.has('assignee')) {
         const accountId = people.toRemote('jira', fields.assignee);
@@ -310,13 +355,16 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
           const returned = (answer as unknown as { key?: unknown } | undefined)?.key;
           key = typeof returned === 'string' ? returned : (await getIssue(ref.remoteId, ['status'])).key;
         }
+        // What the issue now holds, for a change that follows before the next read.
+        if ('description' in edit) remember(ref.remoteId, edit.description);
       }
       if (changes.has('status')) {
         const issue = current ?? (await getIssue(ref.remoteId, ['status']));
         key = issue.key;
         await moveStatus(ref.remoteId, fields.status, currentStatus(issue));
       }
-      return key === ref.key ? ref : refOf(ref.remoteId, key);
+      const at = key === ref.key ? ref : refOf(ref.remoteId, key);
+      return withheld.length ? { ...at, withheld } : at;
     },
 
     async read(ref: TicketRef): Promise<RemoteTicket> {

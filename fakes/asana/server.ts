@@ -3,7 +3,7 @@
 // ({ data }, { errors: [{ message }] }), Bearer auth and 429 Retry-After, built on fakes/kit.ts.
 import { FakeTracker, httpError, type FakeRequest, type FakeResponse } from '../kit.ts';
 import { randomBytes } from 'node:crypto';
-import { AsanaFakeState, type FakeProject, type FakeTask, type FakeUser, type FakeWebhook } from './state.ts';
+import { AsanaFakeState, writeNotes, type FakeProject, type FakeTask, type FakeUser, type FakeWebhook } from './state.ts';
 import { asanaDelivery } from '../webhooks.ts';
 
 const HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
@@ -166,7 +166,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
 
   function createTask(req: FakeRequest): FakeResponse {
     const data = dataOf(req);
-    allowOnly(data, ['name', 'notes', 'completed', 'assignee', 'projects', 'workspace', 'custom_fields']);
+    allowOnly(data, ['name', 'notes', 'html_notes', 'completed', 'assignee', 'projects', 'workspace', 'custom_fields']);
     const projects = data['projects'] ?? [];
     if (!Array.isArray(projects) || projects.some((p) => typeof p !== 'string')) throw httpError(400, 'projects: Not an array of gids'); // approximated
     for (const gid of projects as string[]) {
@@ -205,11 +205,13 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     for (const key of ['projects', 'workspace']) {
       if (key in data) throw httpError(400, `${key}: Cannot write this property after creation`); // approximated
     }
-    allowOnly(data, ['name', 'notes', 'completed', 'assignee', 'custom_fields']);
+    allowOnly(data, ['name', 'notes', 'html_notes', 'completed', 'assignee', 'custom_fields']);
     // All or nothing, as Asana: a refused field leaves the task untouched.
     const next = structuredClone(task);
     applyWrite(next, data, state.now());
     Object.assign(task, next);
+    // Plain notes written: the rich text is theirs now (Object.assign keeps a property next dropped).
+    if (next.html_notes === undefined) delete task.html_notes;
     // The complete record when no opt_fields, as the docs promise for PUT.
     const optFields = req.query.get('opt_fields');
     return { status: 200, body: { data: optFields === null ? state.native(task) : state.shape(task, optFields) } };
@@ -280,7 +282,12 @@ export function createAsanaFake(options: AsanaFakeOptions) {
 
   function applyFields(task: FakeTask, data: Record<string, unknown>, now: string): void {
     if ('name' in data) task.name = stringField(data, 'name');
-    if ('notes' in data) task.notes = stringField(data, 'notes');
+    if ('notes' in data || 'html_notes' in data) {
+      writeNotes(task, {
+        ...('notes' in data && { notes: stringField(data, 'notes') }),
+        ...('html_notes' in data && { html_notes: stringField(data, 'html_notes') }),
+      });
+    }
     if ('assignee' in data) task.assignee = state.resolveUser(data['assignee']);
     if ('completed' in data) {
       const completed = data['completed'];
@@ -349,15 +356,16 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       state.addTask(task);
       return task;
     },
-    /** Edits a task as a person in the Asana UI would (bumps modified_at). */
+    /** Edits a task as a person in the Asana UI would (bumps modified_at); rich text is checked like the API's. */
     editTask(
       gid: string,
-      patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'completed' | 'assignee'>> & { severityOption?: string | null; customFields?: Record<string, string | null> },
+      patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'html_notes' | 'completed' | 'assignee'>> & { severityOption?: string | null; customFields?: Record<string, string | null> },
     ): void {
       const task = state.findTask(gid);
       const before = structuredClone(task);
-      const { severityOption, customFields, ...rest } = patch;
+      const { severityOption, customFields, notes, html_notes, ...rest } = patch;
       Object.assign(task, rest);
+      writeNotes(task, { ...(notes !== undefined && { notes }), ...(html_notes !== undefined && { html_notes }) });
       if (severityOption !== undefined) task.custom_field_values[project.customFields[0]!] = severityOption;
       if (customFields) Object.assign(task.custom_field_values, state.customFieldValues(customFields, task.projects));
       if (rest.completed !== undefined && rest.completed !== before.completed) task.completed_at = rest.completed ? state.now() : null;

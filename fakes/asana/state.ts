@@ -2,6 +2,7 @@
 // tasks kept in Asana's native shape, plus Asana's opt_fields projection. Error messages follow
 // Asana's "<field>: <problem>" style; where the docs show no exact text it is marked "approximated".
 import { httpError } from '../kit.ts';
+import { plainToRichText, richTextProblem, richTextToPlain } from './rich-text.ts';
 
 export type FakeUser = { gid: string; email: string; name: string };
 export type FakeEnumOption = { gid: string; name: string; enabled: boolean; color: string };
@@ -13,7 +14,10 @@ export type FakeProject = { gid: string; name: string; workspace: string; custom
 export type FakeTask = {
   gid: string;
   name: string;
+  /** The plain text of the description (Asana derives it from the rich text). */
   notes: string;
+  /** The rich text when a person or a client wrote it as such; else it is `notes` escaped (see rich-text.ts). */
+  html_notes?: string;
   completed: boolean;
   completed_at: string | null;
   created_at: string;
@@ -46,7 +50,7 @@ type Json = Record<string, unknown>;
 
 /** Top-level task fields a request may name in opt_fields (the ones this fake models). */
 const TASK_FIELDS = [
-  'gid', 'resource_type', 'resource_subtype', 'name', 'notes', 'completed', 'completed_at', 'created_at',
+  'gid', 'resource_type', 'resource_subtype', 'name', 'notes', 'html_notes', 'completed', 'completed_at', 'created_at',
   'modified_at', 'assignee', 'projects', 'workspace', 'custom_fields', 'permalink_url',
 ];
 
@@ -83,7 +87,7 @@ export class AsanaFakeState {
     const add = (resource_subtype: string, text: string, custom_field?: FakeStory['custom_field']) =>
       (after.stories ??= []).push({ gid: this.gid(), created_at: after.modified_at, resource_subtype, text, ...(custom_field && { custom_field }) });
     if (before.name !== after.name) add('name_changed', `changed the name to "${after.name}"`);
-    if (before.notes !== after.notes) add('notes_changed', 'changed the description');
+    if (before.notes !== after.notes || htmlNotesOf(before) !== htmlNotesOf(after)) add('notes_changed', 'changed the description');
     if (before.completed !== after.completed) add(after.completed ? 'marked_complete' : 'marked_incomplete', after.completed ? 'completed this task' : 'marked incomplete');
     if (before.assignee !== after.assignee) add(after.assignee ? 'assigned' : 'unassigned', after.assignee ? 'assigned this task' : 'unassigned this task');
     // One story per custom field changed, naming the field.
@@ -164,6 +168,7 @@ export class AsanaFakeState {
       resource_subtype: 'default_task',
       name: task.name,
       notes: task.notes,
+      html_notes: htmlNotesOf(task),
       completed: task.completed,
       completed_at: task.completed_at,
       created_at: task.created_at,
@@ -264,4 +269,26 @@ function projectValue(value: unknown, sub: FieldTree): unknown {
   const obj = value as Json;
   if (sub.size) return project(obj, sub);
   return { gid: obj['gid'], resource_type: obj['resource_type'] };
+}
+
+/** The task's rich text: as written, or its plain notes escaped. */
+export function htmlNotesOf(task: FakeTask): string {
+  return task.html_notes ?? plainToRichText(task.notes);
+}
+
+/**
+ * Sets the description from `notes` (the rich text becomes that text) or from `html_notes` (checked
+ * like Asana: 400 for rich text that is not valid XML of known tags; the notes become its text).
+ */
+export function writeNotes(task: FakeTask, write: { notes?: string; html_notes?: string }): void {
+  if (write.notes !== undefined && write.html_notes !== undefined) throw httpError(400, 'You may only provide one of notes or html_notes'); // approximated
+  if (write.notes !== undefined) {
+    task.notes = write.notes;
+    delete task.html_notes;
+  } else if (write.html_notes !== undefined) {
+    const problem = richTextProblem(write.html_notes);
+    if (problem) throw httpError(400, `html_notes: XML is invalid: ${problem}`); // approximated
+    task.html_notes = write.html_notes;
+    task.notes = richTextToPlain(write.html_notes);
+  }
 }

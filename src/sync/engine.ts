@@ -134,7 +134,7 @@ export class SyncEngine {
             else await setRemote(sql, linkId, remote).catch(() => prisma.trackerLink.update({ where: { id: linkId }, data: remote }));
             save.check();
           });
-          await save.success(link.id, ref, { fields: connector.canonical(initial.fields), contextDigest: digest }, attemptAt, facts);
+          await save.success(link.id, ref, { fields: connector.canonical(initial.fields, initial.context), contextDigest: digest }, attemptAt, facts);
           this.logWarnings(link, facts);
           trace.pushed = [...this.deps.outbound, 'context'];
           return await this.finished(tracker, defectId, 'created', trace, loaded);

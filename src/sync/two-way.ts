@@ -6,7 +6,7 @@
 // defect terms.
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { Connector, OutboundTicket, TicketChange, TicketField, TicketFields, TicketRef } from '../../connectors/contract.ts';
+import type { Connector, OutboundTicket, TicketChange, TicketField, TicketFields, TicketRef, UpdatedTicket } from '../../connectors/contract.ts';
 import { TICKET_FIELDS } from '../../connectors/contract.ts';
 import type { Direction } from './sync-config.ts';
 import { conflictingFields, mergeTicket, type ConflictDecision, type MergeInput } from './merge.ts';
@@ -52,8 +52,11 @@ export async function exchange(
   }
   // A value cut or cleaned to fit the defect's text rules (src/sync/inbound-text.ts).
   warnings.push(...(remote.fitted ?? []));
+  // A cut copy of the defect's own description is never a person's text (security F2, review #1).
+  if (remote.descriptionCut) ignoreRemote.add('description');
   const merge: MergeInput = {
-    local: connector.canonical(input.ticket.fields),
+    // The defect as it reads back once written beside this footer (a description too long is cut there).
+    local: connector.canonical(input.ticket.fields, input.ticket.context),
     remote: connector.canonical(remote.fields),
     base: snapshot?.fields ?? null,
     directions: deps.directions,
@@ -61,6 +64,9 @@ export async function exchange(
     remoteTimes: {},
     ignoreRemote,
   };
+  if (remote.descriptionCut && snapshot && merge.remote.description !== snapshot.fields.description) {
+    warnings.push(`the ${tracker} description is a copy Defect Sync cut to fit ${tracker}'s limit (it ends in the note saying so); an edit made to it there is not taken into the defect: edit the defect's description instead`);
+  }
   const contested = conflictingFields(merge);
   if (contested.length) merge.remoteTimes = await connector.fieldTimes(input.ref, contested, remote);
   const merged = mergeTicket(merge);
@@ -110,7 +116,15 @@ export async function exchange(
   if (changes.size) input.lockLost();
   // Where the ticket is now, as the read says (a Jira issue moved to another project has a new key).
   const here: TicketRef = { remoteId: remote.remoteId, key: remote.key, url: remote.url };
-  const ref = changes.size ? await connector.update(here, ticket, changes, merge.remote) : here;
+  const written: UpdatedTicket = changes.size ? await connector.update(here, ticket, changes, merge.remote) : here;
+  const { withheld = [], ...ref } = written;
+  // What the connector held back stays as the ticket holds it, so the next sync tries again and never
+  // reads the ticket's old value as a person's edit.
+  for (const w of withheld) {
+    warnings.push(w.reason);
+    changes.delete(w.change);
+    if (w.change !== 'context') merged.next[w.change] = merge.remote[w.change] as never;
+  }
   if (changes.has('status')) merged.next.status = connector.canonical(fields).status;
 
   if (merged.conflicts.length) {

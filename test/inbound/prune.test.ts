@@ -28,7 +28,7 @@ describe('InboundEvent retention', () => {
     await rows(prisma, `${tag}-old`, 2_500, 8, true); // retention (7) + 1 day, handled: more than two batches
     await rows(prisma, `${tag}-unhandled`, 3, 30, false); // never queued: the sweep still needs them
     await rows(prisma, `${tag}-recent`, 4, 6, true);
-    const inbox = new Inbox(prisma, new Map(), 0);
+    const inbox = new Inbox(prisma, new Map(), { ms: 0, maxMs: 0 });
     const deleted = await inbox.prune(7, 1_000);
     expect(deleted).toBeGreaterThanOrEqual(2_500);
     expect(await count(prisma, `${tag}-old`)).toBe(0);

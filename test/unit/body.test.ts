@@ -3,6 +3,7 @@ import {
   cutNote,
   cutToFit,
   descriptionOf,
+  endsWithCutNote,
   footerStart,
   markdownBody,
   markdownFooter,
@@ -97,13 +98,36 @@ describe('markdownBody with a limit', () => {
     expect(body.isWellFormed()).toBe(true);
     expect(body).toContain(`${cutNote('GitHub', t.context.defectUrl)}\n\n---\n`);
     expect(body).toContain("description cut to fit GitHub's limit; the full text is at https://defects.example/defects/DEF-7");
-    expect(body.endsWith(markdownFooter(t))).toBe(true);
+    // The description comes first: the footer beside a cut lists no runs (it counts them and links to the defect).
+    expect(body.endsWith(markdownFooter(t, 0))).toBe(true);
   });
 
-  it('cuts a kept person’s text the same way rather than fail the write', () => {
-    const t = ticket();
-    const body = replaceMarkdownFooter('p'.repeat(70_000), t, limit);
+  it('never cuts a kept person’s text: the footer lists fewer runs to make room, and is left out (null) when none fits', () => {
+    const runs = Array.from({ length: 10 }, (_, i) => ({ testCase: `case ${i} ${'x'.repeat(400)}`, launch: 'nightly', message: 'boom', ranAt: '2026-11-20T03:00:00.000Z' }));
+    const t = { ...ticket(), context: { ...ticket().context, failingRuns: runs, failingRunCount: 12 } };
+    const person = 'p'.repeat(65_536 - textLength(markdownFooter(t, 3)) - 2);
+    const body = replaceMarkdownFooter(person, t, limit)!;
     expect(textLength(body)).toBeLessThanOrEqual(65_536);
-    expect(body.endsWith(markdownFooter(t))).toBe(true);
+    expect(body).toBe(`${person}\n\n${markdownFooter(t, 3)}`);
+    expect(body).toMatch(/\*\*More failing runs:\*\* \[9\]/);
+    expect(replaceMarkdownFooter('p'.repeat(65_400), t, limit)).toBeNull();
+  });
+
+  it('lists fewer runs before it cuts a long description, and cuts only when even the shortest footer does not fit', () => {
+    const runs = Array.from({ length: 10 }, (_, i) => ({ testCase: `case ${i} ${'x'.repeat(400)}`, launch: 'nightly', message: 'boom', ranAt: '2026-11-20T03:00:00.000Z' }));
+    const context = { ...ticket().context, failingRuns: runs };
+    const fits = { fields: ticket({ description: 'd'.repeat(62_000) }).fields, context };
+    const body = markdownBody(fits, limit);
+    const listed = body.match(/^- `/gm)?.length ?? 0;
+    expect(listed).toBeGreaterThan(0);
+    expect(listed).toBeLessThan(10);
+    expect(body).toBe(`${'d'.repeat(62_000)}\n\n${markdownFooter(fits, listed)}`);
+    // The fullest footer that fits: one more run would not.
+    expect(62_002 + textLength(markdownFooter(fits, listed + 1))).toBeGreaterThan(65_536);
+    expect(body).toMatch(new RegExp(`\\*\\*More failing runs:\\*\\* \\[${10 - listed}\\]`));
+    const long = { fields: ticket({ description: 'd'.repeat(65_536) }).fields, context };
+    expect(markdownBody(long, limit).endsWith(markdownFooter(long, 0))).toBe(true);
+    expect(endsWithCutNote(descriptionOf(markdownBody(long, limit)), 'GitHub')).toBe(true);
+    expect(endsWithCutNote(descriptionOf(markdownBody(fits, limit)), 'GitHub')).toBe(false);
   });
 });

@@ -100,17 +100,17 @@ describe('create', () => {
 describe('update', () => {
   const t = ticket();
 
-  /** Every update first GETs the task: membership, and the notes when only the footer changes. */
-  function expectCheck(notes?: string) {
-    const opt_fields = notes === undefined ? 'projects,permalink_url' : 'notes,projects,permalink_url';
+  /** Every update first GETs the task: membership, and the notes (and their rich text) when they change. */
+  function expectCheck(notes?: string, html?: string) {
+    const opt_fields = notes === undefined ? 'projects,permalink_url' : 'notes,html_notes,projects,permalink_url';
     return asana()
       .get(`/api/1.0/tasks/${TASK}`)
       .query({ opt_fields })
-      .reply(200, { data: { ...refBody.data, ...(notes !== undefined && { notes }) } });
+      .reply(200, { data: { ...refBody.data, ...(notes !== undefined && { notes }), ...(html !== undefined && { html_notes: html }) } });
   }
 
-  function expectPut(data: nock.DataMatcherMap, notes?: string) {
-    expectCheck(notes);
+  function expectPut(data: nock.DataMatcherMap, notes?: string, html?: string) {
+    expectCheck(notes, html);
     return asana().put(`/api/1.0/tasks/${TASK}`, { data }).query({ opt_fields: REF_FIELDS }).reply(200, refBody);
   }
 
@@ -125,8 +125,32 @@ describe('update', () => {
 
   it('description → notes only', async () => {
     const changed = ticket({ description: 'More steps' });
-    expectPut({ notes: plainBody(changed) });
+    expectPut({ notes: plainBody(changed) }, plainBody(t), `<body>${plainBody(t)}</body>`);
     await connector().update(REF, changed, new Set(['description']));
+  });
+
+  const rich = (person: string, footer: string) => `<body>${person}\n\n${footer.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')}</body>`;
+
+  it('description → the rich text a person formatted, patched: formatted blocks kept as they are, plain ones rewritten', async () => {
+    const person = 'Steps with <strong>bold</strong> words\n\nplain line\n\n<ul><li>one</li><li>two</li></ul>';
+    const notes = `Steps with bold words\n\nplain line\n\none\ntwo\n\n${footerOf(t)}`;
+    const changed = ticket({ description: 'Steps with bold words\n\nplain line & more\n\none\ntwo' });
+    expectPut({ html_notes: rich('Steps with <strong>bold</strong> words\n\nplain line &amp; more\n\n<ul><li>one</li><li>two</li></ul>', footerOf(changed)) }, notes, rich(person, footerOf(t)));
+    expect(await connector().update(REF, changed, new Set(['description']))).toEqual(REF);
+  });
+
+  it('description → nothing written, and the reason given, when the change would alter formatted text', async () => {
+    const person = 'Steps with <strong>bold</strong> words\n\nplain line';
+    const notes = `Steps with bold words\n\nplain line\n\n${footerOf(t)}`;
+    expectCheck(notes, rich(person, footerOf(t)));
+    const result = await connector().update(REF, ticket({ description: 'Steps with other words\n\nplain line' }), new Set(['description']));
+    expect(result.withheld).toEqual([{ change: 'description', reason: expect.stringContaining('formatted text') }]);
+  });
+
+  it('context → the footer only, under rich text a person formatted, kept as it is', async () => {
+    const person = 'See <a href="https://example.com/x">the log</a>';
+    expectPut({ html_notes: rich(person, footerOf(ticket({ severity: 'low' }))) }, `See the log\n\n${footerOf(t)}`, rich(person, footerOf(t)));
+    await connector().update(REF, ticket({ severity: 'low' }), new Set(['severity']));
   });
 
   it('context → the footer only, under the description a person wrote in Asana', async () => {

@@ -264,14 +264,16 @@ describe('long descriptions', () => {
     const t = ticket({ description: long });
     const ref = await jira.create(t);
     const read = await jira.read(ref);
-    expect(read.fields.description).toBe(jira.canonical(t.fields).description);
+    expect(read.fields.description).toBe(jira.canonical(t.fields, t.context).description);
+    expect(read.descriptionCut).toBe(true);
     expect(read.fields.description.length).toBeLessThan(long.length);
     expect(long.startsWith(read.fields.description.split('\n\n')[0]!)).toBe(true);
     expect(read.fields.description).toMatch(/Cut to fit Jira's limit of 32,767 characters.*linked below/);
     expect(JSON.stringify(fake.issue(ref.remoteId).description)).toContain('https://defects.example.com/defects/DEF-42');
 
-    await jira.update(ref, ticket({ description: `${long}\nmore` }), new Set(['description']));
-    expect((await jira.read(ref)).fields.description).toBe(jira.canonical(ticket({ description: `${long}\nmore` }).fields).description);
+    const more = ticket({ description: `${long}\nmore` });
+    await jira.update(ref, more, new Set(['description']));
+    expect((await jira.read(ref)).fields.description).toBe(jira.canonical(more.fields, more.context).description);
   });
 });
 

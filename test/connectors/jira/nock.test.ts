@@ -120,7 +120,6 @@ describe('update', () => {
 
   it.each<[string, TicketChange[], Parameters<typeof ticket>[0], Record<string, unknown>]>([
     ['title', ['title'], { title: 'Now  with\r\nnewline' }, { summary: 'Now  with newline' }],
-    ['description', ['description'], { description: 'New text' }, { description: expectedAdf('high', [{ type: 'paragraph', content: [{ type: 'text', text: 'New text' }] }]) }],
     ['assignee', ['assignee'], { assignee: BOB.email }, { assignee: { accountId: BOB.jira } }],
     ['unassignment', ['assignee'], { assignee: null }, { assignee: null }],
     ['an assignee without a Jira account as unassignment', ['assignee'], { assignee: 'nojira@example.com' }, { assignee: null }],
@@ -131,6 +130,27 @@ describe('update', () => {
       .query({ returnIssue: 'true' })
       .reply(200, issueJson({}));
     expect(await jira.update(REF, ticket(fields), new Set(changes))).toEqual(REF);
+  });
+
+  it('writes a description change in one PUT, into the document the sync has just read', async () => {
+    // A connector of its own: the document it keeps from a read must not reach other tests.
+    const fresh = connectorFor(BASE);
+    jiraApi().get(`/rest/api/3/issue/${ID}`).query({ fields: READ_FIELDS }).reply(200, issueJson({ description: expectedAdf() }));
+    await fresh.read(REF);
+    jiraApi()
+      .put(`/rest/api/3/issue/${ID}`, exact({ fields: { description: expectedAdf('high', [{ type: 'paragraph', content: [{ type: 'text', text: 'New text' }] }]) } }))
+      .query({ returnIssue: 'true' })
+      .reply(200, issueJson({}));
+    expect(await fresh.update(REF, ticket({ description: 'New text' }), new Set(['description']))).toEqual(REF);
+  });
+
+  it('reads the description first when it has not just read the issue, to keep what a person added', async () => {
+    const other = connectorFor(BASE);
+    jiraApi().get(`/rest/api/3/issue/${ID}`).query({ fields: 'description' }).reply(200, issueJson({ description: expectedAdf() }));
+    jiraApi()
+      .put(`/rest/api/3/issue/${ID}`, exact({ fields: { description: expectedAdf('high', [{ type: 'paragraph', content: [{ type: 'text', text: 'New text' }] }]) } }))
+      .reply(204);
+    expect(await other.update(REF, ticket({ description: 'New text' }), new Set(['description']))).toEqual(REF);
   });
 
   it.each<[string, TicketChange[], Parameters<typeof ticket>[0], Record<string, unknown>]>([
