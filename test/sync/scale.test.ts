@@ -26,7 +26,7 @@ beforeAll(async () => {
   // One link per defect; nearly all in step, a few unfinished, a few due for a retry, a few behind their defect.
   await client.query(`
     INSERT INTO "TrackerLink" (id, "defectId", tracker, "remoteId", "syncState", "syncedVersion", "lastSyncedAt", "nextAttemptAt", "updatedAt")
-    SELECT gen_random_uuid(), d.id, (ARRAY['github','jira','asana'])[1 + (-d.number) % 3]::"TrackerKind", (-d.number)::text,
+    SELECT gen_random_uuid(), d.id, (ARRAY['github','jira','asana'])[1 + (-d.number) % 3]::"TrackerKind", 'scale-' || (-d.number)::text,
            CASE WHEN -d.number % 1000 = 1 THEN 'pending' WHEN -d.number % 1000 = 2 THEN 'retrying' ELSE 'synced' END::"SyncState",
            CASE WHEN -d.number % 1000 = 3 THEN 1 ELSE 2 END,
            now() - interval '1 hour',
