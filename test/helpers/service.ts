@@ -99,6 +99,10 @@ export async function markEarlierChangesHandled(prisma: ReturnType<typeof create
   // Earlier files' tickets lived in fakes that are gone (and whose numbers this file's fakes reuse):
   // to this file they are missing, so its reconciler leaves them alone.
   await prisma.trackerLink.updateMany({ data: { syncState: 'missing' } });
+  // Nor are earlier files' published changes first jobs this file's Redis lost: the reconciler's
+  // lost-job check (src/sync/lost-jobs.ts) would otherwise give their defects tickets here. (Their
+  // tracker notices name links now missing, which that check leaves alone.)
+  await prisma.outboxEvent.updateMany({ where: { publishedAt: { not: null } }, data: { publishedTo: [] } });
 }
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {
