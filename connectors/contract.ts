@@ -78,8 +78,12 @@ export type UpdatedTicket = TicketRef & { withheld?: WithheldChange[] };
 /** When each field last changed in the tracker, where the tracker records it. */
 export type FieldTimes = Partial<Record<TicketField, Date>>;
 
-/** A ticket the tracker reports as changed, with the tracker's own time of the change. */
-export type ChangedTicket = { remoteId: string; updatedAt: Date };
+/**
+ * A ticket the tracker reports as changed, with the tracker's own time of the change. `version` is set
+ * where that time is too coarse to tell two changes apart (GitHub's whole seconds): a digest of what the
+ * listing shows, so a person's edit in the same second as an earlier one is still a new change.
+ */
+export type ChangedTicket = { remoteId: string; updatedAt: Date; version?: string };
 
 export interface Connector {
   readonly kind: TrackerKind;

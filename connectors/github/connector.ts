@@ -1,6 +1,7 @@
 // The GitHub Issues connector, on @octokit/rest. One issue per defect in the configured repository:
 // severity as one label, status as state/state_reason, assignee as the single assignee, and the body
 // as the description plus the generated Markdown footer that carries the idempotency marker.
+import { createHash } from 'node:crypto';
 import { Octokit } from '@octokit/rest';
 import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketField, TicketFields, TicketRef, WithheldChange } from '../contract.ts';
 import { SEVERITIES } from '../../src/domain/severity.ts';
@@ -56,9 +57,21 @@ type Issue = {
   created_at: string;
   updated_at: string;
   pull_request?: unknown;
+  comments?: number;
 };
 
 type Label = { name?: string | undefined };
+
+/**
+ * What a listing shows of an issue, digested: two changes within one second share an updated_at, and
+ * only this tells the poll that the second one happened (its webhook may be the one that was lost).
+ */
+function listedVersion(issue: Issue): string {
+  const labels = issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).sort();
+  const assignees = (issue.assignees ?? []).map((a) => a.login).sort();
+  const seen = [issue.title, issue.body ?? '', issue.state, issue.state_reason ?? '', labels, assignees, issue.comments ?? 0];
+  return createHash('sha256').update(JSON.stringify(seen)).digest('base64url').slice(0, 16);
+}
 
 type Answer<T> = { status: number; headers: Record<string, string | number | undefined>; data: T };
 
@@ -371,7 +384,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
           const key = `${issue.number}@${issue.updated_at}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          if (!issue.pull_request) out.push({ remoteId: String(issue.number), updatedAt: new Date(issue.updated_at) });
+          if (!issue.pull_request) out.push({ remoteId: String(issue.number), updatedAt: new Date(issue.updated_at), version: listedVersion(issue) });
         }
         const last = res.data.at(-1);
         if (out.length >= limit || !last || !nextLink(res.headers['link'])) return out;

@@ -1,7 +1,7 @@
 // Polling for what webhooks miss (Asana delivers at most once; GitHub and Jira retry only briefly). Each
 // pass asks the tracker for tickets changed since the stored cursor, minus an overlap for clock skew and
 // whole-second timestamps, and records each as an inbound notice identified by the ticket and its change
-// time: a change seen by two overlapping passes, or already seen by a webhook-driven sync, is recorded
+// time (and, where that time is whole seconds, a digest of the listed ticket): a change seen by two overlapping passes, or already seen by a webhook-driven sync, is recorded
 // once and costs at most one read. The cursor is the tracker's own time of the newest change seen: the
 // connector answers every change up to its newest one (contract.ts), so no change is passed unread.
 import type { PrismaClient } from '../db.ts';
@@ -32,11 +32,11 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
     // move, so read on from the cursor itself. (Left stuck only by more than POLL_LIMIT changes stamped
     // with one same instant.)
     if (changed.length >= POLL_LIMIT && !changed.some((c) => c.updatedAt > cursor)) changed.push(...(await connector.changedSince(cursor, POLL_LIMIT, linked)));
-    // One notice per (ticket, change time), however many times the answers above list it.
+    // One notice per (ticket, change time, version), however many times the answers above list it.
     const notices = [
       ...new Map<string, WebhookNotice>(
         changed.map((c): [string, WebhookNotice] => {
-          const deliveryId = `poll-${c.remoteId}-${c.updatedAt.toISOString()}`;
+          const deliveryId = `poll-${c.remoteId}-${c.updatedAt.toISOString()}${c.version ? `-${c.version}` : ''}`;
           return [deliveryId, { deliveryId, event: 'poll', remoteIds: [c.remoteId] }];
         }),
       ).values(),

@@ -24,18 +24,20 @@ afterAll(() => prisma.$disconnect());
  * Stands in for the inbox and keeps the tickets of every notice a pass hands it: which of them concern a
  * linked defect is the inbox's business, what the poll reads and where it leaves its cursor is this file's.
  */
-function capturingInbox(): { inbox: Inbox; seen: Set<string> } {
+function capturingInbox(): { inbox: Inbox; seen: Set<string>; deliveries: string[] } {
   const seen = new Set<string>();
+  const deliveries: string[] = [];
   const inbox = {
-    async record(_tracker: TrackerKind, notices: readonly { remoteIds: readonly string[] }[]) {
+    async record(_tracker: TrackerKind, notices: readonly { deliveryId: string; remoteIds: readonly string[] }[]) {
       for (const n of notices) for (const id of n.remoteIds) seen.add(id);
+      deliveries.push(...notices.map((n) => n.deliveryId));
       return { accepted: notices.length, duplicates: 0, ignored: 0, rows: [] };
     },
     async dispatch() {
       return 0;
     },
   };
-  return { inbox: inbox as unknown as Inbox, seen };
+  return { inbox: inbox as unknown as Inbox, seen, deliveries };
 }
 
 /** Sets the tracker's cursor, as an earlier pass would have left it. */
@@ -137,6 +139,26 @@ describe('GitHub: pages that shift while they are read', () => {
     }
     expect(listings).toBeGreaterThanOrEqual(2);
     expect(numbers.filter((n) => !seen.has(String(n)))).toEqual([]);
+  });
+
+  it('tells apart two changes of one issue within one second (GitHub times are whole seconds): the second is a new notice', async () => {
+    clock += 60_000;
+    await setCursor('github', new Date(clock - 1000));
+    const number = fake.createByHand({ title: 'written by the service' })['number'] as number;
+    const { inbox, deliveries } = capturingInbox();
+    await pollTracker(prisma, github, inbox, log);
+    const first = deliveries.filter((d) => d.includes(`-${number}-`));
+    expect(first).toHaveLength(1);
+
+    // A person edits it in that same second, and the webhook is lost: the listing shows the same updated_at.
+    fake.editByHand(number, { title: 'edited by a person in the same second' });
+    await pollTracker(prisma, github, inbox, log);
+    const after = deliveries.filter((d) => d.includes(`-${number}-`));
+    expect(new Set(after).size).toBe(2);
+
+    // A third pass with nothing new lists it again under the second notice: recorded once by the inbox.
+    await pollTracker(prisma, github, inbox, log);
+    expect(new Set(deliveries.filter((d) => d.includes(`-${number}-`))).size).toBe(2);
   });
 
   it('pages on by number through more than a page of issues updated in one same second', async () => {
