@@ -242,13 +242,10 @@ export class SyncEngine {
     const { prisma, log, retry } = this.deps;
     log.warn({ tracker: link.tracker, defectId: link.defectId, key: link.key, ...decision }, 'sync attempt failed');
     try {
-      // updatedAt in the database's clock, the one the reconciler's "untouched for a while" compares with
-      // (Prisma's @updatedAt would stamp this worker's clock).
       const [updated] = await prisma.$queryRaw<{ attempts: number }[]>`
         UPDATE "TrackerLink" SET "syncState" = ${decision.state}::"SyncState", "lastError" = ${decision.message}, attempts = attempts + 1,
           "lastAttemptAt" = ${at}, "nextAttemptAt" = NULL, "createStartedAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "createStartedAt" END,
-          "lastCreateAttemptAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "lastCreateAttemptAt" END,
-          "updatedAt" = now()
+          "lastCreateAttemptAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "lastCreateAttemptAt" END
         WHERE id = ${link.id}::uuid RETURNING attempts`;
       if (!updated) return;
       if (decision.action === 'fail' && decision.retryLater) {

@@ -1,8 +1,8 @@
 // The sync engine's writes to its link row, as single SQL statements on the connection that holds the
 // sync's lock (SyncLocks gives it): the hot path of every sync job, where Prisma's per-query cost was
 // most of the service's CPU. Each returns the row as Prisma would (RETURNING *; timestamptz columns come
-// back as Dates from pg). Columns Prisma fills in on the client side are set here: a new row's id
-// (Prisma's uuid()) and "updatedAt" (@updatedAt).
+// back as Dates from pg). A new row's id, which Prisma fills in on the client side (uuid()), is set here;
+// "updatedAt" is the database's own (a trigger, migration 20261202160000).
 import type { TicketRef, TrackerKind } from '../../connectors/contract.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import type { SqlQuery } from './lock.ts';
@@ -18,8 +18,8 @@ async function one(sql: SqlQuery, text: string, values: unknown[]): Promise<Trac
 export function insertLink(sql: SqlQuery, defectId: string, tracker: TrackerKind, createStartedAt: Date): Promise<TrackerLink> {
   return one(
     sql,
-    `INSERT INTO "TrackerLink" (id, "defectId", tracker, "createStartedAt", "lastCreateAttemptAt", "updatedAt")
-     VALUES (gen_random_uuid(), $1::uuid, $2::"TrackerKind", $3, $3, now()) RETURNING *`,
+    `INSERT INTO "TrackerLink" (id, "defectId", tracker, "createStartedAt", "lastCreateAttemptAt")
+     VALUES (gen_random_uuid(), $1::uuid, $2::"TrackerKind", $3, $3) RETURNING *`,
     [defectId, tracker, createStartedAt],
   );
 }
@@ -28,7 +28,7 @@ export function insertLink(sql: SqlQuery, defectId: string, tracker: TrackerKind
 export function recordCreateAttempt(sql: SqlQuery, id: string, at: Date): Promise<TrackerLink> {
   return one(
     sql,
-    `UPDATE "TrackerLink" SET "createStartedAt" = coalesce("createStartedAt", $2), "lastCreateAttemptAt" = $2, "updatedAt" = now()
+    `UPDATE "TrackerLink" SET "createStartedAt" = coalesce("createStartedAt", $2), "lastCreateAttemptAt" = $2
      WHERE id = $1::uuid RETURNING *`,
     [id, at],
   );
@@ -36,7 +36,7 @@ export function recordCreateAttempt(sql: SqlQuery, id: string, at: Date): Promis
 
 /** Where the ticket just created lives. */
 export async function setRemote(sql: SqlQuery, id: string, ref: TicketRef): Promise<void> {
-  await sql(`UPDATE "TrackerLink" SET "remoteId" = $2, key = $3, url = $4, "updatedAt" = now() WHERE id = $1::uuid`, [id, ref.remoteId, ref.key, ref.url]);
+  await sql(`UPDATE "TrackerLink" SET "remoteId" = $2, key = $3, url = $4 WHERE id = $1::uuid`, [id, ref.remoteId, ref.key, ref.url]);
 }
 
 /** A successful sync: the ticket's ref and snapshot (when given), state synced, the attempt counters reset. */
@@ -54,7 +54,7 @@ export function markSynced(
        "remoteId" = coalesce($2, "remoteId"), key = coalesce($3, key), url = coalesce($4, url),
        snapshot = coalesce($5::jsonb, snapshot),
        "syncState" = 'synced', "lastError" = NULL, attempts = 0, "lastAttemptAt" = $6, "lastSyncedAt" = $7,
-       "nextAttemptAt" = NULL, "syncedVersion" = $8, warnings = $9::text[], "updatedAt" = now()
+       "nextAttemptAt" = NULL, "syncedVersion" = $8, warnings = $9::text[]
      WHERE id = $1::uuid RETURNING *`,
     [id, ref?.remoteId ?? null, ref?.key ?? null, ref?.url ?? null, snapshot ? JSON.stringify(snapshot) : null, attemptAt, new Date(), facts.version, facts.warnings],
   );

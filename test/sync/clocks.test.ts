@@ -9,26 +9,28 @@ import { linksOf } from '../helpers/links.ts';
 
 let t: Trackers;
 let svc: Awaited<ReturnType<typeof startService>>;
+const githubOnly = () => {
+  const { GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, SYNC_CONFIG } = t.env;
+  return { GITHUB_TOKEN: GITHUB_TOKEN!, GITHUB_REPOSITORY: GITHUB_REPOSITORY!, GITHUB_API_URL: GITHUB_API_URL!, SYNC_CONFIG: SYNC_CONFIG! };
+};
 
 beforeAll(async () => {
   t = await startTrackers();
-  const { GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, SYNC_CONFIG } = t.env;
-  svc = await startService({
-    env: { GITHUB_TOKEN: GITHUB_TOKEN!, GITHUB_REPOSITORY: GITHUB_REPOSITORY!, GITHUB_API_URL: GITHUB_API_URL!, SYNC_CONFIG: SYNC_CONFIG! },
-    debounceMs: 0,
-    tune: { jobRetry: { attempts: 2, backoffMs: 100 } },
-  });
 });
 afterEach(() => {
   vi.useRealTimers();
   t.clearFaults();
 });
 afterAll(async () => {
-  await svc?.stop();
   await t?.stop();
 });
 
 describe('the clock of a failed attempt', () => {
+  beforeAll(async () => {
+    svc = await startService({ env: githubOnly(), debounceMs: 0, tune: { jobRetry: { attempts: 2, backoffMs: 100 } } });
+  });
+  afterAll(() => svc?.stop());
+
   it("stamps the link's updatedAt with the database's clock, not the worker's", async () => {
     t.github.tracker.fail({ status: 503, route: 'ticket.create', times: 1000 });
     // Only Date is faked (timers stay real): this process, worker included, believes it is ten minutes earlier.
@@ -41,5 +43,28 @@ describe('the clock of a failed attempt', () => {
       FROM "TrackerLink" l WHERE l."defectId" = ${d.id}::uuid AND l.tracker = 'github'`;
     // Written within the last few seconds by the database's clock (ten minutes off with the worker's).
     expect(Math.abs(row!.skewMs), `updatedAt is ${Math.round(row!.skewMs / 1000)} s before the database's now()`).toBeLessThan(5000);
+  });
+});
+
+describe('the clock of a link attached by hand', () => {
+  // No workers: what is read back is the API's own write, not a later sync's.
+  let api: Awaited<ReturnType<typeof startService>>;
+  beforeAll(async () => {
+    api = await startService({ env: githubOnly(), debounceMs: 0, workers: false });
+  });
+  afterAll(() => api?.stop());
+
+  it("stamps the link's updatedAt with the database's clock, not the API host's", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.now() - 10 * 60_000);
+    const existing = t.github.createByHand({ title: 'Filed by a developer', body: 'steps' });
+    const d = await createDefect(api.http, { title: 'API host clock behind, linked by hand' });
+    const attached = await api.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', key: String(existing['number']) });
+    expect(attached.status, JSON.stringify(attached.body)).toBeLessThan(300);
+    const rows = await api.prisma.$queryRaw<{ skewMs: number }[]>`
+      SELECT (EXTRACT(EPOCH FROM (now() - l."updatedAt")) * 1000)::float8 AS "skewMs"
+      FROM "TrackerLink" l WHERE l."defectId" = ${d.id}::uuid AND l.tracker = 'github'`;
+    expect(rows).toHaveLength(1);
+    expect(Math.abs(rows[0]!.skewMs), `updatedAt is ${Math.round(rows[0]!.skewMs / 1000)} s before the database's now()`).toBeLessThan(5000);
   });
 });

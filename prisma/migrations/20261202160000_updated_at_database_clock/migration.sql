@@ -1,0 +1,14 @@
+-- Every "updatedAt" is the database's clock. Prisma's @updatedAt stamps the writing process's clock, and
+-- the reconciler and the lost-job check compare these columns with now() and with rows stamped by the
+-- database ("InboundEvent"."receivedAt"): an API host or worker whose clock is off would make a link look
+-- untouched for ten minutes, or touched after a notice it never saw. One trigger, whoever writes.
+CREATE FUNCTION stamp_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW."updatedAt" := now();
+  RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER "TrackerLink_updatedAt" BEFORE INSERT OR UPDATE ON "TrackerLink" FOR EACH ROW EXECUTE FUNCTION stamp_updated_at();
+CREATE TRIGGER "Defect_updatedAt" BEFORE INSERT OR UPDATE ON "Defect" FOR EACH ROW EXECUTE FUNCTION stamp_updated_at();
+CREATE TRIGGER "WebhookRegistration_updatedAt" BEFORE INSERT OR UPDATE ON "WebhookRegistration" FOR EACH ROW EXECUTE FUNCTION stamp_updated_at();
