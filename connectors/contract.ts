@@ -87,6 +87,8 @@ export type ChangedTicket = { remoteId: string; updatedAt: Date; version?: strin
 
 export interface Connector {
   readonly kind: TrackerKind;
+  /** The connection (configured target) this connector serves: what links, queues and locks are keyed by. */
+  readonly connection: string;
 
   /**
    * The fields as the tracker would give them back after writing them (pure). Defect states the tracker

@@ -84,6 +84,8 @@ export type RemoteWebhook = { remoteId: string; target: string; active: boolean;
  */
 export interface WebhookRegistrar {
   readonly kind: TrackerKind;
+  /** The connection whose webhook this is. */
+  readonly connection: string;
   /** The resource watched (e.g. the Asana project gid). */
   readonly resource: string;
   list(): Promise<RemoteWebhook[]>;

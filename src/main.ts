@@ -19,26 +19,29 @@ import { createAdminServices } from './admin/services.ts';
 import { opsApp } from './http/ops-routes.ts';
 import { hostPolicy } from './http/hosts.ts';
 import type { Server } from 'node:http';
-import type { Connector, TrackerKind } from '../connectors/contract.ts';
+import type { Connector } from '../connectors/contract.ts';
+import { resolveConnections, type ConnectionConfig, type ConnectionName } from './sync/connections.ts';
+import { recordConnections } from './store/connections.ts';
 
 export const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
 type Role = (typeof ROLES)[number];
 
 type Stoppable = () => Promise<void>;
-type Connectors = ReadonlyMap<TrackerKind, Connector>;
+type Connectors = ReadonlyMap<ConnectionName, Connector>;
 
 async function startApi(
   config: Config,
   log: Logger,
   prisma: ReturnType<typeof createPrisma>,
   connectors: Connectors,
+  connections: readonly ConnectionConfig[],
   metrics: Metrics,
 ): Promise<Stoppable> {
   // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
-  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()], metrics });
-  const inbound = startInbound(config, { prisma, log });
+  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], metrics });
+  const inbound = startInbound(config, connections, { prisma, log });
   // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
-  const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()] });
+  const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()] });
   const app = createApp({
     prisma,
     log,
@@ -86,7 +89,7 @@ async function listen(server: Server, port: number, variable: string): Promise<S
  * /metrics, METRICS_TOKEN rules as on the API) so its sync metrics can be scraped.
  */
 async function startWorkerOps(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors, metrics: Metrics): Promise<Stoppable> {
-  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, trackers: [...connectors.keys()], metrics });
+  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], metrics });
   const hosts = hostPolicy({ publicUrl: config.publicUrlSet ? config.publicUrl : undefined, allowedHosts: config.allowedHosts });
   const app = opsApp({ ops, metricsTokens: config.metricsTokens, hosts, adminToken: config.adminToken, log });
   const server = await listen(app.listen(config.metricsPort), config.metricsPort!, 'METRICS_PORT');
@@ -105,12 +108,13 @@ async function startWorker(
   log: Logger,
   prisma: ReturnType<typeof createPrisma>,
   connectors: Connectors,
+  connections: readonly ConnectionConfig[],
   sync: SyncConfig,
   metrics: Metrics,
 ): Promise<Stoppable> {
-  const stop = await startSync({ ...syncSettings(config, sync, { prisma, connectors, log }), metrics });
-  // With no tracker configured the relay marks changes handled without queueing them.
-  log.info({ trackers: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
+  const stop = await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log }), metrics });
+  // With no connection configured the relay marks changes handled without queueing them.
+  log.info({ connections: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
   return stop;
 }
 
@@ -123,9 +127,11 @@ async function main(): Promise<void> {
   }
   let config: Config;
   let sync: SyncConfig;
+  let connections: ConnectionConfig[];
   try {
     config = loadConfig();
     sync = loadSyncConfig(config.syncConfigPath);
+    connections = resolveConnections(config, sync);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -140,13 +146,24 @@ async function main(): Promise<void> {
   if (role === 'migrate') return;
 
   const prisma = createPrisma(config.databaseUrl);
+  try {
+    const recorded = await recordConnections(prisma, connections);
+    if (recorded.adopted.length) log.info({ connections: recorded.adopted }, 'connections adopted their targets');
+    if (recorded.retired.length) log.warn({ connections: recorded.retired }, 'connections no longer configured: their links are kept and not synced');
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
   // One registry per process: what the workers record shows on this process's /metrics (role all), or
   // on METRICS_PORT (role worker).
   const metrics = new Metrics();
-  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs, (tracker, status) => metrics.trackerCall(tracker, status));
+  const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   const stops: Stoppable[] = [];
-  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, metrics));
-  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, sync, metrics));
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics));
+  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, connections, sync, metrics));
   if (role === 'worker' && config.metricsPort !== undefined) stops.push(await startWorkerOps(config, log, prisma, connectors, metrics));
 
   let stopping = false;

@@ -16,8 +16,10 @@ export type WebhookResult = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 
 export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 
-/** Job counts of one tracker's queue, as BullMQ's queue.getJobCounts(...QUEUE_STATES) returns them. */
-export type QueueCounts = (tracker: TrackerKind) => Promise<Partial<Record<string, number>>>;
+/** Job counts of one connection's queue, as BullMQ's queue.getJobCounts(...QUEUE_STATES) returns them. */
+export type QueueCounts = (connection: string) => Promise<Partial<Record<string, number>>>;
+/** What series are labelled with: the connection (bounded by the configuration) and its tracker kind. */
+export type MetricTarget = { readonly connection: string; readonly kind: TrackerKind };
 export type OutboxBacklog = () => Promise<{ unpublished: number; oldestAgeSeconds: number }>;
 
 /** A source read on scrape gets this long; a slow Redis or database must not hang the scrape. */
@@ -29,27 +31,27 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly syncJobs = new Counter({
     name: `${PREFIX}sync_jobs_total`,
-    help: 'Sync jobs finished, by tracker and outcome (created, updated, unchanged, … or the failure kind).',
-    labelNames: ['tracker', 'outcome'] as const,
+    help: 'Sync jobs finished, by connection, tracker kind and outcome (created, updated, unchanged, … or the failure kind).',
+    labelNames: ['connection', 'tracker', 'outcome'] as const,
     registers: [this.registry],
   });
   private readonly latency = new Histogram({
     name: `${PREFIX}sync_latency_seconds`,
     help: 'Seconds from a change to its arrival on the other side: outbound = defect change committed → tracker updated; inbound = tracker change → defect updated.',
-    labelNames: ['direction', 'tracker'] as const,
+    labelNames: ['direction', 'connection', 'tracker'] as const,
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900],
     registers: [this.registry],
   });
   private readonly webhooks = new Counter({
     name: `${PREFIX}webhook_requests_total`,
-    help: 'Webhook requests received, by tracker and result (accepted, duplicate, ignored, rejected: signed but refused, unsigned: refused without a signature, handshake).',
-    labelNames: ['tracker', 'result'] as const,
+    help: 'Webhook requests received, by connection, tracker kind and result (accepted, duplicate, ignored, rejected: signed but refused, unsigned: refused without a signature, handshake).',
+    labelNames: ['connection', 'tracker', 'result'] as const,
     registers: [this.registry],
   });
   private readonly trackerCalls = new Counter({
     name: `${PREFIX}tracker_api_calls_total`,
-    help: 'HTTP calls made to tracker APIs, by tracker and response status (the status code, or "network" / "timeout").',
-    labelNames: ['tracker', 'status'] as const,
+    help: 'HTTP calls made to tracker APIs, by connection, tracker kind and response status (the status code, or "network" / "timeout").',
+    labelNames: ['connection', 'tracker', 'status'] as const,
     registers: [this.registry],
   });
   private readonly conflicts = new Counter({
@@ -77,47 +79,47 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  syncJob(tracker: TrackerKind, outcome: SyncJobOutcome): void {
-    this.syncJobs.inc({ tracker, outcome });
+  syncJob(t: MetricTarget, outcome: SyncJobOutcome): void {
+    this.syncJobs.inc({ connection: t.connection, tracker: t.kind, outcome });
   }
 
-  syncLatency(direction: SyncDirection, tracker: TrackerKind, seconds: number): void {
-    this.latency.observe({ direction, tracker }, seconds);
+  syncLatency(direction: SyncDirection, t: MetricTarget, seconds: number): void {
+    this.latency.observe({ direction, connection: t.connection, tracker: t.kind }, seconds);
   }
 
-  webhook(tracker: TrackerKind, result: WebhookResult): void {
-    this.webhooks.inc({ tracker, result });
+  webhook(t: MetricTarget, result: WebhookResult): void {
+    this.webhooks.inc({ connection: t.connection, tracker: t.kind, result });
   }
 
   /** `status`: the HTTP status code the tracker answered, or 'network' / 'timeout' when none came. */
-  trackerCall(tracker: TrackerKind, status: number | 'network' | 'timeout'): void {
-    this.trackerCalls.inc({ tracker, status: String(status) });
+  trackerCall(connection: string, kind: TrackerKind, status: number | 'network' | 'timeout'): void {
+    this.trackerCalls.inc({ connection, tracker: kind, status: String(status) });
   }
 
   conflict(field: string): void {
     this.conflicts.inc({ field });
   }
 
-  /** Queue depth by tracker and state, read from `counts` on every scrape. Register once per instance. */
-  registerQueueDepth(trackers: readonly TrackerKind[], counts: QueueCounts): void {
+  /** Queue depth by connection and state, read from `counts` on every scrape. Register once per instance. */
+  registerQueueDepth(connections: readonly string[], counts: QueueCounts): void {
     const errors = this.sourceErrors;
     const track = <T>(read: Promise<T>) => this.track(read);
     new Gauge({
       name: `${PREFIX}queue_jobs`,
-      help: 'Jobs in each tracker queue by BullMQ state, read on scrape.',
-      labelNames: ['tracker', 'state'] as const,
+      help: 'Jobs in each connection queue by BullMQ state, read on scrape.',
+      labelNames: ['connection', 'state'] as const,
       registers: [this.registry],
       async collect() {
         this.reset();
         // The error is counted inside the tracked read, so the error counter of this scrape sees it.
         const all = await track(
-          withTimeout(Promise.all(trackers.map(async (t) => [t, await counts(t)] as const)), 'queue counts').catch(() => {
+          withTimeout(Promise.all(connections.map(async (c) => [c, await counts(c)] as const)), 'queue counts').catch(() => {
             errors.inc({ source: 'queues' });
             return [];
           }),
         );
-        for (const [tracker, byState] of all) {
-          for (const state of QUEUE_STATES) this.set({ tracker, state }, byState[state] ?? 0);
+        for (const [connection, byState] of all) {
+          for (const state of QUEUE_STATES) this.set({ connection, state }, byState[state] ?? 0);
         }
       },
     });

@@ -32,6 +32,8 @@ export type AsanaSettings = {
 };
 
 export type AsanaConnectorOptions = {
+  /** The connection this connector serves (default: the kind's own name, as the environment-only set-up names it). */
+  connection?: string;
   settings: AsanaSettings;
   mapping: AsanaMapping;
   people: People;
@@ -155,6 +157,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
 
   return {
     kind: 'asana',
+    connection: options.connection ?? 'asana',
 
     canonical(fields: TicketFields, context?: TicketContext): TicketFields {
       const read = canonicalFields(fields, mapping, people);

@@ -17,7 +17,7 @@ type WebhookRecord = {
   last_failure_content?: string | null;
 };
 
-export function createAsanaWebhookRegistrar(settings: AsanaSettings, timeoutMs = 15_000): WebhookRegistrar {
+export function createAsanaWebhookRegistrar(settings: AsanaSettings, timeoutMs = 15_000, connection = 'asana'): WebhookRegistrar {
   const client = new Asana.ApiClient();
   client.basePath = (settings.apiUrl || ASANA_API_URL).replace(/\/+$/, '');
   client.authentications['token'] = { type: 'personalAccessToken', accessToken: settings.token };
@@ -42,6 +42,7 @@ export function createAsanaWebhookRegistrar(settings: AsanaSettings, timeoutMs =
 
   return {
     kind: 'asana',
+    connection,
     resource: settings.projectGid,
 
     async list() {

@@ -34,6 +34,8 @@ export type GithubSettings = {
 };
 
 export type GithubConnectorOptions = {
+  /** The connection this connector serves (default: the kind's own name, as the environment-only set-up names it). */
+  connection?: string;
   settings: GithubSettings;
   mapping: GithubMapping;
   people: People;
@@ -212,6 +214,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
 
   return {
     kind: 'github',
+    connection: options.connection ?? 'github',
 
     canonical(fields, context) {
       const read = canonicalFields(mapping, people, fields);

@@ -34,9 +34,13 @@ export type JiraSettings = {
   issueType: string;
   /** How long a new issue may take to show in search (default INDEX_LAG_MS). */
   searchLagMs?: number;
+  /** Sent with every create beside the fields this connector writes (components, a field the issue type requires). */
+  createFields?: Record<string, unknown>;
 };
 
 export type JiraConnectorOptions = {
+  /** The connection this connector serves (default: the kind's own name, as the environment-only set-up names it). */
+  connection?: string;
   settings: JiraSettings;
   mapping: JiraMapping;
   people: People;
@@ -257,6 +261,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
 
   return {
     kind: 'jira',
+    connection: options.connection ?? 'jira',
 
     canonical(fields: TicketFields, context?: TicketContext): TicketFields {
       return {
@@ -279,6 +284,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       const created = await call(() =>
         jira.issues.createIssue({
           fields: {
+            ...options.settings.createFields,
             project: { key: projectKey },
             issuetype: { name: issueType },
             summary: canonicalTitle(fields.title),

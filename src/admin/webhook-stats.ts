@@ -2,7 +2,6 @@
 // buckets under the deployment's QUEUE_PREFIX (INCR, then EXPIRE 25 h so a bucket outlives its window).
 // The count is the sum of the newest 24 buckets, so "the last 24 h" is accurate to the hour.
 import type { Redis } from 'ioredis';
-import type { TrackerKind } from '../../connectors/contract.ts';
 import type { WebhookOutcome } from '../http/webhook-routes.ts';
 
 export const COUNTED_OUTCOMES = ['accepted', 'rejected', 'unsigned', 'duplicate', 'ignored'] as const satisfies readonly WebhookOutcome[];
@@ -22,26 +21,26 @@ export class WebhookStats {
     this.prefix = `${queuePrefix}:admin:webhooks`;
   }
 
-  private key(hour: number, tracker: TrackerKind, outcome: CountedOutcome): string {
-    return `${this.prefix}:${hour}:${tracker}:${outcome}`;
+  private key(hour: number, connection: string, outcome: CountedOutcome): string {
+    return `${this.prefix}:${hour}:${connection}:${outcome}`;
   }
 
   /** Counts one outcome; a handshake is not a delivery and is not counted. */
-  async record(tracker: TrackerKind, outcome: WebhookOutcome, now = Date.now()): Promise<void> {
+  async record(connection: string, outcome: WebhookOutcome, now = Date.now()): Promise<void> {
     if (!(COUNTED_OUTCOMES as readonly string[]).includes(outcome)) return;
-    const key = this.key(Math.floor(now / HOUR_MS), tracker, outcome as CountedOutcome);
+    const key = this.key(Math.floor(now / HOUR_MS), connection, outcome as CountedOutcome);
     await this.redis.multi().incr(key).expire(key, TTL_SECONDS).exec();
   }
 
-  /** Per tracker, each outcome summed over the newest 24 hourly buckets (one MGET). */
-  async last24h(trackers: readonly TrackerKind[], now = Date.now()): Promise<Map<TrackerKind, WebhookCounts>> {
+  /** Per connection, each outcome summed over the newest 24 hourly buckets (one MGET). */
+  async last24h(connections: readonly string[], now = Date.now()): Promise<Map<string, WebhookCounts>> {
     const hour = Math.floor(now / HOUR_MS);
-    const slots = trackers.flatMap((tracker) =>
-      COUNTED_OUTCOMES.flatMap((outcome) => Array.from({ length: BUCKETS }, (_, i) => ({ tracker, outcome, key: this.key(hour - i, tracker, outcome) }))),
+    const slots = connections.flatMap((connection) =>
+      COUNTED_OUTCOMES.flatMap((outcome) => Array.from({ length: BUCKETS }, (_, i) => ({ connection, outcome, key: this.key(hour - i, connection, outcome) }))),
     );
     const values = slots.length ? await this.redis.mget(slots.map((s) => s.key)) : [];
-    const out = new Map<TrackerKind, WebhookCounts>(trackers.map((t) => [t, { accepted: 0, rejected: 0, unsigned: 0, duplicate: 0, ignored: 0 }]));
-    slots.forEach((s, i) => (out.get(s.tracker)![s.outcome] += Number(values[i] ?? 0)));
+    const out = new Map<string, WebhookCounts>(connections.map((t) => [t, { accepted: 0, rejected: 0, unsigned: 0, duplicate: 0, ignored: 0 }]));
+    slots.forEach((s, i) => (out.get(s.connection)![s.outcome] += Number(values[i] ?? 0)));
     return out;
   }
 }

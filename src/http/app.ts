@@ -9,13 +9,14 @@ import { DefectStore } from '../store/defects.ts';
 import { CaseRunStore } from '../store/case-runs.ts';
 import { Reports } from '../store/reports.ts';
 import { LinkStore } from '../store/links.ts';
-import type { Connector, TrackerKind } from '../../connectors/contract.ts';
+import type { Connector } from '../../connectors/contract.ts';
+import type { ConnectionName } from '../sync/connections.ts';
 import { AppError } from '../errors.ts';
 import { errorHandler, notFoundRoute, parseInput } from './errors.ts';
 import { MilestoneParams } from './schemas.ts';
 import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
-import { webhookRoutes, type WebhookDeps, type WebhookOutcome } from './webhook-routes.ts';
+import { webhookRoutes, type WebhookDeps, type WebhookOutcome, type WebhookTarget } from './webhook-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { adminGate } from './admin-gate.ts';
 import { bullBoard, BOARD_PATH } from './admin-board.ts';
@@ -41,7 +42,7 @@ export type AppDeps = {
   /** API_TOKEN: bearer tokens any of which opens /api; none means loopback clients only. */
   apiTokens?: readonly string[];
   /** The enabled trackers, for linking existing tickets; none by default. */
-  connectors?: ReadonlyMap<TrackerKind, Connector>;
+  connectors?: ReadonlyMap<ConnectionName, Connector>;
   /** Webhook receivers and the inbox they feed; without them no /webhooks route is open. */
   webhooks?: WebhookDeps;
   /** ADMIN_TOKEN: the admin API's bearer token; unset, /admin answers 503. */
@@ -65,9 +66,9 @@ export function createApp(deps: AppDeps): Express {
   const ops = deps.ops ?? createOps({ prisma: deps.prisma });
   const admin = deps.admin;
   // Webhook outcomes feed /metrics and the admin sync-status's 24-hour counts (shared through Redis).
-  const onWebhook = (tracker: TrackerKind, outcome: WebhookOutcome) => {
-    ops.metrics.webhook(tracker, outcome);
-    admin?.webhookStats.record(tracker, outcome).catch((err: unknown) => deps.log.warn({ err }, 'could not count the webhook for the admin status'));
+  const onWebhook = (target: WebhookTarget, outcome: WebhookOutcome) => {
+    ops.metrics.webhook(target, outcome);
+    admin?.webhookStats.record(target.connection, outcome).catch((err: unknown) => deps.log.warn({ err }, 'could not count the webhook for the admin status'));
   };
   const app = express();
   app.disable('x-powered-by');

@@ -54,7 +54,7 @@ export function defectRoutes(defects: DefectStore, reports: Reports, links: Link
 
   r.post('/:idOrKey/links', async (req: Request<{ idOrKey: string }>, res) => {
     const input = parseInput(LinkTicket, req.body, 'body');
-    const { created, link } = await links.link(req.params.idOrKey, input.tracker, (input.key ?? input.url)!, actorOf(req));
+    const { created, link } = await links.link(req.params.idOrKey, { connection: input.connection, tracker: input.tracker }, (input.key ?? input.url)!, actorOf(req));
     res.status(created ? 201 : 200).json(link);
   });
 

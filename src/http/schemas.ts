@@ -1,5 +1,6 @@
 // Input shapes of the API. Strict objects: an unknown (e.g. misspelt) field is a 400, not silently dropped.
 import { z } from 'zod';
+import { CONNECTION_NAME } from '../sync/connections.ts';
 import { DEFECT_STATUSES } from '../domain/lifecycle.ts';
 import { SEVERITIES } from '../domain/severity.ts';
 import { DESCRIPTION_MAX, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
@@ -77,13 +78,18 @@ export const LinkCaseRun = z.strictObject({ caseRunId: uuid });
 /** An existing ticket to link: its key (PROJ-12, owner/repo#12, a task gid) or its URL, not both. */
 export const LinkTicket = z
   .strictObject({
-    tracker: z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`),
+    /** The connection the ticket is in; `tracker` alone will do when that kind has exactly one connection. */
+    connection: z.string().regex(CONNECTION_NAME, 'must be a connection name (a-z, 0-9 and "-", up to 40)').optional(),
+    tracker: z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`).optional(),
     key: text(300).min(1, 'must not be empty').optional(),
     url: z.url({ error: 'must be a URL' }).check(...STORABLE).max(2000).optional(),
   })
   .superRefine((v, ctx) => {
     if ((v.key === undefined) === (v.url === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['key'], message: 'give either key or url' });
+    }
+    if (v.connection === undefined && v.tracker === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['connection'], message: 'give the connection (or the tracker, when it has one connection)' });
     }
   });
 

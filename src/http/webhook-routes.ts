@@ -1,91 +1,107 @@
-// Webhook receivers: POST /webhooks/github, /webhooks/jira, /webhooks/asana/<registration id>. The raw
+// Webhook receivers: POST /webhooks/github/<connection>, /webhooks/jira/<connection> (and /webhooks/github,
+// /webhooks/jira for the connections named github and jira), /webhooks/asana/<registration id>. The raw
 // body is read (size-limited before buffering), its signature verified before anything is parsed or
 // stored, then each notice about a linked ticket is recorded (unique per delivery and per signed body)
 // and the linked defects' sync jobs queued before the answer: 202 when something new was taken, 200 for a
-// repeat or a notice about no ticket of ours (ignored: counted so, and no row). A tracker with no secret configured has no open route: unsigned requests are never trusted.
-import express, { Router, type Request, type RequestHandler } from 'express';
+// repeat or a notice about no ticket of ours (ignored: counted so, and no row). A connection with no secret configured has no open route: unsigned requests are never trusted.
+import express, { Router, type Request, type Response } from 'express';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import { WebhookPayloadError, type WebhookNotice, type WebhookReceiver, type WebhookRequest } from '../../connectors/webhooks.ts';
 import { AppError } from '../errors.ts';
 import type { Inbox } from '../inbound/inbox.ts';
 import type { WebhookRegistrations } from '../inbound/registrations.ts';
 import type { Logger } from '../logger.ts';
+import type { ConnectionName } from '../sync/connections.ts';
 
 export const WEBHOOK_BODY_LIMIT = '1mb';
 
+/** A connection's receiver, and the secrets that verify its deliveries (GitHub, Jira). */
+export type SignedReceiver = { kind: TrackerKind; receiver: WebhookReceiver; secrets: readonly string[] };
+
 export type WebhookDeps = {
-  /** Receivers with the secrets that verify them (GitHub, Jira): only these routes are open. */
-  signed: ReadonlyMap<TrackerKind, { receiver: WebhookReceiver; secrets: readonly string[] }>;
-  /** Asana: its secret per registration comes from the handshake. */
-  asana?: { receiver: WebhookReceiver; registrations: WebhookRegistrations };
+  /** Per connection (GitHub, Jira): only these routes are open, each verified with its own secrets only. */
+  signed: ReadonlyMap<ConnectionName, SignedReceiver>;
+  /** Asana: the registration in the URL names the connection; its secret comes from the handshake. */
+  asana?: { receiver: WebhookReceiver; connections: readonly ConnectionName[]; registrations: WebhookRegistrations };
   inbox: Inbox;
   log: Logger;
 };
 
 /**
  * `rejected`: refused although it carried a signature (a wrong secret, a forgery); `unsigned`: refused
- * without one (anyone can send that). Only `rejected` colours a tracker's health.
+ * without one (anyone can send that). Only `rejected` colours a connection's health.
  */
 export type WebhookOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'unsigned' | 'handshake';
 
-export function webhookRoutes(deps: WebhookDeps, onOutcome: (tracker: TrackerKind, outcome: WebhookOutcome) => void = () => {}): Router {
+/** Who a webhook request was for: the connection, or only the kind when the URL named none we have. */
+export type WebhookTarget = { connection: ConnectionName; kind: TrackerKind };
+
+export function webhookRoutes(deps: WebhookDeps, onOutcome: (target: WebhookTarget, outcome: WebhookOutcome) => void = () => {}): Router {
   const r = Router();
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
 
-  const take = async (tracker: TrackerKind, receiver: WebhookReceiver, req: WebhookRequest): Promise<{ status: number; body: object }> => {
+  const take = async (target: WebhookTarget, receiver: WebhookReceiver, req: WebhookRequest): Promise<{ status: number; body: object }> => {
     const notices = parse(receiver, req);
-    const recorded = await deps.inbox.record(tracker, notices, 'webhook');
+    const recorded = await deps.inbox.record(target.connection, notices, 'webhook');
     try {
       await deps.inbox.dispatch(recorded.rows);
     } catch (err) {
       // Recorded but not queued: the sweep queues it; the tracker may retry meanwhile (a duplicate then).
-      deps.log.warn({ err, tracker }, 'webhook recorded but not queued; the sweep will queue it');
+      deps.log.warn({ err, connection: target.connection }, 'webhook recorded but not queued; the sweep will queue it');
       throw new AppError('tracker_unavailable', 'the event was recorded but could not be queued yet; it will be processed shortly');
     }
     const outcome: WebhookOutcome = recorded.accepted ? 'accepted' : recorded.duplicates ? 'duplicate' : 'ignored';
-    onOutcome(tracker, outcome);
+    onOutcome(target, outcome);
     // The request log line already says a webhook came; the details are for debugging.
-    deps.log.debug({ tracker, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates, ignored: recorded.ignored }, 'webhook received');
+    deps.log.debug(
+      { connection: target.connection, events: notices.map((n) => n.event), accepted: recorded.accepted, duplicates: recorded.duplicates, ignored: recorded.ignored },
+      'webhook received',
+    );
     return { status: recorded.accepted ? 202 : 200, body: { accepted: recorded.accepted, duplicates: recorded.duplicates, ignored: recorded.ignored } };
   };
 
-  const refuse = (tracker: TrackerKind, message: string, signed: boolean): never => {
-    onOutcome(tracker, signed ? 'rejected' : 'unsigned');
+  const refuse = (target: WebhookTarget, message: string, signed: boolean): never => {
+    onOutcome(target, signed ? 'rejected' : 'unsigned');
     throw new AppError('unauthorized', message);
   };
 
-  for (const tracker of ['github', 'jira'] as const) {
-    const handler: RequestHandler = async (req, res) => {
-      const entry = deps.signed.get(tracker);
-      if (!entry || entry.secrets.length === 0) throw notOpen(tracker);
+  // POST /webhooks/<kind>/<connection>, and /webhooks/<kind> for the connection named after the kind
+  // (the environment-only set-up's): a delivery is verified with its connection's secrets only.
+  for (const kind of ['github', 'jira'] as const) {
+    const handle = async (connection: string, req: Request, res: Response) => {
+      const entry = deps.signed.get(connection);
+      if (!entry || entry.kind !== kind || entry.secrets.length === 0) throw notOpen(kind, connection);
+      const target = { connection, kind };
       const request = asWebhookRequest(req);
-      if (!(await entry.receiver.verify(request, entry.secrets))) refuse(tracker, 'the webhook signature is missing or does not match', entry.receiver.signed(request));
-      const answer = await take(tracker, entry.receiver, request);
+      if (!(await entry.receiver.verify(request, entry.secrets))) refuse(target, 'the webhook signature is missing or does not match', entry.receiver.signed(request));
+      const answer = await take(target, entry.receiver, request);
       res.status(answer.status).json(answer.body);
     };
-    r.post(`/${tracker}`, raw, handler);
+    r.post(`/${kind}`, raw, (req, res) => handle(kind, req, res));
+    r.post(`/${kind}/:connection`, raw, (req: Request<{ connection: string }>, res) => handle(req.params.connection, req, res));
   }
 
   r.post('/asana/:registrationId', raw, async (req: Request<{ registrationId: string }>, res) => {
-    if (!deps.asana) throw notOpen('asana');
-    const { receiver, registrations } = deps.asana;
+    if (!deps.asana) throw notOpen('asana', 'asana');
+    const { receiver, registrations, connections } = deps.asana;
     const id = req.params.registrationId;
     const handshake = req.get('x-hook-secret');
+    const unknown = { connection: 'unknown', kind: 'asana' as const };
     if (handshake !== undefined) {
-      if (!(await registrations.acceptHandshake('asana', id, handshake))) {
-        // A handshake carries no signature: anyone can send one.
-        refuse('asana', 'no webhook registration of this service is waiting for a handshake at this URL', false);
-      }
-      onOutcome('asana', 'handshake');
-      deps.log.info({ registration: id }, 'asana webhook handshake accepted');
+      const connection = await registrations.acceptHandshake(connections, id, handshake);
+      // A handshake carries no signature: anyone can send one.
+      if (!connection) refuse(unknown, 'no webhook registration of this service is waiting for a handshake at this URL', false);
+      onOutcome({ connection: connection!, kind: 'asana' }, 'handshake');
+      deps.log.info({ registration: id, connection }, 'asana webhook handshake accepted');
       res.set('X-Hook-Secret', handshake).status(200).end();
       return;
     }
-    const secret = await registrations.secretFor('asana', id);
+    const found = await registrations.secretFor(connections, id);
     const request = asWebhookRequest(req);
-    if (!secret) refuse('asana', 'no active webhook registration at this URL', receiver.signed(request));
-    if (!(await receiver.verify(request, [secret!]))) refuse('asana', 'the webhook signature is missing or does not match', receiver.signed(request));
-    const answer = await take('asana', receiver, request);
+    if (!found) refuse(unknown, 'no active webhook registration at this URL', receiver.signed(request));
+    const target = { connection: found!.connection, kind: 'asana' as const };
+    if (!(await receiver.verify(request, [found!.secret]))) refuse(target, 'the webhook signature is missing or does not match', receiver.signed(request));
+    const answer = await take(target, receiver, request);
     res.status(answer.status).json(answer.body);
   });
 
@@ -130,6 +146,9 @@ function storable(n: WebhookNotice): WebhookNotice {
   return { ...n, event: n.event.slice(0, MAX_EVENT).toWellFormed().replaceAll('\u0000', '\ufffd') };
 }
 
-function notOpen(tracker: TrackerKind): AppError {
-  return new AppError('not_found', `no webhook route for ${tracker}: its webhook secret is not configured`, { resource: 'webhook', id: tracker });
+function notOpen(kind: TrackerKind, connection: string): AppError {
+  return new AppError('not_found', `no webhook route for ${kind} connection ${connection}: no such connection, or its webhook secret is not configured`, {
+    resource: 'webhook',
+    id: connection,
+  });
 }

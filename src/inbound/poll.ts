@@ -20,12 +20,12 @@ const RECORD_BATCH = 500;
 export type PollResult = { seen: number; recorded: number; cursor: Date };
 
 export async function pollTracker(prisma: PrismaClient, connector: Connector, inbox: Inbox, log: Logger, now = new Date()): Promise<PollResult> {
-  const tracker = connector.kind;
-  const stored = await prisma.pollCursor.findUnique({ where: { tracker } });
+  const { connection } = connector;
+  const stored = await prisma.pollCursor.findUnique({ where: { connection } });
   // The first pass starts now: what changed before the service watched is not "missed".
   const cursor = stored?.cursor ?? now;
   try {
-    const linked = connector.pollsLinked ? await linkedRemoteIds(prisma, tracker) : undefined;
+    const linked = connector.pollsLinked ? await linkedRemoteIds(prisma, connection) : undefined;
     const changed = await connector.changedSince(new Date(cursor.getTime() - POLL_OVERLAP_MS), POLL_LIMIT, linked);
     // A full answer that reaches no further than the cursor held only the overlap: more than a pass of
     // changes within it (a bulk edit). Every pass would read those same ones again and the cursor never
@@ -44,31 +44,31 @@ export async function pollTracker(prisma: PrismaClient, connector: Connector, in
     // All recorded before the cursor moves: a pass cut short is read again, its notices recorded once.
     const recorded = { accepted: 0 };
     for (let i = 0; i < notices.length; i += RECORD_BATCH) {
-      const batch = await inbox.record(tracker, notices.slice(i, i + RECORD_BATCH), 'poll');
+      const batch = await inbox.record(connection, notices.slice(i, i + RECORD_BATCH), 'poll');
       await inbox.dispatch(batch.rows);
       recorded.accepted += batch.accepted;
     }
     const newest = changed.reduce((max, c) => (c.updatedAt > max ? c.updatedAt : max), cursor);
     await prisma.pollCursor.upsert({
-      where: { tracker },
-      create: { tracker, cursor: newest, lastPollAt: now, lastError: null },
+      where: { connection },
+      create: { connection, cursor: newest, lastPollAt: now, lastError: null },
       update: { cursor: newest, lastPollAt: now, lastError: null },
     });
-    if (recorded.accepted) log.info({ tracker, changed: notices.length, recorded: recorded.accepted }, 'poll found changes');
+    if (recorded.accepted) log.info({ connection, changed: notices.length, recorded: recorded.accepted }, 'poll found changes');
     return { seen: notices.length, recorded: recorded.accepted, cursor: newest };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await prisma.pollCursor.upsert({
-      where: { tracker },
-      create: { tracker, cursor, lastPollAt: now, lastError: message.slice(0, 1000) },
+      where: { connection },
+      create: { connection, cursor, lastPollAt: now, lastError: message.slice(0, 1000) },
       update: { lastPollAt: now, lastError: message.slice(0, 1000) },
     });
     throw err;
   }
 }
 
-/** The tickets of this tracker linked to a defect (a link recorded missing is no longer followed). */
-async function linkedRemoteIds(prisma: PrismaClient, tracker: Connector['kind']): Promise<string[]> {
-  const links = await prisma.trackerLink.findMany({ where: { tracker, remoteId: { not: null }, syncState: { not: 'missing' } }, select: { remoteId: true } });
+/** The tickets of this connection linked to a defect (a link recorded missing is no longer followed). */
+async function linkedRemoteIds(prisma: PrismaClient, connection: string): Promise<string[]> {
+  const links = await prisma.trackerLink.findMany({ where: { connection, remoteId: { not: null }, syncState: { not: 'missing' } }, select: { remoteId: true } });
   return links.map((l) => l.remoteId!);
 }

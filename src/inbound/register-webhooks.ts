@@ -8,14 +8,14 @@ import type { WebhookRegistrations } from './registrations.ts';
 
 export type EnsureResult = { outcome: 'reused' | 'created'; remoteId: string; target: string };
 
-/** Null when another process is checking the same tracker's webhook right now. */
+/** Null when another process is checking the same connection's webhook right now. */
 export function ensureWebhook(
   registrar: WebhookRegistrar,
   registrations: WebhookRegistrations,
   publicUrl: string,
   log: Logger,
 ): Promise<EnsureResult | null> {
-  return registrations.exclusive(registrar.kind, () => ensureUnlocked(registrar, registrations, publicUrl, log));
+  return registrations.exclusive(registrar.connection, () => ensureUnlocked(registrar, registrations, publicUrl, log));
 }
 
 async function ensureUnlocked(
@@ -26,7 +26,7 @@ async function ensureUnlocked(
 ): Promise<EnsureResult> {
   const base = `${publicUrl.replace(/\/+$/, '')}/webhooks/${registrar.kind}`;
   const remote = await registrar.list();
-  const ours = await registrations.active(registrar.kind, registrar.resource);
+  const ours = await registrations.active(registrar.connection, registrar.resource);
   let keep: EnsureResult | undefined;
   for (const reg of ours) {
     const hook = remote.find((w) => w.target === reg.target);
@@ -39,17 +39,17 @@ async function ensureUnlocked(
   // Webhooks at our address that are not the one kept cannot be verified (no secret) or are dead.
   for (const hook of remote) {
     if (hook.target.startsWith(`${base}/`) && hook.remoteId !== keep?.remoteId) {
-      log.info({ tracker: registrar.kind, webhook: hook.remoteId, active: hook.active }, 'deleting a stale webhook');
+      log.info({ connection: registrar.connection, webhook: hook.remoteId, active: hook.active }, 'deleting a stale webhook');
       await registrar.delete(hook.remoteId);
     }
   }
   if (keep) return keep;
 
-  const { id, target } = await registrations.begin(registrar.kind, registrar.resource, base);
+  const { id, target } = await registrations.begin(registrar.connection, registrar.resource, base);
   try {
     const created = await registrar.create(target);
     await registrations.activate(id, created.remoteId);
-    log.info({ tracker: registrar.kind, webhook: created.remoteId, target }, 'webhook registered');
+    log.info({ connection: registrar.connection, webhook: created.remoteId, target }, 'webhook registered');
     return { outcome: 'created', remoteId: created.remoteId, target };
   } catch (err) {
     await registrations.fail(id, err instanceof Error ? err.message : String(err));

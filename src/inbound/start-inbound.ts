@@ -1,20 +1,20 @@
-// Wires the webhook side of the API: the enabled trackers' receivers with their secrets, the inbox, and
-// a queue producer per tracker. Shared by the `api`/`all` roles and the tests.
+// Wires the webhook side of the API: the connections' receivers with their secrets, the inbox, and
+// a queue producer per connection. Shared by the `api`/`all` roles and the tests.
 import { Redis } from 'ioredis';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Config } from '../config.ts';
-import type { TrackerKind } from '../../connectors/contract.ts';
-import type { WebhookReceiver } from '../../connectors/webhooks.ts';
+import type { ConnectionConfig, ConnectionName } from '../sync/connections.ts';
 import { createQueues, logQueueErrors } from '../outbox/queues.ts';
 import { buildWebhookReceivers, buildWebhookRegistrars } from '../sync/connectors.ts';
-import type { WebhookDeps } from '../http/webhook-routes.ts';
+import type { SignedReceiver, WebhookDeps } from '../http/webhook-routes.ts';
 import { Inbox } from './inbox.ts';
 import { WebhookRegistrations } from './registrations.ts';
 import { ensureWebhook } from './register-webhooks.ts';
 
 export function startInbound(
-  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'trackers' | 'webhookSecrets' | 'sync' | 'publicUrl' | 'publicUrlSet'>,
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'sync' | 'publicUrl' | 'publicUrlSet'>,
+  connections: readonly ConnectionConfig[],
   deps: { prisma: PrismaClient; log: Logger },
 ): {
   webhooks: WebhookDeps;
@@ -24,7 +24,7 @@ export function startInbound(
   registerWebhooks: () => Promise<void>;
   stop: () => Promise<void>;
 } {
-  const receivers = buildWebhookReceivers(config.trackers);
+  const receivers = buildWebhookReceivers(connections);
   // A producer only: a request must not hang while Redis is away (the sweep queues what it recorded).
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   connection.on('error', () => undefined); // reconnects on its own; failures surface on the calls
@@ -32,27 +32,27 @@ export function startInbound(
   logQueueErrors(queues, deps.log);
   const inbox = new Inbox(deps.prisma, queues, { ms: config.sync.debounceMs, maxMs: config.sync.debounceMaxMs });
   const registrations = new WebhookRegistrations(deps.prisma);
-  const signed = new Map<TrackerKind, { receiver: WebhookReceiver; secrets: readonly string[] }>();
-  for (const tracker of ['github', 'jira'] as const) {
-    const receiver = receivers.get(tracker);
-    const secrets = config.webhookSecrets[tracker];
-    if (receiver && secrets.length) signed.set(tracker, { receiver, secrets });
+  const signed = new Map<ConnectionName, SignedReceiver>();
+  for (const c of connections) {
+    const receiver = receivers.get(c.name);
+    if (receiver && c.kind !== 'asana' && c.webhookSecrets.length) signed.set(c.name, { kind: c.kind, receiver, secrets: c.webhookSecrets });
   }
-  const asana = receivers.get('asana');
+  const asanaNames = connections.filter((c) => c.kind === 'asana').map((c) => c.name);
+  const asana = asanaNames.length ? receivers.get(asanaNames[0]!) : undefined;
   return {
-    webhooks: { signed, ...(asana && { asana: { receiver: asana, registrations } }), inbox, log: deps.log },
+    webhooks: { signed, ...(asana && { asana: { receiver: asana, connections: asanaNames, registrations } }), inbox, log: deps.log },
     inbox,
     registrations,
     async registerWebhooks() {
-      for (const registrar of buildWebhookRegistrars(config.trackers, config.sync.timeoutMs)) {
+      for (const registrar of buildWebhookRegistrars(connections, config.sync.timeoutMs)) {
         if (!config.publicUrlSet) {
-          deps.log.warn({ tracker: registrar.kind }, 'webhook not registered: PUBLIC_URL is not set (polling every SYNC_POLL_MS still picks up changes)');
+          deps.log.warn({ connection: registrar.connection }, 'webhook not registered: PUBLIC_URL is not set (polling every SYNC_POLL_MS still picks up changes)');
           continue;
         }
         try {
           await ensureWebhook(registrar, registrations, config.publicUrl, deps.log);
         } catch (err) {
-          deps.log.warn({ err, tracker: registrar.kind }, 'webhook registration failed; polling covers changes meanwhile, and each poll tries again');
+          deps.log.warn({ err, connection: registrar.connection }, 'webhook registration failed; polling covers changes meanwhile, and each poll tries again');
         }
       }
     },

@@ -2,7 +2,7 @@
 // sources, and the readiness checks. One Redis connection serves the PING check and the queue counts.
 import { Redis } from 'ioredis';
 import type { PrismaClient } from '../db.ts';
-import type { TrackerKind } from '../../connectors/contract.ts';
+import type { ConnectionName } from '../sync/connections.ts';
 import { createQueues } from '../outbox/queues.ts';
 import { Metrics } from '../metrics.ts';
 import { databaseCheck, redisCheck, type Check } from './readiness.ts';
@@ -19,8 +19,8 @@ export type OpsSettings = {
   /** Without it there is no Redis check and no queue gauge (an app built for tests of the API alone). */
   redisUrl?: string;
   queuePrefix?: string;
-  /** The enabled trackers, whose queues are counted. */
-  trackers?: readonly TrackerKind[];
+  /** The connections, whose queues are counted. */
+  connections?: readonly ConnectionName[];
   /** The process's Metrics, when other parts (the sync workers) record into it too. */
   metrics?: Metrics;
 };
@@ -34,11 +34,11 @@ export function createOps(s: OpsSettings): Ops {
   // Commands fail after one reconnect attempt instead of queueing forever while Redis is away.
   const redis = new Redis(s.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: true });
   checks.redis = redisCheck(redis);
-  const trackers = s.trackers ?? [];
-  const queues = createQueues(redis, s.queuePrefix ?? 'defect-sync', trackers);
+  const connections = s.connections ?? [];
+  const queues = createQueues(redis, s.queuePrefix ?? 'defect-sync', connections);
   // Redis being away shows in /readyz and in the gauge's source-error count; BullMQ would print each error.
   for (const q of queues.values()) q.on('error', () => undefined);
-  if (trackers.length > 0) metrics.registerQueueDepth(trackers, queueCounts(queues));
+  if (connections.length > 0) metrics.registerQueueDepth(connections, queueCounts(queues));
   return {
     metrics,
     checks,

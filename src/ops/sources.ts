@@ -1,7 +1,6 @@
 // What the on-scrape gauges read: the outbox backlog from Postgres, the job counts from BullMQ.
 import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db.ts';
-import type { TrackerKind } from '../../connectors/contract.ts';
 import { QUEUE_STATES, type OutboxBacklog, type QueueCounts } from '../metrics.ts';
 
 /** One query: unpublished rows (served by the publishedAt index) and the oldest one's age. */
@@ -14,9 +13,9 @@ export function outboxBacklog(prisma: PrismaClient): OutboxBacklog {
   };
 }
 
-export function queueCounts(queues: ReadonlyMap<TrackerKind, Queue>): QueueCounts {
-  return async (tracker) => {
-    const queue = queues.get(tracker);
+export function queueCounts(queues: ReadonlyMap<string, Queue>): QueueCounts {
+  return async (connection) => {
+    const queue = queues.get(connection);
     return queue ? queue.getJobCounts(...QUEUE_STATES) : {};
   };
 }

@@ -1,9 +1,9 @@
-// BullMQ queues: one per tracker kind, all under the QUEUE_PREFIX key prefix, so several deployments
+// BullMQ queues: one per connection (a 429 or an outage pauses only that connection's), all under the QUEUE_PREFIX key prefix, so several deployments
 // (or the test suite) can share a Redis without seeing each other's jobs.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { OutboxKind } from '../store/outbox.ts';
-import type { TrackerKind } from '../../connectors/contract.ts';
+import type { ConnectionName } from '../sync/connections.ts';
 import type { Logger } from '../logger.ts';
 
 export { TRACKER_KINDS, type TrackerKind } from '../../connectors/contract.ts';
@@ -23,8 +23,8 @@ export type SyncJobData = {
 /** The scheduled poll job's data (job name 'poll'): it concerns no one defect. */
 export const POLL_JOB: SyncJobData = { outboxId: 'poll', defectId: '', kind: 'defect.updated', version: 0, fields: [] };
 
-export function queueName(tracker: TrackerKind): string {
-  return `sync-${tracker}`;
+export function queueName(connection: ConnectionName): string {
+  return `sync-${connection}`;
 }
 
 /** Deterministic per outbox row: republishing the same row after a crash is a no-op in BullMQ. */
@@ -117,21 +117,21 @@ export type JobRetry = { attempts: number; backoffMs: number };
 export function createQueues(
   connection: ConnectionOptions,
   prefix: string,
-  trackers: readonly TrackerKind[],
+  connections: readonly ConnectionName[],
   retry?: JobRetry,
-): Map<TrackerKind, Queue<SyncJobData>> {
+): Map<ConnectionName, Queue<SyncJobData>> {
   const defaultJobOptions: JobsOptions = retry
     ? { ...JOB_DEFAULTS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 } }
     : JOB_DEFAULTS;
-  return new Map(trackers.map((t) => [t, new Queue<SyncJobData>(queueName(t), { connection, prefix, defaultJobOptions })]));
+  return new Map(connections.map((name) => [name, new Queue<SyncJobData>(queueName(name), { connection, prefix, defaultJobOptions })]));
 }
 
 /**
  * Sends a queue's connection errors (Redis away) to the log. Without a listener BullMQ prints each one
  * to stderr as a raw stack trace, outside the JSON log lines; the outage itself shows on /readyz.
  */
-export function logQueueErrors(queues: ReadonlyMap<TrackerKind, Queue>, log: Logger): void {
-  for (const [tracker, queue] of queues) queue.on('error', (err) => log.warn({ err: err.message, tracker }, 'queue: Redis unavailable'));
+export function logQueueErrors(queues: ReadonlyMap<ConnectionName, Queue>, log: Logger): void {
+  for (const [connection, queue] of queues) queue.on('error', (err) => log.warn({ err: err.message, connection }, 'queue: Redis unavailable'));
 }
 
 /** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */

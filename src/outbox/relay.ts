@@ -1,20 +1,28 @@
 // Publishes committed outbox rows to BullMQ. Rows are claimed with FOR UPDATE SKIP LOCKED, published,
 // then stamped in the same transaction: a crash after publishing rolls the stamp back, the rows are
 // published again, and the deterministic job ids make that second add a no-op. NOTIFY wakes the relay
-// at once; a periodic sweep catches anything a dropped LISTEN connection missed.
+// at once; a periodic sweep catches anything a dropped LISTEN connection missed. Each row goes to the
+// queues of the connections its defect is linked to and of those its route names now (src/sync/routes.ts):
+// routing is decided when a defect first needs tickets and again at each change, and a link never stops.
 import pg from 'pg';
 import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { failpoint } from '../failpoints.ts';
 import { OUTBOX_CHANNEL, type OutboxKind, type OutboxPayload } from '../store/outbox.ts';
-import { debouncedJobOptions, jobIdFor, type SyncJobData, type TrackerKind } from './queues.ts';
+import { debouncedJobOptions, jobIdFor, type SyncJobData } from './queues.ts';
 import type { JobsOptions } from 'bullmq';
+import type { ConnectionName } from '../sync/connections.ts';
+import { routeDefect } from '../sync/routes.ts';
+import type { Route } from '../sync/sync-config.ts';
+import type { Severity } from '../domain/severity.ts';
 
 export type RelayOptions = {
   prisma: PrismaClient;
   databaseUrl: string;
-  queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>;
+  queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>;
+  /** SYNC_CONFIG routes; absent: every defect goes to every connection. */
+  routes?: readonly Route[] | undefined;
   log: Logger;
   sweepMs: number;
   batchSize?: number;
@@ -26,10 +34,20 @@ export type RelayOptions = {
   debounceMaxMs?: number;
 };
 
-type Row = { id: bigint; defectId: string; kind: OutboxKind; payload: OutboxPayload };
+type Row = {
+  id: bigint;
+  defectId: string;
+  kind: OutboxKind;
+  payload: OutboxPayload;
+  /** Null once the defect is gone (its linked connections still hear of it). */
+  severity: Severity | null;
+  project: string | null;
+  tags: string[] | null;
+  linked: string[];
+};
 
 export class OutboxRelay {
-  private readonly opts: Required<Omit<RelayOptions, 'debounceMaxMs'>>;
+  private readonly opts: Required<Omit<RelayOptions, 'debounceMaxMs' | 'routes'>> & Pick<RelayOptions, 'routes'>;
   private readonly debounce: { ms: number; maxMs: number };
   private listener: pg.Client | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -83,30 +101,44 @@ export class OutboxRelay {
     const { prisma, queues, batchSize } = this.opts;
     return prisma.$transaction(
       async (tx) => {
+        // The defect's routing facts and linked connections come with the rows: one statement per batch.
         const rows = await tx.$queryRaw<Row[]>`
-          SELECT id, "defectId"::text AS "defectId", kind, payload FROM "OutboxEvent"
-          WHERE "publishedAt" IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
+          SELECT o.id, o."defectId"::text AS "defectId", o.kind, o.payload, d.severity::text AS severity, d.project, d.tags,
+            coalesce((SELECT array_agg(l.connection) FROM "TrackerLink" l WHERE l."defectId" = o."defectId"), '{}') AS linked
+          FROM "OutboxEvent" o LEFT JOIN "Defect" d ON d.id = o."defectId"
+          WHERE o."publishedAt" IS NULL ORDER BY o.id LIMIT ${batchSize} FOR UPDATE OF o SKIP LOCKED`;
         if (rows.length === 0) return 0;
-        // With no tracker configured there is nobody to tell: the rows are simply marked handled.
-        // A change that came from a tracker is not queued back to it: that tracker already holds it.
-        for (const [tracker, queue] of queues) {
-          const mine = rows.filter((row) => row.payload.origin !== tracker);
+        const targets = rows.map((row) => this.targetsOf(row));
+        // With no connection configured there is nobody to tell: the rows are simply marked handled.
+        for (const [connection, queue] of queues) {
+          const mine = rows.filter((_, i) => targets[i]!.includes(connection));
           if (mine.length === 0) continue;
           const options = await debouncedJobOptions(queue, mine.map((row) => ({ jobId: jobIdFor(row.id), defectId: row.defectId })), this.debounce);
           await queue.addBulk(mine.map((row, i) => toJob(row, options[i]!)));
         }
         failpoint('relay.after-publish');
-        // Each row records the queues it went to (not its origin's), for the reconciler's lost-job check.
-        const trackers = [...queues.keys()];
+        // Each row records the queues it went to, for the reconciler's lost-job check.
+        const published = JSON.stringify(rows.map((r, i) => ({ id: r.id.toString(), to: targets[i] })));
         await tx.$executeRaw`
-          UPDATE "OutboxEvent" SET "publishedAt" = now(),
-            "publishedTo" = array(SELECT t FROM unnest(${trackers}::text[]) AS t WHERE t IS DISTINCT FROM payload->>'origin')
-          WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+          UPDATE "OutboxEvent" o SET "publishedAt" = now(), "publishedTo" = x."to"
+          FROM jsonb_to_recordset(${published}::jsonb) AS x(id bigint, "to" text[])
+          WHERE o.id = x.id`;
         this.opts.log.debug({ count: rows.length, queues: [...queues.keys()] }, 'outbox relay: published');
         return rows.length;
       },
       { timeout: 30_000 },
     );
+  }
+
+  /**
+   * The configured connections a row goes to: those its defect is linked to and those its route names,
+   * except the one the change came from (that tracker already holds it).
+   */
+  private targetsOf(row: Row): ConnectionName[] {
+    const queued = [...this.opts.queues.keys()];
+    const routed = row.severity ? routeDefect({ severity: row.severity, project: row.project, tags: row.tags ?? [] }, this.opts.routes, queued) : [];
+    const wanted = new Set([...row.linked, ...routed]);
+    return queued.filter((c) => wanted.has(c) && c !== row.payload.origin);
   }
 
   private async sweep(): Promise<void> {

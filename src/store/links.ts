@@ -2,6 +2,7 @@
 // ticket is looked up in the tracker first, so a typo is a 404 rather than a broken link.
 import type { PrismaClient, Tx } from '../db.ts';
 import type { Connector, RemoteTicket, TicketFields, TrackerKind } from '../../connectors/contract.ts';
+import type { ConnectionName } from '../sync/connections.ts';
 import type { Defect, TrackerLink } from '../generated/prisma/client.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -15,16 +16,16 @@ import { linkView } from './views.ts';
 
 export class LinkStore {
   private readonly prisma: PrismaClient;
-  private readonly connectors: ReadonlyMap<TrackerKind, Connector>;
+  private readonly connectors: ReadonlyMap<ConnectionName, Connector>;
 
-  constructor(prisma: PrismaClient, connectors: ReadonlyMap<TrackerKind, Connector>) {
+  constructor(prisma: PrismaClient, connectors: ReadonlyMap<ConnectionName, Connector>) {
     this.prisma = prisma;
     this.connectors = connectors;
   }
 
   async list(idOrKey: string) {
     const defect = await findDefect(this.prisma, idOrKey);
-    const links = await this.prisma.trackerLink.findMany({ where: { defectId: defect.id }, orderBy: { tracker: 'asc' } });
+    const links = await this.prisma.trackerLink.findMany({ where: { defectId: defect.id }, orderBy: [{ tracker: 'asc' }, { connection: 'asc' }] });
     return links.map(linkView);
   }
 
@@ -33,34 +34,41 @@ export class LinkStore {
    * defect is already linked to re-checks it: the link comes back (a 'missing' one too, since the
    * ticket was just read) with a fresh snapshot, and a sync is queued.
    */
-  async link(idOrKey: string, tracker: TrackerKind, ref: string, actor: string) {
-    const connector = this.connectorFor(tracker);
+  async link(idOrKey: string, target: { connection?: ConnectionName | undefined; tracker?: TrackerKind | undefined }, ref: string, actor: string) {
+    const connector = this.connectorFor(target);
     const { id: defectId } = await findDefect(this.prisma, idOrKey); // a 404 for the defect before asking the tracker anything
     const remote = await lookup(connector, ref);
     return this.attach(defectId, connector, remote, actor);
   }
 
   /**
-   * Re-checks the ticket a defect is linked to in `tracker` and brings the link back into sync: for a
+   * Re-checks the ticket a defect is linked to in `connection` and brings the link back into sync: for a
    * link that went 'missing' because the tracker answered 404 for a while (a token without access,
    * say). Fails with the tracker's answer if the ticket still cannot be read.
    */
-  async relink(idOrKey: string, tracker: TrackerKind, actor: string) {
-    const connector = this.connectorFor(tracker);
+  async relink(idOrKey: string, connection: ConnectionName, actor: string) {
+    const connector = this.connectorFor({ connection });
     const defect = await findDefect(this.prisma, idOrKey);
-    const mine = await this.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: defect.id, tracker } } });
+    const mine = await this.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId: defect.id, connection } } });
     const ref = mine?.url ?? mine?.key;
-    if (!mine?.remoteId || !ref) throw notFound(`${tracker} link of`, formatDefectKey(defect.number));
+    if (!mine?.remoteId || !ref) throw notFound(`${connection} link of`, formatDefectKey(defect.number));
     return this.attach(defect.id, connector, await lookup(connector, ref), actor);
   }
 
-  private connectorFor(tracker: TrackerKind): Connector {
-    const connector = this.connectors.get(tracker);
-    if (connector) return connector;
-    const on = [...this.connectors.keys()];
-    throw new AppError('validation_failed', `tracker: ${tracker} is not configured (configured: ${on.join(', ') || 'none'})`, {
-      fields: [{ field: 'tracker', message: 'is not configured' }],
-    });
+  /** The named connection, or the one connection of the named kind (several: the caller must name one). */
+  private connectorFor(target: { connection?: ConnectionName | undefined; tracker?: TrackerKind | undefined }): Connector {
+    const all = [...this.connectors.values()];
+    const list = (cs: Connector[]) => cs.map((c) => c.connection).join(', ') || 'none';
+    if (target.connection !== undefined) {
+      const connector = this.connectors.get(target.connection);
+      if (connector && (target.tracker === undefined || connector.kind === target.tracker)) return connector;
+      const why = connector ? `is a ${connector.kind} connection, not ${target.tracker}` : `is not configured (configured: ${list(all)})`;
+      throw new AppError('validation_failed', `connection: ${target.connection} ${why}`, { fields: [{ field: 'connection', message: why }] });
+    }
+    const ofKind = all.filter((c) => c.kind === target.tracker);
+    if (ofKind.length === 1) return ofKind[0]!;
+    const why = ofKind.length ? `has ${ofKind.length} connections (${list(ofKind)}): name one in "connection"` : `is not configured (configured: ${list(all)})`;
+    throw new AppError('validation_failed', `tracker: ${target.tracker} ${why}`, { fields: [{ field: ofKind.length ? 'connection' : 'tracker', message: why }] });
   }
 
   private async attach(defectId: string, connector: Connector, remote: RemoteTicket, actor: string) {
@@ -70,32 +78,33 @@ export class LinkStore {
       // Two requests linking one ticket to two defects at once: both saw it free, the unique index let one in.
       if (!isUniqueViolation(err)) throw err;
       const owner = await this.prisma.trackerLink.findFirst({
-        where: { tracker: connector.kind, remoteId: remote.remoteId, syncState: { not: 'missing' } },
+        where: { connection: connector.connection, remoteId: remote.remoteId, syncState: { not: 'missing' } },
         select: { defect: { select: { number: true } } },
       });
       const to = owner ? formatDefectKey(owner.defect.number) : 'another defect';
-      throw new AppError('conflict', `${connector.kind} ticket ${remote.key} is already linked to ${to}`, { tracker: connector.kind, linkedTo: to });
+      throw new AppError('conflict', `${connector.connection} ticket ${remote.key} is already linked to ${to}`, { connection: connector.connection, tracker: connector.kind, linkedTo: to });
     }
   }
 
   private attachOnce(defectId: string, connector: Connector, remote: RemoteTicket, actor: string) {
-    const tracker = connector.kind;
+    const { connection } = connector;
     return this.prisma.$transaction(async (tx) => {
       // The sync's lock first, and only then the defect row: a running sync holds its lock across
       // remote calls, and waiting for it with the row locked would stall every write of the defect.
-      if (!(await tryLockLinkInTx(tx, defectId, tracker, LINK_LOCK_WAIT_MS))) {
-        throw new AppError('conflict', `a sync of this defect's ${tracker} ticket is running; try again in a few seconds`, { tracker });
+      if (!(await tryLockLinkInTx(tx, defectId, connection, LINK_LOCK_WAIT_MS))) {
+        throw new AppError('conflict', `a sync of this defect's ${connection} ticket is running; try again in a few seconds`, { connection, tracker: connector.kind });
       }
       const defect = await lockDefect(tx, defectId);
-      const mine = await tx.trackerLink.findUnique({ where: { defectId_tracker: { defectId: defect.id, tracker } } });
+      const mine = await tx.trackerLink.findUnique({ where: { defectId_connection: { defectId: defect.id, connection } } });
       const same = mine?.remoteId === remote.remoteId;
       if (mine?.remoteId && !same && mine.syncState !== 'missing') {
-        throw new AppError('conflict', `${formatDefectKey(defect.number)} is already linked to ${tracker} ticket ${mine.key}`, {
-          tracker,
+        throw new AppError('conflict', `${formatDefectKey(defect.number)} is already linked to ${connection} ticket ${mine.key}`, {
+          connection,
+          tracker: connector.kind,
           linked: mine.key,
         });
       }
-      await refuseTaken(tx, defect, tracker, remote);
+      await refuseTaken(tx, defect, connector, remote);
       const link = await saveLink(tx, defect, connector, remote, mine, actor);
       return { created: !same, link: linkView(link) };
     });
@@ -105,14 +114,15 @@ export class LinkStore {
 /** How long linking waits for a running sync of the same ticket before answering 409. */
 const LINK_LOCK_WAIT_MS = 2000;
 
-async function refuseTaken(tx: Tx, defect: Defect, tracker: TrackerKind, remote: RemoteTicket): Promise<void> {
+async function refuseTaken(tx: Tx, defect: Defect, connector: Connector, remote: RemoteTicket): Promise<void> {
   const taken = await tx.trackerLink.findFirst({
-    where: { tracker, remoteId: remote.remoteId, syncState: { not: 'missing' }, defectId: { not: defect.id } },
+    where: { connection: connector.connection, remoteId: remote.remoteId, syncState: { not: 'missing' }, defectId: { not: defect.id } },
   });
   if (!taken) return;
   const other = await tx.defect.findUniqueOrThrow({ where: { id: taken.defectId } });
-  throw new AppError('conflict', `${tracker} ticket ${remote.key} is already linked to ${formatDefectKey(other.number)}`, {
-    tracker,
+  throw new AppError('conflict', `${connector.connection} ticket ${remote.key} is already linked to ${formatDefectKey(other.number)}`, {
+    connection: connector.connection,
+    tracker: connector.kind,
     linkedTo: formatDefectKey(other.number),
   });
 }
@@ -143,7 +153,7 @@ async function saveLink(tx: Tx, defect: Defect, connector: Connector, remote: Re
   };
   const link = mine
     ? await tx.trackerLink.update({ where: { id: mine.id }, data })
-    : await tx.trackerLink.create({ data: { defectId: defect.id, tracker: connector.kind, ...data } });
+    : await tx.trackerLink.create({ data: { defectId: defect.id, connection: connector.connection, tracker: connector.kind, ...data } });
   await appendOutbox(tx, defect.id, 'defect.ticket_linked', { version: defect.version, fields: [], actor });
   return link;
 }

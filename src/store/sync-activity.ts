@@ -3,13 +3,12 @@
 // already on the link; the activity row is its history.
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { TrackerKind } from '../../connectors/contract.ts';
 
 export type ActivityDirection = 'out' | 'in' | 'both' | 'none';
 
 export type ActivityRecord = {
   defectId: string;
-  tracker: TrackerKind;
+  connection: string;
   pushed: readonly string[];
   pulled: readonly string[];
   outcome: string;
@@ -32,7 +31,7 @@ export async function recordActivity(prisma: PrismaClient, log: Logger, a: Activ
     await prisma.syncActivity.create({
       data: {
         defectId: a.defectId,
-        tracker: a.tracker,
+        connection: a.connection,
         direction: directionOf(a.pushed, a.pulled),
         pushed: [...a.pushed],
         pulled: [...a.pulled],
@@ -42,7 +41,7 @@ export async function recordActivity(prisma: PrismaClient, log: Logger, a: Activ
       },
     });
   } catch (err) {
-    log.warn({ err, tracker: a.tracker, defectId: a.defectId }, 'could not record sync activity');
+    log.warn({ err, connection: a.connection, defectId: a.defectId }, 'could not record sync activity');
   }
 }
 

@@ -37,6 +37,7 @@ export function caseRunView(r: CaseRun) {
 /** Links are shown without the stored snapshot: that is sync-engine state, not API surface. */
 export function linkView(l: TrackerLink) {
   return {
+    connection: l.connection,
     tracker: l.tracker,
     remoteId: l.remoteId,
     key: l.key,

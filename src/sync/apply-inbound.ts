@@ -1,16 +1,17 @@
 // Applies what a ticket changed to its defect, through the one write path every change takes
-// (lifecycle check, version, field stamps, history with actor tracker:<kind>, outbox), so the other
+// (lifecycle check, version, field stamps, history with actor tracker:<connection>, outbox), so the other
 // trackers follow through the ordinary outbound path and the change is not queued back to its origin.
 import type { Defect } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../db.ts';
-import type { TicketFields, TrackerKind } from '../../connectors/contract.ts';
+import type { TicketFields } from '../../connectors/contract.ts';
 import { inboundStatusPath, type DefectStatus } from '../domain/lifecycle.ts';
 import type { DefectPatch } from '../domain/defect-fields.ts';
 import { applyDefectChange, inTransaction } from '../store/defect-changes.ts';
 import { lockDefect } from '../store/find.ts';
 import { fitText, fitsNothing } from '../domain/text-rules.ts';
 
-export const trackerActor = (tracker: TrackerKind): string => `tracker:${tracker}`;
+/** The history's actor for a change a connection brought in (tracker:<connection name>). */
+export const trackerActor = (connection: string): string => `tracker:${connection}`;
 
 /** The defect changed between the sync's read and its write: the sync starts over with fresh values. */
 export class DefectMovedOn extends Error {
@@ -31,7 +32,7 @@ export async function applyInbound(
   prisma: PrismaClient,
   defectId: string,
   readVersion: number,
-  tracker: TrackerKind,
+  connection: string,
   pull: Partial<TicketFields>,
   changedAt: Readonly<Record<string, Date>>,
 ): Promise<InboundOutcome> {
@@ -39,7 +40,7 @@ export async function applyInbound(
     let current = await lockDefect(tx, defectId);
     if (current.version !== readVersion) throw new DefectMovedOn();
     const patch: DefectPatch = { ...pull };
-    const ctx = { actor: trackerActor(tracker), origin: tracker, changedAt };
+    const ctx = { actor: trackerActor(connection), origin: connection, changedAt };
     // The connectors' reads are fitted already (inbound-text.ts); fitting again is a no-op that keeps
     // the store safe from any caller that pulled without them. An empty title is not a change to make.
     for (const field of ['title', 'description'] as const) {

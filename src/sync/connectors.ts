@@ -1,48 +1,56 @@
-// The enabled connectors, built from the environment (credentials) and SYNC_CONFIG (mappings).
+// The configured connections' connectors, webhook receivers and registrars, keyed by connection name.
 // This is the only place in src/ that names a concrete tracker's connector.
 import type { Connector, TrackerKind } from '../../connectors/contract.ts';
 import { People } from '../../connectors/people.ts';
 import { createGithubConnector } from '../../connectors/github/connector.ts';
 import { createJiraConnector } from '../../connectors/jira/connector.ts';
 import { createAsanaConnector } from '../../connectors/asana/connector.ts';
-import type { TrackerSettings } from '../config.ts';
 import type { WebhookReceiver, WebhookRegistrar } from '../../connectors/webhooks.ts';
 import { createAsanaWebhookRegistrar } from '../../connectors/asana/webhooks-api.ts';
 import { createGithubWebhookReceiver } from '../../connectors/github/webhook.ts';
 import { createJiraWebhookReceiver } from '../../connectors/jira/webhook.ts';
 import { createAsanaWebhookReceiver } from '../../connectors/asana/webhook.ts';
 import type { SyncConfig } from './sync-config.ts';
+import type { ConnectionConfig, ConnectionName } from './connections.ts';
 import { withInboundRules } from './inbound-text.ts';
 
 /** Told of every tracker API call's answer (the tracker-calls metric); connectors never import metrics. */
-export type TrackerCallListener = (tracker: TrackerKind, status: number | 'network' | 'timeout') => void;
+export type TrackerCallListener = (connection: ConnectionName, kind: TrackerKind, status: number | 'network' | 'timeout') => void;
 
-export function buildConnectors(trackers: TrackerSettings, sync: SyncConfig, timeoutMs: number, onCall?: TrackerCallListener): Map<TrackerKind, Connector> {
+export function buildConnectors(
+  connections: readonly ConnectionConfig[],
+  sync: Pick<SyncConfig, 'people'>,
+  timeoutMs: number,
+  onCall?: TrackerCallListener,
+): Map<ConnectionName, Connector> {
   const people = new People(sync.people);
-  const connectors = new Map<TrackerKind, Connector>();
-  const calls = (tracker: TrackerKind) => (onCall ? { onCall: (status: number | 'network' | 'timeout') => onCall(tracker, status) } : {});
-  if (trackers.github) {
-    connectors.set('github', createGithubConnector({ settings: trackers.github, mapping: sync.github, people, timeoutMs, ...calls('github') }));
+  const out = new Map<ConnectionName, Connector>();
+  for (const c of connections) {
+    const common = { connection: c.name, people, timeoutMs, ...(onCall && { onCall: (status: number | 'network' | 'timeout') => onCall(c.name, c.kind, status) }) };
+    const connector =
+      c.kind === 'github'
+        ? createGithubConnector({ ...common, settings: c.settings, mapping: c.mapping })
+        : c.kind === 'jira'
+          ? createJiraConnector({ ...common, settings: c.settings, mapping: c.mapping })
+          : createAsanaConnector({ ...common, settings: c.settings, mapping: c.mapping });
+    // Whatever a tracker holds passes the API's text rules before any part of the service reads it.
+    out.set(c.name, withInboundRules(connector));
   }
-  if (trackers.jira) connectors.set('jira', createJiraConnector({ settings: trackers.jira, mapping: sync.jira, people, timeoutMs, ...calls('jira') }));
-  if (trackers.asana) {
-    connectors.set('asana', createAsanaConnector({ settings: trackers.asana, mapping: sync.asana, people, timeoutMs, ...calls('asana') }));
-  }
-  // Whatever a tracker holds passes the API's text rules before any part of the service reads it.
-  for (const [kind, connector] of connectors) connectors.set(kind, withInboundRules(connector));
-  return connectors;
+  return out;
 }
 
-/** The webhook receivers of the enabled trackers. */
-export function buildWebhookReceivers(trackers: TrackerSettings): Map<TrackerKind, WebhookReceiver> {
-  const receivers = new Map<TrackerKind, WebhookReceiver>();
-  if (trackers.github) receivers.set('github', createGithubWebhookReceiver({ repository: trackers.github.repository }));
-  if (trackers.jira) receivers.set('jira', createJiraWebhookReceiver());
-  if (trackers.asana) receivers.set('asana', createAsanaWebhookReceiver());
+/** The webhook receivers of the configured connections (each checks what its own target sends). */
+export function buildWebhookReceivers(connections: readonly ConnectionConfig[]): Map<ConnectionName, WebhookReceiver> {
+  const receivers = new Map<ConnectionName, WebhookReceiver>();
+  for (const c of connections) {
+    if (c.kind === 'github') receivers.set(c.name, createGithubWebhookReceiver({ repository: c.settings.repository }));
+    if (c.kind === 'jira') receivers.set(c.name, createJiraWebhookReceiver());
+    if (c.kind === 'asana') receivers.set(c.name, createAsanaWebhookReceiver());
+  }
   return receivers;
 }
 
-/** Registrars for the trackers whose webhooks this service registers through their API (Asana). */
-export function buildWebhookRegistrars(trackers: TrackerSettings, timeoutMs: number): WebhookRegistrar[] {
-  return trackers.asana ? [createAsanaWebhookRegistrar(trackers.asana, timeoutMs)] : [];
+/** Registrars for the connections whose webhooks this service registers through their API (Asana). */
+export function buildWebhookRegistrars(connections: readonly ConnectionConfig[], timeoutMs: number): WebhookRegistrar[] {
+  return connections.flatMap((c) => (c.kind === 'asana' ? [createAsanaWebhookRegistrar(c.settings, timeoutMs, c.name)] : []));
 }

@@ -1,14 +1,15 @@
-// Two-way sync of one defect with one tracker, state-based: whatever the job says happened (a change of
+// Two-way sync of one defect with one connection's ticket, state-based: whatever the job says happened (a change of
 // the defect, a webhook, a poll), the engine reads the defect and the ticket as they are now, merges
 // them field by field against the link's snapshot (src/sync/two-way.ts) and writes only the difference
 // each way. It sees tickets only in the common shape of connectors/contract.ts.
 //
 // Never two tickets: the link row is written before the first create call, so a retry after a crash
 // knows an attempt began and looks for the ticket's marker before creating; the remote id is saved the
-// moment the create returns; and SyncLocks keeps two workers off the same defect and tracker.
+// moment the create returns; and SyncLocks keeps two workers off the same defect and connection.
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { Connector, TicketField, TicketRef, TrackerKind } from '../../connectors/contract.ts';
+import type { Connector, TicketField, TicketRef } from '../../connectors/contract.ts';
+import type { ConnectionName } from './connections.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { failpoint } from '../failpoints.ts';
 import { contextDigest, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
@@ -38,7 +39,7 @@ export class SyncFailure extends Error {
 
 export type EngineDeps = {
   prisma: PrismaClient;
-  connectors: ReadonlyMap<TrackerKind, Connector>;
+  connectors: ReadonlyMap<ConnectionName, Connector>;
   /** Fields written to trackers (direction both or outbound). */
   outbound: ReadonlySet<TicketField>;
   /** Each field's direction (both, outbound, inbound, off): who may change whom. */
@@ -65,11 +66,11 @@ export class SyncEngine {
     this.deps = deps;
   }
 
-  /** Brings the defect's ticket in `tracker` up to date; `finalAttempt` decides whether a transient error is final. */
-  sync(tracker: TrackerKind, defectId: string, finalAttempt = false): Promise<SyncOutcome> {
-    const connector = this.deps.connectors.get(tracker);
-    if (!connector) throw new Error(`tracker ${tracker} is not configured`);
-    return this.deps.locks.withLock(defectId, tracker, async (lost, sql) => {
+  /** Brings the defect's ticket in `connection` up to date; `finalAttempt` decides whether a transient error is final. */
+  sync(connection: ConnectionName, defectId: string, finalAttempt = false): Promise<SyncOutcome> {
+    const connector = this.deps.connectors.get(connection);
+    if (!connector) throw new Error(`connection ${connection} is not configured`);
+    return this.deps.locks.withLock(defectId, connection, async (lost, sql) => {
       // A defect written between our read and applying the ticket's changes: read both again, at once.
       for (let round = 1; ; round++) {
         try {
@@ -90,9 +91,9 @@ export class SyncEngine {
     mayRetryNow: boolean,
   ): Promise<SyncOutcome> {
     const { prisma, publicUrl } = this.deps;
-    const tracker = connector.kind;
+    const { connection } = connector;
     // The defect, its failing runs and the link in one statement on the lock's connection.
-    const read = await loadTicketAndLink(sql, defectId, tracker, publicUrl);
+    const read = await loadTicketAndLink(sql, defectId, connection, publicUrl);
     if (!read) return 'skipped';
     const { loaded } = read;
     const { ticket } = loaded;
@@ -113,7 +114,7 @@ export class SyncEngine {
         // A link row with a window means an earlier attempt may have created the ticket and died.
         const earlier = link?.createStartedAt ?? null;
         const latest = link?.lastCreateAttemptAt ?? earlier;
-        if (!link) link = await insertLink(sql, defectId, tracker, attemptAt);
+        if (!link) link = await insertLink(sql, defectId, connector, attemptAt);
         else if (!earlier) link = await save.createAttempt(link.id, attemptAt);
         const found = earlier && (await connector.findByMarker(defectId, earlier, latest ?? earlier));
         if (!found) {
@@ -137,17 +138,17 @@ export class SyncEngine {
           await save.success(link.id, ref, { fields: connector.canonical(initial.fields, initial.context), contextDigest: digest }, attemptAt, facts);
           this.logWarnings(link, facts);
           trace.pushed = [...this.deps.outbound, 'context'];
-          return await this.finished(tracker, defectId, 'created', trace, loaded);
+          return await this.finished(connector, defectId, 'created', trace, loaded);
         }
         // Adopt the ticket the crashed attempt made; it holds the defect as it was then, so read it
         // and let the update below send whatever changed since.
         const remote = await connector.read(found);
         link = await save.success(link.id, found, { fields: connector.canonical(remote.fields), contextDigest: '' }, attemptAt, facts);
         await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace);
-        return await this.finished(tracker, defectId, 'adopted', trace, loaded);
+        return await this.finished(connector, defectId, 'adopted', trace, loaded);
       }
       const outcome = await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace);
-      return await this.finished(tracker, defectId, outcome, trace, loaded);
+      return await this.finished(connector, defectId, outcome, trace, loaded);
     } catch (err) {
       // Not a failure of the ticket: the caller reads both sides again right away.
       if (err instanceof DefectMovedOn && mayRetryNow) throw new SyncFailure({ action: 'retry', state: 'retrying', message: err.message }, err);
@@ -156,8 +157,8 @@ export class SyncEngine {
       // so the next one searches for the marker from its own start, not from an ever older one.
       const refusedCreate = creating.called && !creating.created && err instanceof TrackerError && (err.kind === 'rejected' || err.kind === 'rate_limited');
       if (link) await this.saveFailure(link, decision, attemptAt, refusedCreate);
-      this.deps.metrics?.syncJob(tracker, err instanceof TrackerError ? err.kind : 'error');
-      await recordActivity(prisma, this.deps.log, { defectId, tracker, ...trace, outcome: decision.state, error: decision.message });
+      this.deps.metrics?.syncJob(connector, err instanceof TrackerError ? err.kind : 'error');
+      await recordActivity(prisma, this.deps.log, { defectId, connection, ...trace, outcome: decision.state, error: decision.message });
       throw new SyncFailure(decision, err);
     }
   }
@@ -193,11 +194,11 @@ export class SyncEngine {
     if (result.pulledChangedAt) trace.pulledChangedAt = result.pulledChangedAt;
     for (const c of result.conflicts) this.deps.metrics?.conflict(c.field);
     if (result.version !== undefined) facts.version = result.version;
-    if (result.ref.key !== link.key) log.info({ tracker: link.tracker, from: link.key, to: result.ref.key }, 'ticket key changed');
+    if (result.ref.key !== link.key) log.info({ connection: link.connection, from: link.key, to: result.ref.key }, 'ticket key changed');
     await save.success(link.id, result.ref, result.snapshot, attemptAt, facts);
     this.logWarnings(link, facts);
     const changed = result.pushed.size > 0 || result.pulled.length > 0;
-    if (changed) log.debug({ tracker: link.tracker, key: result.ref.key, pushed: [...result.pushed], pulled: result.pulled }, 'ticket exchanged');
+    if (changed) log.debug({ connection: link.connection, key: result.ref.key, pushed: [...result.pushed], pulled: result.pulled }, 'ticket exchanged');
     return changed ? 'updated' : 'unchanged';
   }
 
@@ -206,15 +207,15 @@ export class SyncEngine {
    * outbound from the defect's newest stamp among the fields written (its commit) to now, inbound from
    * the tracker's time of the change to now (clamped at 0: the tracker's clock may run ahead of ours).
    */
-  private async finished(tracker: TrackerKind, defectId: string, outcome: SyncOutcome, trace: Trace, loaded: LoadedTicket): Promise<SyncOutcome> {
+  private async finished(connector: Connector, defectId: string, outcome: SyncOutcome, trace: Trace, loaded: LoadedTicket): Promise<SyncOutcome> {
     const { metrics, prisma, log } = this.deps;
-    await recordActivity(prisma, log, { defectId, tracker, ...trace, outcome });
+    await recordActivity(prisma, log, { defectId, connection: connector.connection, ...trace, outcome });
     if (!metrics) return outcome;
-    metrics.syncJob(tracker, outcome);
+    metrics.syncJob(connector, outcome);
     const now = Date.now();
     const committed = newestStamp(loaded.fieldChangedAt, trace.pushed);
-    if (committed !== undefined) metrics.syncLatency('outbound', tracker, Math.max(0, now - committed) / 1000);
-    if (trace.pulledChangedAt) metrics.syncLatency('inbound', tracker, Math.max(0, now - trace.pulledChangedAt.getTime()) / 1000);
+    if (committed !== undefined) metrics.syncLatency('outbound', connector, Math.max(0, now - committed) / 1000);
+    if (trace.pulledChangedAt) metrics.syncLatency('inbound', connector, Math.max(0, now - trace.pulledChangedAt.getTime()) / 1000);
     return outcome;
   }
 
@@ -235,7 +236,7 @@ export class SyncEngine {
   }
 
   private logWarnings(link: TrackerLink, facts: SyncedFacts): void {
-    if (facts.warnings.length) this.deps.log.warn({ tracker: link.tracker, defectId: link.defectId, key: link.key, warnings: facts.warnings }, 'synced with warnings');
+    if (facts.warnings.length) this.deps.log.warn({ connection: link.connection, defectId: link.defectId, key: link.key, warnings: facts.warnings }, 'synced with warnings');
   }
 
   private async saveFailure(link: TrackerLink, decision: Decision, at: Date, refusedCreate: boolean): Promise<void> {

@@ -15,12 +15,12 @@ async function one(sql: SqlQuery, text: string, values: unknown[]): Promise<Trac
 }
 
 /** The link row written before the first create call (state pending, no remote id yet). */
-export function insertLink(sql: SqlQuery, defectId: string, tracker: TrackerKind, createStartedAt: Date): Promise<TrackerLink> {
+export function insertLink(sql: SqlQuery, defectId: string, target: { connection: string; kind: TrackerKind }, createStartedAt: Date): Promise<TrackerLink> {
   return one(
     sql,
-    `INSERT INTO "TrackerLink" (id, "defectId", tracker, "createStartedAt", "lastCreateAttemptAt")
-     VALUES (gen_random_uuid(), $1::uuid, $2::"TrackerKind", $3, $3) RETURNING *`,
-    [defectId, tracker, createStartedAt],
+    `INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "createStartedAt", "lastCreateAttemptAt")
+     VALUES (gen_random_uuid(), $1::uuid, $2, $3::"TrackerKind", $4, $4) RETURNING *`,
+    [defectId, target.connection, target.kind, createStartedAt],
   );
 }
 

@@ -7,7 +7,7 @@
 import type { Queue } from 'bullmq';
 import { Prisma, type PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { TrackerKind } from '../../connectors/contract.ts';
+import type { ConnectionName } from './connections.ts';
 import { syncJobOptions, type SyncJobData } from '../outbox/queues.ts';
 import { lostSyncs } from './lost-jobs.ts';
 
@@ -26,15 +26,15 @@ const BATCH = 1000;
  */
 const WINDOW = 10_000;
 
-/** A position in the links' key order (defectId, tracker). */
-export type LinkKey = { defectId: string; tracker: string };
+/** A position in the links' key order (defectId, connection). */
+export type LinkKey = { defectId: string; connection: string };
 /** Where each scan of the next pass starts; a reconciler keeps one, a pass without one starts at the beginning. */
 export type ReconcileCursor = { unfinished: LinkKey | null; behind: LinkKey | null };
 
-type Found = { defectId: string; tracker: TrackerKind };
+type Found = { defectId: string; connection: ConnectionName };
 
 const after = (key: LinkKey | null, l = Prisma.raw('l')) =>
-  key ? Prisma.sql`AND (${l}."defectId", ${l}.tracker) > (${key.defectId}::uuid, ${key.tracker}::"TrackerKind")` : Prisma.empty;
+  key ? Prisma.sql`AND (${l}."defectId", ${l}.connection) > (${key.defectId}::uuid, ${key.connection})` : Prisma.empty;
 
 /**
  * The statements of a pass, each answered from an index (review #27: the OR of all three over a join
@@ -43,46 +43,46 @@ const after = (key: LinkKey | null, l = Prisma.raw('l')) =>
  */
 export const reconcileSql = {
   /** Links whose jobs ran out of attempts on transient errors, once their next attempt is due (index on nextAttemptAt). */
-  due: (trackers: readonly string[]) => Prisma.sql`
-    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM "TrackerLink" l
-    WHERE l."nextAttemptAt" <= now() AND l.tracker = ANY(${trackers}::"TrackerKind"[])
+  due: (connections: readonly string[]) => Prisma.sql`
+    SELECT l."defectId"::text AS "defectId", l.connection FROM "TrackerLink" l
+    WHERE l."nextAttemptAt" <= now() AND l.connection = ANY(${connections}::text[])
     ORDER BY l."nextAttemptAt" LIMIT ${BATCH}`,
   /** Unfinished links (pending, retrying) nobody touched for a while (index on syncState, updatedAt), in key order from the cursor. */
-  unfinished: (trackers: readonly string[], staleSeconds: number, from: LinkKey | null) => Prisma.sql`
-    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM "TrackerLink" l
+  unfinished: (connections: readonly string[], staleSeconds: number, from: LinkKey | null) => Prisma.sql`
+    SELECT l."defectId"::text AS "defectId", l.connection FROM "TrackerLink" l
     WHERE l."syncState" IN ('pending', 'retrying') AND l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8)
-      AND l.tracker = ANY(${trackers}::"TrackerKind"[]) ${after(from)}
-    ORDER BY l."defectId", l.tracker LIMIT ${BATCH}`,
-  /** The last link of the next window from the cursor (the unique index on defectId, tracker); none: the window reaches the end. */
+      AND l.connection = ANY(${connections}::text[]) ${after(from)}
+    ORDER BY l."defectId", l.connection LIMIT ${BATCH}`,
+  /** The last link of the next window from the cursor (the unique index on defectId, connection); none: the window reaches the end. */
   windowEnd: (from: LinkKey | null, window: number) => Prisma.sql`
-    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM "TrackerLink" l
+    SELECT l."defectId"::text AS "defectId", l.connection FROM "TrackerLink" l
     WHERE true ${after(from)}
-    ORDER BY l."defectId", l.tracker OFFSET ${window - 1} LIMIT 1`,
+    ORDER BY l."defectId", l.connection OFFSET ${window - 1} LIMIT 1`,
   /**
    * In the window: synced links whose defect moved past the version they synced (a job lost with Redis,
    * say); links synced before syncedVersion existed fall back to the timestamps. The defect is looked up
    * by its key for each link of the window (LIMIT 1 keeps that a lookup, not a join of both tables).
    */
-  behind: (trackers: readonly string[], staleSeconds: number, from: LinkKey | null, to: LinkKey | null, window: number) => Prisma.sql`
-    SELECT l."defectId"::text AS "defectId", l.tracker::text AS tracker FROM (
+  behind: (connections: readonly string[], staleSeconds: number, from: LinkKey | null, to: LinkKey | null, window: number) => Prisma.sql`
+    SELECT l."defectId"::text AS "defectId", l.connection FROM (
       SELECT * FROM "TrackerLink" l WHERE true ${after(from)}
-      ${to ? Prisma.sql`AND (l."defectId", l.tracker) <= (${to.defectId}::uuid, ${to.tracker}::"TrackerKind")` : Prisma.empty}
-      ORDER BY l."defectId", l.tracker LIMIT ${window}
+      ${to ? Prisma.sql`AND (l."defectId", l.connection) <= (${to.defectId}::uuid, ${to.connection})` : Prisma.empty}
+      ORDER BY l."defectId", l.connection LIMIT ${window}
     ) l
     CROSS JOIN LATERAL (SELECT d.version, d."updatedAt" FROM "Defect" d WHERE d.id = l."defectId" LIMIT 1) d
     WHERE l."syncState" = 'synced' AND l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8)
-      AND l.tracker = ANY(${trackers}::"TrackerKind"[])
+      AND l.connection = ANY(${connections}::text[])
       AND (l."syncedVersion" < d.version OR (l."syncedVersion" IS NULL AND d."updatedAt" > l."lastSyncedAt"))
-    ORDER BY l."defectId", l.tracker LIMIT ${BATCH}`,
+    ORDER BY l."defectId", l.connection LIMIT ${BATCH}`,
 };
 
 /** Every statement a pass runs (with a cursor in mid-table), for EXPLAIN in the scale test. */
-export function reconcileQueries(trackers: readonly string[], staleSeconds: number, from: LinkKey | null = null): Prisma.Sql[] {
+export function reconcileQueries(connections: readonly string[], staleSeconds: number, from: LinkKey | null = null): Prisma.Sql[] {
   return [
-    reconcileSql.due(trackers),
-    reconcileSql.unfinished(trackers, staleSeconds, from),
+    reconcileSql.due(connections),
+    reconcileSql.unfinished(connections, staleSeconds, from),
     reconcileSql.windowEnd(from, WINDOW),
-    reconcileSql.behind(trackers, staleSeconds, from, null, WINDOW),
+    reconcileSql.behind(connections, staleSeconds, from, null, WINDOW),
   ];
 }
 
@@ -93,50 +93,50 @@ export function reconcileQueries(trackers: readonly string[], staleSeconds: numb
  */
 export async function reconcile(
   prisma: PrismaClient,
-  queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>,
+  queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>,
   opts: { staleMs?: number; cursor?: ReconcileCursor; window?: number } = {},
 ): Promise<number> {
-  const trackers = [...queues.keys()];
-  if (trackers.length === 0) return 0;
+  const connections = [...queues.keys()];
+  if (connections.length === 0) return 0;
   const staleSeconds = (opts.staleMs ?? STALE_MS) / 1000;
   const cursor = opts.cursor ?? { unfinished: null, behind: null };
   const window = opts.window ?? WINDOW;
 
-  const due = await prisma.$queryRaw<Found[]>(reconcileSql.due(trackers));
-  const unfinished = await prisma.$queryRaw<Found[]>(reconcileSql.unfinished(trackers, staleSeconds, cursor.unfinished));
+  const due = await prisma.$queryRaw<Found[]>(reconcileSql.due(connections));
+  const unfinished = await prisma.$queryRaw<Found[]>(reconcileSql.unfinished(connections, staleSeconds, cursor.unfinished));
   cursor.unfinished = unfinished.length === BATCH ? unfinished.at(-1)! : null;
   const [end] = await prisma.$queryRaw<LinkKey[]>(reconcileSql.windowEnd(cursor.behind, window));
-  const behind = await prisma.$queryRaw<Found[]>(reconcileSql.behind(trackers, staleSeconds, cursor.behind, end ?? null, window));
+  const behind = await prisma.$queryRaw<Found[]>(reconcileSql.behind(connections, staleSeconds, cursor.behind, end ?? null, window));
   // A window with more than BATCH links behind continues after the last one queued; one without an end wraps.
   cursor.behind = behind.length === BATCH ? behind.at(-1)! : (end ?? null);
   // Jobs Redis lost (src/sync/lost-jobs.ts): the same fresh job, deduplicated with the others.
-  const lost: Found[] = await lostSyncs(prisma, trackers, staleSeconds, BATCH);
+  const lost: Found[] = await lostSyncs(prisma, connections, staleSeconds, BATCH);
 
   const stamp = Date.now();
   const queued = new Set<string>();
-  const dueKeys = new Set(due.map((l) => `${l.defectId}/${l.tracker}`));
+  const dueKeys = new Set(due.map((l) => `${l.defectId}/${l.connection}`));
   for (const link of [...due, ...unfinished, ...behind, ...lost]) {
-    const key = `${link.defectId}/${link.tracker}`;
+    const key = `${link.defectId}/${link.connection}`;
     if (queued.has(key)) continue;
     queued.add(key);
     const data: SyncJobData = { outboxId: 'reconcile', defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };
     const options = syncJobOptions(`reconcile-${stamp}-${link.defectId}`, link.defectId, 0);
     // A due link's job gets a single attempt: each failure moves nextAttemptAt further out.
-    await queues.get(link.tracker)!.add('reconcile', data, dueKeys.has(key) ? { ...options, attempts: 1 } : options);
+    await queues.get(link.connection)!.add('reconcile', data, dueKeys.has(key) ? { ...options, attempts: 1 } : options);
   }
   // A due link's job records its outcome (a new nextAttemptAt or none); until then it is not due again,
   // unless the job vanishes, in which case a later pass requeues it.
   if (due.length) {
     await prisma.$executeRaw`
       UPDATE "TrackerLink" SET "nextAttemptAt" = now() + make_interval(secs => ${Math.max(staleSeconds, 30)}::float8)
-      WHERE "nextAttemptAt" <= now() AND ("defectId"::text, tracker::text) IN (SELECT * FROM unnest(${due.map((l) => l.defectId)}::text[], ${due.map((l) => l.tracker)}::text[]))`;
+      WHERE "nextAttemptAt" <= now() AND ("defectId"::text, connection) IN (SELECT * FROM unnest(${due.map((l) => l.defectId)}::text[], ${due.map((l) => l.connection)}::text[]))`;
   }
   return queued.size;
 }
 
 export function startReconciler(
   prisma: PrismaClient,
-  queues: ReadonlyMap<TrackerKind, Queue<SyncJobData>>,
+  queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>,
   everyMs: number,
   log: Logger,
   /** Runs with every pass too (the inbound inbox's sweep for events recorded but never queued). */

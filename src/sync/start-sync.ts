@@ -1,9 +1,10 @@
-// The worker role: the outbox relay (changes → queues), one sync worker per enabled tracker
+// The worker role: the outbox relay (changes → queues), one sync worker per connection
 // (queues → tickets) and the reconciler (interrupted syncs → queues), started and stopped together.
 import { Redis } from 'ioredis';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { Connector, TicketField, TrackerKind } from '../../connectors/contract.ts';
+import type { Connector, TicketField } from '../../connectors/contract.ts';
+import type { ConnectionConfig, ConnectionName } from './connections.ts';
 import { startRelay } from '../outbox/start-relay.ts';
 import { createQueues, JOB_DEFAULTS, logQueueErrors, POLL_JOB, type JobRetry } from '../outbox/queues.ts';
 import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
@@ -12,7 +13,7 @@ import { SyncLocks } from './lock.ts';
 import { startSyncWorkers } from './worker.ts';
 import { startReconciler } from './reconcile.ts';
 import type { Config } from '../config.ts';
-import { outboundFields, type Direction, type SyncConfig } from './sync-config.ts';
+import { outboundFields, type Direction, type Route, type SyncConfig } from './sync-config.ts';
 import type { WebhookRegistrar } from '../../connectors/webhooks.ts';
 import { buildWebhookRegistrars } from './connectors.ts';
 import { Inbox } from '../inbound/inbox.ts';
@@ -27,7 +28,9 @@ export type SyncSettings = {
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
-  connectors: ReadonlyMap<TrackerKind, Connector>;
+  connectors: ReadonlyMap<ConnectionName, Connector>;
+  /** SYNC_CONFIG routes; absent: every defect goes to every connection. */
+  routes?: readonly Route[] | undefined;
   outbound: ReadonlySet<TicketField>;
   directions: Readonly<Record<TicketField, Direction>>;
   publicUrl: string;
@@ -56,10 +59,12 @@ export type SyncSettings = {
 export function syncSettings(
   config: Config,
   sync: SyncConfig,
-  deps: { prisma: PrismaClient; connectors: ReadonlyMap<TrackerKind, Connector>; log: Logger },
+  connections: readonly ConnectionConfig[],
+  deps: { prisma: PrismaClient; connectors: ReadonlyMap<ConnectionName, Connector>; log: Logger },
 ): SyncSettings {
   return {
     ...deps,
+    routes: sync.routes,
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
     queuePrefix: config.queuePrefix,
@@ -74,32 +79,32 @@ export function syncSettings(
     reconcileMs: config.sync.reconcileMs,
     pollMs: config.sync.pollMs,
     inboundRetentionDays: config.inboundRetentionDays,
-    registrars: config.publicUrlSet ? buildWebhookRegistrars(config.trackers, config.sync.timeoutMs) : [],
+    registrars: config.publicUrlSet ? buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
   };
 }
 
 export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
-  const trackers = [...s.connectors.keys()];
-  const stopRelay = await startRelay({ ...s, trackers });
+  const connections = [...s.connectors.keys()];
+  const stopRelay = await startRelay({ ...s, connections });
   const retry = { jobAttempts: s.jobRetry?.attempts ?? JOB_DEFAULTS.attempts ?? 1, slow: s.slowRetry ?? SLOW_RETRY };
-  if (trackers.length === 0) return stopRelay;
+  if (connections.length === 0) return stopRelay;
 
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
-  const queues = createQueues(connection, s.queuePrefix, trackers, s.jobRetry);
+  const queues = createQueues(connection, s.queuePrefix, connections, s.jobRetry);
   logQueueErrors(queues, s.log);
-  const locks = new SyncLocks(s.databaseUrl, s.concurrency * trackers.length + 1);
+  const locks = new SyncLocks(s.databaseUrl, s.concurrency * connections.length + 1);
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
   const inbox = new Inbox(s.prisma, queues, { ms: s.debounceMs, maxMs: s.debounceMaxMs });
   const registrations = new WebhookRegistrations(s.prisma);
-  const poll = async (tracker: TrackerKind) => {
-    const result = await pollTracker(s.prisma, s.connectors.get(tracker)!, inbox, s.log);
+  const poll = async (name: ConnectionName) => {
+    const result = await pollTracker(s.prisma, s.connectors.get(name)!, inbox, s.log);
     // A webhook the tracker dropped (deliveries kept failing) is registered again.
-    for (const registrar of s.registrars.filter((r) => r.kind === tracker)) {
-      await ensureWebhook(registrar, registrations, s.publicUrl, s.log).catch((err: unknown) => s.log.warn({ err, tracker }, 'webhook check failed'));
+    for (const registrar of s.registrars.filter((r) => r.connection === name)) {
+      await ensureWebhook(registrar, registrations, s.publicUrl, s.log).catch((err: unknown) => s.log.warn({ err, connection: name }, 'webhook check failed'));
     }
     return result;
   };
-  const stopWorkers = startSyncWorkers({ engine, poll, connection, prefix: s.queuePrefix, trackers, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
+  const stopWorkers = startSyncWorkers({ engine, poll, connection, prefix: s.queuePrefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   if (s.pollMs > 0) {
     for (const queue of queues.values()) {
       await queue.upsertJobScheduler('poll', { every: s.pollMs }, { name: 'poll', data: POLL_JOB, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } });

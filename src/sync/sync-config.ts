@@ -10,6 +10,10 @@ import { githubMappingSchema } from '../../connectors/github/mapping.ts';
 import { jiraMappingSchema } from '../../connectors/jira/mapping.ts';
 import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
 import { ConfigError } from '../config.ts';
+import { SEVERITIES } from '../domain/severity.ts';
+import { PROJECT_PATTERN } from '../domain/project.ts';
+import { CONNECTION_NAME, type ConnectionConfig } from './connections.ts';
+import { substituteEnv } from './env-refs.ts';
 
 export const DIRECTIONS = ['both', 'outbound', 'inbound', 'off'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -25,7 +29,76 @@ const PersonSchema = z
   })
   .strict();
 
-export const SyncConfigSchema = z
+const connectionName = z.string().regex(CONNECTION_NAME, 'must be 1 to 40 of a-z, 0-9 and "-"');
+const secretList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter(Boolean))
+  .refine((list) => list.every((x) => x.length >= 16), 'each secret must be at least 16 characters');
+const apiUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+/** A connection's own mapping block, merged over the file's block of its kind (parsed after the merge). */
+const mappingOverride = z.record(z.string(), z.unknown()).optional();
+
+const GithubConnectionSchema = z
+  .object({
+    kind: z.literal('github'),
+    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
+    token: z.string().min(1).optional(),
+    app: z.object({ appId: z.coerce.number().int().positive(), privateKey: z.string().min(1), installationId: z.coerce.number().int().positive() }).strict().optional(),
+    apiUrl: apiUrl.default('https://api.github.com'),
+    webhookSecret: secretList.optional(),
+    github: mappingOverride,
+  })
+  .strict()
+  .refine((c) => (c.token === undefined) !== (c.app === undefined), { message: 'needs exactly one of token and app', path: ['token'] });
+const JiraConnectionSchema = z
+  .object({
+    kind: z.literal('jira'),
+    baseUrl: apiUrl,
+    email: z.email({ error: 'must be an email address' }),
+    apiToken: z.string().min(1),
+    project: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as QA'),
+    issueType: z.string().min(1).default('Bug'),
+    apiUrl: apiUrl.optional(),
+    searchLagMs: z.coerce.number().int().min(0).default(60_000),
+    /** Sent with every create, as Jira's `fields` (components, a custom field the issue type requires…). */
+    createFields: z.record(z.string(), z.unknown()).default({}),
+    webhookSecret: secretList.optional(),
+    jira: mappingOverride,
+  })
+  .strict();
+const AsanaConnectionSchema = z
+  .object({
+    kind: z.literal('asana'),
+    token: z.string().min(1),
+    workspace: z.string().regex(/^\d+$/, 'must be a numeric gid'),
+    project: z.string().regex(/^\d+$/, 'must be a numeric gid'),
+    apiUrl: apiUrl.default('https://app.asana.com/api/1.0'),
+    asana: mappingOverride,
+  })
+  .strict();
+const ConnectionSchema = z.discriminatedUnion('kind', [GithubConnectionSchema, JiraConnectionSchema, AsanaConnectionSchema], {
+  error: 'kind must be one of github, jira, asana',
+});
+
+const RouteSchema = z
+  .object({
+    when: z
+      .object({
+        project: z.array(z.string().regex(PROJECT_PATTERN, 'must be 1 to 100 of A-Z, a-z, 0-9, ".", "_" and "-"')).min(1).optional(),
+        severity: z.array(z.enum(SEVERITIES)).min(1).optional(),
+        tags: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    to: z.array(connectionName).min(1, 'must name at least one connection'),
+  })
+  .strict();
+export type Route = z.infer<typeof RouteSchema>;
+
+const FileSchema = z
   .object({
     fields: z
       .object(Object.fromEntries(TICKET_FIELDS.map((f) => [f, direction.default('both')])) as Record<TicketField, z.ZodDefault<typeof direction>>)
@@ -35,35 +108,111 @@ export const SyncConfigSchema = z
     github: githubMappingSchema.default(githubMappingSchema.parse({})),
     jira: jiraMappingSchema.default(jiraMappingSchema.parse({})),
     asana: asanaMappingSchema.default(asanaMappingSchema.parse({})),
+    connections: z.record(connectionName, ConnectionSchema).default({}),
+    /** Absent: every defect goes to every connection. */
+    routes: z.array(RouteSchema).optional(),
   })
   .strict();
 
-export type SyncConfig = z.infer<typeof SyncConfigSchema>;
+export type SyncConfig = Omit<z.infer<typeof FileSchema>, 'connections'> & {
+  /** The file's connections, each with its mapping merged and parsed. */
+  connections: ConnectionConfig[];
+};
 
-/** Parses the file's text (JSON is YAML too) or throws a ConfigError naming each bad value. */
-export function parseSyncConfig(text: string, source = 'SYNC_CONFIG'): SyncConfig {
+const MAPPINGS = { github: githubMappingSchema, jira: jiraMappingSchema, asana: asanaMappingSchema } as const;
+
+/** The configuration of an empty file: every default. */
+export function defaultSyncConfig(): SyncConfig {
+  return { ...FileSchema.parse({}), connections: [] };
+}
+
+/**
+ * Parses the file's text (JSON is YAML too) or throws a ConfigError naming each bad value. `"${VAR}"` in
+ * any string is replaced from `env` first; an unset variable is named with the path that uses it.
+ */
+export function parseSyncConfig(text: string, source = 'SYNC_CONFIG', env: NodeJS.ProcessEnv = process.env): SyncConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text) ?? {};
   } catch (err) {
     throw new ConfigError([`${source}: not valid JSON or YAML (${(err as Error).message.split('\n')[0]})`]);
   }
-  const parsed = SyncConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
-        const path = i.path.map(String).join('.');
-        return i.code === 'unrecognized_keys'
-          ? `${source} ${[path, ...i.keys].filter(Boolean).join('.')}: is not a known setting`
-          : `${source} ${path || '(root)'}: ${i.message}`;
-      }),
-    );
+  const substituted = substituteEnv(raw, env);
+  if (substituted.missing.length) {
+    throw new ConfigError(substituted.missing.map((m) => `${source} ${m.path}: environment variable ${m.variable} is not set`));
   }
-  return parsed.data;
+  raw = substituted.value;
+  const parsed = FileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => problem(source, i.path, i)));
+  const file = parsed.data;
+  const rawMappings = (raw ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  const connections: ConnectionConfig[] = [];
+  for (const [name, c] of Object.entries(file.connections)) {
+    const override = c.kind === 'github' ? c.github : c.kind === 'jira' ? c.jira : c.asana;
+    const merged = mergeDeep((rawMappings[c.kind] ?? {}) as Record<string, unknown>, override ?? {});
+    const mapping = MAPPINGS[c.kind].safeParse(merged);
+    if (!mapping.success) {
+      problems.push(...mapping.error.issues.map((i) => problem(source, ['connections', name, c.kind, ...i.path], i)));
+      continue;
+    }
+    connections.push(connectionOf(name, c, mapping.data));
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { ...file, connections };
+}
+
+type Issue = { message: string; code?: string; keys?: readonly PropertyKey[] };
+
+function problem(source: string, at: readonly PropertyKey[], i: Issue): string {
+  const path = at.map(String).join('.');
+  return i.code === 'unrecognized_keys'
+    ? `${source} ${[path, ...(i.keys ?? []).map(String)].filter(Boolean).join('.')}: is not a known setting`
+    : `${source} ${path || '(root)'}: ${i.message}`;
+}
+
+type ParsedConnection = z.infer<typeof ConnectionSchema>;
+
+function connectionOf(name: string, c: ParsedConnection, mapping: unknown): ConnectionConfig {
+  switch (c.kind) {
+    case 'github':
+      return {
+        name,
+        kind: 'github',
+        // A GitHub App's installation tokens are minted by the connector (connectors/github).
+        settings: { repository: c.repository, apiUrl: c.apiUrl, token: c.token ?? '', ...(c.app && { app: c.app }) },
+        mapping: mapping as never,
+        webhookSecrets: c.webhookSecret ?? [],
+      };
+    case 'jira':
+      return {
+        name,
+        kind: 'jira',
+        settings: { baseUrl: c.baseUrl, email: c.email, apiToken: c.apiToken, projectKey: c.project, issueType: c.issueType, searchLagMs: c.searchLagMs, createFields: c.createFields },
+        mapping: mapping as never,
+        webhookSecrets: c.webhookSecret ?? [],
+      };
+    case 'asana':
+      return { name, kind: 'asana', settings: { token: c.token, workspaceGid: c.workspace, projectGid: c.project, apiUrl: c.apiUrl }, mapping: mapping as never, webhookSecrets: [] };
+  }
+}
+
+/** `override` over `base`: objects merge key by key, anything else (arrays too) replaces. */
+function mergeDeep(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? mergeDeep(b, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function loadSyncConfig(path: string | undefined): SyncConfig {
-  if (!path) return SyncConfigSchema.parse({});
+  if (!path) return defaultSyncConfig();
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

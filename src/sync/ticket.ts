@@ -1,6 +1,6 @@
 // The defect as a ticket in the common shape: what every connector is given to write.
 import type { PrismaClient } from '../db.ts';
-import type { OutboundTicket, TrackerKind } from '../../connectors/contract.ts';
+import type { OutboundTicket } from '../../connectors/contract.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
 import type { SqlQuery } from './lock.ts';
@@ -15,7 +15,7 @@ export const TICKET_RUNS = 10;
 export type LoadedTicket = { ticket: OutboundTicket; version: number; fieldChangedAt: unknown };
 
 /**
- * The defect, its newest failing runs with their total, and (given a tracker) its link to that tracker,
+ * The defect, its newest failing runs with their total, and (given a connection) its link there,
  * in one statement: a sync job's whole read costs one round trip. Only the runs the footer lists are
  * loaded, so a defect found by thousands of runs costs the same as one found by ten. Runs of equal time
  * come back by id, so the footer (and its digest) is stable.
@@ -30,19 +30,19 @@ const LOAD_SQL = `
       FROM "DefectCaseRun" dc JOIN "CaseRun" r ON r.id = dc."caseRunId"
       WHERE dc."defectId" = d.id AND r.status = 'failed'
       ORDER BY r."ranAt" DESC, dc."caseRunId" LIMIT ${TICKET_RUNS}) x)::text AS runs,
-    (SELECT row_to_json(l)::text FROM "TrackerLink" l WHERE l."defectId" = d.id AND l.tracker = $2::"TrackerKind") AS link
+    (SELECT row_to_json(l)::text FROM "TrackerLink" l WHERE l."defectId" = d.id AND l.connection = $2) AS link
   FROM "Defect" d WHERE d.id = $1::uuid`;
 
 type RunJson = { testCase: string; launch: string; message: string | null; ranAt: string };
 
-/** The defect as a ticket plus its link to `tracker` (null: none yet), or null when the defect no longer exists. */
+/** The defect as a ticket plus its link in `connection` (null: none yet), or null when the defect no longer exists. */
 export async function loadTicketAndLink(
   query: SqlQuery,
   defectId: string,
-  tracker: TrackerKind | null,
+  connection: string | null,
   publicUrl: string,
 ): Promise<{ loaded: LoadedTicket; link: TrackerLink | null } | null> {
-  const [row] = await query(LOAD_SQL, [defectId, tracker]);
+  const [row] = await query(LOAD_SQL, [defectId, connection]);
   if (!row) return null;
   const key = formatDefectKey(row.number as number);
   const runs = JSON.parse(row.runs as string) as RunJson[];

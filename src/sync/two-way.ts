@@ -90,7 +90,7 @@ export async function exchange(
     const changedAt = Object.fromEntries(
       (Object.keys(pull) as TicketField[]).map((f) => [f, merge.remoteTimes[f] ?? pulledTimes[f] ?? remote.updatedAt]),
     );
-    const applied = await applyInbound(deps.prisma, input.defect.id, input.defect.version, tracker, pull, changedAt);
+    const applied = await applyInbound(deps.prisma, input.defect.id, input.defect.version, connector.connection, pull, changedAt);
     pulled = applied.applied;
     version = applied.defect.version;
     pulledChangedAt = new Date(Math.max(...Object.values(changedAt).map((d) => d.getTime())));
@@ -131,7 +131,7 @@ export async function exchange(
     await deps.prisma.syncConflict.createMany({
       data: merged.conflicts.map((c) => ({
         defectId: input.defect.id,
-        tracker,
+        connection: connector.connection,
         field: c.field,
         defectValue: c.defectValue as never,
         remoteValue: c.remoteValue as never,
@@ -140,7 +140,7 @@ export async function exchange(
         winner: c.winner,
       })),
     });
-    deps.log.info({ tracker, defectId: input.defect.id, conflicts: merged.conflicts.map((c) => `${c.field}→${c.winner}`) }, 'conflicts decided');
+    deps.log.info({ connection: connector.connection, defectId: input.defect.id, conflicts: merged.conflicts.map((c) => `${c.field}→${c.winner}`) }, 'conflicts decided');
   }
   return {
     ref,

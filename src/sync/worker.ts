@@ -1,30 +1,30 @@
-// One BullMQ worker per tracker queue. A job is "bring this defect up to date in this tracker"; the
+// One BullMQ worker per connection's queue. A job is "bring this defect up to date in this connection"; the
 // engine does the work and records every attempt on the link; this file only turns the engine's
 // decision into what BullMQ should do with the job.
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
-import type { TrackerKind } from '../../connectors/contract.ts';
+import type { ConnectionName } from './connections.ts';
 import { forgetFirstChange, queueName, type SyncJobData } from '../outbox/queues.ts';
 import { SyncFailure, type SyncEngine } from './engine.ts';
 
 export type WorkerSettings = {
   engine: SyncEngine;
   /** The scheduled 'poll' job: asks the tracker what changed and feeds it through the inbox. */
-  poll: (tracker: TrackerKind) => Promise<unknown>;
+  poll: (connection: ConnectionName) => Promise<unknown>;
   connection: ConnectionOptions;
   prefix: string;
-  trackers: readonly TrackerKind[];
+  connections: readonly ConnectionName[];
   concurrency: number;
-  /** Jobs per second per tracker, across all worker processes (BullMQ's queue-wide limiter). */
+  /** Jobs per second per connection, across all worker processes (BullMQ's queue-wide limiter). */
   jobsPerSecond: number;
   log: Logger;
 };
 
 export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
-  const workers = s.trackers.map((tracker) => {
+  const workers = s.connections.map((connection) => {
     const worker: Worker<SyncJobData> = new Worker<SyncJobData>(
-      queueName(tracker),
-      (job) => process(worker, tracker, job),
+      queueName(connection),
+      (job) => process(worker, connection, job),
       {
         connection: s.connection,
         prefix: s.prefix,
@@ -40,12 +40,12 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
         maxStalledCount: 5,
       },
     );
-    worker.on('error', (err) => s.log.error({ err, tracker }, 'sync worker error'));
+    worker.on('error', (err) => s.log.error({ err, connection }, 'sync worker error'));
     return worker;
   });
 
-  async function process(worker: Worker<SyncJobData>, tracker: TrackerKind, job: Job<SyncJobData>): Promise<unknown> {
-    if (job.name === 'poll') return s.poll(tracker);
+  async function process(worker: Worker<SyncJobData>, connection: ConnectionName, job: Job<SyncJobData>): Promise<unknown> {
+    if (job.name === 'poll') return s.poll(connection);
     // From here on, a new change of this defect queues a new job: this one may already have read the defect.
     // That job's maximum wait counts from its own first change (forgotten first: a change in between is
     // then folded into this job, and only shortens the next one's wait).
@@ -53,15 +53,15 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
     await job.removeDeduplicationKey();
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      const outcome = await s.engine.sync(tracker, job.data.defectId, finalAttempt);
-      s.log.debug({ tracker, defectId: job.data.defectId, outcome, job: job.id }, 'sync done');
+      const outcome = await s.engine.sync(connection, job.data.defectId, finalAttempt);
+      s.log.debug({ connection, defectId: job.data.defectId, outcome, job: job.id }, 'sync done');
       return outcome;
     } catch (err) {
       if (!(err instanceof SyncFailure)) throw err;
       const d = err.decision;
       switch (d.action) {
         case 'wait':
-          // The whole queue pauses: the limit is on our credentials, not on this one ticket.
+          // The connection's whole queue pauses: the limit is on its credentials, not on this one ticket.
           await worker.rateLimit(d.waitMs);
           throw Worker.RateLimitError();
         case 'retry':

@@ -64,8 +64,8 @@ function card(t) {
   const reasons = el('ul', { class: 'reasons' }, ...t.reasons.map((r) => el('li', {}, r)));
   return el(
     'article',
-    { class: `card ${t.health}`, 'data-tracker-card': t.tracker, 'data-health': t.health },
-    el('h3', {}, NAMES[t.tracker] ?? t.tracker, el('span', { class: `badge ${t.health}` }, t.health)),
+    { class: `card ${t.health}`, 'data-connection-card': t.connection, 'data-tracker': t.tracker ?? '', 'data-health': t.health },
+    el('h3', {}, `${t.connection} `, el('small', {}, NAMES[t.tracker] ?? t.tracker ?? ''), el('span', { class: `badge ${t.health}` }, t.health)),
     reasons,
     dl,
   );
@@ -73,12 +73,12 @@ function card(t) {
 
 function troubleRow(l) {
   const retry = el('button', { type: 'button', class: 'small' }, 'Retry');
-  retry.addEventListener('click', () => act(() => api('POST', `/admin/defects/${encodeURIComponent(l.defect)}/resync`, { tracker: l.tracker })));
+  retry.addEventListener('click', () => act(() => api('POST', `/admin/defects/${encodeURIComponent(l.defect)}/resync`, { connection: l.connection })));
   return el(
     'tr',
-    { 'data-link': `${l.defect}/${l.tracker}`, 'data-state': l.syncState },
+    { 'data-link': `${l.defect}/${l.connection}`, 'data-state': l.syncState },
     el('td', {}, `${l.defect} ${l.title}`),
-    el('td', {}, l.tracker),
+    el('td', {}, l.connection),
     el('td', { class: `state-${l.syncState}` }, l.syncState),
     el('td', { class: 'err' }, l.lastError ?? ''),
     el('td', {}, String(l.attempts)),
@@ -88,12 +88,12 @@ function troubleRow(l) {
 }
 
 function conflictRow(c) {
-  return el('tr', {}, el('td', {}, when(c.decidedAt)), el('td', {}, c.defect), el('td', {}, c.tracker), el('td', {}, c.field), el('td', {}, value(c.defectValue)), el('td', {}, value(c.remoteValue)), el('td', {}, c.winner));
+  return el('tr', {}, el('td', {}, when(c.decidedAt)), el('td', {}, c.defect), el('td', {}, c.connection), el('td', {}, c.field), el('td', {}, value(c.defectValue)), el('td', {}, value(c.remoteValue)), el('td', {}, c.winner));
 }
 
 function activityRow(a) {
   const fields = [a.pushed.length ? `→ ${a.pushed.join(', ')}` : '', a.pulled.length ? `← ${a.pulled.join(', ')}` : ''].filter(Boolean).join('  ');
-  return el('tr', { 'data-outcome': a.outcome }, el('td', {}, when(a.at)), el('td', {}, a.defect), el('td', {}, a.tracker), el('td', {}, a.direction), el('td', {}, a.outcome), el('td', {}, fields), el('td', { class: 'err' }, a.error ?? ''));
+  return el('tr', { 'data-outcome': a.outcome }, el('td', {}, when(a.at)), el('td', {}, a.defect), el('td', {}, a.connection), el('td', {}, a.direction), el('td', {}, a.outcome), el('td', {}, fields), el('td', { class: 'err' }, a.error ?? ''));
 }
 
 function fill(table, rows, empty) {
@@ -114,7 +114,7 @@ async function refresh() {
     $('#dashboard').hidden = false;
     $('#signout').hidden = false;
     $('#queues-link').hidden = false;
-    $('#cards').replaceChildren(...status.trackers.map(card));
+    $('#cards').replaceChildren(...status.connections.map(card));
     $('#outbox').textContent = `Outbox: ${status.outbox.unpublished} change(s) waiting to be queued${status.outbox.unpublished ? `, oldest ${status.outbox.oldestAgeSeconds} s` : ''}.`;
     $('#problems').textContent = (status.errors ?? []).join('; ');
     fill('#trouble', trouble.data.map(troubleRow), '#trouble-empty');
