@@ -3,7 +3,7 @@
 import type { DefectStatus } from './lifecycle.ts';
 import type { Severity } from './severity.ts';
 
-export const EDITABLE_FIELDS = ['title', 'description', 'severity', 'status', 'assignee', 'milestone', 'tags'] as const;
+export const EDITABLE_FIELDS = ['title', 'description', 'severity', 'status', 'assignee', 'milestone', 'tags', 'project'] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
 
 export type DefectFields = {
@@ -14,6 +14,7 @@ export type DefectFields = {
   assignee: string | null;
   milestone: string | null;
   tags: string[];
+  project: string | null;
 };
 
 export type DefectPatch = Partial<DefectFields>;

@@ -14,6 +14,15 @@ export const TITLE_MAX = 255;
 /** A defect description (and a case run's message), in characters (code points): GitHub's body limit. */
 export const DESCRIPTION_MAX = 65_536;
 
+/**
+ * A project name (defects and case runs): 1 to PROJECT_MAX characters, each a letter, digit, dot,
+ * underscore or hyphen, so it reads the same in a URL (?project=), a log line and a routing rule. Never
+ * trimmed: a space anywhere is refused, not silently dropped. Only the API sets it (no tracker sends one).
+ */
+export const PROJECT_MAX = 100;
+/** The characters a project name may hold (its length is checked apart: an empty name is "must not be empty"). */
+export const PROJECT_CHARACTERS = /^[A-Za-z0-9._-]*$/;
+
 /** Stands in for a character Postgres text cannot hold. */
 export const REPLACEMENT = '\ufffd';
 

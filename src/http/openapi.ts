@@ -3,7 +3,7 @@
 // cannot drift from validation; only the list of routes below is written by hand, and
 // test/ops/openapi.test.ts holds it against the routes the express app really registers.
 import { z } from 'zod';
-import { CreateCaseRun, CreateDefect, IfMatch, LinkCaseRun, LinkTicket, ListQuery, MilestoneParams, PatchDefect } from './schemas.ts';
+import { CreateCaseRun, CreateDefect, IfMatch, LinkCaseRun, LinkTicket, ListQuery, MilestoneParams, PatchDefect, RaiseDefect } from './schemas.ts';
 
 type Method = 'get' | 'post' | 'patch';
 /** A path parameter; a schema when the route validates it, else a plain non-empty string. */
@@ -16,6 +16,8 @@ export type ApiRoute = {
   summary: string;
   /** Name of the request body schema in components.schemas (a key of REQUEST_SCHEMAS). */
   body?: keyof typeof REQUEST_SCHEMAS;
+  /** The body may be left out (every field of its schema is optional). */
+  bodyOptional?: true;
   query?: z.ZodObject;
   params?: Record<string, PathParam>;
   headers?: readonly ('If-Match' | 'X-Actor')[];
@@ -28,7 +30,7 @@ export type ApiRoute = {
 };
 
 /** The request body schemas by the name they carry in components.schemas. */
-export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun } satisfies Record<string, z.ZodType>;
+export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun, RaiseDefect } satisfies Record<string, z.ZodType>;
 
 /** Every error answers {error: {code, message, details?}} (src/http/errors.ts). */
 const ErrorBody = z.object({
@@ -102,9 +104,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 201: 'the case run with affectedDefects', 400: 'a field is invalid' },
   },
   {
-    method: 'post', path: '/api/case-runs/:id/defect', summary: 'Raise a defect from a failed case run',
-    params: { id: { description: 'case run UUID' } }, headers: writes,
-    responses: { 201: 'the defect', 404: 'no such case run', 409: 'the case run did not fail' },
+    method: 'post', path: '/api/case-runs/:id/defect', summary: "Raise a defect from a failed case run (it takes the run's project)",
+    params: { id: { description: 'case run UUID' } }, body: 'RaiseDefect', bodyOptional: true, headers: writes,
+    responses: { 201: 'the defect', 400: 'a field is invalid', 404: 'no such case run', 409: 'the case run did not fail' },
   },
   {
     method: 'get', path: '/api/milestones/:name/readiness', summary: 'Can the milestone ship?',
@@ -173,7 +175,7 @@ function operation(route: ApiRoute): object {
     summary: route.summary,
     operationId: operationId(route),
     ...(params.length > 0 && { parameters: params }),
-    ...(route.body && { requestBody: { required: true, content: jsonOf(route.body) } }),
+    ...(route.body && { requestBody: { required: route.bodyOptional !== true, content: jsonOf(route.body) } }),
     responses,
     security: route.auth === false ? [] : [{ bearer: [] }],
   };

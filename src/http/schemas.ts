@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CONNECTION_NAME } from '../sync/connections.ts';
 import { DEFECT_STATUSES } from '../domain/lifecycle.ts';
 import { SEVERITIES } from '../domain/severity.ts';
-import { DESCRIPTION_MAX, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
+import { DESCRIPTION_MAX, PROJECT_MAX, PROJECT_CHARACTERS, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
 
 /**
@@ -26,6 +26,12 @@ const person = text(200).min(1, 'must not be empty').nullable();
 const milestone = text(200).min(1, 'must not be empty').nullable();
 const tag = text(64).min(1, 'must not be empty');
 const tags = z.array(tag).max(50, 'at most 50 tags');
+/** A project name as stored and as filtered by (src/domain/text-rules.ts); not trimmed. */
+const projectName = string()
+  .min(1, 'must not be empty')
+  .max(PROJECT_MAX, `must be at most ${PROJECT_MAX} characters`)
+  .regex(PROJECT_CHARACTERS, 'must contain only letters A-Z a-z, digits, ".", "_" and "-"');
+const project = projectName.nullable().meta({ description: `1-${PROJECT_MAX} characters A-Za-z0-9._-; null for none` });
 const uuid = z.uuid('must be a UUID');
 const severity = z.enum(SEVERITIES, `must be one of ${SEVERITIES.join(', ')}`);
 const status = z.enum(DEFECT_STATUSES, `must be one of ${DEFECT_STATUSES.join(', ')}`);
@@ -38,6 +44,7 @@ export const CreateDefect = z.strictObject({
   assignee: person.optional(),
   milestone: milestone.optional(),
   tags: tags.optional(),
+  project: project.optional(),
   caseRunIds: z.array(uuid).max(500, 'at most 500 case runs').optional(),
 });
 
@@ -50,6 +57,7 @@ export const PatchDefect = z
     assignee: person.optional(),
     milestone: milestone.optional(),
     tags: tags.optional(),
+    project: project.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, 'name at least one field to change');
 
@@ -65,6 +73,7 @@ export const CreateCaseRun = z
     testCase: text(500).min(1, 'must not be empty'),
     status: z.enum(RUN_STATUSES, `must be one of ${RUN_STATUSES.join(', ')}`),
     message: string().max(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`).nullable().optional(),
+    project: project.optional(),
     startedAt: time.optional(),
     finishedAt: time.optional(),
   })
@@ -74,6 +83,11 @@ export const CreateCaseRun = z
   });
 
 export const LinkCaseRun = z.strictObject({ caseRunId: uuid });
+
+/** Raising a defect from a failed run: the body is optional; without `project` the defect takes the run's. */
+export const RaiseDefect = z.strictObject({
+  project: project.optional().meta({ description: "the defect's project; by default the run's (null: none)" }),
+});
 
 /** An existing ticket to link: its key (PROJ-12, owner/repo#12, a task gid) or its URL, not both. */
 export const LinkTicket = z
@@ -111,6 +125,7 @@ export const ListQuery = z.strictObject({
   assignee: string().min(1).optional(),
   milestone: string().min(1).optional(),
   tag: string().min(1).optional(),
+  project: projectName.optional().meta({ description: 'only defects of this project' }),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(50),
   cursor: z
     .string()

@@ -12,6 +12,7 @@ export type NewCaseRun = {
   testCase: string;
   status: RunStatus;
   message?: string | null;
+  project?: string | null;
   startedAt?: Date | null;
   finishedAt?: Date | null;
 };
@@ -31,6 +32,7 @@ export class CaseRunStore {
           testCase: input.testCase,
           status: input.status,
           message: input.message ?? null,
+          project: input.project ?? null,
           startedAt: input.startedAt ?? null,
           finishedAt: input.finishedAt ?? null,
           ranAt: input.finishedAt ?? input.startedAt ?? now,

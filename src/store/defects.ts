@@ -21,6 +21,7 @@ export type NewDefect = {
   assignee?: string | null;
   milestone?: string | null;
   tags?: string[];
+  project?: string | null;
   caseRunIds?: string[];
 };
 
@@ -30,6 +31,7 @@ export type DefectFilter = {
   assignee?: string;
   milestone?: string;
   tag?: string;
+  project?: string;
 };
 
 export class DefectStore {
@@ -43,12 +45,16 @@ export class DefectStore {
     return this.detail(defect.id);
   }
 
-  /** Raises a defect from a failed run: title from the test case and failure message, the run linked. */
-  async createFromCaseRun(caseRunId: string, actor: string) {
+  /**
+   * Raises a defect from a failed run: title from the test case and failure message, the run linked, and
+   * the run's project unless the request names one (null: none).
+   */
+  async createFromCaseRun(caseRunId: string, actor: string, opts: { project?: string | null } = {}) {
     const defect = await inTransaction(this.prisma, async (tx) => {
       const run = await findCaseRun(tx, caseRunId);
       requireFailed(run, 'caseRunId');
-      return this.insert(tx, { title: titleFromFailedRun(run.testCase, run.message), caseRunIds: [run.id] }, actor);
+      const project = opts.project !== undefined ? opts.project : run.project;
+      return this.insert(tx, { title: titleFromFailedRun(run.testCase, run.message), project, caseRunIds: [run.id] }, actor);
     });
     return this.detail(defect.id);
   }
@@ -85,6 +91,7 @@ export class DefectStore {
         ...(filter.assignee !== undefined && { assignee: filter.assignee }),
         ...(filter.milestone !== undefined && { milestone: filter.milestone }),
         ...(filter.tag !== undefined && { tags: { has: filter.tag } }),
+        ...(filter.project !== undefined && { project: filter.project }),
         ...(page.cursor !== undefined && { number: { lt: page.cursor } }),
       },
       orderBy: { number: 'desc' },
@@ -107,6 +114,7 @@ export class DefectStore {
         assignee: input.assignee ?? null,
         milestone: input.milestone ?? null,
         tags: normalizeTags(input.tags ?? []),
+        project: input.project ?? null,
         fieldChangedAt: stampFieldTimes({}, EDITABLE_FIELDS, now),
         createdAt: now,
         updatedAt: now,

@@ -30,7 +30,7 @@ describe('POST /api/defects', () => {
     expect(res.headers.etag).toBe('"1"');
     expect(res.headers.location).toBe(`/api/defects/${res.body.key}`);
     expect(Object.keys(res.body.fieldChangedAt).sort()).toEqual(
-      ['assignee', 'description', 'milestone', 'severity', 'status', 'tags', 'title'],
+      ['assignee', 'description', 'milestone', 'project', 'severity', 'status', 'tags', 'title'],
     );
     const outbox = await outboxOf(res.body.id);
     expect(outbox.map((o) => o.kind)).toEqual(['defect.created']);

@@ -79,7 +79,7 @@ const pathSegment = fc.oneof(hostileString.map(pct), fc.constantFrom('%00', '%FF
 const queryString = fc
   .array(
     fc.tuple(
-      fc.oneof(fc.constantFrom('status', 'severity', 'assignee', 'milestone', 'tag', 'limit', 'cursor', 'tag[]', 'limit[x]'), hostileString),
+      fc.oneof(fc.constantFrom('status', 'severity', 'assignee', 'milestone', 'tag', 'project', 'limit', 'cursor', 'tag[]', 'limit[x]'), hostileString),
       fc.oneof(hostileString, hugeNumber.map(String), fc.constantFrom('open,reopened', 'critical,nope', '2147483648', '9999999999', '00', '%00', '%ED%A0%80')),
     ),
     { maxLength: 6 },
@@ -178,7 +178,7 @@ beforeAll(async () => {
   defectKey = (await createDefect(http, { milestone: 'R-prop', severity: 'critical' })).key;
 });
 const ref = () => fc.oneof({ weight: 3, arbitrary: fc.constant(defectKey) }, { weight: 1, arbitrary: pathSegment });
-const DEFECT_FIELDS = ['title', 'description', 'severity', 'status', 'assignee', 'milestone', 'tags', 'caseRunIds'];
+const DEFECT_FIELDS = ['title', 'description', 'severity', 'status', 'assignee', 'milestone', 'tags', 'project', 'caseRunIds'];
 const validTitle = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
 const merge = (base: fc.Arbitrary<Omit<Req, 'actor' | 'contentType' | 'raw'>>) =>
   fc.tuple(base, extras).map(([b, e]): Req => ({ ...b, ...e }));
@@ -208,7 +208,7 @@ describe('hostile input on every /api route: no 5xx, one error shape, nothing st
   it('POST /api/case-runs', () =>
     property(
       merge(
-        body(['launch', 'testCase', 'status', 'message', 'startedAt', 'finishedAt'], {
+        body(['launch', 'testCase', 'status', 'message', 'project', 'startedAt', 'finishedAt'], {
           launch: validTitle,
           testCase: validTitle,
           status: fc.constantFrom('passed', 'failed', 'skipped', 'blocked'),
@@ -222,8 +222,8 @@ describe('hostile input on every /api route: no 5xx, one error shape, nothing st
     property(
       merge(
         fc
-          .oneof(fc.constant(failedRunId), pathSegment)
-          .map((id) => ({ method: 'POST' as const, path: `/api/case-runs/${id}/defect` })),
+          .tuple(fc.oneof(fc.constant(failedRunId), pathSegment), fc.option(body(['project']), { nil: undefined }))
+          .map(([id, b]) => ({ method: 'POST' as const, path: `/api/case-runs/${id}/defect`, ...b })),
       ),
     ));
 

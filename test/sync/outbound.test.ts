@@ -128,7 +128,7 @@ describe('outbound sync to GitHub, Jira and Asana', () => {
     await settled(d.key, 0);
     const writes = t.writes();
     const since = Date.now();
-    await patchDefect(svc.http, d.key, { milestone: 'R9', tags: ['ui'] });
+    await patchDefect(svc.http, d.key, { milestone: 'R9', tags: ['ui'], project: 'shop-web' });
     await settled(d.key, since);
     expect(t.writes()).toEqual(writes);
   });

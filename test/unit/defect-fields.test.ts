@@ -10,6 +10,7 @@ const base: DefectFields = {
   assignee: null,
   milestone: null,
   tags: ['a', 'b'],
+  project: null,
 };
 
 describe('changed fields', () => {
