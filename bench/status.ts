@@ -38,9 +38,9 @@ async function fill(db: pg.Client): Promise<void> {
     FROM generate_series(1, $1::int) AS i`, [DEFECTS]);
   // Three links per defect: 97% synced, 1% failed, 1% retrying, 0.5% missing, 0.5% pending.
   await db.query(`
-    INSERT INTO "TrackerLink" (id, "defectId", tracker, "remoteId", key, url, "syncState", "lastError", attempts,
+    INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "remoteId", key, url, "syncState", "lastError", attempts,
                                "lastAttemptAt", "lastSyncedAt", "syncedVersion", "updatedAt")
-    SELECT gen_random_uuid(), d.id, t.kind::"TrackerKind", t.kind || '-' || d.number, t.kind || '-' || d.number, 'https://tracker.example/' || d.number,
+    SELECT gen_random_uuid(), d.id, t.kind, t.kind::"TrackerKind", t.kind || '-' || d.number, t.kind || '-' || d.number, 'https://tracker.example/' || d.number,
            s.state::"SyncState", CASE WHEN s.state IN ('failed','retrying') THEN 'tracker answered 503' END,
            CASE WHEN s.state IN ('failed','retrying') THEN 1 ELSE 0 END,
            now() - make_interval(secs => (d.number * 7 + t.n) % 86400), 
@@ -53,17 +53,17 @@ async function fill(db: pg.Client): Promise<void> {
         WHEN (d.number + t.n) % 100 = 2 THEN 'failed' WHEN (d.number + t.n) % 100 = 3 THEN 'retrying'
         ELSE 'synced' END AS state) s`);
   await db.query(`
-    INSERT INTO "SyncConflict" ("defectId", tracker, field, "defectValue", "remoteValue", winner, "decidedAt")
-    SELECT id, (ARRAY['github','jira','asana'])[1 + number % 3]::"TrackerKind", 'title', '"a"', '"b"', 'defect', now() - make_interval(mins => number % 2880)
+    INSERT INTO "SyncConflict" ("defectId", connection, field, "defectValue", "remoteValue", winner, "decidedAt")
+    SELECT id, (ARRAY['github','jira','asana'])[1 + number % 3], 'title', '"a"', '"b"', 'defect', now() - make_interval(mins => number % 2880)
     FROM "Defect" WHERE number % 20 = 0`);
   await db.query(`
-    INSERT INTO "SyncActivity" ("defectId", tracker, direction, outcome, at)
-    SELECT id, (ARRAY['github','jira','asana'])[1 + number % 3]::"TrackerKind", 'out', 'updated', now() - make_interval(mins => number % 43200)
+    INSERT INTO "SyncActivity" ("defectId", connection, direction, outcome, at)
+    SELECT id, (ARRAY['github','jira','asana'])[1 + number % 3], 'out', 'updated', now() - make_interval(mins => number % 43200)
     FROM "Defect"`);
   await db.query(`
     INSERT INTO "OutboxEvent" ("defectId", kind, payload, "createdAt")
     SELECT id, 'defect.updated', '{}', now() - make_interval(secs => number % 60) FROM "Defect" WHERE number % 100 = 0`);
-  await db.query(`INSERT INTO "PollCursor" (tracker, cursor, "lastPollAt") VALUES ('github', now(), now()), ('jira', now(), now()), ('asana', now(), now())`);
+  await db.query(`INSERT INTO "PollCursor" (connection, cursor, "lastPollAt") VALUES ('github', now(), now()), ('jira', now(), now()), ('asana', now(), now())`);
   // What autovacuum does soon after a bulk load: statistics, and the visibility map index-only scans use.
   await db.query('VACUUM ANALYZE');
 }
@@ -73,7 +73,7 @@ async function main() {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const prisma = createPrisma(databaseUrl);
-  const admin = createAdminServices({ redisUrl: REDIS_URL, queuePrefix: prefix, trackers: ['github', 'jira', 'asana'] });
+  const admin = createAdminServices({ redisUrl: REDIS_URL, queuePrefix: prefix, connections: ['github', 'jira', 'asana'] });
   try {
     const t0 = performance.now();
     await fill(db);
@@ -91,7 +91,7 @@ async function main() {
     const call = async () => {
       const start = performance.now();
       const res = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
-      const body = (await res.json()) as { trackers: { tracker: string; links: Record<string, number>; health: string }[] };
+      const body = (await res.json()) as { connections: { connection: string; links: Record<string, number>; health: string }[] };
       if (res.status !== 200) throw new Error(`sync-status answered ${res.status}: ${JSON.stringify(body)}`);
       return { ms: performance.now() - start, body };
     };
@@ -104,7 +104,7 @@ async function main() {
     }
     server.close();
     times.sort((a, b) => a - b);
-    for (const tr of last!.body.trackers) console.log(`  ${tr.tracker}: ${tr.health}, links ${JSON.stringify(tr.links)}`);
+    for (const tr of last!.body.connections) console.log(`  ${tr.connection}: ${tr.health}, links ${JSON.stringify(tr.links)}`);
     console.log(`GET /admin/sync-status, ${CALLS} calls one after another: p50 ${pct(times, 50).toFixed(1)} ms, p95 ${pct(times, 95).toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`);
     console.log(`Summary: sync-status over ${DEFECTS} defects / ${links} links answers in p50 ${pct(times, 50).toFixed(1)} ms, p95 ${pct(times, 95).toFixed(1)} ms (target: well under 100 ms); load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
   } finally {

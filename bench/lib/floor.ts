@@ -4,9 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.ts';
 import { buildConnectors } from '../../src/sync/connectors.ts';
+import { resolveConnections } from '../../src/sync/connections.ts';
 import { loadSyncConfig, outboundFields } from '../../src/sync/sync-config.ts';
 import { ticketToCreate } from '../../src/sync/plan.ts';
-import type { Connector, OutboundTicket, TicketRef, TrackerKind } from '../../connectors/contract.ts';
+import type { Connector, OutboundTicket, TicketRef } from '../../connectors/contract.ts';
 import { pool } from './stats.ts';
 
 export type FloorFigures = { perSecond: number; cpuMsPerTicket: number; seconds: number; count: number };
@@ -20,7 +21,7 @@ function ticketFor(n: number, title: string): OutboundTicket {
 }
 
 /** Times `work` over every connector at once, `concurrency` calls per tracker; CPU of this process. */
-async function timed(connectors: Map<TrackerKind, Connector>, n: number, concurrency: number, work: (c: Connector, i: number) => Promise<void>): Promise<FloorFigures> {
+async function timed(connectors: Map<string, Connector>, n: number, concurrency: number, work: (c: Connector, i: number) => Promise<void>): Promise<FloorFigures> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all([...connectors.values()].map((c) => pool(n, concurrency, (i) => work(c, i))));
@@ -35,16 +36,16 @@ export async function measureFloor(trackerEnv: Record<string, string>, n: number
   const config = loadConfig({ ...trackerEnv, DATABASE_URL: 'postgresql://unused', SYNC_TIMEOUT_MS: '15000' });
   const sync = loadSyncConfig(config.syncConfigPath);
   const outbound = outboundFields(sync);
-  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs);
-  const refs = new Map<TrackerKind, TicketRef[]>([...connectors.keys()].map((k) => [k, []]));
+  const connectors = buildConnectors(resolveConnections(config, sync), sync, config.sync.timeoutMs);
+  const refs = new Map<string, TicketRef[]>([...connectors.keys()].map((k) => [k, []]));
   const tickets = Array.from({ length: n }, (_, i) => ticketFor(i, `floor defect ${i}`));
   const create = await timed(connectors, n, concurrency, async (c, i) => {
-    refs.get(c.kind)![i] = await c.create(ticketToCreate(tickets[i]!, outbound));
+    refs.get(c.connection)![i] = await c.create(ticketToCreate(tickets[i]!, outbound));
   });
   const update = await timed(connectors, n, concurrency, async (c, i) => {
     const before = tickets[i]!;
     const edited = { ...before, fields: { ...before.fields, title: `${before.fields.title} (edited)` } };
-    await c.update(refs.get(c.kind)![i]!, edited, new Set(['title']), c.canonical(before.fields));
+    await c.update(refs.get(c.connection)![i]!, edited, new Set(['title']), c.canonical(before.fields));
   });
   return { create, update };
 }

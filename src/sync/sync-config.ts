@@ -11,7 +11,7 @@ import { jiraMappingSchema } from '../../connectors/jira/mapping.ts';
 import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
 import { ConfigError } from '../config.ts';
 import { SEVERITIES } from '../domain/severity.ts';
-import { PROJECT_PATTERN } from '../domain/project.ts';
+import { PROJECT_CHARACTERS, PROJECT_MAX } from '../domain/text-rules.ts';
 import { CONNECTION_NAME, type ConnectionConfig } from './connections.ts';
 import { substituteEnv } from './env-refs.ts';
 
@@ -87,7 +87,7 @@ const RouteSchema = z
   .object({
     when: z
       .object({
-        project: z.array(z.string().regex(PROJECT_PATTERN, 'must be 1 to 100 of A-Z, a-z, 0-9, ".", "_" and "-"')).min(1).optional(),
+        project: z.array(z.string().min(1).max(PROJECT_MAX).regex(PROJECT_CHARACTERS, `must be 1 to ${PROJECT_MAX} of A-Z, a-z, 0-9, ".", "_" and "-"`)).min(1).optional(),
         severity: z.array(z.enum(SEVERITIES)).min(1).optional(),
         tags: z.array(z.string().min(1)).min(1).optional(),
       })

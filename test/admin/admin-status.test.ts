@@ -59,8 +59,8 @@ async function metric(line: RegExp): Promise<number> {
 
 describe('GET /admin/sync-status', () => {
   it('reports every tracker on and green with its queue, links and last success once a defect is synced', async () => {
-    const before = await metric(/^defect_sync_sync_jobs_total\{tracker="github",outcome="created"\}/);
-    const calls = await metric(/^defect_sync_tracker_api_calls_total\{tracker="jira",status="201"\}/);
+    const before = await metric(/^defect_sync_sync_jobs_total\{connection="github",tracker="github",outcome="created"\}/);
+    const calls = await metric(/^defect_sync_tracker_api_calls_total\{connection="jira",tracker="jira",status="201"\}/);
     const d = await syncedDefect('Checkout spinner never stops');
     const res = await admin('/admin/sync-status');
     expect(res.body.trackers.map((x: TrackerStatus) => x.tracker)).toEqual(['github', 'jira', 'asana']);
@@ -75,9 +75,9 @@ describe('GET /admin/sync-status', () => {
     expect(res.body.outbox).toMatchObject({ unpublished: expect.any(Number), oldestAgeSeconds: expect.any(Number) });
     // …and the metrics moved with it: a job created (counted as the job finishes, just after its link is
     // saved), Jira answered 201, latency observed.
-    await until('the created job counted', async () => (await metric(/^defect_sync_sync_jobs_total\{tracker="github",outcome="created"\}/)) === before + 1);
-    expect(await metric(/^defect_sync_tracker_api_calls_total\{tracker="jira",status="201"\}/)).toBeGreaterThan(calls);
-    expect(await metric(/^defect_sync_sync_latency_seconds_count\{direction="outbound",tracker="asana"\}/)).toBeGreaterThanOrEqual(1);
+    await until('the created job counted', async () => (await metric(/^defect_sync_sync_jobs_total\{connection="github",tracker="github",outcome="created"\}/)) === before + 1);
+    expect(await metric(/^defect_sync_tracker_api_calls_total\{connection="jira",tracker="jira",status="201"\}/)).toBeGreaterThan(calls);
+    expect(await metric(/^defect_sync_sync_latency_seconds_count\{direction="outbound",connection="asana",tracker="asana"\}/)).toBeGreaterThanOrEqual(1);
     // The activity row is written as the attempt finishes, like the metric above.
     const sync = await until('three created attempts recorded', async () => {
       const r = await admin(`/admin/defects/${d.key}/sync`);
@@ -155,7 +155,7 @@ describe('GET /admin/sync-status', () => {
   it('counts webhooks accepted, duplicate and rejected in the last 24 h, and in /metrics', async () => {
     const d = await syncedDefect('Search ignores accents');
     const before = (await status('github')).webhooks24h;
-    const rejectedMetric = await metric(/^defect_sync_webhook_requests_total\{tracker="github",result="rejected"\}/);
+    const rejectedMetric = await metric(/^defect_sync_webhook_requests_total\{connection="github",tracker="github",result="rejected"\}/);
     t.github.webhooks.copies = 2; // GitHub sends the same delivery twice
     try {
       t.github.editByHand(Number(remoteIdOf(d.links, 'github')), { title: 'Search ignores accents (é)' });
@@ -170,9 +170,9 @@ describe('GET /admin/sync-status', () => {
     expect(after.duplicate).toBe(before.duplicate + 1);
     expect(after.rejected).toBe(before.rejected + 1);
     expect((await status('github')).health).toBe('amber'); // a rejected webhook is worth a look
-    expect(await metric(/^defect_sync_webhook_requests_total\{tracker="github",result="rejected"\}/)).toBe(rejectedMetric + 1);
+    expect(await metric(/^defect_sync_webhook_requests_total\{connection="github",tracker="github",result="rejected"\}/)).toBe(rejectedMetric + 1);
     await until('the title pulled in', async () => (await svc.http.get(`/api/defects/${d.key}`)).body.title === 'Search ignores accents (é)');
-    expect(await metric(/^defect_sync_sync_latency_seconds_count\{direction="inbound",tracker="github"\}/)).toBeGreaterThanOrEqual(1);
+    expect(await metric(/^defect_sync_sync_latency_seconds_count\{direction="inbound",connection="github",tracker="github"\}/)).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -78,8 +78,8 @@ describe('a database refusal of bad data', () => {
     }
 
     // A constraint (class 23): a second link of the same defect and tracker.
-    await prisma.trackerLink.create({ data: { defectId: d.id, tracker: 'github' } });
-    const unique = await prisma.trackerLink.create({ data: { defectId: d.id, tracker: 'github' } }).catch((e: unknown) => e);
+    await prisma.trackerLink.create({ data: { defectId: d.id, connection: 'github', tracker: 'github' } });
+    const unique = await prisma.trackerLink.create({ data: { defectId: d.id, connection: 'github', tracker: 'github' } }).catch((e: unknown) => e);
     expect(decide(unique, false)).toMatchObject({ action: 'fail', state: 'failed' });
     expect(decide(unique, false)).not.toHaveProperty('retryLater');
     expect(decide(unique, false).message).not.toMatch(/invocation|prisma\./);

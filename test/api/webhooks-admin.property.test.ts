@@ -31,7 +31,7 @@ beforeAll(async () => {
     listen: true,
     workers: false,
   });
-  const reg = await svc.prisma.webhookRegistration.findFirstOrThrow({ where: { tracker: 'asana', state: 'active' }, orderBy: { createdAt: 'desc' } });
+  const reg = await svc.prisma.webhookRegistration.findFirstOrThrow({ where: { connection: 'asana', state: 'active' }, orderBy: { createdAt: 'desc' } });
   asanaId = reg.id;
   asanaSecret = reg.secret!;
   const ping = '{"zen":"Keep it logically awesome.","hook_id":1}';

@@ -1,9 +1,8 @@
 // A relay in a process of its own, so a test can kill it mid-flight (see DEFECT_SYNC_FAILPOINTS).
-// Env: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, TRACKERS (comma-separated).
+// Env: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, CONNECTIONS (comma-separated).
 import { createPrisma } from '../../src/db.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startRelay } from '../../src/outbox/start-relay.ts';
-import type { TrackerKind } from '../../src/outbox/queues.ts';
 
 const env = process.env as Record<string, string>;
 const prisma = createPrisma(env.DATABASE_URL!);
@@ -12,7 +11,7 @@ const stop = await startRelay({
   databaseUrl: env.DATABASE_URL!,
   redisUrl: env.REDIS_URL!,
   queuePrefix: env.QUEUE_PREFIX!,
-  trackers: (env.TRACKERS ?? '').split(',').filter(Boolean) as TrackerKind[],
+  connections: (env.CONNECTIONS ?? '').split(',').filter(Boolean),
   sweepMs: 200,
   debounceMs: 0,
   log: createLogger('warn', 'relay-child'),

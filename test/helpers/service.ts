@@ -9,6 +9,8 @@ import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadSyncConfig } from '../../src/sync/sync-config.ts';
+import { resolveConnections } from '../../src/sync/connections.ts';
+import { recordConnections } from '../../src/store/connections.ts';
 import { buildConnectors } from '../../src/sync/connectors.ts';
 import { startSync, syncSettings, type SyncSettings } from '../../src/sync/start-sync.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
@@ -52,14 +54,16 @@ export async function startService(opts: ServiceOptions) {
     ...(url && { PUBLIC_URL: url }),
   });
   const sync = loadSyncConfig(config.syncConfigPath);
+  const connections = resolveConnections(config, sync);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const prisma = createPrisma(databaseUrl);
   await markEarlierChangesHandled(prisma);
+  await recordConnections(prisma, connections);
   // One registry for the API and the workers, as in the `all` role.
   const metrics = new Metrics();
-  const connectors = buildConnectors(config.trackers, sync, config.sync.timeoutMs, (tracker, status) => metrics.trackerCall(tracker, status));
-  const inbound = startInbound(config, { prisma, log });
-  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, trackers: [...connectors.keys()] });
+  const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
+  const inbound = startInbound(config, connections, { prisma, log });
+  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, connections: [...connectors.keys()] });
   const app = createApp({
     prisma,
     log,
@@ -74,7 +78,7 @@ export async function startService(opts: ServiceOptions) {
   const stopSync =
     opts.workers === false
       ? async () => undefined
-      : await startSync({ ...syncSettings(config, sync, { prisma, connectors, log }), ...opts.tune, metrics });
+      : await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log }), ...opts.tune, metrics });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -86,7 +90,7 @@ export async function startService(opts: ServiceOptions) {
     await prisma.$disconnect();
   };
   afterAll(stop);
-  return { prisma, http: request(app), app, url, config, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, metrics, admin, stop };
+  return { prisma, http: request(app), app, url, config, connections, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, metrics, admin, stop };
 }
 
 /**
@@ -103,6 +107,9 @@ export async function markEarlierChangesHandled(prisma: ReturnType<typeof create
   // lost-job check (src/sync/lost-jobs.ts) would otherwise give their defects tickets here. (Their
   // tracker notices name links now missing, which that check leaves alone.)
   await prisma.outboxEvent.updateMany({ where: { publishedAt: { not: null } }, data: { publishedTo: [] } });
+  // Each file's fakes listen on new ports, so its connections point at new targets under the same names:
+  // earlier files' targets are forgotten, as if the migration had just made the rows.
+  await prisma.connection.updateMany({ data: { targetKey: '' } });
 }
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {

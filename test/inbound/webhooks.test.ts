@@ -40,10 +40,10 @@ const jira = (body: string, delivery = String(Date.now()) + randomUUID().slice(0
 /** A defect linked to a ticket with this remote id (a link row as the sync leaves it). */
 async function linked(tracker: 'github' | 'jira', remoteId: string) {
   const d = await createDefect(svc.http);
-  await svc.prisma.trackerLink.create({ data: { defectId: d.id, tracker, remoteId, key: remoteId, url: `https://t.example/${remoteId}`, syncState: 'synced' } });
+  await svc.prisma.trackerLink.create({ data: { defectId: d.id, connection: tracker, tracker, remoteId, key: remoteId, url: `https://t.example/${remoteId}`, syncState: 'synced' } });
   return d;
 }
-const rowsAbout = (tracker: 'github' | 'jira', remoteId: string) => svc.prisma.inboundEvent.count({ where: { tracker, remoteIds: { has: remoteId } } });
+const rowsAbout = (tracker: 'github' | 'jira', remoteId: string) => svc.prisma.inboundEvent.count({ where: { connection: tracker, remoteIds: { has: remoteId } } });
 const admin = async () => {
   const res = await svc.http.get('/admin/sync-status').set('authorization', `Bearer ${ADMIN}`);
   expect(res.status).toBe(200);

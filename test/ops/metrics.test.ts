@@ -18,7 +18,7 @@ const prisma = createPrisma(databaseUrl);
 afterAll(() => prisma.$disconnect());
 
 function opsFor(settings: Partial<OpsSettings> = {}) {
-  const ops = createOps({ prisma, redisUrl, queuePrefix, trackers: ['github', 'jira'], ...settings });
+  const ops = createOps({ prisma, redisUrl, queuePrefix, connections: ['github', 'jira'], ...settings });
   afterAll(() => ops.close());
   return ops;
 }
@@ -49,25 +49,31 @@ describe('GET /metrics', () => {
   });
 
   it('shows the call-site counters and the latency histogram moving', async () => {
-    ops.metrics.webhook('github', 'accepted');
-    ops.metrics.webhook('github', 'accepted');
-    ops.metrics.webhook('jira', 'duplicate');
-    ops.metrics.syncJob('asana', 'created');
-    ops.metrics.trackerCall('github', 429);
-    ops.metrics.trackerCall('jira', 'timeout');
+    const shop = { connection: 'shop-github', kind: 'github' } as const;
+    const mobile = { connection: 'mobile-github', kind: 'github' } as const;
+    const jira = { connection: 'jira', kind: 'jira' } as const;
+    ops.metrics.webhook(shop, 'accepted');
+    ops.metrics.webhook(shop, 'accepted');
+    ops.metrics.webhook(mobile, 'accepted');
+    ops.metrics.webhook(jira, 'duplicate');
+    ops.metrics.syncJob({ connection: 'asana', kind: 'asana' }, 'created');
+    ops.metrics.trackerCall('shop-github', 'github', 429);
+    ops.metrics.trackerCall('jira', 'jira', 'timeout');
     ops.metrics.conflict('title');
-    ops.metrics.syncLatency('outbound', 'github', 0.3);
-    ops.metrics.syncLatency('inbound', 'jira', 7);
+    ops.metrics.syncLatency('outbound', shop, 0.3);
+    ops.metrics.syncLatency('inbound', jira, 7);
     const text = await scrape();
-    expect(value(text, 'defect_sync_webhook_requests_total{tracker="github",result="accepted"}')).toBe(2);
-    expect(value(text, 'defect_sync_webhook_requests_total{tracker="jira",result="duplicate"}')).toBe(1);
-    expect(value(text, 'defect_sync_sync_jobs_total{tracker="asana",outcome="created"}')).toBe(1);
-    expect(value(text, 'defect_sync_tracker_api_calls_total{tracker="github",status="429"}')).toBe(1);
-    expect(value(text, 'defect_sync_tracker_api_calls_total{tracker="jira",status="timeout"}')).toBe(1);
+    // Two connections of one kind are two series: one GitHub repository's trouble shows as its own.
+    expect(value(text, 'defect_sync_webhook_requests_total{connection="shop-github",tracker="github",result="accepted"}')).toBe(2);
+    expect(value(text, 'defect_sync_webhook_requests_total{connection="mobile-github",tracker="github",result="accepted"}')).toBe(1);
+    expect(value(text, 'defect_sync_webhook_requests_total{connection="jira",tracker="jira",result="duplicate"}')).toBe(1);
+    expect(value(text, 'defect_sync_sync_jobs_total{connection="asana",tracker="asana",outcome="created"}')).toBe(1);
+    expect(value(text, 'defect_sync_tracker_api_calls_total{connection="shop-github",tracker="github",status="429"}')).toBe(1);
+    expect(value(text, 'defect_sync_tracker_api_calls_total{connection="jira",tracker="jira",status="timeout"}')).toBe(1);
     expect(value(text, 'defect_sync_conflicts_total{field="title"}')).toBe(1);
-    expect(value(text, 'defect_sync_sync_latency_seconds_bucket{le="0.5",direction="outbound",tracker="github"}')).toBe(1);
-    expect(value(text, 'defect_sync_sync_latency_seconds_bucket{le="5",direction="inbound",tracker="jira"}')).toBe(0);
-    expect(value(text, 'defect_sync_sync_latency_seconds_sum{direction="inbound",tracker="jira"}')).toBe(7);
+    expect(value(text, 'defect_sync_sync_latency_seconds_bucket{le="0.5",direction="outbound",connection="shop-github",tracker="github"}')).toBe(1);
+    expect(value(text, 'defect_sync_sync_latency_seconds_bucket{le="5",direction="inbound",connection="jira",tracker="jira"}')).toBe(0);
+    expect(value(text, 'defect_sync_sync_latency_seconds_sum{direction="inbound",connection="jira",tracker="jira"}')).toBe(7);
   });
 
   it('keeps each app instance on its own registry', async () => {

@@ -7,7 +7,7 @@ import { databaseUrl, queuePrefix, redisUrl, testApi } from '../helpers/context.
 import { createDefect } from '../helpers/fixtures.ts';
 import { createLogger } from '../../src/logger.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
-import { createQueues, jobIdFor, type SyncJobData, type TrackerKind } from '../../src/outbox/queues.ts';
+import { createQueues, jobIdFor, type SyncJobData } from '../../src/outbox/queues.ts';
 
 const { prisma, http } = testApi();
 const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -23,13 +23,13 @@ afterAll(async () => {
   connection.disconnect();
 });
 
-function queuesFor(prefix: string, trackers: TrackerKind[]) {
+function queuesFor(prefix: string, trackers: string[]) {
   const queues = createQueues(connection, prefix, trackers);
   opened.push(...queues.values());
   return queues;
 }
 
-function relay(queues: Map<TrackerKind, Queue<SyncJobData>>, sweepMs = 60_000, retentionMs?: number) {
+function relay(queues: Map<string, Queue<SyncJobData>>, sweepMs = 60_000, retentionMs?: number) {
   const r = new OutboxRelay({ prisma, databaseUrl, queues, log, sweepMs, ...(retentionMs !== undefined && { retentionMs }) });
   running.push(r);
   return r;
@@ -137,7 +137,7 @@ describe('outbox relay', () => {
     const [outboxId] = await outboxIdsOf(d.id);
     const child = (failpoints: string) =>
       spawn(process.execPath, [fileURLToPath(new URL('../helpers/relay-child.ts', import.meta.url))], {
-        env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, TRACKERS: 'github', DEFECT_SYNC_FAILPOINTS: failpoints },
+        env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, CONNECTIONS: 'github', DEFECT_SYNC_FAILPOINTS: failpoints },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
 

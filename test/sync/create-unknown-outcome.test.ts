@@ -26,7 +26,7 @@ beforeAll(async () => {
   svc = await startService({ env: { ...t.env, JIRA_SEARCH_LAG_MS: String(LAG_MS) }, workers: false });
   const sync = loadSyncConfig(svc.config.syncConfigPath);
   // The worker's own engine, driven by hand so that each attempt happens exactly when the test says.
-  const connectors = buildConnectors(svc.config.trackers, sync, TIMEOUT_MS);
+  const connectors = buildConnectors(svc.connections, sync, TIMEOUT_MS);
   locks = new SyncLocks(databaseUrl, 2);
   engine = new SyncEngine({
     prisma: svc.prisma,
@@ -76,7 +76,7 @@ describe('two creates of unknown outcome against a lagging search', () => {
     await new Promise((r) => setTimeout(r, LAG_MS + 200));
     expect(await attempt()).toBe('adopted');
     expect(marked()).toHaveLength(1);
-    const link = await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId, tracker: 'jira' } } });
+    const link = await svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId, connection: 'jira' } } });
     expect(link).toMatchObject({ syncState: 'synced', remoteId: marked()[0]!.id });
   });
 });

@@ -113,7 +113,7 @@ describe('values from a tracker that break the API rules', () => {
     expect(asanaLink(l).lastError).toMatch(/asana ticket .* has an empty title, which a defect cannot have/);
     expect(l.filter((x) => x.tracker !== 'asana').map((x) => x.syncState)).toEqual(['synced', 'synced']);
     expect((await defect(d.key)).title).toBe('Named defect');
-    const mine = { defectId_tracker: { defectId: d.id, tracker: 'asana' as const } };
+    const mine = { defectId_connection: { defectId: d.id, connection: 'asana' as const } };
     const attempts = (await svc.prisma.trackerLink.findUniqueOrThrow({ where: mine })).attempts;
     await new Promise((r) => setTimeout(r, 1500));
     const after = await svc.prisma.trackerLink.findUniqueOrThrow({ where: mine });

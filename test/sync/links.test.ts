@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 afterEach(() => t.clearFaults());
 
-const githubLink = (defectId: string) => svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId, tracker: 'github' } } });
+const githubLink = (defectId: string) => svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId, connection: 'github' } } });
 
 /** A defect from before any tracker was configured: it has no tickets yet and no job pending. */
 async function legacyDefect(title: string) {
@@ -213,7 +213,7 @@ describe('linking again keeps what people did in the tracker meanwhile', () => {
       const defect = (await svc.http.get(`/api/defects/${key}`)).body as { description: string };
       return defect.description === 'Steps: open the export page twice.';
     });
-    await until('jira synced', async () => (await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: d.id, tracker: 'jira' } } }))?.syncState === 'synced');
+    await until('jira synced', async () => (await svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId: d.id, connection: 'jira' } } }))?.syncState === 'synced');
     expect(JSON.stringify((t.jira.issue(jira.id) as { description: unknown }).description)).toContain('Steps: open the export page twice.');
     expect((t.jira.issue(jira.id) as { summary: string }).summary).toBe('No description yet');
   });

@@ -44,7 +44,7 @@ describe('losing the sync lock session', () => {
     t.github.tracker.latencyMs = 0;
 
     const link = await until('the link to sync after the lost lock', async () => {
-      const l = await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: d.id, tracker: 'github' } } });
+      const l = await svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId: d.id, connection: 'github' } } });
       return l?.syncState === 'synced' && l;
     });
     expect(link.attempts).toBe(0);
@@ -64,7 +64,7 @@ describe('losing the sync lock session', () => {
     const { rows } = await admin.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [pid]);
     expect(rows[0]!.done).toBe(true);
     const link = await until('the Asana link to sync after the lost lock', async () => {
-      const l = await svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId: d.id, tracker: 'asana' } } });
+      const l = await svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId: d.id, connection: 'asana' } } });
       return l?.syncState === 'synced' && l;
     }, 20_000);
     t.asana.tracker.latencyMs = 0;

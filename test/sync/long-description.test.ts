@@ -63,7 +63,7 @@ describe('a description cut to fit a tracker', () => {
     expect(notes.startsWith(description)).toBe(true);
     // Nothing was ever taken from a ticket.
     const pulled = await svc.prisma.syncActivity.findMany({ where: { defectId: d.id, direction: { in: ['in', 'both'] } } });
-    expect(pulled.map((a) => [a.tracker, a.pulled])).toEqual([]);
+    expect(pulled.map((a) => [a.connection, a.pulled])).toEqual([]);
   });
 
   it("does not take a person's edit of the cut copy into the defect, and says so on the link", async () => {
@@ -79,7 +79,7 @@ describe('a description cut to fit a tracker', () => {
     });
     expect((await defect(d.key)).description).toBe(description);
     const pulled = await svc.prisma.syncActivity.findMany({ where: { defectId: d.id, direction: { in: ['in', 'both'] } } });
-    expect(pulled.map((a) => [a.tracker, a.pulled])).toEqual([]);
+    expect(pulled.map((a) => [a.connection, a.pulled])).toEqual([]);
   });
 
   it('stays whole when a large footer (ten runs, long names, <>& in messages) leaves Jira less room', async () => {
@@ -97,6 +97,6 @@ describe('a description cut to fit a tracker', () => {
     const d = await syncedLongDefect(description, ids);
     expect((await defect(d.key)).description).toBe(description);
     const pulled = await svc.prisma.syncActivity.findMany({ where: { defectId: d.id, direction: { in: ['in', 'both'] } } });
-    expect(pulled.map((a) => [a.tracker, a.pulled])).toEqual([]);
+    expect(pulled.map((a) => [a.connection, a.pulled])).toEqual([]);
   });
 });

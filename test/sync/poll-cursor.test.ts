@@ -42,7 +42,7 @@ function capturingInbox(): { inbox: Inbox; seen: Set<string>; deliveries: string
 
 /** Sets the tracker's cursor, as an earlier pass would have left it. */
 async function setCursor(tracker: TrackerKind, cursor: Date): Promise<void> {
-  await prisma.pollCursor.upsert({ where: { tracker }, create: { tracker, cursor }, update: { cursor, lastError: null } });
+  await prisma.pollCursor.upsert({ where: { connection: tracker }, create: { connection: tracker, cursor }, update: { cursor, lastError: null } });
 }
 
 describe('Asana: a project is listed in its own order, not by modified time', () => {
@@ -78,7 +78,7 @@ describe('Asana: a project is listed in its own order, not by modified time', ()
     await pollTracker(prisma, asana, inbox, log);
 
     expect(tasks.filter((t) => !seen.has(t.gid)).map((t) => t.name)).toEqual([]);
-    const stored = await prisma.pollCursor.findUniqueOrThrow({ where: { tracker: 'asana' } });
+    const stored = await prisma.pollCursor.findUniqueOrThrow({ where: { connection: 'asana' } });
     expect(stored.cursor.getTime()).toBe(Date.parse(String(fake.task(tasks[0]!.gid)!['modified_at'])));
   });
 });

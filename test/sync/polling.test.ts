@@ -33,7 +33,7 @@ describe('scheduled polling', () => {
       const l = await linksOf(svc.http, key);
       return (await svc.http.get(`/api/defects/${key}`)).body.status === 'resolved' && (t.github.issue(Number(remoteIdOf(l, 'github'))) as { state: string }).state === 'closed';
     }, 10_000);
-    const cursor = await svc.prisma.pollCursor.findUnique({ where: { tracker: 'asana' } });
+    const cursor = await svc.prisma.pollCursor.findUnique({ where: { connection: 'asana' } });
     expect(cursor?.lastPollAt).toBeTruthy();
     expect(cursor?.lastError).toBeNull();
 
@@ -62,7 +62,7 @@ describe('scheduled polling', () => {
 
   it('registers one webhook when several processes check at once', async () => {
     for (const w of t.asana.webhooks()) w.active = false;
-    const registrar = buildWebhookRegistrars(svc.config.trackers, 5000)[0]!;
+    const registrar = buildWebhookRegistrars(svc.connections, 5000)[0]!;
     const log = createLogger('silent');
     const results = await Promise.all([1, 2, 3].map(() => ensureWebhook(registrar, svc.registrations, svc.config.publicUrl, log)));
     expect(results.filter((r) => r?.outcome === 'created')).toHaveLength(1);

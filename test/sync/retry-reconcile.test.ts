@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 afterEach(() => t.clearFaults());
 
-const githubLink = (defectId: string) => svc.prisma.trackerLink.findUnique({ where: { defectId_tracker: { defectId, tracker: 'github' } } });
+const githubLink = (defectId: string) => svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId, connection: 'github' } } });
 
 describe('links that failed for a transient reason', () => {
   it('are retried by the reconciler until the tracker is back, with no change of the defect', async () => {
@@ -131,7 +131,7 @@ describe('reconciling synced links', () => {
     // A person renames the issue; the notice was recorded and queued, then Redis lost the job (no persistence).
     t.github.editByHand(Number(synced.remoteId), { title: 'Renamed in GitHub, job lost' });
     await svc.prisma.inboundEvent.create({
-      data: { tracker: 'github', deliveryId: `lost-${d.id}`, event: 'issues.edited', remoteIds: [synced.remoteId!], source: 'webhook', queuedAt: new Date() },
+      data: { connection: 'github', deliveryId: `lost-${d.id}`, event: 'issues.edited', remoteIds: [synced.remoteId!], source: 'webhook', queuedAt: new Date() },
     });
     await reconcileOnce();
     await until('the defect to take the GitHub title', async () => (await svc.prisma.defect.findUniqueOrThrow({ where: { id: d.id } })).title === 'Renamed in GitHub, job lost');

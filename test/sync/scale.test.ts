@@ -13,7 +13,7 @@ const N = 100_000;
 const BIG = ['TrackerLink', 'Defect', 'CaseRun', 'DefectCaseRun'];
 const client = new pg.Client({ connectionString: databaseUrl });
 let someDefect = '';
-let midKey: { defectId: string; tracker: string } = { defectId: '', tracker: '' };
+let midKey: { defectId: string; connection: string } = { defectId: '', connection: '' };
 
 beforeAll(async () => {
   await client.connect();
@@ -25,8 +25,8 @@ beforeAll(async () => {
     FROM generate_series(1, ${N}) g`);
   // One link per defect; nearly all in step, a few unfinished, a few due for a retry, a few behind their defect.
   await client.query(`
-    INSERT INTO "TrackerLink" (id, "defectId", tracker, "remoteId", "syncState", "syncedVersion", "lastSyncedAt", "nextAttemptAt", "updatedAt")
-    SELECT gen_random_uuid(), d.id, (ARRAY['github','jira','asana'])[1 + (-d.number) % 3]::"TrackerKind", 'scale-' || (-d.number)::text,
+    INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "remoteId", "syncState", "syncedVersion", "lastSyncedAt", "nextAttemptAt", "updatedAt")
+    SELECT gen_random_uuid(), d.id, (ARRAY['github','jira','asana'])[1 + (-d.number) % 3], (ARRAY['github','jira','asana'])[1 + (-d.number) % 3]::"TrackerKind", 'scale-' || (-d.number)::text,
            CASE WHEN -d.number % 1000 = 1 THEN 'pending' WHEN -d.number % 1000 = 2 THEN 'retrying' ELSE 'synced' END::"SyncState",
            CASE WHEN -d.number % 1000 = 3 THEN 1 ELSE 2 END,
            now() - interval '1 hour',
@@ -44,7 +44,7 @@ beforeAll(async () => {
     JOIN (SELECT id, row_number() OVER () AS i FROM "CaseRun" WHERE launch = 'nightly' AND "testCase" LIKE 'scale case %') r ON r.i = d.i`);
   await client.query('ANALYZE "Defect", "TrackerLink", "CaseRun", "DefectCaseRun"');
   someDefect = (await client.query(`SELECT id FROM "Defect" WHERE number = -4242`)).rows[0].id;
-  midKey = (await client.query(`SELECT "defectId"::text AS "defectId", tracker::text AS tracker FROM "TrackerLink" ORDER BY "defectId", tracker OFFSET ${N / 2} LIMIT 1`)).rows[0];
+  midKey = (await client.query(`SELECT "defectId"::text AS "defectId", connection FROM "TrackerLink" ORDER BY "defectId", connection OFFSET ${N / 2} LIMIT 1`)).rows[0];
 }, 120_000);
 afterAll(async () => {
   await client.query('ROLLBACK').catch(() => undefined);

@@ -173,7 +173,7 @@ describe('webhooks from the trackers', () => {
     const delivery = t.github.webhooks.sent[sentBefore]!.delivery;
     const version = (await defect(d.key)).version;
     for (let i = 0; i < 3; i++) expect(await t.github.webhooks.replay(delivery)).toBe(200);
-    const rows = await svc.prisma.inboundEvent.count({ where: { tracker: 'github', deliveryId: delivery.headers['x-github-delivery']! } });
+    const rows = await svc.prisma.inboundEvent.count({ where: { connection: 'github', deliveryId: delivery.headers['x-github-delivery']! } });
     expect(rows).toBe(1);
     await new Promise((r) => setTimeout(r, 600));
     expect((await defect(d.key)).version).toBe(version);
