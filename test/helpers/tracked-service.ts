@@ -41,6 +41,12 @@ export async function startWithTrackers(opts: TrackedOptions = {}): Promise<Trac
   return { t, svc, secrets, stop };
 }
 
+/** The fakes' environment with GitHub alone configured. */
+export function githubOnly(env: Record<string, string>): Record<string, string> {
+  const { GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, SYNC_CONFIG } = env;
+  return { GITHUB_TOKEN: GITHUB_TOKEN!, GITHUB_REPOSITORY: GITHUB_REPOSITORY!, GITHUB_API_URL: GITHUB_API_URL!, SYNC_CONFIG: SYNC_CONFIG! };
+}
+
 function freshSecrets(): WebhookSecrets {
   return { github: `gh-webhook-${randomBytes(12).toString('hex')}`, jira: `jira-webhook-${randomBytes(12).toString('hex')}` };
 }
