@@ -8,9 +8,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { createServer } from 'node:net';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
 import { startTrackers, personFor } from '../fakes/index.ts';
+import { freePort } from '../fakes/free-port.ts';
 
 const once = process.argv.includes('--once');
 const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103').split(',').map(Number) as [number, number, number];
@@ -210,15 +210,4 @@ if (once) {
   console.log(`\nThe service keeps running at ${api} against the fakes (try: curl -s ${api}/api/defects | head -c 400). Ctrl-C stops it.`);
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
-}
-
-/** A port free right now (for PORT=0: the service's address must be known before it starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -8,6 +8,7 @@ import { SEVERITIES } from '../../src/domain/severity.ts';
 import { descriptionOf, endsWithCutNote, markdownBody, replaceMarkdownFooter, type BodyLimit } from '../body.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
+import { RecentReads } from '../recent-reads.ts';
 import type { People } from '../people.ts';
 import { classifyGithubError, movedError } from './errors.ts';
 import {
@@ -210,7 +211,9 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     return logins.length && assigneeFromLogins(people, logins) === null ? logins[0]! : null;
   }
 
-  const justRead = recentReads<Issue>();
+  // Issues read in the last few seconds, each taken at most once: the sync's read of a ticket, handed
+  // to the update that follows it in the same job. Older readings are dropped rather than trusted.
+  const justRead = new RecentReads<number, Issue>({ maxSize: 1000, maxAgeMs: 10_000 });
 
   return {
     kind: 'github',
@@ -252,7 +255,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
     async update(ref, ticket, changes, previous = null) {
       if (changes.size === 0) return ref;
       const n = issueNumber(ref.remoteId);
-      const current = issueOnce(n, justRead.take(n));
+      const current = issueOnce(n, justRead.take(n)?.value);
       let latest: Issue | undefined;
       const withheld: WithheldChange[] = [];
       const patch = await patchFor(ticket, changes, current, withheld);
@@ -628,24 +631,4 @@ export function relLink(link: string | number | undefined, rel: string): string 
     if (m && m[2]!.split(/\s+/).includes(rel)) return m[1]!;
   }
   return null;
-}
-
-/**
- * Issues read in the last few seconds, each taken at most once: the sync's read of a ticket, handed
- * to the update that follows it in the same job. Older readings are dropped rather than trusted.
- */
-function recentReads<T>(maxAgeMs = 10_000, maxSize = 1000) {
-  const reads = new Map<number, { at: number; value: T }>();
-  return {
-    put(n: number, value: T): void {
-      reads.delete(n);
-      reads.set(n, { at: Date.now(), value });
-      if (reads.size > maxSize) reads.delete(reads.keys().next().value!);
-    },
-    take(n: number): T | undefined {
-      const hit = reads.get(n);
-      reads.delete(n);
-      return hit && Date.now() - hit.at <= maxAgeMs ? hit.value : undefined;
-    },
-  };
 }

@@ -7,6 +7,7 @@ import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket
 import type { DefectStatus } from '../../src/domain/lifecycle.ts';
 import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
+import { RecentReads } from '../recent-reads.ts';
 import type { People } from '../people.ts';
 import { descriptionFromAdf, normalizeDescription, renderDescription, withFooter } from './adf.ts';
 import { descriptionWrite } from './adf-patch.ts';
@@ -116,7 +117,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   async function getIssue(idOrKey: string, fields: string[]): Promise<Issue & { id: string; key: string }> {
     const issue = await call(() => jira.issues.getIssue({ issueIdOrKey: idOrKey, fields }), true);
     if (!issue.id || !issue.key) throw new TrackerError('jira', 'transient', `jira answered issue ${idOrKey} without an id or key`);
-    if (fields.includes('description')) remember(issue.id, issue.fields?.description);
+    if (fields.includes('description')) docs.put(issue.id, issue.fields?.description);
     return issue as Issue & { id: string; key: string };
   }
 
@@ -141,19 +142,10 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     return out;
   }
 
-  // The description document of issues read in the last moments (a bounded map, oldest out first):
-  // a sync reads the issue and then writes it, and a description change is patched into the document
-  // that read saw (adf-patch.ts) without a second GET. Older than READ_REUSE_MS, it is read again.
-  const docs = new Map<string, { doc: unknown; at: number }>();
-  function remember(id: string, doc: unknown): void {
-    docs.delete(id);
-    docs.set(id, { doc, at: Date.now() });
-    if (docs.size > DOC_CACHE_SIZE) docs.delete(docs.keys().next().value!);
-  }
-  function recentDoc(id: string): { doc: unknown } | undefined {
-    const hit = docs.get(id);
-    return hit && Date.now() - hit.at <= READ_REUSE_MS ? hit : undefined;
-  }
+  // The description document of issues read in the last moments: a sync reads the issue and then
+  // writes it, and a description change is patched into the document that read saw (adf-patch.ts)
+  // without a second GET. Older than READ_REUSE_MS, it is read again.
+  const docs = new RecentReads<string, unknown>({ maxSize: DOC_CACHE_SIZE, maxAgeMs: READ_REUSE_MS });
 
   function currentStatus(issue: Issue): CurrentStatus {
     const status = issue.fields?.status as { name?: string; statusCategory?: { key?: string } } | undefined;
@@ -320,13 +312,13 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       const footerOnly = !changes.has('description') && (changes.has('severity') || changes.has('context'));
       // A description change is patched into what the issue holds (adf-patch.ts): the document the
       // sync's read just saw, else one read that also serves a status move.
-      const seen = changes.has('description') && !changes.has('status') ? recentDoc(ref.remoteId) : undefined;
+      const seen = changes.has('description') && !changes.has('status') ? docs.get(ref.remoteId) : undefined;
       const needsDoc = footerOnly || (changes.has('description') && !seen);
       const current = needsDoc ? await getIssue(ref.remoteId, changes.has('status') ? ['description', 'status'] : ['description']) : null;
       const edit: Record<string, unknown> = {};
       if (changes.has('title')) edit.summary = canonicalTitle(fields.title);
       if (changes.has('description')) {
-        const write = descriptionWrite(seen ? seen.doc : current?.fields?.description, ticket);
+        const write = descriptionWrite(seen ? seen.value : current?.fields?.description, ticket);
         if ('doc' in write) edit.description = write.doc;
         else {
           withheld.push({
@@ -362,7 +354,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
           key = typeof returned === 'string' ? returned : (await getIssue(ref.remoteId, ['status'])).key;
         }
         // What the issue now holds, for a change that follows before the next read.
-        if ('description' in edit) remember(ref.remoteId, edit.description);
+        if ('description' in edit) docs.put(ref.remoteId, edit.description);
       }
       if (changes.has('status')) {
         const issue = current ?? (await getIssue(ref.remoteId, ['status']));

@@ -2,24 +2,20 @@
 // unset (503 saying why). Requests that change something must come from the service's own origin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import type { Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { testApi } from '../helpers/context.ts';
 
 const ADMIN = 'admin-token-for-the-auth-tests';
-let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 let http: ReturnType<typeof request>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, ADMIN_TOKEN: ADMIN }, listen: true, workers: false });
+  ({ svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, listen: true, workers: false }));
   http = request(svc.url!);
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const bearer = { authorization: `Bearer ${ADMIN}` };
 const own = () => ({ origin: svc.url! });

@@ -4,33 +4,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { forgetEarlierSyncState } from './fresh.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { patchDefect, recordRun } from '../helpers/fixtures.ts';
 
 const ADMIN = 'admin-token-for-the-status-tests';
-const SECRETS = { github: 'gh-webhook-secret-0123456789', jira: 'jira-webhook-secret-0123456789' };
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 let http: ReturnType<typeof request>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({
-    env: { ...t.env, ADMIN_TOKEN: ADMIN, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira },
-    debounceMs: 200,
-    listen: true,
-  });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  ({ t, svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, sendWebhooks: true, debounceMs: 200 }));
   await forgetEarlierSyncState(svc.prisma);
   http = request(svc.url!);
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const admin = (path: string) => http.get(path).set('authorization', `Bearer ${ADMIN}`);
 const post = (path: string, body: object) => http.post(path).set('authorization', `Bearer ${ADMIN}`).send(body);

@@ -1,37 +1,26 @@
 // Bull Board in a real headless Chromium (security F8): signed in through the dashboard, its pages render
 // under a Content-Security-Policy like the dashboard's, and the admin's browser is never sent to another
 // host (Bull Board's template loads its fonts from fonts.googleapis.com).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 
 const ADMIN = 'admin-token-for-the-board-browser-test';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 let browser: BrowserContext;
 let page: Page;
-const profile = mkdtempSync(join(tmpdir(), 'defect-sync-chromium-'));
+let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, ADMIN_TOKEN: ADMIN }, listen: true, workers: false });
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 1000 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  ({ svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, listen: true, workers: false }));
+  ({ browser, page, close: closeBrowser } = await launchChromium());
 });
 afterAll(async () => {
-  await browser?.close();
-  await svc?.stop();
-  await t?.stop();
-  rmSync(profile, { recursive: true, force: true });
+  await closeBrowser?.();
+  await stop?.();
 });
 
 describe('Bull Board in Chromium', () => {
@@ -52,9 +41,7 @@ describe('Bull Board in Chromium', () => {
     const job = await svc.admin.queues.get('github')!.add('sync', { outboxId: '<img src=x onerror=alert(1)>', defectId: 'd-1', kind: 'defect.updated', version: 1, fields: ['title'] }, { delay: 3_600_000 });
 
     await page.goto(`${svc.url}/admin`);
-    await page.fill('#token', ADMIN);
-    await page.click('#signin-form button[type=submit]');
-    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    await signIn(page, ADMIN);
 
     const board = await page.goto(`${svc.url}/admin/queues`);
     expect(board!.status()).toBe(200);

@@ -1,43 +1,31 @@
 // The dashboard in a real headless Chromium (Debian's chromium driven by playwright-core): sign in, see
 // the three trackers, a tracker refusing a write shows as a failed link, Retry after healing the fake
 // syncs it, sign out ends the session for good. DASHBOARD_SCREENSHOT=<path> saves a screenshot (for the README).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import type { Page } from 'playwright-core';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import { forgetEarlierSyncState } from './fresh.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { patchDefect } from '../helpers/fixtures.ts';
 
 const ADMIN = 'admin-token-for-the-browser-test';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
-let browser: BrowserContext;
+let svc: Service;
+let stop: () => Promise<void>;
 let page: Page;
-const profile = mkdtempSync(join(tmpdir(), 'defect-sync-chromium-'));
+let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, ADMIN_TOKEN: ADMIN }, debounceMs: 200, listen: true });
+  ({ t, svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, debounceMs: 200, listen: true }));
   await forgetEarlierSyncState(svc.prisma);
-  // Flags that keep Chromium from reaching for hosts this machine cannot reach, and a fresh profile
-  // (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 1000 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  ({ page, close: closeBrowser } = await launchChromium());
 });
 afterAll(async () => {
-  await browser?.close();
-  await svc.stop();
-  await t.stop();
-  rmSync(profile, { recursive: true, force: true });
+  await closeBrowser?.();
+  await stop?.();
 });
 
 describe('the dashboard in Chromium', () => {
@@ -58,9 +46,7 @@ describe('the dashboard in Chromium', () => {
     await page.click('#signin-form button[type=submit]');
     await expect.poll(() => page.textContent('#signin-error')).toMatch(/not valid/);
 
-    await page.fill('#token', ADMIN);
-    await page.click('#signin-form button[type=submit]');
-    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    await signIn(page, ADMIN);
     for (const tracker of ['github', 'jira', 'asana']) {
       await expect.poll(() => page.getAttribute(`[data-tracker-card="${tracker}"]`, 'data-health')).toBe('green');
     }

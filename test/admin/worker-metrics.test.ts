@@ -4,21 +4,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, queuePrefix, redisUrl, unique } from '../helpers/context.ts';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 let t: Trackers;
-let api: Awaited<ReturnType<typeof startService>>;
+let api: Service;
+let stop: () => Promise<void>;
 let child: ChildProcess | undefined;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  api = await startService({ env: t.env, workers: false }); // the API only; the worker is the child
+  ({ t, svc: api, stop } = await startWithTrackers({ workers: false })); // the API only; the worker is the child
 });
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await t.stop();
+  await stop?.();
 });
 
 /** Starts `node src/main.ts worker` and resolves with the port its operations server logged. */

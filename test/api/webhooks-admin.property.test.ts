@@ -7,8 +7,8 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import type { Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const RUNS = Number(process.env.FC_RUNS ?? 300);
@@ -17,20 +17,15 @@ const SECRETS = { github: 'gh-webhook-secret-for-property-tests', jira: 'jira-we
 const RETIRED = 'gh-webhook-secret-retired-long-ago';
 const ADMIN = 'admin-token-for-property-tests';
 
-let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 let asanaId = '';
 let asanaSecret = '';
 /** A delivery accepted once before the properties run: sending its id again is a replay. */
 const replayed = { github: randomUUID(), jira: `${Date.now()}123` };
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({
-    env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira, ADMIN_TOKEN: ADMIN },
-    listen: true,
-    workers: false,
-  });
+  ({ svc, stop } = await startWithTrackers({ secrets: SECRETS, env: { ADMIN_TOKEN: ADMIN }, listen: true, workers: false }));
   const reg = await svc.prisma.webhookRegistration.findFirstOrThrow({ where: { connection: 'asana', state: 'active' }, orderBy: { createdAt: 'desc' } });
   asanaId = reg.id;
   asanaSecret = reg.secret!;
@@ -40,10 +35,7 @@ beforeAll(async () => {
   const created = JSON.stringify({ webhookEvent: 'jira:issue_created', issue: { id: '999999' } });
   expect((await post('/webhooks/jira', { 'x-atlassian-webhook-identifier': replayed.jira, 'x-hub-signature': sig(SECRETS.jira, created) }, created)).status).toBe(200); // no defect is linked to it: ignored
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const sig = (secret: string, body: string | Buffer) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 

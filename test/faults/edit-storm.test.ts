@@ -4,8 +4,9 @@
 // whole seconds), on a side chosen at random. Polling heals the dropped deliveries; all four sides then
 // hold that last edit (the later change wins), and every conflict decided is listed by /admin/conflicts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { agreedSide, sidesOf, untilInStep } from '../helpers/sides.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
@@ -14,22 +15,16 @@ import { createLogger } from '../../src/logger.ts';
 import { laterWins } from '../../src/sync/merge.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 
-const SECRETS = { github: 'gh-webhook-secret-edit-storm', jira: 'jira-webhook-secret-edit-storm' };
 const ADMIN = 'admin-token-for-the-edit-storm';
 const SEED = Number(process.env.FAULT_SEED ?? 1124);
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira, ADMIN_TOKEN: ADMIN }, debounceMs: 150, listen: true });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  ({ t, svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, sendWebhooks: true, settleOnStop: true, debounceMs: 150 }));
 });
-afterAll(async () => {
-  await t.webhooksSettled();
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 function random(seed: number) {
   let s = seed >>> 0;

@@ -5,23 +5,21 @@
 // A 5xx on a create may have created the issue: the retry waits out Jira's search lag (500 ms here:
 // the fake's search has none) and looks for the marker first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import type { Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { patchDefect, createDefect } from '../helpers/fixtures.ts';
 import { untilInStep } from '../helpers/sides.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 const SEED = Number(process.env.FAULT_SEED ?? 1124);
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, SYNC_RECONCILE_MS: '1000', JIRA_SEARCH_LAG_MS: '500' }, debounceMs: 100, tune: { jobRetry: { attempts: 8, backoffMs: 100 }, slowRetry: { firstMs: 500, maxMs: 1000 } } });
+  ({ t, svc, stop } = await startWithTrackers({ env: { SYNC_RECONCILE_MS: '1000', JIRA_SEARCH_LAG_MS: '500' }, debounceMs: 100, tune: { jobRetry: { attempts: 8, backoffMs: 100 }, slowRetry: { firstMs: 500, maxMs: 1000 } } }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 /** A small deterministic generator, so a failing schedule replays with FAULT_SEED. */
 function random(seed: number) {

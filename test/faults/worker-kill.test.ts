@@ -3,26 +3,21 @@
 // killed, another started: every defect ends synced, no ticket twice, and no change is lost: each
 // side's last edit (API: title, GitHub: assignee, Jira: priority, Asana: done) shows on all four sides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { serviceProcess } from '../helpers/service-process.ts';
 import { agreedSide } from '../helpers/sides.ts';
 
-const SECRETS = { github: 'gh-webhook-secret-worker-kill', jira: 'jira-webhook-secret-worker-kill' };
 let t: Trackers;
-let api: Awaited<ReturnType<typeof startService>>;
+let api: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
   // The API (and the webhook routes) here; the workers are the child processes.
-  api = await startService({ env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira }, workers: false, listen: true });
-  t.sendWebhooksTo(api.url!, SECRETS);
+  ({ t, svc: api, stop } = await startWithTrackers({ sendWebhooks: true, settleOnStop: true, workers: false }));
 });
-afterAll(async () => {
-  await t.webhooksSettled();
-  await api.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const worker = () => serviceProcess('worker', { ...t.env, QUEUE_PREFIX: api.queuePrefix, PUBLIC_URL: api.url! });
 

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { Redis } from 'ioredis';
-import { freePort } from './service-process.ts';
+import { freePort } from '../../fakes/free-port.ts';
 import { until } from './service.ts';
 
 export async function privateRedis() {

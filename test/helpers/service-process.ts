@@ -1,27 +1,18 @@
 // The service as an operator runs it (`node src/main.ts <role>`) in a child process, for fault tests
 // that kill it, or cut it off from Redis or Postgres, and watch it recover by itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll } from 'vitest';
 import request from 'supertest';
 import { databaseUrl, redisUrl } from './context.ts';
 import { markEarlierChangesHandled, until } from './service.ts';
 import { createPrisma } from '../../src/db.ts';
+import { freePort } from '../../fakes/free-port.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const children = new Set<ChildProcess>();
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
-
-/** A port free at this moment on 127.0.0.1 (for a process that must keep its port across restarts). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export type ServiceProcess = {
   child: ChildProcess;

@@ -93,6 +93,8 @@ export async function startService(opts: ServiceOptions) {
   return { prisma, http: request(app), app, url, config, connections, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, metrics, admin, stop };
 }
 
+export type Service = Awaited<ReturnType<typeof startService>>;
+
 /**
  * Other test files leave outbox rows nobody published (they ran without trackers) and links to their
  * own fakes; this file's relay and reconciler must not turn those into calls to its fakes.

@@ -1,9 +1,9 @@
 // InboundEvent retention (review #11): handled rows (queuedAt set) older than INBOUND_RETENTION_DAYS are
 // deleted in batches by the reconciler's periodic pass; unhandled rows and recent ones stay.
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTrackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { describe, expect, it } from 'vitest';
+import { until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { testApi } from '../helpers/context.ts';
 import { Inbox } from '../../src/inbound/inbox.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
@@ -38,15 +38,13 @@ describe('InboundEvent retention', () => {
   });
 
   it('is run by the reconciler with INBOUND_RETENTION_DAYS', async () => {
-    const t = await startTrackers();
-    afterAll(() => t.stop());
     const tag = `prune-svc-${randomUUID().slice(0, 8)}`;
     await rows(prisma, `${tag}-old`, 1_200, 3, true);
     await rows(prisma, `${tag}-kept`, 2, 1, true);
-    const svc = await startService({ env: { ...t.env, INBOUND_RETENTION_DAYS: '2', SYNC_RECONCILE_MS: '1000' } });
+    const { svc, stop } = await startWithTrackers({ env: { INBOUND_RETENTION_DAYS: '2', SYNC_RECONCILE_MS: '1000' } });
     await until('old handled rows pruned', async () => (await count(svc.prisma, `${tag}-old`)) === 0);
     expect(await count(svc.prisma, `${tag}-kept`)).toBe(2);
-    await svc.stop();
+    await stop();
   });
 
   it('takes INBOUND_RETENTION_DAYS as a whole number of days, 7 by default', () => {

@@ -3,8 +3,9 @@
 // ours (F5), and unsigned posts versus the tracker's health (F6).
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import type { Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { forgetEarlierSyncState } from '../admin/fresh.ts';
 
@@ -12,20 +13,13 @@ const SECRETS = { github: 'gh-webhook-secret-for-inbound-tests', jira: 'jira-web
 const ADMIN = 'admin-token-for-inbound-webhook-tests';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({
-    env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira, ADMIN_TOKEN: ADMIN },
-    workers: false,
-    listen: true,
-  });
+  ({ t, svc, stop } = await startWithTrackers({ secrets: SECRETS, env: { ADMIN_TOKEN: ADMIN }, workers: false, listen: true }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 const post = async (path: string, headers: Record<string, string>, body: string) => {

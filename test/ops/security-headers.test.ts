@@ -3,8 +3,8 @@
 // second-guesses a content type into a script or a page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import type { Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createPrisma } from '../../src/db.ts';
 import { createOps } from '../../src/ops/ops.ts';
 import { opsApp } from '../../src/http/ops-routes.ts';
@@ -13,17 +13,13 @@ import { databaseUrl } from '../helpers/context.ts';
 import { createLogger } from '../../src/logger.ts';
 
 const ADMIN = 'admin-token-for-the-header-tests';
-let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, ADMIN_TOKEN: ADMIN, GITHUB_WEBHOOK_SECRET: 'github-webhook-secret-0123456789' }, workers: false });
+  ({ svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN, GITHUB_WEBHOOK_SECRET: 'github-webhook-secret-0123456789' }, workers: false }));
 });
-afterAll(async () => {
-  await svc?.stop();
-  await t?.stop();
-});
+afterAll(() => stop?.());
 
 describe('X-Content-Type-Options: nosniff', () => {
   it.each([

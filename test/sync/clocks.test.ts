@@ -3,16 +3,13 @@
 // clock runs ten minutes behind the database's: the failed attempt's updatedAt must still be the database's now.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { startService, type Service, until } from '../helpers/service.ts';
+import { githubOnly } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { linksOf } from '../helpers/links.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
-const githubOnly = () => {
-  const { GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, SYNC_CONFIG } = t.env;
-  return { GITHUB_TOKEN: GITHUB_TOKEN!, GITHUB_REPOSITORY: GITHUB_REPOSITORY!, GITHUB_API_URL: GITHUB_API_URL!, SYNC_CONFIG: SYNC_CONFIG! };
-};
+let svc: Service;
 
 beforeAll(async () => {
   t = await startTrackers();
@@ -27,7 +24,7 @@ afterAll(async () => {
 
 describe('the clock of a failed attempt', () => {
   beforeAll(async () => {
-    svc = await startService({ env: githubOnly(), debounceMs: 0, tune: { jobRetry: { attempts: 2, backoffMs: 100 } } });
+    svc = await startService({ env: githubOnly(t.env), debounceMs: 0, tune: { jobRetry: { attempts: 2, backoffMs: 100 } } });
   });
   afterAll(() => svc?.stop());
 
@@ -48,9 +45,9 @@ describe('the clock of a failed attempt', () => {
 
 describe('the clock of a link attached by hand', () => {
   // No workers: what is read back is the API's own write, not a later sync's.
-  let api: Awaited<ReturnType<typeof startService>>;
+  let api: Service;
   beforeAll(async () => {
-    api = await startService({ env: githubOnly(), debounceMs: 0, workers: false });
+    api = await startService({ env: githubOnly(t.env), debounceMs: 0, workers: false });
   });
   afterAll(() => api?.stop());
 

@@ -2,8 +2,9 @@
 // request), twice, against a search index that lags behind creates: the marker search must wait out
 // the lag counted from the latest such attempt, not the first, or the retry makes a second issue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import { type Trackers } from '../../fakes/index.ts';
+import { type Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { databaseUrl } from '../helpers/context.ts';
 import { loadSyncConfig } from '../../src/sync/sync-config.ts';
@@ -17,13 +18,13 @@ const LAG_MS = 1500; // how far Jira's search lags behind creates (the fake), an
 const TIMEOUT_MS = 300; // how long a Jira call may take before the worker gives up on it
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 let engine: SyncEngine;
 let locks: SyncLocks;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, JIRA_SEARCH_LAG_MS: String(LAG_MS) }, workers: false });
+  ({ t, svc, stop } = await startWithTrackers({ env: { JIRA_SEARCH_LAG_MS: String(LAG_MS) }, workers: false }));
   const sync = loadSyncConfig(svc.config.syncConfigPath);
   // The worker's own engine, driven by hand so that each attempt happens exactly when the test says.
   const connectors = buildConnectors(svc.connections, sync, TIMEOUT_MS);
@@ -40,8 +41,8 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await locks.close();
-  await t.stop();
+  await locks?.close();
+  await stop?.();
 });
 
 const attempt = () => engine.sync('jira', defectId).then((outcome) => outcome, (err: Error) => `failed: ${err.message}`);

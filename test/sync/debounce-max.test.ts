@@ -3,24 +3,24 @@
 // went on. SYNC_DEBOUNCE_MAX_MS bounds the wait from the first change that is still pending, whichever way
 // the changes come in (API edits through the outbox, tracker notices through the inbox).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService } from '../helpers/service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import type { Service } from '../helpers/service.ts';
+import { githubOnly, startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
 import { settledLinks, remoteIdOf } from '../helpers/links.ts';
 import { unique } from '../helpers/context.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  const { GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, SYNC_CONFIG } = t.env;
-  svc = await startService({ env: { GITHUB_TOKEN: GITHUB_TOKEN!, GITHUB_REPOSITORY: GITHUB_REPOSITORY!, GITHUB_API_URL: GITHUB_API_URL!, SYNC_CONFIG: SYNC_CONFIG!, SYNC_DEBOUNCE_MAX_MS: '2000' }, debounceMs: 1000 });
+  ({ t, svc, stop } = await startWithTrackers({
+    env: (base) => ({ ...githubOnly(base), SYNC_DEBOUNCE_MAX_MS: '2000' }),
+    debounceMs: 1000,
+  }));
 });
-afterAll(async () => {
-  await svc?.stop();
-  await t?.stop();
-});
+afterAll(() => stop?.());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

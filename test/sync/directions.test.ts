@@ -1,20 +1,18 @@
 // Per-field directions from SYNC_CONFIG: fields that do not sync outbound are never written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
-import { startTrackers, ANA, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers({ syncConfig: { fields: { title: 'inbound', assignee: 'off', status: 'outbound' } } });
-  svc = await startService({ env: t.env, debounceMs: 100 });
+  ({ t, svc, stop } = await startWithTrackers({ trackers: { syncConfig: { fields: { title: 'inbound', assignee: 'off', status: 'outbound' } } }, debounceMs: 100 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 async function syncedSince(ref: string, since: number) {
   return until(`${ref} synced`, async () => {

@@ -5,25 +5,20 @@
 // message, no retry loop) until a person gives it a name.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { linksOf, remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
 import { recordRun } from '../helpers/fixtures.ts';
 
-const SECRETS = { github: 'gh-webhook-secret-0123456789', jira: 'jira-webhook-secret-0123456789' };
-
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira }, debounceMs: 200, listen: true });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  ({ t, svc, stop } = await startWithTrackers({ sendWebhooks: true, debounceMs: 200 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const defect = async (key: string) => (await svc.http.get(`/api/defects/${key}`)).body as { title: string; description: string; version: number };
 const ghIssue = (l: Link[]) => t.github.issue(Number(remoteIdOf(l, 'github'))) as { title: string; body: string };

@@ -10,8 +10,9 @@
 // and the counterexample, which replays with FC_SEED=<seed>.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { sidesOf, type Side } from '../helpers/sides.ts';
 import { linksOf, remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
@@ -21,22 +22,16 @@ import type { TrackerKind } from '../../connectors/contract.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 const RUNS = Number(process.env.FC_RUNS ?? 4);
-const SECRETS = { github: 'gh-webhook-secret-interleavings', jira: 'jira-webhook-secret-interleavings' };
 const ADMIN = 'admin-token-for-interleavings';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira, ADMIN_TOKEN: ADMIN }, debounceMs: 150, listen: true });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  ({ t, svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, sendWebhooks: true, settleOnStop: true, debounceMs: 150 }));
 });
-afterAll(async () => {
-  await t.webhooksSettled();
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 type Place = 'api' | 'github' | 'jira' | 'asana';
 type Field = 'title' | 'severity' | 'assignee' | 'done';

@@ -2,24 +2,22 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApi } from '../helpers/context.ts';
 import { createDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { findMarker } from '../../connectors/marker.ts';
 import { SyncLocks } from '../../src/sync/lock.ts';
 import { databaseUrl } from '../helpers/context.ts';
 import pg from 'pg';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: t.env, debounceMs: 100 });
+  ({ t, svc, stop } = await startWithTrackers({ debounceMs: 100 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 afterEach(() => t.clearFaults());
 
 const githubLink = (defectId: string) => svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId, connection: 'github' } } });

@@ -3,23 +3,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { databaseUrl } from '../helpers/context.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 const admin = new pg.Client({ connectionString: databaseUrl });
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: t.env, debounceMs: 100 });
+  ({ t, svc, stop } = await startWithTrackers({ debounceMs: 100 }));
   await admin.connect();
 });
 afterAll(async () => {
   await admin.end();
-  await svc.stop();
-  await t.stop();
+  await stop?.();
 });
 
 /** The backend holding the sync lock of this defect and tracker (an advisory lock on a bigint key). */

@@ -5,8 +5,9 @@
 // and polls.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { recordRun } from '../helpers/fixtures.ts';
 import { descriptionFromAdf } from '../../connectors/jira/adf.ts';
@@ -14,20 +15,14 @@ import { pollTracker } from '../../src/inbound/poll.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 
-const SECRETS = { github: 'gh-webhook-secret-long-description', jira: 'jira-webhook-secret-long-description' };
-
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira }, debounceMs: 200, listen: true });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  ({ t, svc, stop } = await startWithTrackers({ sendWebhooks: true, debounceMs: 200 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const poll = (tracker: TrackerKind) => pollTracker(svc.prisma, svc.connectors.get(tracker)!, svc.inbox, createLogger('silent'));
 const defect = async (key: string) => (await svc.http.get(`/api/defects/${key}`)).body as { description: string; version: number };

@@ -2,22 +2,20 @@
 // SDKs, with the relay and workers running in this process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
-import { startTrackers, ANA, BOB, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { descriptionOf } from '../../connectors/body.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: t.env, debounceMs: 300 });
+  ({ t, svc, stop } = await startWithTrackers({ debounceMs: 300 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 afterEach(() => t.clearFaults());
 
 const links = (ref: string) => linksOf(svc.http, ref);

@@ -1,24 +1,22 @@
 // Polling on its schedule (SYNC_POLL_MS): what a tracker's webhooks miss is picked up by the next poll,
 // and a webhook the tracker deactivated is registered again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { buildWebhookRegistrars } from '../../src/sync/connectors.ts';
 import { ensureWebhook } from '../../src/inbound/register-webhooks.ts';
 import { createLogger } from '../../src/logger.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, SYNC_POLL_MS: '1000' }, debounceMs: 100, listen: true });
+  ({ t, svc, stop } = await startWithTrackers({ env: { SYNC_POLL_MS: '1000' }, debounceMs: 100, listen: true }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 describe('scheduled polling', () => {
   it('heals an Asana event that was never delivered, and a webhook Asana deactivated is registered again', async () => {

@@ -4,29 +4,27 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createQueues } from '../../src/outbox/queues.ts';
 import { reconcile } from '../../src/sync/reconcile.ts';
 import { redisUrl } from '../helpers/context.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({
-    env: { ...t.env, SYNC_RECONCILE_MS: '1000' },
+  ({ t, svc, stop } = await startWithTrackers({
+    env: { SYNC_RECONCILE_MS: '1000' },
     debounceMs: 100,
     // Two quick attempts per job, then the slow schedule from half a second: the production defaults
     // (8 attempts from 1 s, then 1 min doubling to 30 min) compressed.
     tune: { jobRetry: { attempts: 2, backoffMs: 100 }, slowRetry: { firstMs: 500, maxMs: 1000 } },
-  });
+  }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 afterEach(() => t.clearFaults());
 
 const githubLink = (defectId: string) => svc.prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId, connection: 'github' } } });

@@ -4,27 +4,22 @@
 // table is not written and the link says why. Asana: bold text, a link and a list in html_notes survive
 // the same way. End to end: the API, the workers, the fakes' webhooks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { linksOf, remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
 import { patchDefect } from '../helpers/fixtures.ts';
 import { adfNodes, descriptionFromAdf, footerStart } from '../../connectors/jira/adf.ts';
 import type { AdfNode } from '../../connectors/jira/adf-text.ts';
 
-const SECRETS = { github: 'gh-webhook-secret-rich-text', jira: 'jira-webhook-secret-rich-text' };
-
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira }, debounceMs: 200, listen: true });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  ({ t, svc, stop } = await startWithTrackers({ sendWebhooks: true, debounceMs: 200 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 const defect = async (key: string) => (await svc.http.get(`/api/defects/${key}`)).body as { description: string };
 const linkOf = async (key: string, tracker: string): Promise<Link> => (await linksOf(svc.http, key)).find((l) => l.tracker === tracker)!;

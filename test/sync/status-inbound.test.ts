@@ -2,23 +2,19 @@
 // not even to bring back a move the lifecycle refuses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 
-const SECRETS = { github: 'gh-webhook-secret-status-inbound', jira: 'jira-webhook-secret-status-inbound' };
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers({ syncConfig: { fields: { status: 'inbound' }, jira: { targets: { closed: "Won't Do" } } } });
-  svc = await startService({ env: { ...t.env, GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira }, debounceMs: 100, listen: true });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  ({ t, svc, stop } = await startWithTrackers({ trackers: { syncConfig: { fields: { status: 'inbound' }, jira: { targets: { closed: "Won't Do" } } } }, sendWebhooks: true, debounceMs: 100 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 describe('status direction inbound', () => {
   it('never writes a status to the ticket, not even to bring back a move the lifecycle refuses', async () => {

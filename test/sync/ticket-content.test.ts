@@ -3,22 +3,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
-import { startTrackers, ANA, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { loadTicket } from '../../src/sync/ticket.ts';
 import { unique } from '../helpers/context.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await startService({ env: t.env, debounceMs: 100 });
+  ({ t, svc, stop } = await startWithTrackers({ debounceMs: 100 }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 
 type Link = { tracker: string; remoteId: string; syncState: string; lastSyncedAt: string; warnings: string[] };
 const links = async (key: string): Promise<Link[]> => (await svc.http.get(`/api/defects/${key}/links`)).body.data;

@@ -3,8 +3,9 @@
 // carries each change to the defect and the other trackers, field by field, the later change winning.
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
+import { startService, type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { linksOf, remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
 import { patchDefect, recordRun } from '../helpers/fixtures.ts';
 import { pollTracker } from '../../src/inbound/poll.ts';
@@ -15,22 +16,20 @@ const SECRETS = { github: 'gh-webhook-secret-0123456789', jira: 'jira-webhook-se
 const ADMIN = 'admin-token-for-two-way-tests';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof startService>>;
+let svc: Service;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   // Won't fix shows as Jira's "Won't Do", so closed and resolved are told apart there (Jira's default target for closed is the done category).
-  t = await startTrackers({ syncConfig: { jira: { targets: { closed: "Won't Do" } } } });
-  svc = await startService({
-    env: { ...t.env, GITHUB_WEBHOOK_SECRET: `old-secret-being-rotated,${SECRETS.github}`, JIRA_WEBHOOK_SECRET: SECRETS.jira, ADMIN_TOKEN: ADMIN },
+  ({ t, svc, stop } = await startWithTrackers({
+    trackers: { syncConfig: { jira: { targets: { closed: "Won't Do" } } } },
+    secrets: SECRETS,
+    sendWebhooks: true,
+    env: { GITHUB_WEBHOOK_SECRET: `old-secret-being-rotated,${SECRETS.github}`, ADMIN_TOKEN: ADMIN },
     debounceMs: 200,
-    listen: true,
-  });
-  t.sendWebhooksTo(svc.url!, SECRETS);
+  }));
 });
-afterAll(async () => {
-  await svc.stop();
-  await t.stop();
-});
+afterAll(() => stop?.());
 afterEach(async () => {
   for (const fake of [t.github, t.jira]) {
     fake.webhooks.resume();

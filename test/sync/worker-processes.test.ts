@@ -3,21 +3,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, queuePrefix, redisUrl, unique } from '../helpers/context.ts';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until } from '../helpers/service.ts';
+import { type Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 let t: Trackers;
-let api: Awaited<ReturnType<typeof startService>>;
+let api: Service;
+let stop: () => Promise<void>;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  t = await startTrackers();
-  api = await startService({ env: t.env, workers: false }); // the API only; workers are the children
+  ({ t, svc: api, stop } = await startWithTrackers({ workers: false })); // the API only; workers are the children
 });
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await t.stop();
+  await stop?.();
 });
 
 function worker(prefix: string, env: Record<string, string> = {}) {
