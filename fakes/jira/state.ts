@@ -20,6 +20,8 @@ export type FakeIssue = {
   statusId: string;
   assignee: string | null;
   labels: string[];
+  /** Component names of the issue's project (Jira: components are per project). */
+  components: string[];
   created: number;
   updated: number;
   /** Change history, oldest first, as GET /rest/api/3/issue/{id}/changelog pages it. */
@@ -120,6 +122,8 @@ export type FakeStateOptions = {
 
 export class JiraFakeState {
   readonly projects = new Set<string>();
+  /** Each project's components by name; a create naming another is refused, as Jira does. */
+  readonly components = new Map<string, Set<string>>();
   readonly issues = new Map<string, FakeIssue>();
   /** Every key an issue ever had, so old keys keep resolving after a move, like Jira. */
   readonly keys = new Map<string, string>();
@@ -234,6 +238,15 @@ export class JiraFakeState {
           } else next.assignee = accountId;
           break;
         }
+        case 'components': {
+          const names = Array.isArray(value) ? value.map((c) => (c as { name?: unknown })?.name) : null;
+          const known = this.components.get(next.projectKey || String((fields.project as { key?: unknown } | undefined)?.key ?? '')) ?? new Set<string>();
+          const bad = names?.find((n) => typeof n !== 'string' || !known.has(n));
+          if (!names) errors.components = 'data was not an array';
+          else if (bad !== undefined) errors.components = `Component name '${String(bad)}' is not valid`;
+          else next.components = names as string[];
+          break;
+        }
         case 'labels': {
           if (!Array.isArray(value) || value.some((l) => typeof l !== 'string')) {
             errors.labels = 'data was not an array';
@@ -331,6 +344,7 @@ export class JiraFakeState {
         ? { self: `${baseUrl}/rest/api/3/user?accountId=${user.accountId}`, accountId: user.accountId, displayName: user.displayName, active: true, accountType: 'atlassian', timeZone: 'Etc/UTC' }
         : null,
       labels: [...issue.labels],
+      components: issue.components.map((name) => ({ self: `${baseUrl}/rest/api/3/component/${name}`, name })),
       created: jiraDate(issue.created),
       updated: jiraDate(issue.updated),
     };
@@ -352,6 +366,7 @@ export class JiraFakeState {
       statusId: this.statuses.find((s) => s.category === 'new')?.id ?? this.statuses[0]!.id,
       assignee: null,
       labels: [],
+      components: [],
       created,
       updated: created,
       changelog: [],

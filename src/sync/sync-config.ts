@@ -29,7 +29,8 @@ const PersonSchema = z
   })
   .strict();
 
-const connectionName = z.string().regex(CONNECTION_NAME, 'must be 1 to 40 of a-z, 0-9 and "-"');
+const CONNECTION_NAME_RULE = 'a connection name must be 1 to 40 of a-z, 0-9 and "-"';
+const connectionName = z.string().regex(CONNECTION_NAME, CONNECTION_NAME_RULE);
 const secretList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter(Boolean))
@@ -108,7 +109,13 @@ const FileSchema = z
     github: githubMappingSchema.default(githubMappingSchema.parse({})),
     jira: jiraMappingSchema.default(jiraMappingSchema.parse({})),
     asana: asanaMappingSchema.default(asanaMappingSchema.parse({})),
-    connections: z.record(connectionName, ConnectionSchema).default({}),
+    // Names are checked here rather than as the record's key schema, whose refusal would not say the rule.
+    connections: z
+      .record(z.string(), ConnectionSchema)
+      .superRefine((all, ctx) => {
+        for (const name of Object.keys(all)) if (!CONNECTION_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: CONNECTION_NAME_RULE });
+      })
+      .default({}),
     /** Absent: every defect goes to every connection. */
     routes: z.array(RouteSchema).optional(),
   })
@@ -211,7 +218,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function loadSyncConfig(path: string | undefined): SyncConfig {
+/** `env` resolves the file's ${VAR} references (the process's environment by default). */
+export function loadSyncConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): SyncConfig {
   if (!path) return defaultSyncConfig();
   let text: string;
   try {
@@ -219,7 +227,7 @@ export function loadSyncConfig(path: string | undefined): SyncConfig {
   } catch (err) {
     throw new ConfigError([`SYNC_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
-  return parseSyncConfig(text, `SYNC_CONFIG (${path})`);
+  return parseSyncConfig(text, `SYNC_CONFIG (${path})`, env);
 }
 
 /** The fields that outbound sync writes. */

@@ -26,11 +26,11 @@ afterAll(() => stop?.());
 
 const admin = (path: string) => http.get(path).set('authorization', `Bearer ${ADMIN}`);
 const post = (path: string, body: object) => http.post(path).set('authorization', `Bearer ${ADMIN}`).send(body);
-type TrackerStatus = { tracker: string; enabled: boolean; health: string; reasons: string[]; links: Record<string, number>; linkedDefects: number; lastSuccessAt: string | null; lastFailure: { error: string; defect: string } | null; conflicts24h: number; webhooks24h: { accepted: number; rejected: number; unsigned: number; duplicate: number; ignored: number }; queue: Record<string, number> };
-async function status(tracker: string): Promise<TrackerStatus> {
+type TrackerStatus = { connection: string; tracker: string; enabled: boolean; health: string; reasons: string[]; links: Record<string, number>; linkedDefects: number; lastSuccessAt: string | null; lastFailure: { error: string; defect: string } | null; conflicts24h: number; webhooks24h: { accepted: number; rejected: number; unsigned: number; duplicate: number; ignored: number }; queue: Record<string, number> };
+async function status(connection: string): Promise<TrackerStatus> {
   const res = await admin('/admin/sync-status');
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.trackers.find((x: TrackerStatus) => x.tracker === tracker);
+  return res.body.connections.find((x: TrackerStatus) => x.connection === connection);
 }
 
 async function syncedDefect(title: string) {
@@ -55,7 +55,11 @@ describe('GET /admin/sync-status', () => {
     const calls = await metric(/^defect_sync_tracker_api_calls_total\{connection="jira",tracker="jira",status="201"\}/);
     const d = await syncedDefect('Checkout spinner never stops');
     const res = await admin('/admin/sync-status');
-    expect(res.body.trackers.map((x: TrackerStatus) => x.tracker)).toEqual(['github', 'jira', 'asana']);
+    expect(res.body.connections.map((x: TrackerStatus) => [x.connection, x.tracker])).toEqual([
+      ['github', 'github'],
+      ['jira', 'jira'],
+      ['asana', 'asana'],
+    ]);
     for (const tracker of ['github', 'jira', 'asana']) {
       const s = await status(tracker);
       expect(s).toMatchObject({ enabled: true, health: 'green' });
@@ -104,9 +108,9 @@ describe('GET /admin/sync-status', () => {
     expect(activity.find((a: { tracker: string; outcome: string }) => a.tracker === 'github' && a.outcome === 'failed')?.error).toMatch(/422|Validation/i);
 
     t.github.tracker.clearFaults();
-    const retry = await post('/admin/links/retry', { state: ['failed'], tracker: 'github' });
+    const retry = await post('/admin/links/retry', { state: ['failed'], connection: 'github' });
     expect(retry.status).toBe(202);
-    expect(retry.body.queued).toContainEqual(expect.objectContaining({ defect: d.key, tracker: 'github', via: 'queue' }));
+    expect(retry.body.queued).toContainEqual(expect.objectContaining({ defect: d.key, connection: 'github', via: 'queue' }));
     await until('github synced again', async () => (await linksOf(svc.http, d.key)).find((l) => l.tracker === 'github')?.syncState === 'synced');
     expect(t.github.issue(Number(remoteIdOf(d.links, 'github'))).title).toBe('Invoice PDF is blank on Safari');
   });
@@ -116,14 +120,14 @@ describe('GET /admin/sync-status', () => {
     const writes = t.writes();
     const res = await post(`/admin/defects/${d.key}/resync`, {});
     expect(res.status).toBe(202);
-    expect(res.body.queued.map((q: { tracker: string }) => q.tracker).sort()).toEqual(['asana', 'github', 'jira']);
+    expect(res.body.queued.map((q: { connection: string }) => q.connection).sort()).toEqual(['asana', 'github', 'jira']);
     await until('three unchanged attempts', async () => {
       const activity = (await admin(`/admin/defects/${d.key}/sync`)).body.activity as { outcome: string }[];
       return activity.filter((a) => a.outcome === 'unchanged').length >= 3;
     });
     expect(t.writes()).toEqual(writes);
-    const one = await post(`/admin/defects/${d.key}/resync`, { tracker: 'jira' });
-    expect(one.body.queued).toEqual([expect.objectContaining({ tracker: 'jira', via: 'queue' })]);
+    const one = await post(`/admin/defects/${d.key}/resync`, { connection: 'jira' });
+    expect(one.body.queued).toEqual([expect.objectContaining({ connection: 'jira', via: 'queue' })]);
   });
 
   it('counts a conflict decided in the last 24 h, with both values and the winner in the defect view', async () => {
@@ -170,12 +174,12 @@ describe('GET /admin/sync-status', () => {
 
 describe('link counts', () => {
   it('equal a full count of the links after creates, failures, retries and bulk updates', async () => {
-    const counted = await svc.prisma.$queryRaw<{ tracker: string; state: string; n: number }[]>`
-      SELECT tracker::text AS tracker, "syncState"::text AS state, count(*)::int AS n FROM "TrackerLink" GROUP BY 1, 2`;
+    const counted = await svc.prisma.$queryRaw<{ connection: string; state: string; n: number }[]>`
+      SELECT connection, "syncState"::text AS state, count(*)::int AS n FROM "TrackerLink" GROUP BY 1, 2`;
     const res = await admin('/admin/sync-status');
-    for (const s of res.body.trackers as TrackerStatus[]) {
+    for (const s of res.body.connections as TrackerStatus[]) {
       for (const [state, n] of Object.entries(s.links)) {
-        expect(n, `${s.tracker} ${state}`).toBe(counted.find((c) => c.tracker === s.tracker && c.state === state)?.n ?? 0);
+        expect(n, `${s.connection} ${state}`).toBe(counted.find((c) => c.connection === s.connection && c.state === state)?.n ?? 0);
       }
     }
     expect(Object.values((await status('github')).links).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -193,6 +197,8 @@ describe('admin input', () => {
       [post('/admin/links/retry', { state: ['synced'] }), 'state[0]'],
       [post('/admin/links/retry', { state: ['failed'], force: true }), 'force'],
       [post('/admin/defects/DEF-1/resync', { tracker: 'trello' }), 'tracker'],
+      [post('/admin/defects/DEF-1/resync', { connection: 'Not A Name' }), 'connection'],
+      [admin('/admin/conflicts?connection=x_y'), 'connection'],
     ];
     for (const [req, field] of cases) {
       const res = await req;
@@ -209,6 +215,6 @@ describe('admin input', () => {
     expect(first.body.data).toHaveLength(1);
     const second = await admin(`/admin/links?state=pending,synced,failed,retrying,missing&limit=1&cursor=${first.body.nextCursor}`);
     expect(second.body.data).toHaveLength(1);
-    expect(`${second.body.data[0].defect}/${second.body.data[0].tracker}`).not.toBe(`${first.body.data[0].defect}/${first.body.data[0].tracker}`);
+    expect(`${second.body.data[0].defect}/${second.body.data[0].connection}`).not.toBe(`${first.body.data[0].defect}/${first.body.data[0].connection}`);
   });
 });

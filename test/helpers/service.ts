@@ -53,7 +53,7 @@ export async function startService(opts: ServiceOptions) {
     OUTBOX_SWEEP_MS: '200',
     ...(url && { PUBLIC_URL: url }),
   });
-  const sync = loadSyncConfig(config.syncConfigPath);
+  const sync = loadSyncConfig(config.syncConfigPath, opts.env);
   const connections = resolveConnections(config, sync);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const prisma = createPrisma(databaseUrl);

@@ -14,7 +14,7 @@ const { prisma } = testApi();
 /** `n` rows received and handled `receivedDaysAgo` ago (queuedAt null when not handled), under one tag. */
 async function rows(db: PrismaClient, tag: string, n: number, receivedDaysAgo: number, handled: boolean) {
   await db.$executeRaw`
-    INSERT INTO "InboundEvent" (tracker, "deliveryId", event, "remoteIds", source, "receivedAt", "queuedAt")
+    INSERT INTO "InboundEvent" (connection, "deliveryId", event, "remoteIds", source, "receivedAt", "queuedAt")
     SELECT 'github', ${tag} || '-' || g, 'issues.edited', ARRAY['1'], 'webhook',
            now() - make_interval(days => ${receivedDaysAgo}::int),
            CASE WHEN ${handled} THEN now() - make_interval(days => ${receivedDaysAgo}::int) + interval '1 second' END

@@ -25,19 +25,24 @@ afterAll(async () => {
 
 describe('the reconciler over several passes', () => {
   it(`heals ${3 * EACH} links in trouble (${EACH} behind their defect, ${EACH} stale pending, ${EACH} due for a retry)`, async () => {
-    await prisma.$executeRaw`
+    // The rows state their own updatedAt (an hour ago), which the database's stamp would replace otherwise.
+    const givenTimes = prisma.$executeRaw`SELECT set_config('defect_sync.given_updated_at', 'on', true)`;
+    await prisma.$transaction([
+      givenTimes,
+      prisma.$executeRaw`
       INSERT INTO "Defect" (id, number, title, version, "updatedAt")
-      SELECT gen_random_uuid(), ${BASE} - g, 'reconcile cycles ' || g, 2, now() - interval '1 hour' FROM generate_series(0, ${3 * EACH - 1}) g`;
-    // g % 3 = 0: synced at version 1 of a defect at version 2 (its job lost); 1: pending, untouched for an hour; 2: due.
-    await prisma.$executeRaw`
-      INSERT INTO "TrackerLink" (id, "defectId", tracker, "remoteId", "syncState", "syncedVersion", "lastSyncedAt", "nextAttemptAt", "updatedAt")
-      SELECT gen_random_uuid(), d.id, (ARRAY['github','jira','asana'])[1 + (${BASE} - d.number) % 3]::"TrackerKind", d.number::text,
+      SELECT gen_random_uuid(), ${BASE} - g, 'reconcile cycles ' || g, 2, now() - interval '1 hour' FROM generate_series(0, ${3 * EACH - 1}) g`,
+      // g % 3 = 0: synced at version 1 of a defect at version 2 (its job lost); 1: pending, untouched for an hour; 2: due.
+      prisma.$executeRaw`
+      INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "remoteId", "syncState", "syncedVersion", "lastSyncedAt", "nextAttemptAt", "updatedAt")
+      SELECT gen_random_uuid(), d.id, (ARRAY['github','jira','asana'])[1 + (${BASE} - d.number) % 3], (ARRAY['github','jira','asana'])[1 + (${BASE} - d.number) % 3]::"TrackerKind", d.number::text,
              (ARRAY['synced','pending','retrying'])[1 + (${BASE} - d.number) % 3]::"SyncState", 1, now() - interval '1 hour',
              CASE WHEN (${BASE} - d.number) % 3 = 2 THEN now() - interval '1 minute' END, now() - interval '1 hour'
-      FROM "Defect" d WHERE d.number <= ${BASE} AND d.number > ${BASE - 3 * EACH}`;
+      FROM "Defect" d WHERE d.number <= ${BASE} AND d.number > ${BASE - 3 * EACH}`,
+    ]);
     const mine = new Set(
       (await prisma.$queryRaw<{ key: string }[]>`
-        SELECT l."defectId"::text || '/' || l.tracker::text AS key FROM "TrackerLink" l JOIN "Defect" d ON d.id = l."defectId"
+        SELECT l."defectId"::text || '/' || l.connection AS key FROM "TrackerLink" l JOIN "Defect" d ON d.id = l."defectId"
         WHERE d.number <= ${BASE} AND d.number > ${BASE - 3 * EACH}`).map((r) => r.key),
     );
     expect(mine.size).toBe(3 * EACH);

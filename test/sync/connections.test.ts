@@ -1,0 +1,178 @@
+// One deployment, many targets (issue 14): two GitHub servers (acme/shop, acme/mobile), one Jira with two
+// projects, one Asana, configured as SYNC_CONFIG connections with routes; no GITHUB_*/JIRA_*/ASANA_*.
+// Routes choose by project, severity and tag; a route change adds a ticket and no link ever stops; a 429
+// on one GitHub connection pauses only it; each connection's webhook is verified with its own secret.
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
+import { createGithubFake } from '../../fakes/github/server.ts';
+import { startService, until, type Service } from '../helpers/service.ts';
+import { createDefect, patchDefect } from '../helpers/fixtures.ts';
+
+type Link = { connection: string; tracker: string; remoteId: string | null; key: string | null; syncState: string };
+
+const SECRETS = { shop: 'shop-hook-secret-0123456789', mobile: 'mobile-hook-secret-0123456789', qa: 'qa-jira-hook-secret-0123456789' };
+let t: Trackers;
+const mobile = createGithubFake({ token: 'ghp_mobile_token', repository: 'acme/mobile', collaborators: [ANA.github, BOB.github] });
+let svc: Service;
+
+beforeAll(async () => {
+  t = await startTrackers({ repository: 'acme/shop' });
+  await mobile.tracker.start();
+  t.jira.state.projects.add('MOBILE');
+  t.jira.state.components.set('QA', new Set(['Web']));
+  const dir = mkdtempSync(join(tmpdir(), 'defect-sync-connections-'));
+  const config = join(dir, 'sync.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      people: t.people,
+      asana: { severityField: t.asana.severityField() },
+      connections: {
+        'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: '${SHOP_TOKEN}', webhookSecret: '${SHOP_HOOK}' },
+        'mobile-github': { kind: 'github', repository: 'acme/mobile', apiUrl: mobile.tracker.baseUrl, token: '${MOBILE_TOKEN}', webhookSecret: SECRETS.mobile },
+        'qa-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}', project: 'QA', webhookSecret: SECRETS.qa, createFields: { components: [{ name: 'Web' }] } },
+        'mobile-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}', project: 'MOBILE' },
+        'oncall-asana': { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
+      },
+      routes: [
+        { when: { project: ['mobile'] }, to: ['mobile-github', 'mobile-jira'] },
+        { when: { severity: ['critical'] }, to: ['shop-github', 'qa-jira', 'oncall-asana'] },
+        { when: { tags: ['payments'] }, to: ['shop-github', 'qa-jira'] },
+        { to: ['shop-github'] },
+      ],
+    }),
+  );
+  svc = await startService({
+    env: { SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, MOBILE_TOKEN: mobile.token, JIRA_TOKEN: t.env.JIRA_API_TOKEN!, SHOP_HOOK: SECRETS.shop },
+    debounceMs: 50,
+  });
+});
+afterEach(() => {
+  t.clearFaults();
+  mobile.tracker.clearFaults();
+});
+afterAll(async () => {
+  await svc?.stop();
+  await mobile.tracker.stop();
+  await t?.stop();
+});
+
+const linksOf = async (key: string): Promise<Link[]> => (await svc.http.get(`/api/defects/${key}/links`)).body.data;
+/** Waits until the defect's links are exactly these connections, all synced. */
+const settled = (key: string, connections: string[]) =>
+  until(`${key} synced in ${connections.join(', ')}`, async () => {
+    const links = await linksOf(key);
+    return links.length === connections.length && links.every((l) => l.syncState === 'synced' && connections.includes(l.connection)) && links;
+  });
+const issuesOf = (fake: { issues: () => Record<string, unknown>[] }, title: string) => fake.issues().filter((i) => i['title'] === title);
+const jiraIssues = (project: string, title: string) =>
+  t.jira.issues().filter((i) => (i['key'] as string).startsWith(`${project}-`) && (i['fields'] as { summary: string }).summary === title);
+
+describe('routes choose the connections', () => {
+  it('sends a mobile defect to acme/mobile and MOBILE, a critical one to shop, QA and Asana, a payments one to shop and QA, the rest to shop', async () => {
+    const cases = [
+      { body: { title: 'Login button overlaps on iPhone', project: 'mobile', severity: 'critical' }, to: ['mobile-github', 'mobile-jira'] },
+      { body: { title: 'Checkout down for everyone', severity: 'critical' }, to: ['shop-github', 'qa-jira', 'oncall-asana'] },
+      { body: { title: 'Refund rounds to the cent wrongly', tags: ['payments'] }, to: ['shop-github', 'qa-jira'] },
+      { body: { title: 'Footer link typo', severity: 'low' }, to: ['shop-github'] },
+    ];
+    const created = await Promise.all(cases.map((c) => createDefect(svc.http, c.body)));
+    for (const [i, c] of cases.entries()) {
+      const links = await settled(created[i]!.key, c.to);
+      expect(links.map((l) => [l.connection, l.tracker]).sort()).toEqual(c.to.map((name) => [name, name.split('-')[1]]).sort());
+    }
+    expect(issuesOf(mobile, 'Login button overlaps on iPhone')).toHaveLength(1);
+    expect(issuesOf(t.github, 'Login button overlaps on iPhone')).toHaveLength(0);
+    expect(jiraIssues('MOBILE', 'Login button overlaps on iPhone')).toHaveLength(1);
+    expect(issuesOf(t.github, 'Checkout down for everyone')).toHaveLength(1);
+    expect(issuesOf(mobile, 'Checkout down for everyone')).toHaveLength(0);
+    // The connection's createFields went with the create; MOBILE's issues have none.
+    const [qa] = jiraIssues('QA', 'Checkout down for everyone');
+    expect((qa!['fields'] as { components: { name: string }[] }).components.map((c) => c.name)).toEqual(['Web']);
+    expect((jiraIssues('MOBILE', 'Login button overlaps on iPhone')[0]!['fields'] as { components: unknown[] }).components).toEqual([]);
+    expect(t.asana.tasks().filter((x) => x['name'] === 'Checkout down for everyone')).toHaveLength(1);
+    expect(jiraIssues('QA', 'Footer link typo')).toHaveLength(0);
+  });
+
+  it('gives a defect a ticket in a connection its route names after a change, and keeps its earlier links syncing', async () => {
+    const d = await createDefect(svc.http, { title: 'Cart total flickers', severity: 'medium' });
+    await settled(d.key, ['shop-github']);
+    await patchDefect(svc.http, d.key, { severity: 'critical' });
+    await settled(d.key, ['shop-github', 'qa-jira', 'oncall-asana']);
+    // No longer critical: the route names shop alone, but no link stops; a title change reaches all three.
+    await patchDefect(svc.http, d.key, { severity: 'low' });
+    await patchDefect(svc.http, d.key, { title: 'Cart total flickers on resize' });
+    await until('the new title in Asana', () => t.asana.tasks().some((x) => x['name'] === 'Cart total flickers on resize'));
+    await until('the new title in QA', () => jiraIssues('QA', 'Cart total flickers on resize').length === 1);
+    expect(issuesOf(t.github, 'Cart total flickers on resize')).toHaveLength(1);
+    expect((await linksOf(d.key)).map((l) => l.connection).sort()).toEqual(['oncall-asana', 'qa-jira', 'shop-github']);
+    expect(issuesOf(mobile, 'Cart total flickers on resize')).toHaveLength(0);
+  });
+
+  it('links an existing ticket by connection; by tracker alone only where that kind has one connection', async () => {
+    const d = await createDefect(svc.http, { title: 'Linked by hand', project: 'mobile' });
+    await settled(d.key, ['mobile-github', 'mobile-jira']);
+    const existing = t.github.createByHand({ title: 'A shop issue filed by a developer' });
+    const ambiguous = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', key: String(existing['number']) });
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.error.message).toMatch(/tracker: github has 2 connections \(shop-github, mobile-github\): name one in "connection"/);
+    expect(ambiguous.body.error.details.fields).toEqual([expect.objectContaining({ field: 'connection' })]);
+    const linked = await svc.http.post(`/api/defects/${d.key}/links`).send({ connection: 'shop-github', key: String(existing['number']) });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(201);
+    expect(linked.body).toMatchObject({ connection: 'shop-github', tracker: 'github', key: `acme/shop#${existing['number']}` });
+    const asana = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'asana', key: '1' });
+    expect(asana.status).not.toBe(400); // one Asana connection: the kind names it (the task itself is unknown)
+    const unknown = await svc.http.post(`/api/defects/${d.key}/links`).send({ connection: 'nope', key: '1' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/^connection: nope is not configured \(configured: shop-github, mobile-github, qa-jira, mobile-jira, oncall-asana\)$/);
+  });
+});
+
+describe('isolation', () => {
+  it('keeps acme/mobile syncing while acme/shop answers 429, then syncs shop when its limit lifts', async () => {
+    t.github.tracker.fail({ status: 429, headers: { 'retry-after': '3' }, route: 'ticket.create', times: 1 });
+    const shop = await createDefect(svc.http, { title: 'Shop defect during a rate limit' });
+    await until('the shop connection rate limited', () => t.github.tracker.calls.some((c) => c.route === 'ticket.create' && c.status === 429));
+    const started = Date.now();
+    const mob = await createDefect(svc.http, { title: 'Mobile defect during shop rate limit', project: 'mobile' });
+    await settled(mob.key, ['mobile-github', 'mobile-jira']);
+    // Well inside shop's 3 s wait: its queue's pause did not hold mobile's.
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect((await linksOf(shop.key)).find((l) => l.connection === 'shop-github')?.remoteId ?? null).toBeNull();
+    await settled(shop.key, ['shop-github']);
+    expect(issuesOf(t.github, 'Shop defect during a rate limit')).toHaveLength(1);
+  });
+});
+
+describe('webhooks per connection', () => {
+  const post = (path: string, secret: string, body: string) =>
+    svc.http
+      .post(path)
+      .set('content-type', 'application/json')
+      .set('x-github-event', 'issues')
+      .set('x-github-delivery', randomUUID())
+      .set('x-hub-signature-256', `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`)
+      .send(body);
+
+  it("verifies each connection's deliveries with its own secret only", async () => {
+    const d = await createDefect(svc.http, { title: 'Webhook per connection', project: 'mobile' });
+    const links = await settled(d.key, ['mobile-github', 'mobile-jira']);
+    const number = Number(links.find((l) => l.connection === 'mobile-github')!.remoteId);
+    const body = JSON.stringify({ action: 'edited', issue: { number }, repository: { full_name: 'acme/mobile' } });
+    // Signed with the shop connection's secret at mobile's URL: refused.
+    expect((await post('/webhooks/github/mobile-github', SECRETS.shop, body)).status).toBe(401);
+    expect((await post('/webhooks/github/mobile-github', SECRETS.mobile, body)).status).toBe(202);
+    // The kind's own URL serves the connection named after it, of which this deployment has none.
+    expect((await post('/webhooks/github', SECRETS.mobile, body)).status).toBe(404);
+    expect((await post('/webhooks/github/qa-jira', SECRETS.qa, body)).status).toBe(404);
+    // mobile-jira has no secret: no open route.
+    expect((await svc.http.post('/webhooks/jira/mobile-jira').send('{}')).status).toBe(404);
+    const rows = await svc.prisma.inboundEvent.findMany({ where: { remoteIds: { has: String(number) } }, select: { connection: true } });
+    expect(rows).toEqual([{ connection: 'mobile-github' }]);
+  });
+});

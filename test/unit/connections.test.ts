@@ -1,0 +1,155 @@
+// SYNC_CONFIG `connections` and `routes`: parsing, ${VAR} references, the checks that stop the start
+// (naming the path and the offender, never a secret), the environment-only connections, and routing.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { parseSyncConfig } from '../../src/sync/sync-config.ts';
+import { resolveConnections, targetKey } from '../../src/sync/connections.ts';
+import { routeDefect } from '../../src/sync/routes.ts';
+import { substituteEnv } from '../../src/sync/env-refs.ts';
+
+const ENV = {
+  GITHUB_TOKEN: 'ghp_secret_value_shop_0123456789',
+  GH_HOOK_SECRET: 'gh-hook-secret-0123456789abcdef',
+  JIRA_TOKEN: 'jira-secret-token-value-0123456789',
+  ASANA_TOKEN: 'asana-secret-token-value-0123456789',
+  GH_APP_KEY: '-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----\n',
+};
+
+const EXAMPLE = `
+github:
+  severityLabels: { critical: "sev: critical" }
+connections:
+  shop-github:   { kind: github, repository: acme/shop, token: "\${GITHUB_TOKEN}", webhookSecret: "\${GH_HOOK_SECRET}" }
+  mobile-github: { kind: github, repository: acme/mobile, apiUrl: "https://ghe.acme.test/api/v3/",
+                   app: { appId: 12345, privateKey: "\${GH_APP_KEY}", installationId: 678 },
+                   github: { severityLabels: { high: "P1" } } }
+  qa-jira:       { kind: jira, baseUrl: "https://acme.atlassian.net", email: bot@acme.com, apiToken: "\${JIRA_TOKEN}",
+                   project: QA, issueType: Bug, createFields: { components: [{ name: Web }] } }
+  oncall-asana:  { kind: asana, token: "\${ASANA_TOKEN}", workspace: "1200000000000001", project: "1200000000000002" }
+routes:
+  - when: { project: [mobile] }
+    to: [mobile-github, qa-jira]
+  - when: { severity: [critical] }
+    to: [shop-github, qa-jira, oncall-asana]
+  - when: { tags: [payments] }
+    to: [shop-github, qa-jira]
+  - to: [shop-github]
+`;
+
+const problemsOf = (run: () => unknown): string[] => {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+const noEnvTrackers = loadConfig({});
+
+describe('SYNC_CONFIG connections', () => {
+  it('parses the documented example: variables replaced, mapping blocks merged over the file-wide one, apiUrl normalised', () => {
+    const sync = parseSyncConfig(EXAMPLE, 'SYNC_CONFIG', ENV);
+    const byName = Object.fromEntries(sync.connections.map((c) => [c.name, c]));
+    expect(Object.keys(byName)).toEqual(['shop-github', 'mobile-github', 'qa-jira', 'oncall-asana']);
+    expect(byName['shop-github']).toMatchObject({ kind: 'github', settings: { repository: 'acme/shop', token: ENV.GITHUB_TOKEN, apiUrl: 'https://api.github.com' }, webhookSecrets: [ENV.GH_HOOK_SECRET] });
+    expect(byName['mobile-github']).toMatchObject({ settings: { apiUrl: 'https://ghe.acme.test/api/v3', app: { appId: 12345, installationId: 678, privateKey: ENV.GH_APP_KEY } } });
+    // The connection's own block overrides one label and keeps the file's other changes and defaults.
+    const mobileLabels = (byName['mobile-github']!.mapping as { severityLabels: Record<string, string> }).severityLabels;
+    expect(mobileLabels).toMatchObject({ critical: 'sev: critical', high: 'P1', medium: 'severity: medium' });
+    expect((byName['shop-github']!.mapping as { severityLabels: Record<string, string> }).severityLabels.high).toBe('severity: high');
+    expect(byName['qa-jira']).toMatchObject({ settings: { projectKey: 'QA', createFields: { components: [{ name: 'Web' }] } } });
+    expect(byName['oncall-asana']).toMatchObject({ settings: { workspaceGid: '1200000000000001', projectGid: '1200000000000002' } });
+    expect(resolveConnections(noEnvTrackers, sync).map((c) => c.name)).toHaveLength(4);
+  });
+
+  it('stops on an unset variable, naming the path and the variable and no value', () => {
+    const { GITHUB_TOKEN: _, ...env } = ENV;
+    const problems = problemsOf(() => parseSyncConfig(EXAMPLE, 'SYNC_CONFIG', env));
+    expect(problems).toEqual(['SYNC_CONFIG connections.shop-github.token: environment variable GITHUB_TOKEN is not set']);
+  });
+
+  it('stops on an unknown connection in a route, naming the route and the name', () => {
+    const sync = parseSyncConfig(EXAMPLE.replace('to: [shop-github]', 'to: [shop-gihub]'), 'SYNC_CONFIG', ENV);
+    const problems = problemsOf(() => resolveConnections(noEnvTrackers, sync));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^SYNC_CONFIG routes\.3\.to: unknown connection "shop-gihub" \(configured: shop-github, mobile-github, qa-jira, oncall-asana\)$/);
+  });
+
+  it('stops on two connections of one target, even spelled differently', () => {
+    const twice = EXAMPLE.replace('routes:', '  shop-again: { kind: github, repository: ACME/Shop, apiUrl: "https://api.github.com/", token: x }\nroutes:');
+    const problems = problemsOf(() => resolveConnections(noEnvTrackers, parseSyncConfig(twice, 'SYNC_CONFIG', ENV)));
+    expect(problems).toEqual([expect.stringMatching(/^SYNC_CONFIG connections\.shop-again: points at the same github target as connection shop-github/)]);
+  });
+
+  it.each([
+    ['a bad name', EXAMPLE.replace('oncall-asana:', 'OnCall_Asana:'), /connections\.OnCall_Asana: a connection name must be 1 to 40 of a-z/],
+    ['an unknown kind', EXAMPLE.replace('kind: asana', 'kind: linear'), /connections\.oncall-asana\.kind: kind must be one of github, jira, asana/],
+    ['token and app both', EXAMPLE.replace('installationId: 678 }', 'installationId: 678 }, token: abc'), /connections\.mobile-github\.token: needs exactly one of token and app/],
+    ['an unknown setting', EXAMPLE.replace('issueType: Bug', 'issueTyp: Bug'), /connections\.qa-jira\.issueTyp: is not a known setting/],
+    ['a bad mapping override', EXAMPLE.replace('high: "P1"', 'high: ""'), /connections\.mobile-github\.github\.severityLabels\.high/],
+    ['a route to no connection', EXAMPLE.replace('to: [shop-github]\n', 'to: []\n'), /routes\.3\.to: must name at least one connection/],
+    ['a bad project in a route', EXAMPLE.replace('project: [mobile]', 'project: ["mo bile"]'), /routes\.0\.when\.project\.0: must be 1 to 100 of/],
+    ['a short webhook secret', EXAMPLE.replace('webhookSecret: "${GH_HOOK_SECRET}"', 'webhookSecret: short'), /connections\.shop-github\.webhookSecret: each secret must be at least 16 characters/],
+  ])('stops on %s, naming the path', (_what, text, message) => {
+    const problems = problemsOf(() => parseSyncConfig(text, 'SYNC_CONFIG', ENV));
+    expect(problems.join('\n')).toMatch(message);
+  });
+
+  it('never prints a secret in a problem', () => {
+    const bad = EXAMPLE.replace('project: QA', 'project: qa').replace('workspace: "1200000000000001"', 'workspace: "\${ASANA_TOKEN}"');
+    const text = problemsOf(() => parseSyncConfig(bad, 'SYNC_CONFIG', ENV)).join('\n');
+    expect(text).toContain('connections.qa-jira.project');
+    expect(text).toContain('connections.oncall-asana.workspace');
+    for (const secret of Object.values(ENV)) expect(text).not.toContain(secret);
+  });
+});
+
+describe('the environment-only connections', () => {
+  const env = { GITHUB_TOKEN: 'ghp_x', GITHUB_REPOSITORY: 'acme/app', GITHUB_WEBHOOK_SECRET: 'gh-hook-secret-0123456789', ASANA_TOKEN: 't', ASANA_WORKSPACE_GID: '1', ASANA_PROJECT_GID: '2' };
+
+  it('are named after their kind, with the variables’ secrets; no routes means every connection', () => {
+    const connections = resolveConnections(loadConfig(env), parseSyncConfig('{}'));
+    expect(connections.map((c) => [c.name, c.kind, c.webhookSecrets])).toEqual([
+      ['github', 'github', ['gh-hook-secret-0123456789']],
+      ['asana', 'asana', []],
+    ]);
+    expect(routeDefect({ project: null, severity: 'low', tags: [] }, undefined, ['github', 'asana'])).toEqual(['github', 'asana']);
+  });
+
+  it('give way to a file connection of the same name', () => {
+    const file = parseSyncConfig('connections:\n  github: { kind: github, repository: acme/other, token: abc }\n');
+    const connections = resolveConnections(loadConfig(env), file);
+    expect(connections.filter((c) => c.name === 'github').map((c) => targetKey(c))).toEqual(['https://api.github.com/repos/acme/other']);
+  });
+});
+
+describe('routing', () => {
+  const routes = parseSyncConfig(EXAMPLE, 'SYNC_CONFIG', ENV).routes;
+  const all = ['shop-github', 'mobile-github', 'qa-jira', 'oncall-asana'];
+  it.each([
+    [{ project: 'mobile', severity: 'critical', tags: ['payments'] }, ['mobile-github', 'qa-jira']],
+    [{ project: 'shop', severity: 'critical', tags: [] }, ['shop-github', 'qa-jira', 'oncall-asana']],
+    [{ project: null, severity: 'high', tags: ['ui', 'payments'] }, ['shop-github', 'qa-jira']],
+    [{ project: null, severity: 'low', tags: ['ui'] }, ['shop-github']],
+    [{ project: 'Mobile', severity: 'low', tags: [] }, ['shop-github']],
+  ] as const)('routes %j to %j (the first route that holds decides)', (defect, expected) => {
+    expect(routeDefect({ ...defect, tags: [...defect.tags] }, routes, all)).toEqual(expected);
+  });
+
+  it('routes nowhere when no route holds', () => {
+    const only = parseSyncConfig('connections:\n  a: { kind: github, repository: a/b, token: x }\nroutes:\n  - when: { tags: [x] }\n    to: [a]\n').routes;
+    expect(routeDefect({ project: null, severity: 'low', tags: [] }, only, ['a'])).toEqual([]);
+  });
+});
+
+describe('${VAR} references', () => {
+  it('replaces every reference in every string, and lists the unset ones with their paths', () => {
+    const out = substituteEnv({ a: 'x-${A}-${B}', list: ['${A}', 3, null], deep: { b: '${MISSING}' } }, { A: '1', B: '2' });
+    expect(out.value).toEqual({ a: 'x-1-2', list: ['1', 3, null], deep: { b: '' } });
+    expect(out.missing).toEqual([{ path: 'deep.b', variable: 'MISSING' }]);
+  });
+  it('leaves text that is not a reference alone', () => {
+    expect(substituteEnv('$A {B} $${', {}).value).toBe('$A {B} $${');
+  });
+});
