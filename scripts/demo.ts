@@ -169,13 +169,13 @@ async function summary(): Promise<void> {
   const res = await fetch(`${api}/admin/sync-status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   if (!res.ok) throw new Error(`GET /admin/sync-status → ${res.status}`);
   const status = (await res.json()) as {
-    trackers: { tracker: string; health: string; links: Record<string, number>; conflicts24h: number; webhooks24h: Record<string, number>; queue: Record<string, number> }[];
+    connections: { connection: string; tracker: string; health: string; links: Record<string, number>; conflicts24h: number; webhooks24h: Record<string, number>; queue: Record<string, number> }[];
     outbox: { unpublished: number };
   };
   console.log('\nSync status (GET /admin/sync-status):');
-  for (const t of status.trackers) {
+  for (const t of status.connections) {
     const links = Object.entries(t.links).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
-    console.log(`  ${t.tracker.padEnd(6)} ${t.health.padEnd(5)} links: ${links}; webhooks 24 h: ${t.webhooks24h.accepted ?? 0} accepted; conflicts 24 h: ${t.conflicts24h}; queue: ${t.queue.waiting ?? 0} waiting, ${t.queue.delayed ?? 0} delayed`);
+    console.log(`  ${t.connection.padEnd(6)} (${t.tracker}) ${t.health.padEnd(5)} links: ${links}; webhooks 24 h: ${t.webhooks24h.accepted ?? 0} accepted; conflicts 24 h: ${t.conflicts24h}; queue: ${t.queue.waiting ?? 0} waiting, ${t.queue.delayed ?? 0} delayed`);
   }
   console.log(`  outbox backlog: ${status.outbox.unpublished}`);
   console.log(`\nDashboard: ${api}/admin (sign in with the admin token ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `"${ADMIN_TOKEN}"`})`);

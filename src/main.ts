@@ -150,6 +150,9 @@ async function main(): Promise<void> {
     const recorded = await recordConnections(prisma, connections);
     if (recorded.adopted.length) log.info({ connections: recorded.adopted }, 'connections adopted their targets');
     if (recorded.retired.length) log.warn({ connections: recorded.retired }, 'connections no longer configured: their links are kept and not synced');
+    for (const r of recorded.retargeted) {
+      log.warn(r, 'connection points at another target than before: its links are now synced there (a renamed repository or moved site); if this is a mistake, restore the old setting');
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -4,26 +4,32 @@ import type { PrismaClient } from '../db.ts';
 import { ConfigError } from '../config.ts';
 import { targetKey, type ConnectionConfig } from '../sync/connections.ts';
 
-export type ConnectionSync = { adopted: string[]; retired: string[] };
+export type Retargeted = { connection: string; from: string; to: string; links: number };
+export type ConnectionSync = { adopted: string[]; retired: string[]; retargeted: Retargeted[] };
 
 /**
- * Upserts each configured connection. A row the migration made (no target yet) adopts its target; a
- * name that now names another kind, or another target while it has links, stops the start (its links
- * would be written to the wrong tickets). Rows no longer configured are retired: links kept, not synced.
+ * Upserts each configured connection. A row the migration made (no target yet) adopts its target. A
+ * name that now names another kind stops the start: its links hold another tracker's ids. A name that
+ * now points at another target while it has links is reported (the caller warns): a renamed repository
+ * or a moved Jira site is that, and so is a mistake, which restoring the old value undoes; the links are
+ * kept either way. Rows no longer configured are retired: links kept, not synced.
  */
 export async function recordConnections(prisma: PrismaClient, connections: readonly ConnectionConfig[]): Promise<ConnectionSync> {
   const rows = await prisma.connection.findMany();
   const byName = new Map(rows.map((r) => [r.name, r]));
   const problems: string[] = [];
   const adopted: string[] = [];
+  const retargeted: Retargeted[] = [];
   for (const c of connections) {
     const row = byName.get(c.name);
     const key = targetKey(c);
     if (!row) continue;
     if (row.kind !== c.kind) problems.push(`connection ${c.name}: was a ${row.kind} connection and is now ${c.kind}; give the new one another name`);
-    else if (row.targetKey && row.targetKey !== key && (await prisma.trackerLink.count({ where: { connection: c.name }, take: 1 })) > 0) {
-      problems.push(`connection ${c.name}: has links to ${row.targetKey} and now points at ${key}; give the new target another name (the old one's links stay with it)`);
-    } else if (!row.targetKey) adopted.push(c.name);
+    else if (!row.targetKey) adopted.push(c.name);
+    else if (row.targetKey !== key) {
+      const links = await prisma.trackerLink.count({ where: { connection: c.name, syncState: { not: 'missing' } } });
+      if (links > 0) retargeted.push({ connection: c.name, from: row.targetKey, to: key, links });
+    }
   }
   if (problems.length) throw new ConfigError(problems);
   await prisma.$transaction([
@@ -37,5 +43,5 @@ export async function recordConnections(prisma: PrismaClient, connections: reado
     prisma.connection.updateMany({ where: { name: { notIn: connections.map((c) => c.name) }, status: 'active' }, data: { status: 'retired' } }),
   ]);
   const retired = rows.filter((r) => r.status === 'active' && !connections.some((c) => c.name === r.name)).map((r) => r.name);
-  return { adopted, retired };
+  return { adopted, retired, retargeted };
 }

@@ -59,16 +59,19 @@ export class LinkStore {
   private connectorFor(target: { connection?: ConnectionName | undefined; tracker?: TrackerKind | undefined }): Connector {
     const all = [...this.connectors.values()];
     const list = (cs: Connector[]) => cs.map((c) => c.connection).join(', ') || 'none';
+    const refuse = (field: 'connection' | 'tracker', value: string, why: string, detail = ''): never => {
+      throw new AppError('validation_failed', `${field}: ${value} ${why}${detail}`, { fields: [{ field, message: why }] });
+    };
     if (target.connection !== undefined) {
       const connector = this.connectors.get(target.connection);
       if (connector && (target.tracker === undefined || connector.kind === target.tracker)) return connector;
-      const why = connector ? `is a ${connector.kind} connection, not ${target.tracker}` : `is not configured (configured: ${list(all)})`;
-      throw new AppError('validation_failed', `connection: ${target.connection} ${why}`, { fields: [{ field: 'connection', message: why }] });
+      return connector ? refuse('connection', target.connection, `is a ${connector.kind} connection, not ${target.tracker}`) : refuse('connection', target.connection, 'is not configured', ` (configured: ${list(all)})`);
     }
     const ofKind = all.filter((c) => c.kind === target.tracker);
     if (ofKind.length === 1) return ofKind[0]!;
-    const why = ofKind.length ? `has ${ofKind.length} connections (${list(ofKind)}): name one in "connection"` : `is not configured (configured: ${list(all)})`;
-    throw new AppError('validation_failed', `tracker: ${target.tracker} ${why}`, { fields: [{ field: ofKind.length ? 'connection' : 'tracker', message: why }] });
+    if (ofKind.length === 0) return refuse('tracker', String(target.tracker), 'is not configured', ` (configured: ${list(all)})`);
+    const why = `is required: tracker ${target.tracker} has ${ofKind.length} connections (${list(ofKind)})`;
+    throw new AppError('validation_failed', `connection: ${why}`, { fields: [{ field: 'connection', message: why }] });
   }
 
   private async attach(defectId: string, connector: Connector, remote: RemoteTicket, actor: string) {

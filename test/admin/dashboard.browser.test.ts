@@ -48,7 +48,7 @@ describe('the dashboard in Chromium', () => {
 
     await signIn(page, ADMIN);
     for (const tracker of ['github', 'jira', 'asana']) {
-      await expect.poll(() => page.getAttribute(`[data-tracker-card="${tracker}"]`, 'data-health')).toBe('green');
+      await expect.poll(() => page.getAttribute(`[data-connection-card="${tracker}"]`, 'data-health')).toBe('green');
     }
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'ds_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
@@ -61,7 +61,7 @@ describe('the dashboard in Chromium', () => {
     await row.waitFor({ state: 'visible', timeout: 15_000 });
     expect(await row.getAttribute('data-state')).toBe('failed');
     expect(await row.locator('td.err').textContent()).toMatch(/401|credentials/i);
-    await expect.poll(() => page.getAttribute('[data-tracker-card="github"]', 'data-health')).toBe('red');
+    await expect.poll(() => page.getAttribute('[data-connection-card="github"]', 'data-health')).toBe('red');
     await expect.poll(() => page.locator('#activity tr[data-outcome="failed"]').count()).toBeGreaterThan(0);
     if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
 
@@ -71,7 +71,7 @@ describe('the dashboard in Chromium', () => {
     await row.waitFor({ state: 'detached', timeout: 15_000 });
     await until('github synced', async () => (await linksOf(svc.http, key)).find((l) => l.tracker === 'github')?.syncState === 'synced');
     expect(t.github.issue(Number(remoteIdOf(links, 'github'))).title).toBe('Coupon field rejects lowercase and mixed-case codes');
-    await expect.poll(() => page.getAttribute('[data-tracker-card="github"]', 'data-health'), { timeout: 10_000 }).toBe('green');
+    await expect.poll(() => page.getAttribute('[data-connection-card="github"]', 'data-health'), { timeout: 10_000 }).toBe('green');
 
     // Sign out: the page shows the form again and the old cookie opens nothing any more.
     const session = (await page.context().cookies()).find((c) => c.name === 'ds_admin')!.value;

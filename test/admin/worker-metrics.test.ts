@@ -53,14 +53,14 @@ describe('METRICS_PORT on the worker role', () => {
     // A job is counted when it finishes, a moment after its link is saved: wait for all three.
     const metrics = await until('three created jobs counted', async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      return (text.match(/^defect_sync_sync_jobs_total\{tracker="\w+",outcome="created"\} 1$/gm) ?? []).length === 3 && text;
+      return (text.match(/^defect_sync_sync_jobs_total\{connection="\w+",tracker="\w+",outcome="created"\} 1$/gm) ?? []).length === 3 && text;
     });
     for (const tracker of ['github', 'jira', 'asana']) {
-      expect(metrics).toMatch(new RegExp(`^defect_sync_sync_jobs_total\\{tracker="${tracker}",outcome="created"\\} 1$`, 'm'));
-      expect(metrics).toMatch(new RegExp(`^defect_sync_tracker_api_calls_total\\{tracker="${tracker}",status="20[01]"\\} [1-9]`, 'm'));
-      expect(metrics).toMatch(new RegExp(`^defect_sync_queue_jobs\\{tracker="${tracker}",state="waiting"\\} \\d+$`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^defect_sync_sync_jobs_total\\{connection="${tracker}",tracker="${tracker}",outcome="created"\\} 1$`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^defect_sync_tracker_api_calls_total\\{connection="${tracker}",tracker="${tracker}",status="20[01]"\\} [1-9]`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^defect_sync_queue_jobs\\{connection="${tracker}",state="waiting"\\} \\d+$`, 'm'));
     }
-    expect(metrics).toMatch(/^defect_sync_sync_latency_seconds_count\{direction="outbound",tracker="jira"\} 1$/m);
+    expect(metrics).toMatch(/^defect_sync_sync_latency_seconds_count\{direction="outbound",connection="jira",tracker="jira"\} 1$/m);
     child!.kill('SIGTERM');
   });
 

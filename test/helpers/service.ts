@@ -109,9 +109,6 @@ export async function markEarlierChangesHandled(prisma: ReturnType<typeof create
   // lost-job check (src/sync/lost-jobs.ts) would otherwise give their defects tickets here. (Their
   // tracker notices name links now missing, which that check leaves alone.)
   await prisma.outboxEvent.updateMany({ where: { publishedAt: { not: null } }, data: { publishedTo: [] } });
-  // Each file's fakes listen on new ports, so its connections point at new targets under the same names:
-  // earlier files' targets are forgotten, as if the migration had just made the rows.
-  await prisma.connection.updateMany({ data: { targetKey: '' } });
 }
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {

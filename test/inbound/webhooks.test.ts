@@ -41,7 +41,7 @@ const rowsAbout = (tracker: 'github' | 'jira', remoteId: string) => svc.prisma.i
 const admin = async () => {
   const res = await svc.http.get('/admin/sync-status').set('authorization', `Bearer ${ADMIN}`);
   expect(res.status).toBe(200);
-  return res.body.trackers as { tracker: string; health: string; reasons: string[]; webhooks24h: Record<string, number> }[];
+  return res.body.connections as { connection: string; tracker: string; health: string; reasons: string[]; webhooks24h: Record<string, number> }[];
 };
 const metric = async (tracker: string, result: string) => {
   const text = (await svc.http.get('/metrics')).text;
@@ -84,7 +84,7 @@ describe('a signed body replayed under fresh delivery ids', () => {
 describe('notices about tickets that are not ours', () => {
   // Issue #4242 is linked (the pull request case reuses its number).
   beforeAll(async () => {
-    if (!(await svc.prisma.trackerLink.count({ where: { tracker: 'github', remoteId: '4242' } }))) await linked('github', '4242');
+    if (!(await svc.prisma.trackerLink.count({ where: { connection: 'github', remoteId: '4242' } }))) await linked('github', '4242');
   });
   const repo = () => t.github.repository;
   const cases: [string, () => Promise<{ status: number; body: Record<string, unknown> | null }>][] = [

@@ -120,7 +120,7 @@ describe('routes choose the connections', () => {
     const existing = t.github.createByHand({ title: 'A shop issue filed by a developer' });
     const ambiguous = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'github', key: String(existing['number']) });
     expect(ambiguous.status).toBe(400);
-    expect(ambiguous.body.error.message).toMatch(/tracker: github has 2 connections \(shop-github, mobile-github\): name one in "connection"/);
+    expect(ambiguous.body.error.message).toBe('connection: is required: tracker github has 2 connections (shop-github, mobile-github)');
     expect(ambiguous.body.error.details.fields).toEqual([expect.objectContaining({ field: 'connection' })]);
     const linked = await svc.http.post(`/api/defects/${d.key}/links`).send({ connection: 'shop-github', key: String(existing['number']) });
     expect(linked.status, JSON.stringify(linked.body)).toBe(201);

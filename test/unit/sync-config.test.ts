@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadSyncConfig, outboundFields, parseSyncConfig } from '../../src/sync/sync-config.ts';
 import { ConfigError } from '../../src/config.ts';
@@ -28,7 +29,7 @@ describe('SYNC_CONFIG', () => {
     const config = parseSyncConfig(yaml);
     expect(config.people[0]).toEqual({ email: 'ana@example.com', github: 'ana-gh', jira: '5b10a2844c20165700ede21g', asana: '1209000000000002' });
     expect(config.asana.severityField?.options.high).toBe('1209000000000102');
-    expect(parseSyncConfig(JSON.stringify(config))).toEqual(config);
+    expect(parseSyncConfig(JSON.stringify(parseYaml(yaml)))).toEqual(config);
   });
 
   it('overrides only what the file says', () => {
