@@ -175,7 +175,8 @@ async function summary(): Promise<void> {
   console.log('\nSync status (GET /admin/sync-status):');
   for (const t of status.connections) {
     const links = Object.entries(t.links).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
-    console.log(`  ${t.connection.padEnd(6)} (${t.tracker}) ${t.health.padEnd(5)} links: ${links}; webhooks 24 h: ${t.webhooks24h.accepted ?? 0} accepted; conflicts 24 h: ${t.conflicts24h}; queue: ${t.queue.waiting ?? 0} waiting, ${t.queue.delayed ?? 0} delayed`);
+    const name = t.connection === t.tracker ? t.connection : `${t.connection} (${t.tracker})`;
+    console.log(`  ${name.padEnd(6)} ${t.health.padEnd(5)} links: ${links}; webhooks 24 h: ${t.webhooks24h.accepted ?? 0} accepted; conflicts 24 h: ${t.conflicts24h}; queue: ${t.queue.waiting ?? 0} waiting, ${t.queue.delayed ?? 0} delayed`);
   }
   console.log(`  outbox backlog: ${status.outbox.unpublished}`);
   console.log(`\nDashboard: ${api}/admin (sign in with the admin token ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `"${ADMIN_TOKEN}"`})`);
