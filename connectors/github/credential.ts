@@ -37,8 +37,3 @@ export function octokitAuth(credential: GithubCredential): { auth: string } | { 
   }
   return { authStrategy: createAppAuth, auth: { appId, privateKey, installationId } };
 }
-
-/** A short description for messages: never the token or the key. */
-export function credentialLabel(credential: GithubCredential): string {
-  return credential.app ? `GitHub App ${credential.app.appId} (installation ${credential.app.installationId})` : 'the token';
-}
