@@ -2,6 +2,7 @@
 // process with one clear line per problem instead of failing later at first use.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import type { GithubSettings } from '../connectors/github/connector.ts';
 import { isHostName } from './http/hosts.ts';
 
 const DEFAULT_DEBOUNCE_MAX_MS = 10_000;
@@ -148,7 +149,8 @@ const TRACKER_VARS = {
 } as const;
 
 export type TrackerSettings = {
-  github?: { token: string; repository: string; apiUrl: string };
+  /** The env path sets `token`; a SYNC_CONFIG connection may set `app` (a GitHub App installation) instead. */
+  github?: GithubSettings;
   jira?: { baseUrl: string; email: string; apiToken: string; projectKey: string; issueType: string; searchLagMs: number };
   asana?: { token: string; workspaceGid: string; projectGid: string; apiUrl: string };
 };

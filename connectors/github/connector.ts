@@ -10,6 +10,7 @@ import { TrackerError } from '../errors.ts';
 import { findMarker, markerFor } from '../marker.ts';
 import { RecentReads } from '../recent-reads.ts';
 import type { People } from '../people.ts';
+import { octokitAuth, type GithubCredential } from './credential.ts';
 import { classifyGithubError, movedError } from './errors.ts';
 import {
   assigneeFromLogins,
@@ -26,8 +27,10 @@ import {
 } from './mapping.ts';
 import { issueNumber, parseIssueInput, parseRepository, repoName, repoOfRepositoryUrl, sameRepo, type Repo } from './refs.ts';
 
-export type GithubSettings = {
-  token: string;
+export type { GithubAppCredential, GithubCredential } from './credential.ts';
+
+/** A credential (`token`, or `app` for a GitHub App installation) and the repository it syncs. */
+export type GithubSettings = GithubCredential & {
   /** owner/name */
   repository: string;
   /** https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
@@ -105,7 +108,8 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
   const repo: Repo = parseRepository(settings.repository);
   const apiUrl = (settings.apiUrl || 'https://api.github.com').replace(/\/+$/, '');
   const octokit = new Octokit({
-    auth: settings.token,
+    // With an app, installation tokens are minted through this same client (baseUrl, fetch, timeout).
+    ...octokitAuth(settings),
     baseUrl: apiUrl,
     userAgent: 'defect-sync',
     // Failures are reported as TrackerErrors; Octokit's own error log line would only repeat them.

@@ -63,6 +63,8 @@ export function movedError(what: string, repository: string, res: ResponseLike):
 export function classifyGithubError(err: unknown, what: string, opts: { onTicket?: boolean; timeoutMs?: number } = {}): TrackerError {
   if (err instanceof TrackerError) return err;
   const response = (err as { response?: ResponseLike }).response;
+  const minting = installationOfMint(err);
+  if (minting !== undefined && response && typeof response.status === 'number') return mintError(err, response, what, minting);
   if (!response || typeof response.status !== 'number') {
     // No HTTP answer: Octokit wraps fetch failures as status 500 with the fetch error as cause.
     const cause = (err as { cause?: unknown }).cause ?? err;
@@ -91,4 +93,36 @@ export function classifyGithubError(err: unknown, what: string, opts: { onTicket
     );
   }
   return classifyStatus('github', status, `${message} (${what})`, { onTicket: opts.onTicket ?? false, cause: err });
+}
+
+/**
+ * The installation whose token a failed request was minting (a GitHub App connector mints one before
+ * its first call and again before the cached one expires), or undefined for any other request.
+ */
+function installationOfMint(err: unknown): string | undefined {
+  const url = (err as { request?: { url?: unknown } }).request?.url;
+  return typeof url === 'string' ? /\/app\/installations\/(\d+)\/access_tokens(?:\?|$)/.exec(url)?.[1] : undefined;
+}
+
+/**
+ * A refused mint is about the app's credentials, never the ticket the call was for: its 404 is an
+ * unknown installation, not a deleted issue, and its 401 a wrong app ID or private key.
+ */
+function mintError(err: unknown, response: ResponseLike, what: string, installation: string): TrackerError {
+  const status = response.status;
+  const message = githubMessage(response.data, `HTTP ${status}`);
+  const wait = rateLimitWait(response, message);
+  const failed = `GitHub App authentication failed minting an installation token for installation ${installation}`;
+  if (wait !== undefined) {
+    return new TrackerError('github', 'rate_limited', `github answered ${status} (rate limited): ${failed}: ${message} (${what})`, { status, retryAfterMs: wait, cause: err });
+  }
+  const hint =
+    status === 401
+      ? ' (check the app ID and that the private key is the app\'s current one)'
+      : status === 404
+        ? ' (is the app installed on the repository\'s account, and is the installation ID right?)'
+        : status === 403 || status === 422
+          ? ' (check the app\'s permissions: Issues read & write, Metadata read)'
+          : '';
+  return classifyStatus('github', status, `${failed}: ${message}${hint} (${what})`, { onTicket: false, cause: err });
 }

@@ -2,10 +2,13 @@
 // list issues, add and remove an issue's labels and assignees, with GitHub's status codes, error
 // bodies, rate-limit headers, Link pagination, 410 for deleted issues and 301 for transferred ones.
 // Route names follow the cross-tracker convention (ticket.create, ticket.get, ticket.update,
-// ticket.find), plus labels.add/remove and assignees.add/remove.
+// ticket.find), plus labels.add/remove and assignees.add/remove. A GitHub App (app.ts) mints
+// installation tokens at app.token; those work as well as the static token, until they expire and
+// only on their installation's repositories.
 import { createHash } from 'node:crypto';
 import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
 import { FakeWebhookSender, githubDelivery, type Delivery } from '../webhooks.ts';
+import { FakeGithubApp, type FakeInstallation, type FakeInstallationToken } from './app.ts';
 import { GithubFakeState, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './state.ts';
 
 export type GithubFakeOptions = {
@@ -19,6 +22,10 @@ export type GithubFakeOptions = {
   collaborators?: readonly string[];
   /** Clock for timestamps (ms), so tests can step time. */
   now?: () => number;
+  /** The GitHub App (default ID 1234, installation 678 on the configured repository). */
+  app?: { id?: number; installations?: readonly FakeInstallation[] };
+  /** How long a minted installation token lasts (default one hour, as on GitHub); also `fake.app.tokenTtlMs`. */
+  installationTokenTtlMs?: number;
 };
 
 const DOCS = 'https://docs.github.com/rest';
@@ -26,13 +33,23 @@ const DOCS_ISSUES = 'https://docs.github.com/rest/issues/issues';
 const DOCS_LABELS = 'https://docs.github.com/rest/issues/labels';
 const DOCS_ASSIGNEES = 'https://docs.github.com/rest/issues/assignees';
 const DOCS_EVENTS = 'https://docs.github.com/rest/issues/events';
+const DOCS_APPS = 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app';
 
 export function createGithubFake(options: GithubFakeOptions = {}) {
   const token = options.token ?? 'fake-github-token';
   const login = options.login ?? 'defect-sync-bot';
-  const now = options.now ?? Date.now;
+  // Read on each call (not captured), so a test that fakes Date moves this clock too.
+  const now = options.now ?? (() => Date.now());
   const state = new GithubFakeState({ login, collaborators: options.collaborators ?? [], now });
   const home = state.repo(options.repository ?? 'acme/app', true)!;
+  const app = new FakeGithubApp({
+    id: options.app?.id ?? 1234,
+    installations: options.app?.installations ?? [{ id: 678, repositories: [`${home.owner}/${home.name}`] }],
+    tokenTtlMs: options.installationTokenTtlMs ?? 60 * 60_000,
+    now,
+  });
+  /** The installation token a request came with (none: the static token). */
+  const tokenOfRequest = new WeakMap<FakeRequest, FakeInstallationToken>();
   let remaining = 5000;
 
   const base = () => tracker.baseUrl;
@@ -191,7 +208,9 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     if (!q) throw Object.assign(new Error('Validation Failed'), { status: 422, errors: [{ resource: 'Search', field: 'q', code: 'missing' }] });
     const terms = [...q.matchAll(/(\w+):(?:"([^"]*)"|(\S+))|"([^"]*)"|(\S+)/g)].map((m) => ({ key: m[1]?.toLowerCase(), value: m[2] ?? m[3] ?? m[4] ?? m[5] ?? '' }));
     const where = terms.filter((t) => t.key === 'in').map((t) => t.value.toLowerCase());
+    const reach = tokenOfRequest.get(req);
     let found = state.issues.filter((i) => !i.deleted && !i.movedTo && Date.parse(i.created_at) <= now() - search.lagMs);
+    if (reach) found = found.filter((i) => app.reaches(reach, fullName(state.repoById(i.repoId)!)));
     for (const { key, value } of terms) {
       if (key === 'repo') {
         const repo = state.repo(value);
@@ -236,6 +255,30 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
   };
 
   const routes: Route[] = [
+    {
+      // The JWT was checked by authenticate; GitHub answers 201 with the token and when it expires.
+      name: 'app.token',
+      method: 'POST',
+      path: '/app/installations/:installation_id/access_tokens',
+      handle: guarded((req) => {
+        const id = /^\d+$/.test(req.params['installation_id'] ?? '') ? Number(req.params['installation_id']) : NaN;
+        const body = (req.body ?? {}) as { repositories?: unknown };
+        const minted = app.mint(id, body.repositories);
+        const repositories = minted.repositories === 'all' ? [] : minted.repositories.map((n) => state.repo(n)).filter((r) => r !== undefined);
+        return {
+          status: 201,
+          body: {
+            token: minted.token,
+            expires_at: new Date(minted.expiresAt).toISOString().replace('.000Z', 'Z'),
+            permissions: { issues: 'write', metadata: 'read' },
+            repository_selection: minted.repositories === 'all' ? 'all' : 'selected',
+            ...(minted.repositories !== 'all' && {
+              repositories: repositories.map((r) => ({ id: r.id, name: r.name, full_name: fullName(r), private: true })),
+            }),
+          },
+        };
+      }, DOCS_APPS),
+    },
     {
       name: 'ticket.create',
       method: 'POST',
@@ -347,9 +390,24 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
       if (!header) {
         return { status: 401, body: { message: 'Requires authentication', documentation_url: DOCS, status: '401' } };
       }
-      const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
-      if (m?.[1] === token) return null;
-      return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
+      const credential = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
+      // The app's own routes take only its JWT; every other route refuses a JWT as bad credentials.
+      if (req.path.startsWith('/app/')) {
+        try {
+          app.verifyJwt(credential);
+          return null;
+        } catch (err) {
+          return { status: 401, body: { message: (err as Error).message, documentation_url: DOCS, status: '401' } };
+        }
+      }
+      if (credential === token) return null;
+      const installationToken = app.tokenOf(credential);
+      if (!installationToken) return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
+      // A repository the installation cannot see does not exist, as far as its token can tell.
+      const repo = req.params['owner'] || req.params['id'] ? repoOf(req) : undefined;
+      if (repo && !app.reaches(installationToken, fullName(repo))) return notFound();
+      tokenOfRequest.set(req, installationToken);
+      return null;
     },
     errorBody: (status, message) => ({ message, documentation_url: DOCS, status: String(status) }),
   });
@@ -384,6 +442,8 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     tracker,
     state,
     token,
+    /** The GitHub App: `id`, `privateKey` (PEM), `installations`, `mints` (successful, oldest first), `tokenTtlMs`. */
+    app,
     login,
     /** The configured repository's full name. */
     repository: `${home.owner}/${home.name}`,
@@ -484,6 +544,10 @@ function bodyOf(req: FakeRequest): IssueWrite {
     throw Object.assign(new Error('Invalid request.\n\nFor \'properties\', the request body is not an object.'), { status: 422 });
   }
   return req.body as IssueWrite;
+}
+
+function fullName(repo: FakeRepo): string {
+  return `${repo.owner}/${repo.name}`;
 }
 
 function loginId(login: string): number {

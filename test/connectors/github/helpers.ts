@@ -1,7 +1,7 @@
 // Shared builders for the GitHub connector tests.
 import type { Connector } from '../../../connectors/contract.ts';
 import { People } from '../../../connectors/people.ts';
-import { createGithubConnector, type GithubSettings } from '../../../connectors/github/connector.ts';
+import { createGithubConnector, type GithubAppCredential, type GithubCredential } from '../../../connectors/github/connector.ts';
 import { githubMappingSchema } from '../../../connectors/github/mapping.ts';
 
 export const OTHER_DEFECT_ID = '5d6e7f80-1111-4222-8333-944455556666';
@@ -13,13 +13,19 @@ export const people = new People([
   { email: 'cy@example.com', jira: 'acc-9' },
 ]);
 
-
-export function connector(settings: Partial<GithubSettings> = {}, opts: { timeoutMs?: number; mapping?: unknown } = {}): Connector {
+/** A connector on acme/app at api.github.com with TOKEN, unless told otherwise (`app`: a GitHub App instead). */
+export function connector(
+  settings: { repository?: string; apiUrl?: string; token?: string; app?: GithubAppCredential } = {},
+  opts: { timeoutMs?: number; mapping?: unknown; onCall?: (status: number | 'network' | 'timeout') => void } = {},
+): Connector {
+  const { token, app, ...where } = settings;
+  const credential: GithubCredential = app ? { app } : { token: token ?? TOKEN };
   return createGithubConnector({
-    settings: { token: TOKEN, repository: 'acme/app', apiUrl: 'https://api.github.com', ...settings },
+    settings: { repository: 'acme/app', apiUrl: 'https://api.github.com', ...where, ...credential },
     mapping: githubMappingSchema.parse(opts.mapping ?? {}),
     people,
     ...(opts.timeoutMs !== undefined && { timeoutMs: opts.timeoutMs }),
+    ...(opts.onCall && { onCall: opts.onCall }),
   });
 }
 

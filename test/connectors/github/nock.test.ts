@@ -1,4 +1,5 @@
 // The exact HTTP the GitHub connector sends, request by request, with nock standing in for api.github.com.
+import { generateKeyPairSync, verify } from 'node:crypto';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { markdownBody, markdownFooter } from '../../../connectors/body.ts';
@@ -46,6 +47,67 @@ describe('headers', () => {
       'x-github-api-version': '2022-11-28',
     });
     expect(String(seen[0]!.headers['user-agent'])).toMatch(/^defect-sync /);
+  });
+});
+
+describe('GitHub App credentials', () => {
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const app = { appId: 4321, privateKey: keys.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), installationId: 678 };
+  const INSTALLATION_TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';
+  const minted = () => ({
+    token: INSTALLATION_TOKEN,
+    expires_at: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    permissions: { issues: 'write', metadata: 'read' },
+    repository_selection: 'selected',
+  });
+  const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+
+  it('mints at /app/installations/678/access_tokens with an RS256 JWT (iss = app ID), then sends "token ghs_…"', async () => {
+    nock(API).post('/app/installations/678/access_tokens').reply(answer(201, minted()));
+    nock(API).get('/repos/acme/app/issues/12').reply(answer(200, issueJson()));
+    nock(API).get('/repos/acme/app/issues/12').reply(answer(200, issueJson()));
+    const gh = connector({ app });
+    const started = Math.floor(Date.now() / 1000);
+    await gh.read(REF);
+    await gh.read(REF);
+
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'POST /app/installations/678/access_tokens',
+      'GET /repos/acme/app/issues/12',
+      'GET /repos/acme/app/issues/12',
+    ]);
+    const [mint, ...reads] = seen;
+    const m = /^bearer (.+)$/i.exec(String(mint!.headers['authorization']));
+    const [head, payload, signature] = m![1]!.split('.') as [string, string, string];
+    expect(decode(head)).toEqual({ alg: 'RS256', typ: 'JWT' });
+    const claims = decode(payload);
+    expect(claims['iss']).toBe(4321);
+    expect(claims['iat']).toBeLessThanOrEqual(started);
+    expect(Number(claims['exp']) - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(600);
+    expect(verify('sha256', Buffer.from(`${head}.${payload}`), keys.publicKey, Buffer.from(signature, 'base64url'))).toBe(true);
+    expect(mint!.headers).toMatchObject({ accept: 'application/vnd.github.v3+json' });
+    expect(String(mint!.headers['user-agent'])).toMatch(/^defect-sync /);
+    // One mint serves both reads: the token is cached.
+    for (const r of reads) expect(r.headers).toMatchObject({ authorization: `token ${INSTALLATION_TOKEN}`, 'x-github-api-version': '2022-11-28' });
+  });
+
+  it('a 401 on the mint is an app authentication failure, sent once (no retry with the same JWT)', async () => {
+    nock(API)
+      .post('/app/installations/678/access_tokens')
+      .reply(answer(401, { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest', status: '401' }));
+    const err = await trackerError(connector({ app }).read(REF));
+    expect(err).toMatchObject({ kind: 'rejected', status: 401 });
+    expect(err.message).toBe(
+      "github answered 401: GitHub App authentication failed minting an installation token for installation 678: A JSON web token could not be decoded (check the app ID and that the private key is the app's current one) (issue #12)",
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a rate-limited mint waits like any rate limit', async () => {
+    nock(API)
+      .post('/app/installations/678/access_tokens')
+      .reply(answer(429, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '30' }));
+    expect(await trackerError(connector({ app }).read(REF))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
   });
 });
 
