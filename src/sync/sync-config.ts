@@ -187,7 +187,7 @@ function connectionOf(name: string, c: ParsedConnection, mapping: unknown): Conn
         name,
         kind: 'github',
         // A GitHub App's installation tokens are minted by the connector (connectors/github).
-        settings: { repository: c.repository, apiUrl: c.apiUrl, token: c.token ?? '', ...(c.app && { app: c.app }) },
+        settings: { repository: c.repository, apiUrl: c.apiUrl, ...(c.app ? { app: c.app } : { token: c.token! }) },
         mapping: mapping as never,
         webhookSecrets: c.webhookSecret ?? [],
       };

@@ -17,7 +17,8 @@ type Link = { connection: string; tracker: string; remoteId: string | null; key:
 
 const SECRETS = { shop: 'shop-hook-secret-0123456789', mobile: 'mobile-hook-secret-0123456789', qa: 'qa-jira-hook-secret-0123456789' };
 let t: Trackers;
-const mobile = createGithubFake({ token: 'ghp_mobile_token', repository: 'acme/mobile', collaborators: [ANA.github, BOB.github] });
+// acme/mobile is reached as a GitHub App installation (the service mints its tokens), acme/shop with a token.
+const mobile = createGithubFake({ token: 'ghp_mobile_token', repository: 'acme/mobile', collaborators: [ANA.github, BOB.github], app: { id: 4242, installations: [{ id: 77, repositories: ['acme/mobile'] }] } });
 let svc: Service;
 
 beforeAll(async () => {
@@ -34,7 +35,7 @@ beforeAll(async () => {
       asana: { severityField: t.asana.severityField() },
       connections: {
         'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: '${SHOP_TOKEN}', webhookSecret: '${SHOP_HOOK}' },
-        'mobile-github': { kind: 'github', repository: 'acme/mobile', apiUrl: mobile.tracker.baseUrl, token: '${MOBILE_TOKEN}', webhookSecret: SECRETS.mobile },
+        'mobile-github': { kind: 'github', repository: 'acme/mobile', apiUrl: mobile.tracker.baseUrl, app: { appId: 4242, privateKey: '${MOBILE_APP_KEY}', installationId: 77 }, webhookSecret: SECRETS.mobile },
         'qa-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}', project: 'QA', webhookSecret: SECRETS.qa, createFields: { components: [{ name: 'Web' }] } },
         'mobile-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}', project: 'MOBILE' },
         'oncall-asana': { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
@@ -48,7 +49,7 @@ beforeAll(async () => {
     }),
   );
   svc = await startService({
-    env: { SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, MOBILE_TOKEN: mobile.token, JIRA_TOKEN: t.env.JIRA_API_TOKEN!, SHOP_HOOK: SECRETS.shop },
+    env: { SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, MOBILE_APP_KEY: mobile.app.privateKey, JIRA_TOKEN: t.env.JIRA_API_TOKEN!, SHOP_HOOK: SECRETS.shop },
     debounceMs: 50,
   });
 });
@@ -87,6 +88,8 @@ describe('routes choose the connections', () => {
       expect(links.map((l) => [l.connection, l.tracker]).sort()).toEqual(c.to.map((name) => [name, name.split('-')[1]]).sort());
     }
     expect(issuesOf(mobile, 'Login button overlaps on iPhone')).toHaveLength(1);
+    // Through installation tokens the service minted with the app's key (the static token was never given).
+    expect(mobile.tracker.count('app.token')).toBeGreaterThanOrEqual(1);
     expect(issuesOf(t.github, 'Login button overlaps on iPhone')).toHaveLength(0);
     expect(jiraIssues('MOBILE', 'Login button overlaps on iPhone')).toHaveLength(1);
     expect(issuesOf(t.github, 'Checkout down for everyone')).toHaveLength(1);
