@@ -4,21 +4,34 @@
 // your own curl experiments; Ctrl-C stops everything. `--once` runs the tour and exits (used by a test).
 //
 // Env: DATABASE_URL (default database defect_sync_demo), REDIS_URL, PORT (3000; 0 picks a free one),
-// DEMO_PORTS (4101,4102,4103), ADMIN_TOKEN (a demo token by default).
+// DEMO_PORTS (4101,4102,4103,4104: GitHub acme/shop, Jira, Asana, GitHub acme/mobile), ADMIN_TOKEN (a demo token by default).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
-import { startTrackers, personFor } from '../fakes/index.ts';
+import { startTrackers, personFor, ANA, BOB } from '../fakes/index.ts';
+import { createGithubFake } from '../fakes/github/server.ts';
 import { freePort } from '../fakes/free-port.ts';
 
 const once = process.argv.includes('--once');
-const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103').split(',').map(Number) as [number, number, number];
-const t = await startTrackers({ ports, repository: 'acme/shop' }).catch((err: NodeJS.ErrnoException & { port?: number }) => {
+const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103,4104').split(',').map(Number) as [number, number, number, number];
+const portInUse = (err: NodeJS.ErrnoException & { port?: number }): never => {
   if (err.code !== 'EADDRINUSE') throw err;
-  console.error(`demo: port ${err.port} is already in use. The fake trackers listen on DEMO_PORTS (now ${ports.join(',')}); set DEMO_PORTS to three free ports, e.g. DEMO_PORTS=5101,5102,5103 (PORT moves the service from 3000).`);
+  console.error(`demo: port ${err.port} is already in use. The fake trackers listen on DEMO_PORTS (now ${ports.join(',')}); set DEMO_PORTS to four free ports, e.g. DEMO_PORTS=5101,5102,5103,5104 (PORT moves the service from 3000).`);
   process.exit(1);
-});
+};
+// A second team's repository on a second GitHub server: the mobile project's defects go there (SYNC_CONFIG
+// connections and routes), everyone else's to acme/shop, as the environment-only connection github.
+const mobile = createGithubFake({ token: 'ghp_fake_mobile_token', repository: 'acme/mobile', collaborators: [ANA.github, BOB.github] });
+await mobile.tracker.start(ports[3]).catch(portInUse);
+const t = await startTrackers({
+  ports: [ports[0], ports[1], ports[2]],
+  repository: 'acme/shop',
+  syncConfig: {
+    connections: { 'mobile-github': { kind: 'github', repository: 'acme/mobile', apiUrl: mobile.tracker.baseUrl, token: '${MOBILE_GITHUB_TOKEN}' } },
+    routes: [{ when: { project: ['mobile'] }, to: ['mobile-github', 'jira', 'asana'] }, { to: ['github', 'jira', 'asana'] }],
+  },
+}).catch(portInUse);
 const { github, jira, asana } = t;
 
 // The fakes start empty, so the demo's own database and queues start empty too.
@@ -48,6 +61,7 @@ const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url
     GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRETS.github,
     JIRA_WEBHOOK_SECRET: WEBHOOK_SECRETS.jira,
     ADMIN_TOKEN,
+    MOBILE_GITHUB_TOKEN: mobile.token,
     ...t.env,
   },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -162,6 +176,13 @@ async function tour(): Promise<void> {
   const links = await settled(second.key, since);
   const gh = links.find((l) => l.tracker === 'github');
   console.log(`  ${second.key} synced to GitHub ${gh.key} after ${((Date.parse(gh.lastSyncedAt) - since) / 1000).toFixed(1)} s`);
+
+  console.log('\n7. Two teams, two repositories: a failure in the mobile project raises a defect that goes to acme/mobile.');
+  since = Date.now();
+  const mobileRun = await call('POST', '/api/case-runs', { launch, project: 'mobile', testCase: 'login › remembers me', status: 'failed', message: 'expected toggle to be checked' });
+  const mobileDefect = await call('POST', `/api/case-runs/${mobileRun.id}/defect`);
+  for (const l of await settled(mobileDefect.key, since)) console.log(`  ${mobileDefect.key} (project ${mobileDefect.project}) → ${l.connection.padEnd(13)} ${l.key}`);
+  console.log(`  acme/mobile holds ${mobile.issues().length} issue(s), acme/shop ${github.issues().length}: the shop's defects never reached the mobile team's repository`);
 }
 
 /** The admin view of the same loop: each connection's health at a glance, and where the dashboard is. */
@@ -173,16 +194,18 @@ async function summary(): Promise<void> {
     outbox: { unpublished: number };
   };
   console.log('\nSync status (GET /admin/sync-status):');
-  for (const t of status.connections) {
+  const names = status.connections.map((t) => (t.connection === t.tracker ? t.connection : `${t.connection} (${t.tracker})`));
+  const width = Math.max(...names.map((n) => n.length));
+  for (const [i, t] of status.connections.entries()) {
     const links = Object.entries(t.links).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
-    const name = t.connection === t.tracker ? t.connection : `${t.connection} (${t.tracker})`;
-    console.log(`  ${name.padEnd(6)} ${t.health.padEnd(5)} links: ${links}; webhooks 24 h: ${t.webhooks24h.accepted ?? 0} accepted; conflicts 24 h: ${t.conflicts24h}; queue: ${t.queue.waiting ?? 0} waiting, ${t.queue.delayed ?? 0} delayed`);
+    console.log(`  ${names[i]!.padEnd(width)} ${t.health.padEnd(5)} links: ${links}; webhooks 24 h: ${t.webhooks24h.accepted ?? 0} accepted; conflicts 24 h: ${t.conflicts24h}; queue: ${t.queue.waiting ?? 0} waiting, ${t.queue.delayed ?? 0} delayed`);
   }
   console.log(`  outbox backlog: ${status.outbox.unpublished}`);
   console.log(`\nDashboard: ${api}/admin (sign in with the admin token ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `"${ADMIN_TOKEN}"`})`);
 }
 
 const stopAll = async (code: number) => {
+  await mobile.tracker.stop().catch(() => undefined);
   child.kill('SIGTERM');
   await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
   await t.stop();

@@ -32,7 +32,7 @@ describe('npm run demo', () => {
       detached: true,
       // A database of its own: the run's shared one holds other files' links, which the demo's reconciler
       // would sync against the demo's fakes (whose ticket numbers coincide), adding calls to its counts.
-      env: { ...process.env, DATABASE_URL: demoDatabase, REDIS_URL: redisUrl, QUEUE_PREFIX: `${queuePrefix}-demo`, PORT: '0', DEMO_PORTS: '0,0,0' },
+      env: { ...process.env, DATABASE_URL: demoDatabase, REDIS_URL: redisUrl, QUEUE_PREFIX: `${queuePrefix}-demo`, PORT: '0', DEMO_PORTS: '0,0,0,0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     group = child.pid;
@@ -51,7 +51,14 @@ describe('npm run demo', () => {
     expect(step4).toMatch(/Jira {3}QA-\d+: ".*" Done/);
     expect(step4).toMatch(/Asana {2}task \d+: ".*" completed/);
     expect(out).toMatch(/update calls for 20 edits: GitHub [1-5], Jira [1-5], Asana [1-5]/);
-    expect(out).toMatch(/Sync status \(GET \/admin\/sync-status\):\n {2}github +green +links: \d+ synced/);
+    // Step 7: the mobile project's defect in acme/mobile (the routes), not in acme/shop.
+    const step7 = out.slice(out.indexOf('\n7. '), out.indexOf('Sync status'));
+    expect(step7).toMatch(/DEF-\d+ \(project mobile\) → mobile-github +acme\/mobile#1/);
+    expect(step7).toMatch(/→ jira +QA-\d+/);
+    expect(step7).toContain('acme/mobile holds 1 issue(s), acme/shop 2');
+    expect(out).toContain('Sync status (GET /admin/sync-status):');
+    expect(out).toMatch(/^ {2}github +green +links: \d+ synced/m);
+    expect(out).toMatch(/ {2}mobile-github \(github\) green +links: 1 synced/);
     expect(out).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/admin/);
     expect(out).toContain('Tour complete.');
   }, 90_000);

@@ -186,7 +186,35 @@ describe('npm run webhooks', () => {
     expect(res.stdout).toContain('GITHUB_WEBHOOK_SECRET is set');
     expect(res.stdout).toContain('URL:          https://sync.example.com/webhooks/jira');
     expect(res.stdout).toContain('JQL filter:   project = QA');
+    expect(res.stdout).toContain('GitHub connection github (acme/shop)');
     expect(res.stdout).toContain('JIRA_WEBHOOK_SECRET is NOT set: the route stays closed');
     expect(res.stdout).not.toContain('github-secret-0123456789');
+  });
+
+  it("prints each SYNC_CONFIG connection's own URL and where its secret is set", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'defect-sync-webhooks-'));
+    const file = join(dir, 'sync.yaml');
+    writeFileSync(
+      file,
+      [
+        'connections:',
+        '  shop-github: { kind: github, repository: acme/shop, token: "${SHOP_TOKEN}", webhookSecret: "${SHOP_HOOK}" }',
+        '  mobile-github: { kind: github, repository: acme/mobile, token: "${SHOP_TOKEN}" }',
+        '  qa-jira: { kind: jira, baseUrl: "https://acme.atlassian.net", email: qa.bot@example.com, apiToken: x, project: QA }',
+      ].join('\n'),
+    );
+    const res = spawnSync(process.execPath, [new URL('../scripts/webhooks.ts', import.meta.url).pathname], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, SYNC_CONFIG: file, SHOP_TOKEN: 'ghp_webhooks_test', SHOP_HOOK: 'shop-hook-secret-0123456789', PUBLIC_URL: 'https://sync.example.com' },
+    });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain('GitHub connection shop-github (acme/shop)');
+    expect(res.stdout).toContain('Payload URL:  https://sync.example.com/webhooks/github/shop-github');
+    expect(res.stdout).toContain('SYNC_CONFIG connections.shop-github.webhookSecret is set');
+    expect(res.stdout).toContain('Payload URL:  https://sync.example.com/webhooks/github/mobile-github');
+    expect(res.stdout).toContain('SYNC_CONFIG connections.mobile-github.webhookSecret is NOT set: the route stays closed');
+    expect(res.stdout).toContain('URL:          https://sync.example.com/webhooks/jira/qa-jira');
+    expect(res.stdout).not.toContain('shop-hook-secret-0123456789');
+    expect(res.stdout).not.toContain('ghp_webhooks_test');
   });
 });
