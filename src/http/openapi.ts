@@ -84,15 +84,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 200: 'already linked', 201: 'linked', 400: 'a field is invalid', 404: 'no such defect or case run', 409: 'the case run did not fail' },
   },
   {
-    method: 'get', path: '/api/defects/:idOrKey/links', summary: 'Tracker tickets of the defect and their sync state', params: defect,
-    responses: { 200: '{data: [link]}', 404: 'no such defect' },
+    method: 'get', path: '/api/defects/:idOrKey/links', summary: 'Tracker tickets of the defect (one per connection) and their sync state', params: defect,
+    responses: { 200: '{data: [link]}: each with its connection and tracker kind', 404: 'no such defect' },
   },
   {
-    method: 'post', path: '/api/defects/:idOrKey/links', summary: 'Link an existing ticket, then bring it up to date', params: defect,
+    method: 'post', path: '/api/defects/:idOrKey/links', summary: 'Link an existing ticket of a connection ({connection, key|url}; {tracker, …} when that kind has one connection), then bring it up to date', params: defect,
     body: 'LinkTicket', headers: writes,
     responses: {
-      200: 'already linked', 201: 'linked', 400: 'a field is invalid or the tracker is not configured', 404: 'no such defect or ticket',
-      409: 'the defect already has a ticket in that tracker', 422: 'the tracker refused the ticket', 503: 'the tracker is unavailable',
+      200: 'already linked', 201: 'linked', 400: 'a field is invalid, the connection is not configured, or the kind has several connections and none was named', 404: 'no such defect or ticket',
+      409: 'the defect already has a ticket in that connection, or the ticket is linked to another defect', 422: 'the tracker refused the ticket', 503: 'the tracker is unavailable',
     },
   },
   {
