@@ -4,7 +4,7 @@
 // database keeps per connection and state (LinkStateCount), or from one Redis round trip;
 // nothing is scanned in JavaScript, so the answer stays fast with hundreds of thousands of links.
 import type { Queue } from 'bullmq';
-import type { PrismaClient } from '../db.ts';
+import { Prisma, type PrismaClient } from '../db.ts';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import type { ConnectionName } from '../sync/connections.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
@@ -28,6 +28,24 @@ type LinkRow = { connection: string; state: string; n: number };
 type ConnectionRow = { connection: string; last_success: Date | null; without_ticket: number };
 type FailureRow = { connection: string; state: string; at: Date; error: string | null; number: number };
 
+/** The per-connection statements, each a few index lookups per connection (EXPLAINed in the scale test). */
+export const statusSql = {
+  perConnection: (names: readonly string[]) => Prisma.sql`
+      SELECT c AS connection,
+             (SELECT max("lastSyncedAt") FROM "TrackerLink" WHERE connection = c) AS last_success,
+             (SELECT count(*)::int FROM "TrackerLink" WHERE connection = c AND "remoteId" IS NULL) AS without_ticket
+      FROM unnest(${names}::text[]) AS c`,
+  newestFailures: (names: readonly string[]) => Prisma.sql`
+      SELECT t.connection, s.state::text AS state, f.at, f.error, d.number
+      FROM unnest(${names}::text[]) AS t(connection)
+      CROSS JOIN unnest(ARRAY['failed', 'retrying']::"SyncState"[]) AS s(state)
+      JOIN LATERAL (
+        SELECT l."lastAttemptAt" AS at, l."lastError" AS error, l."defectId" FROM "TrackerLink" l
+        WHERE l.connection = t.connection AND l."syncState" = s.state AND l."lastAttemptAt" IS NOT NULL
+        ORDER BY l."lastAttemptAt" DESC LIMIT 1) f ON true
+      JOIN "Defect" d ON d.id = f."defectId"`,
+};
+
 export async function syncStatus(s: StatusSources) {
   const { prisma } = s;
   const enabled = [...s.queues.keys()];
@@ -42,22 +60,10 @@ export async function syncStatus(s: StatusSources) {
   const [links, perConnection, failures, conflicts, polls, outbox, queues, webhooks] = await Promise.all([
     // Kept exact by triggers on TrackerLink (LinkStateCount): five rows per connection, however many links.
     prisma.$queryRaw<LinkRow[]>`SELECT connection, "syncState"::text AS state, n FROM "LinkStateCount"`,
-    prisma.$queryRaw<ConnectionRow[]>`
-      SELECT c AS connection,
-             (SELECT max("lastSyncedAt") FROM "TrackerLink" WHERE connection = c) AS last_success,
-             (SELECT count(*)::int FROM "TrackerLink" WHERE connection = c AND "remoteId" IS NULL) AS without_ticket
-      FROM unnest(${names}::text[]) AS c`,
+    prisma.$queryRaw<ConnectionRow[]>(statusSql.perConnection(names)),
     // The newest attempt per connection and failing state, each one step down the index; the newer of the
     // two states is picked below.
-    prisma.$queryRaw<FailureRow[]>`
-      SELECT t.connection, s.state::text AS state, f.at, f.error, d.number
-      FROM unnest(${names}::text[]) AS t(connection)
-      CROSS JOIN unnest(ARRAY['failed', 'retrying']::"SyncState"[]) AS s(state)
-      JOIN LATERAL (
-        SELECT l."lastAttemptAt" AS at, l."lastError" AS error, l."defectId" FROM "TrackerLink" l
-        WHERE l.connection = t.connection AND l."syncState" = s.state AND l."lastAttemptAt" IS NOT NULL
-        ORDER BY l."lastAttemptAt" DESC LIMIT 1) f ON true
-      JOIN "Defect" d ON d.id = f."defectId"`,
+    prisma.$queryRaw<FailureRow[]>(statusSql.newestFailures(names)),
     prisma.$queryRaw<{ connection: string; n: number }[]>`
       SELECT connection, count(*)::int AS n FROM "SyncConflict"
       WHERE "decidedAt" > now() - interval '24 hours' GROUP BY 1`,

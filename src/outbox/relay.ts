@@ -6,7 +6,7 @@
 // routing is decided when a defect first needs tickets and again at each change, and a link never stops.
 import pg from 'pg';
 import type { Queue } from 'bullmq';
-import type { PrismaClient } from '../db.ts';
+import { Prisma, type PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { failpoint } from '../failpoints.ts';
 import { OUTBOX_CHANNEL, type OutboxKind, type OutboxPayload } from '../store/outbox.ts';
@@ -102,11 +102,7 @@ export class OutboxRelay {
     return prisma.$transaction(
       async (tx) => {
         // The defect's routing facts and linked connections come with the rows: one statement per batch.
-        const rows = await tx.$queryRaw<Row[]>`
-          SELECT o.id, o."defectId"::text AS "defectId", o.kind, o.payload, d.severity::text AS severity, d.project, d.tags,
-            coalesce((SELECT array_agg(l.connection) FROM "TrackerLink" l WHERE l."defectId" = o."defectId"), '{}') AS linked
-          FROM "OutboxEvent" o LEFT JOIN "Defect" d ON d.id = o."defectId"
-          WHERE o."publishedAt" IS NULL ORDER BY o.id LIMIT ${batchSize} FOR UPDATE OF o SKIP LOCKED`;
+        const rows = await tx.$queryRaw<Row[]>(claimBatchSql(batchSize));
         if (rows.length === 0) return 0;
         const targets = rows.map((row) => this.targetsOf(row));
         // With no connection configured there is nobody to tell: the rows are simply marked handled.
@@ -181,6 +177,16 @@ export class OutboxRelay {
     }, 1000);
   }
 }
+
+/**
+ * The next unpublished rows, claimed, with each one's routing facts (severity, project, tags) and the
+ * connections its defect is linked to: index lookups per row (EXPLAINed in the scale test).
+ */
+export const claimBatchSql = (batchSize: number) => Prisma.sql`
+  SELECT o.id, o."defectId"::text AS "defectId", o.kind, o.payload, d.severity::text AS severity, d.project, d.tags,
+    coalesce((SELECT array_agg(l.connection) FROM "TrackerLink" l WHERE l."defectId" = o."defectId"), '{}') AS linked
+  FROM "OutboxEvent" o LEFT JOIN "Defect" d ON d.id = o."defectId"
+  WHERE o."publishedAt" IS NULL ORDER BY o.id LIMIT ${batchSize} FOR UPDATE OF o SKIP LOCKED`;
 
 function toJob(row: Row, opts: JobsOptions) {
   const data: SyncJobData = {

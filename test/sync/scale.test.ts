@@ -8,6 +8,8 @@ import { databaseUrl } from '../helpers/context.ts';
 import { reconcileQueries } from '../../src/sync/reconcile.ts';
 import { latestRunsQuery } from '../../src/store/case-run-links.ts';
 import type { Prisma } from '../../src/db.ts';
+import { statusSql } from '../../src/admin/sync-status.ts';
+import { claimBatchSql } from '../../src/outbox/relay.ts';
 
 const N = 100_000;
 const BIG = ['TrackerLink', 'Defect', 'CaseRun', 'DefectCaseRun'];
@@ -98,6 +100,12 @@ describe(`at ${N.toLocaleString('en')} rows`, () => {
         console.log((await client.query(`EXPLAIN ${q.text}`, q.values)).rows.map((r) => r['QUERY PLAN']).join('\n'));
       }
     }
+  });
+
+  it('the sync status of 50 connections and the relay routing a batch read by index', async () => {
+    // The three connections the rows use, and 47 more a large deployment would have.
+    const fifty = ['github', 'jira', 'asana', ...Array.from({ length: 47 }, (_, i) => `team-${i}-github`)];
+    for (const q of [statusSql.perConnection(fifty), statusSql.newestFailures(fifty), claimBatchSql(200)]) expect(await seqScans(q), q.text).toEqual([]);
   });
 
   it("the verification loop's latest run per test case reads by index, one run per test case", async () => {
