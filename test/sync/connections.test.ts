@@ -12,6 +12,8 @@ import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
 import { createGithubFake } from '../../fakes/github/server.ts';
 import { startService, until, type Service } from '../helpers/service.ts';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
+import { pollTracker } from '../../src/inbound/poll.ts';
+import { createLogger } from '../../src/logger.ts';
 
 type Link = { connection: string; tracker: string; remoteId: string | null; key: string | null; syncState: string };
 
@@ -20,12 +22,14 @@ let t: Trackers;
 // acme/mobile is reached as a GitHub App installation (the service mints its tokens), acme/shop with a token.
 const mobile = createGithubFake({ token: 'ghp_mobile_token', repository: 'acme/mobile', collaborators: [ANA.github, BOB.github], app: { id: 4242, installations: [{ id: 77, repositories: ['acme/mobile'] }] } });
 let svc: Service;
+let designProject = '';
 
 beforeAll(async () => {
   t = await startTrackers({ repository: 'acme/shop' });
   await mobile.tracker.start();
   t.jira.state.projects.add('MOBILE');
   t.jira.state.components.set('QA', new Set(['Web']));
+  designProject = t.asana.addProject('Design reviews').gid;
   const dir = mkdtempSync(join(tmpdir(), 'defect-sync-connections-'));
   const config = join(dir, 'sync.yaml');
   writeFileSync(
@@ -39,18 +43,23 @@ beforeAll(async () => {
         'qa-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}', project: 'QA', webhookSecret: SECRETS.qa, createFields: { components: [{ name: 'Web' }] } },
         'mobile-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}', project: 'MOBILE' },
         'oncall-asana': { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
+        // A second project in the same Asana workspace, with no severity field of its own (its mapping says so).
+        'design-asana': { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: '${DESIGN_PROJECT}', apiUrl: t.env.ASANA_API_URL, asana: { severityField: null } },
       },
       routes: [
         { when: { project: ['mobile'] }, to: ['mobile-github', 'mobile-jira'] },
         { when: { severity: ['critical'] }, to: ['shop-github', 'qa-jira', 'oncall-asana'] },
         { when: { tags: ['payments'] }, to: ['shop-github', 'qa-jira'] },
+        { when: { tags: ['design'] }, to: ['shop-github', 'design-asana'] },
         { to: ['shop-github'] },
       ],
     }),
   );
   svc = await startService({
-    env: { SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, MOBILE_APP_KEY: mobile.app.privateKey, JIRA_TOKEN: t.env.JIRA_API_TOKEN!, SHOP_HOOK: SECRETS.shop },
+    env: { SYNC_CONFIG: config, DESIGN_PROJECT: designProject, SHOP_TOKEN: t.github.token, MOBILE_APP_KEY: mobile.app.privateKey, JIRA_TOKEN: t.env.JIRA_API_TOKEN!, SHOP_HOOK: SECRETS.shop },
     debounceMs: 50,
+    // Serving on a port: each Asana connection registers its own webhook through the fake's handshake.
+    listen: true,
   });
 });
 afterEach(() => {
@@ -117,7 +126,7 @@ describe('routes choose the connections', () => {
     expect(issuesOf(mobile, 'Cart total flickers on resize')).toHaveLength(0);
   });
 
-  it('links an existing ticket by connection; by tracker alone only where that kind has one connection', async () => {
+  it('links an existing ticket by connection, and refuses the tracker alone where that kind has several', async () => {
     const d = await createDefect(svc.http, { title: 'Linked by hand', project: 'mobile' });
     await settled(d.key, ['mobile-github', 'mobile-jira']);
     const existing = t.github.createByHand({ title: 'A shop issue filed by a developer' });
@@ -128,11 +137,37 @@ describe('routes choose the connections', () => {
     const linked = await svc.http.post(`/api/defects/${d.key}/links`).send({ connection: 'shop-github', key: String(existing['number']) });
     expect(linked.status, JSON.stringify(linked.body)).toBe(201);
     expect(linked.body).toMatchObject({ connection: 'shop-github', tracker: 'github', key: `acme/shop#${existing['number']}` });
+    // (With one connection of a kind, the kind alone names it: the environment-only files link that way.)
     const asana = await svc.http.post(`/api/defects/${d.key}/links`).send({ tracker: 'asana', key: '1' });
-    expect(asana.status).not.toBe(400); // one Asana connection: the kind names it (the task itself is unknown)
+    expect(asana.body.error.message).toBe('connection: is required: tracker asana has 2 connections (oncall-asana, design-asana)');
     const unknown = await svc.http.post(`/api/defects/${d.key}/links`).send({ connection: 'nope', key: '1' });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.message).toMatch(/^connection: nope is not configured \(configured: shop-github, mobile-github, qa-jira, mobile-jira, oncall-asana\)$/);
+    expect(unknown.body.error.message).toBe('connection: nope is not configured (configured: shop-github, mobile-github, qa-jira, mobile-jira, oncall-asana, design-asana)');
+  });
+});
+
+describe('two Asana projects', () => {
+  it("registers a webhook per connection, and a person's change in either project reaches its defect through it", async () => {
+    const hooks = await svc.prisma.webhookRegistration.findMany({ where: { connection: { in: ['oncall-asana', 'design-asana'] }, state: 'active' } });
+    expect(hooks.map((h) => [h.connection, h.resource]).sort()).toEqual(
+      [
+        ['design-asana', designProject],
+        ['oncall-asana', t.env.ASANA_PROJECT_GID],
+      ].sort(),
+    );
+    const d = await createDefect(svc.http, { title: 'Modal spacing off', tags: ['design'] });
+    const links = await settled(d.key, ['shop-github', 'design-asana']);
+    const gid = links.find((l) => l.connection === 'design-asana')!.remoteId!;
+    expect((t.asana.task(gid)!['projects'] as { gid: string }[]).map((p) => p.gid)).toEqual([designProject]);
+    // A person completes the task: its project's webhook (the design connection's) brings it in.
+    t.asana.editTask(gid, { completed: true });
+    await until('the defect resolved from the design project', async () => (await svc.http.get(`/api/defects/${d.key}`)).body.status === 'resolved');
+    await until('the shop issue closed', () => issuesOf(t.github, 'Modal spacing off')[0]?.['state'] === 'closed');
+    const history = (await svc.http.get(`/api/defects/${d.key}`)).body.history as { actor: string }[];
+    expect(history.at(-1)!.actor).toBe('tracker:design-asana');
+    const notices = await svc.prisma.inboundEvent.findMany({ where: { remoteIds: { has: gid } }, select: { connection: true, source: true } });
+    expect(notices.length).toBeGreaterThan(0);
+    expect(new Set(notices.map((n) => n.connection))).toEqual(new Set(['design-asana']));
   });
 });
 
@@ -152,13 +187,32 @@ describe('isolation', () => {
   });
 });
 
+describe('polling per connection', () => {
+  it("keeps a cursor per connection, and a missed edit in acme/mobile reaches only its own defect", async () => {
+    const d = await createDefect(svc.http, { title: 'Polled in mobile', project: 'mobile' });
+    const links = await settled(d.key, ['mobile-github', 'mobile-jira']);
+    const number = Number(links.find((l) => l.connection === 'mobile-github')!.remoteId);
+    // No webhook is pointed at the service from acme/mobile: only a poll can see this edit.
+    mobile.editByHand(number, { title: 'Polled in mobile (edited in GitHub)' });
+    for (const name of ['shop-github', 'mobile-github']) await pollTracker(svc.prisma, svc.connectors.get(name)!, svc.inbox, createLogger('silent'));
+    await until('the title pulled from acme/mobile', async () => (await svc.http.get(`/api/defects/${d.key}`)).body.title === 'Polled in mobile (edited in GitHub)');
+    const cursors = await svc.prisma.pollCursor.findMany({ where: { connection: { in: ['shop-github', 'mobile-github'] } }, orderBy: { connection: 'asc' } });
+    expect(cursors.map((c) => [c.connection, c.lastError])).toEqual([
+      ['mobile-github', null],
+      ['shop-github', null],
+    ]);
+    await until('MOBILE follows', () => jiraIssues('MOBILE', 'Polled in mobile (edited in GitHub)').length === 1);
+  });
+});
+
 describe('webhooks per connection', () => {
+  const deliveries: string[] = [];
   const post = (path: string, secret: string, body: string) =>
     svc.http
       .post(path)
       .set('content-type', 'application/json')
       .set('x-github-event', 'issues')
-      .set('x-github-delivery', randomUUID())
+      .set('x-github-delivery', deliveries[deliveries.push(randomUUID()) - 1]!)
       .set('x-hub-signature-256', `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`)
       .send(body);
 
@@ -175,8 +229,8 @@ describe('webhooks per connection', () => {
     expect((await post('/webhooks/github/qa-jira', SECRETS.qa, body)).status).toBe(404);
     // mobile-jira has no secret: no open route.
     expect((await svc.http.post('/webhooks/jira/mobile-jira').send('{}')).status).toBe(404);
-    // (Other files' notices name the same small issue numbers under their own connections.)
-    const rows = await svc.prisma.inboundEvent.findMany({ where: { remoteIds: { has: String(number) }, connection: { in: ['shop-github', 'mobile-github'] } }, select: { connection: true } });
+    // Of all those posts, the one signed with mobile's own secret at mobile's URL was recorded, under mobile.
+    const rows = await svc.prisma.inboundEvent.findMany({ where: { deliveryId: { in: deliveries } }, select: { connection: true } });
     expect(rows).toEqual([{ connection: 'mobile-github' }]);
   });
 });
