@@ -65,7 +65,7 @@ export async function startService(opts: ServiceOptions) {
   const metrics = new Metrics();
   const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   const inbound = startInbound(config, connections, { prisma, log });
-  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, connections: [...connectors.keys()] });
+  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, connections: [...connectors.keys()], routes: sync.routes });
   const app = createApp({
     prisma,
     log,
