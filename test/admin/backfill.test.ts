@@ -102,6 +102,13 @@ describe('POST /admin/connections/:name/backfill', () => {
     const editedAt = Date.now();
     await until('the edit in Asana', () => t.asana.tasks().some((x) => x['name'] === 'Edited during the backfill'), 10_000);
     expect(Date.now() - editedAt).toBeLessThan(3000);
+    // And an edit of a defect whose backfill job is still waiting: the change neither replaces that job nor
+    // waits behind it (no shared deduplication key); whichever runs second finds the link and adds no task.
+    const waiting = await svc.prisma.defect.findFirstOrThrow({ where: { id: { in: legacy }, links: { none: {} } }, orderBy: { id: 'desc' } });
+    await patchDefect(svc.http, `DEF-${waiting.number}`, { title: 'Edited while its backfill job waits' });
+    const waitingAt = Date.now();
+    await until('that edit in Asana', () => t.asana.tasks().some((x) => x['name'] === 'Edited while its backfill job waits'), 10_000);
+    expect(Date.now() - waitingAt).toBeLessThan(3000);
     expect((await progress()).done).toBeLessThan(500);
 
     const end = await finished();
@@ -114,8 +121,10 @@ describe('POST /admin/connections/:name/backfill', () => {
     // The queue's pacing held: 500 jobs at 50 a second take about ten.
     expect(Date.parse(end.finishedAt!) - Date.parse(end.startedAt!)).toBeGreaterThan((500 / JOBS_PER_SECOND - 2) * 1000);
     // Nor did it touch GitHub: the route names it too, but that is the relay's business at each defect's
-    // next change; only the defect edited meanwhile has a GitHub ticket.
-    expect(await svc.prisma.trackerLink.findMany({ where: { connection: 'shop-github', defectId: { in: legacy } }, select: { defectId: true } })).toEqual([{ defectId: linked!.defectId }]);
+    // next change; only the two defects edited meanwhile have a GitHub ticket.
+    const onGithub = await svc.prisma.trackerLink.findMany({ where: { connection: 'shop-github', defectId: { in: legacy } }, select: { defectId: true } });
+    expect(onGithub.map((l) => l.defectId).sort()).toEqual([linked!.defectId, waiting.id].sort());
+    expect(asanaTasks(waiting.id)).toBe(1);
 
     // The dashboard's figures carry it.
     const status = await get('/admin/sync-status');
