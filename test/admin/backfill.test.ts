@@ -3,10 +3,6 @@
 // defects written before the connection was configured look like to it (nothing was ever published to
 // its queue). Checked through HTTP, the database, the queue's pacing and the fake Asana: one task per
 // defect, none twice, the route and the filters choose, and ordinary changes overtake the backlog.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until, type Service } from '../helpers/service.ts';
@@ -29,20 +25,13 @@ let svc: Service;
 
 beforeAll(async () => {
   t = await startTrackers({ repository: 'acme/shop' });
-  const dir = mkdtempSync(join(tmpdir(), 'defect-sync-backfill-'));
-  const config = join(dir, 'sync.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      people: t.people,
-      asana: { severityField: t.asana.severityField() },
-      connections: {
-        'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: t.github.token },
-        [ASANA]: { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
-      },
-      routes: [{ when: { project: [P, Q, S] }, to: ['shop-github', ASANA] }, { to: ['shop-github'] }],
-    }),
-  );
+  const config = t.writeSyncConfig({
+    connections: {
+      'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: t.github.token },
+      [ASANA]: { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
+    },
+    routes: [{ when: { project: [P, Q, S] }, to: ['shop-github', ASANA] }, { to: ['shop-github'] }],
+  });
   svc = await startService({ env: { SYNC_CONFIG: config, ADMIN_TOKEN: ADMIN }, debounceMs: 50, jobsPerSecond: JOBS_PER_SECOND });
 });
 afterAll(async () => {
