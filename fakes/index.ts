@@ -36,9 +36,13 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
 
   const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
   const people = [ANA, BOB].map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) }));
-  const dir = mkdtempSync(join(tmpdir(), 'defect-sync-fakes-'));
-  const syncConfig = join(dir, 'sync.yaml');
-  writeFileSync(syncConfig, stringify({ people, asana: { severityField: asana.severityField() }, ...opts.syncConfig }));
+  /** A SYNC_CONFIG file with the fakes' people and Asana severity field plus `more` (connections, routes...); its path. */
+  const writeSyncConfig = (more: Record<string, unknown> = {}) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'defect-sync-fakes-')), 'sync.yaml');
+    writeFileSync(file, stringify({ people, asana: { severityField: asana.severityField() }, ...more }));
+    return file;
+  };
+  const syncConfig = writeSyncConfig(opts.syncConfig);
 
   const env: Record<string, string> = {
     GITHUB_TOKEN: github.token,
@@ -69,6 +73,7 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
     env,
     people,
     asanaGid,
+    writeSyncConfig,
     ticketsFor,
     /** Calls that change a ticket (edits and status moves), per tracker. */
     writes: () => ({

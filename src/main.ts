@@ -36,12 +36,13 @@ async function startApi(
   connectors: Connectors,
   connections: readonly ConnectionConfig[],
   metrics: Metrics,
+  routes: SyncConfig['routes'],
 ): Promise<Stoppable> {
   // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
   const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], metrics });
   const inbound = startInbound(config, connections, { prisma, log });
   // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
-  const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()] });
+  const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], routes });
   const app = createApp({
     prisma,
     log,
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   const stops: Stoppable[] = [];
-  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics));
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics, sync.routes));
   if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, connections, sync, metrics));
   if (role === 'worker' && config.metricsPort !== undefined) stops.push(await startWorkerOps(config, log, prisma, connectors, metrics));
 

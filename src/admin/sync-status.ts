@@ -12,6 +12,7 @@ import { outboxBacklog, queueCounts } from '../ops/sources.ts';
 import { withTimeout } from '../metrics.ts';
 import { trackerHealth } from './health.ts';
 import type { WebhookCounts, WebhookStats } from './webhook-stats.ts';
+import type { Backfills } from './backfill.ts';
 
 export const SYNC_STATES = ['pending', 'synced', 'retrying', 'failed', 'missing'] as const;
 
@@ -22,6 +23,8 @@ export type StatusSources = {
   /** Every connection the database knows, with its kind (configured and retired). */
   kinds: ReadonlyMap<ConnectionName, TrackerKind>;
   webhookStats: WebhookStats;
+  /** Each connection's latest backfill (counted from its own items while it runs, stored once finished). */
+  backfills?: Pick<Backfills, 'progressOf'>;
 };
 
 type LinkRow = { connection: string; state: string; n: number };
@@ -57,7 +60,7 @@ export async function syncStatus(s: StatusSources) {
     withTimeout(read(), what).catch((err: unknown) => (errors.push(`${what}: ${(err as Error).message}`), null));
   const counts = queueCounts(s.queues);
 
-  const [links, perConnection, failures, conflicts, polls, outbox, queues, webhooks] = await Promise.all([
+  const [links, perConnection, failures, conflicts, polls, outbox, queues, webhooks, backfills] = await Promise.all([
     // Kept exact by triggers on TrackerLink (LinkStateCount): five rows per connection, however many links.
     prisma.$queryRaw<LinkRow[]>`SELECT connection, "syncState"::text AS state, n FROM "LinkStateCount"`,
     prisma.$queryRaw<ConnectionRow[]>(statusSql.perConnection(names)),
@@ -71,6 +74,7 @@ export async function syncStatus(s: StatusSources) {
     outboxBacklog(prisma)(),
     fromRedis('queues', () => Promise.all(enabled.map(async (c) => [c, await counts(c)] as const))),
     fromRedis('webhooks', () => s.webhookStats.last24h(names)),
+    s.backfills?.progressOf(names) ?? new Map(),
   ]);
 
   const connections = names.flatMap((connection) => {
@@ -105,6 +109,7 @@ export async function syncStatus(s: StatusSources) {
         conflicts24h: conflicts.find((c) => c.connection === connection)?.n ?? 0,
         webhooks24h: hooks,
         poll: poll ? { cursor: poll.cursor.toISOString(), lastPollAt: poll.lastPollAt?.toISOString() ?? null, lastError: poll.lastError } : null,
+        backfill: backfills.get(connection) ?? null,
       },
     ];
   });

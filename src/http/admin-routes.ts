@@ -6,6 +6,8 @@
 //   GET  /admin/defects/:idOrKey/sync              one defect: each link with its snapshot, its activity and conflicts
 //   POST /admin/defects/:idOrKey/resync            {connection?}: sync again now (a missing ticket is re-checked first)
 //   POST /admin/links/retry                        {state: [...], connection?}: the same for every link in those states
+//   POST /admin/connections/:name/backfill         {status?, project?, since?}: tickets for existing defects its routes name (src/admin/backfill.ts)
+//   GET  /admin/connections/:name/backfill         that backfill's progress
 // (`tracker` filters by kind: every connection of it.)
 import { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -21,8 +23,10 @@ import type { LinkStore } from '../store/links.ts';
 import type { AdminServices } from '../admin/services.ts';
 import { syncStatus, SYNC_STATES } from '../admin/sync-status.ts';
 import { Requeue } from '../admin/requeue.ts';
+import { Backfills } from '../admin/backfill.ts';
+import type { Logger } from '../logger.ts';
 import { parseInput } from './errors.ts';
-import { csv } from './schemas.ts';
+import { csv, StartBackfill } from './schemas.ts';
 
 const tracker = z.enum(TRACKER_KINDS, `must be one of ${TRACKER_KINDS.join(', ')}`);
 const connection = z.string().regex(CONNECTION_NAME, 'must be a connection name (a-z, 0-9 and "-", up to 40)');
@@ -64,7 +68,7 @@ const ADMIN_ACTOR = 'admin';
 const ACTIVITY_SHOWN = 50;
 const CONFLICTS_SHOWN = 20;
 
-export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; services: AdminServices | undefined }): Router {
+export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; services: AdminServices | undefined; log: Logger }): Router {
   const { prisma } = deps;
   const r = Router();
   const services = (): AdminServices => {
@@ -72,10 +76,12 @@ export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; serv
     throw new AppError('admin_disabled', 'this route needs Redis (queues), which this process was started without');
   };
   const requeue = () => new Requeue(prisma, services().queues, deps.links);
+  let backfills: Backfills | undefined;
+  const backfill = () => (backfills ??= new Backfills({ prisma, log: deps.log, ...services() }));
 
   r.get('/sync-status', async (_req, res) => {
     const s = services();
-    res.set('Cache-Control', 'no-store').json(await syncStatus({ prisma, queues: s.queues, kinds: await kindsOf(prisma), webhookStats: s.webhookStats }));
+    res.set('Cache-Control', 'no-store').json(await syncStatus({ prisma, queues: s.queues, kinds: await kindsOf(prisma), webhookStats: s.webhookStats, backfills: backfill() }));
   });
 
   r.get('/links', async (req, res) => {
@@ -156,6 +162,15 @@ export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; serv
   r.post('/links/retry', async (req, res) => {
     const { state, connection: c } = parseInput(Retry, req.body ?? {}, 'body');
     res.status(202).json(await requeue().retry(state, c, ADMIN_ACTOR));
+  });
+
+  r.post('/connections/:name/backfill', async (req: Request<{ name: string }>, res) => {
+    const filters = parseInput(StartBackfill, req.body ?? {}, 'body');
+    res.status(202).json(await backfill().start(req.params.name, filters));
+  });
+
+  r.get('/connections/:name/backfill', async (req: Request<{ name: string }>, res) => {
+    res.set('Cache-Control', 'no-store').json(await backfill().progress(req.params.name));
   });
 
   return r;

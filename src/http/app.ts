@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(opsRoutes(ops, { metricsTokens: deps.metricsTokens ?? [], hosts, adminToken: deps.adminToken }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin }));
+  app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin, log: deps.log }));
   app.use('/api/defects', defectRoutes(defects, reports, links));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {

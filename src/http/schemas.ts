@@ -67,6 +67,13 @@ const time = z.iso
   .transform((s) => new Date(s))
   .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, 'must fall in the years 1970 to 9999 (UTC)');
 
+/** POST /admin/connections/:name/backfill: every filter optional, all of those given must hold. */
+export const StartBackfill = z.strictObject({
+  status: z.array(status).min(1, 'name at least one status').max(DEFECT_STATUSES.length).optional(),
+  project: z.array(projectName).min(1, 'name at least one project').max(100, 'at most 100 projects').optional(),
+  since: time.transform((d) => d.toISOString()).optional().meta({ description: 'only defects created at or after this instant' }),
+});
+
 export const CreateCaseRun = z
   .strictObject({
     launch: text(200).min(1, 'must not be empty'),

@@ -54,6 +54,22 @@ export function syncJobOptions(jobId: string, defectId: string, debounceMs: numb
   return { jobId, delay: debounceMs, deduplication: { id, ttl: debounceMs, extend: true, replace: true } };
 }
 
+/**
+ * A backfill job's options (src/admin/backfill.ts). BullMQ takes every job without a priority (waiting)
+ * before any job with one (prioritized), and the queue's limiter counts both, so the backlog uses only
+ * the rate ordinary changes leave over. No deduplication key: with the change jobs' key a backfill job
+ * waiting would swallow a change (a duplicate is ignored unless the waiting job is delayed, and the
+ * change would then wait behind the backlog), and a change's `replace` could remove it. The two simply
+ * both run; the engine's lock and link make the second a plain update. The id holds the defect once per
+ * run; a finished job is removed at once, so 100,000 of them do not push the change jobs kept for the
+ * relay's crash check out of the completed set (their link, not the job, records that they ran).
+ */
+export const BACKFILL_PRIORITY = 100;
+
+export function backfillJobOptions(run: number, defectId: string): JobsOptions {
+  return { jobId: `backfill-${run}-${defectId}`, priority: BACKFILL_PRIORITY, removeOnComplete: true };
+}
+
 /** SYNC_DEBOUNCE_MS and SYNC_DEBOUNCE_MAX_MS: the wait after each change, and the most a change waits. */
 export type Debounce = { ms: number; maxMs: number };
 

@@ -46,11 +46,15 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
 
   async function process(worker: Worker<SyncJobData>, connection: ConnectionName, job: Job<SyncJobData>): Promise<unknown> {
     if (job.name === 'poll') return s.poll(connection);
-    // From here on, a new change of this defect queues a new job: this one may already have read the defect.
-    // That job's maximum wait counts from its own first change (forgotten first: a change in between is
-    // then folded into this job, and only shortens the next one's wait).
-    await forgetFirstChange(worker, job.queueQualifiedName, job.data.defectId);
-    await job.removeDeduplicationKey();
+    // A backfill job holds no change's place (no deduplication key, no first-change time: see
+    // backfillJobOptions); forgetting them here would cut short the wait of a change job still queued.
+    if (job.name !== 'backfill') {
+      // From here on, a new change of this defect queues a new job: this one may already have read the defect.
+      // That job's maximum wait counts from its own first change (forgotten first: a change in between is
+      // then folded into this job, and only shortens the next one's wait).
+      await forgetFirstChange(worker, job.queueQualifiedName, job.data.defectId);
+      await job.removeDeduplicationKey();
+    }
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
       const outcome = await s.engine.sync(connection, job.data.defectId, finalAttempt);

@@ -10,6 +10,7 @@ import { launchChromium, signIn } from '../helpers/browser.ts';
 import { forgetEarlierSyncState } from './fresh.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { patchDefect } from '../helpers/fixtures.ts';
+import { unique } from '../helpers/context.ts';
 
 const ADMIN = 'admin-token-for-the-browser-test';
 let t: Trackers;
@@ -50,6 +51,11 @@ describe('the dashboard in Chromium', () => {
     for (const tracker of ['github', 'jira', 'asana']) {
       await expect.poll(() => page.getAttribute(`[data-connection-card="${tracker}"]`, 'data-health')).toBe('green');
     }
+    // A backfill shows as a line on its connection's card (one matching nothing finishes at once).
+    const backfill = await svc.http.post('/admin/connections/asana/backfill').set('authorization', `Bearer ${ADMIN}`).send({ project: [unique('nothing')] });
+    expect(backfill.status).toBe(202);
+    await expect.poll(() => page.getAttribute('[data-connection-card="asana"] [data-backfill]', 'data-backfill'), { timeout: 10_000 }).toBe('finished');
+    expect(await page.textContent('[data-connection-card="asana"] [data-backfill]')).toMatch(/^finished .+: 0 of 0 done · 0 failed$/);
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'ds_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
     expect(await page.evaluate('document.cookie')).toBe(''); // HttpOnly: no script can read it

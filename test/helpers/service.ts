@@ -23,6 +23,8 @@ import { databaseUrl, queuePrefix, redisUrl, unique } from './context.ts';
 export type ServiceOptions = {
   env: Record<string, string>;
   debounceMs?: number;
+  /** SYNC_JOBS_PER_SECOND (default 1000: no pacing); a test of pacing or priority slows it. */
+  jobsPerSecond?: number;
   workers?: boolean;
   /** Retry tuning a test shortens (attempts, backoff, the reconciler's slow schedule). */
   tune?: Pick<SyncSettings, 'jobRetry' | 'slowRetry'>;
@@ -49,7 +51,7 @@ export async function startService(opts: ServiceOptions) {
     QUEUE_PREFIX: prefix,
     SYNC_DEBOUNCE_MS: String(opts.debounceMs ?? 300),
     SYNC_TIMEOUT_MS: '5000',
-    SYNC_JOBS_PER_SECOND: '1000',
+    SYNC_JOBS_PER_SECOND: String(opts.jobsPerSecond ?? 1000),
     OUTBOX_SWEEP_MS: '200',
     ...(url && { PUBLIC_URL: url }),
   });
@@ -63,7 +65,7 @@ export async function startService(opts: ServiceOptions) {
   const metrics = new Metrics();
   const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   const inbound = startInbound(config, connections, { prisma, log });
-  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, connections: [...connectors.keys()] });
+  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, connections: [...connectors.keys()], routes: sync.routes });
   const app = createApp({
     prisma,
     log,

@@ -61,6 +61,7 @@ function card(t) {
   ];
   const dl = el('dl');
   for (const [k, v] of rows) dl.append(el('dt', {}, k), el('dd', {}, v));
+  if (t.backfill) dl.append(el('dt', {}, 'Backfill'), el('dd', { 'data-backfill': t.backfill.state }, backfillLine(t.backfill)));
   const reasons = el('ul', { class: 'reasons' }, ...t.reasons.map((r) => el('li', {}, r)));
   return el(
     'article',
@@ -69,6 +70,21 @@ function card(t) {
     reasons,
     dl,
   );
+}
+
+/** The connection's latest backfill in one line (POST /admin/connections/:name/backfill starts one). */
+function backfillLine(b) {
+  const counts = `${b.done} of ${b.matched} done · ${b.failed} failed`;
+  switch (b.state) {
+    case 'queuing':
+      return `queuing: ${b.queued} queued so far · ${counts} (started ${when(b.startedAt)})`;
+    case 'running':
+      return `running: ${counts} (started ${when(b.startedAt)})`;
+    case 'stalled':
+      return `stalled: ${counts}${b.lastError ? ` — ${b.lastError}` : ' — no progress for 10 min'}; start it again to queue the rest`;
+    default:
+      return `finished ${when(b.finishedAt)}: ${counts}`;
+  }
 }
 
 function troubleRow(l) {
