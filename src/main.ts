@@ -1,8 +1,10 @@
-// Entry point: `node src/main.ts [all|api|worker|migrate]` (default all).
-//   all     API, outbox relay and sync workers in one process (applies migrations first)
-//   api     the HTTP API only
-//   worker  the outbox relay and sync workers only
-//   migrate create the database if needed and apply migrations, then exit
+// Entry point: `node src/main.ts [all|api|worker|migrate|retarget <connection>…]` (default all).
+//   all      API, outbox relay and sync workers in one process (applies migrations first)
+//   api      the HTTP API only
+//   worker   the outbox relay and sync workers only
+//   migrate  create the database if needed and apply migrations, then exit
+//   retarget confirm that the named connections' links now live at their configured target (a renamed
+//            repository, a moved site), then exit
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { createLogger, safeUrl, type Logger } from './logger.ts';
@@ -23,7 +25,7 @@ import type { Connector } from '../connectors/contract.ts';
 import { resolveConnections, type ConnectionConfig, type ConnectionName } from './sync/connections.ts';
 import { recordConnections } from './store/connections.ts';
 
-export const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
+export const ROLES = ['all', 'api', 'worker', 'migrate', 'retarget'] as const;
 type Role = (typeof ROLES)[number];
 
 type Stoppable = () => Promise<void>;
@@ -147,12 +149,20 @@ async function main(): Promise<void> {
   if (role === 'migrate') return;
 
   const prisma = createPrisma(config.databaseUrl);
+  const retarget = role === 'retarget' ? process.argv.slice(3) : [];
   try {
-    const recorded = await recordConnections(prisma, connections);
+    const unknown = retarget.filter((name) => !connections.some((c) => c.name === name));
+    if (role === 'retarget' && (retarget.length === 0 || unknown.length)) {
+      throw new ConfigError([`retarget: name configured connections (${unknown.length ? `not configured: ${unknown.join(', ')}` : 'none given'}; configured: ${connections.map((c) => c.name).join(', ') || 'none'})`]);
+    }
+    const recorded = await recordConnections(prisma, connections, { retarget });
     if (recorded.adopted.length) log.info({ connections: recorded.adopted }, 'connections adopted their targets');
     if (recorded.retired.length) log.warn({ connections: recorded.retired }, 'connections no longer configured: their links are kept and not synced');
-    for (const r of recorded.retargeted) {
-      log.warn(r, 'connection points at another target than before: its links are now synced there (a renamed repository or moved site); if this is a mistake, restore the old setting');
+    if (recorded.retargeted.length) log.warn({ connections: recorded.retargeted }, 'connections confirmed at a new target: their links are synced there');
+    if (role === 'retarget') {
+      console.log(`recorded the configured targets of ${retarget.join(', ')}; start the service as usual`);
+      await prisma.$disconnect();
+      return;
     }
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -6,10 +6,13 @@ import { createInterface } from 'node:readline';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, queuePrefix, redisUrl, testApi } from './helpers/context.ts';
+import { markEarlierChangesHandled } from './helpers/service.ts';
 
 const { prisma } = testApi();
+// Earlier files' live links name their own fakes under the same connection names (see markEarlierChangesHandled).
+beforeAll(() => markEarlierChangesHandled(prisma));
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
 const children: ReturnType<typeof spawn>[] = [];
@@ -161,6 +164,20 @@ describe('on a Node older than 24', () => {
 
   it('the check passes on Node 24', () => {
     expect(spawnSync(process.execPath, [join(ROOT, 'scripts/check-node.mjs')]).status).toBe(0);
+  });
+});
+
+describe('npm run retarget', () => {
+  const env = { GITHUB_TOKEN: 'ghp_retarget_test', GITHUB_REPOSITORY: 'acme/retarget-test' };
+  it("records a connection's configured target and exits 0; a connection not configured exits 2 naming it", async () => {
+    const ok = spawnSync(process.execPath, [MAIN, 'retarget', 'github'], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'warn', ...env } });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('recorded the configured targets of github');
+    expect((await prisma.connection.findUniqueOrThrow({ where: { name: 'github' } })).targetKey).toBe('https://api.github.com/repos/acme/retarget-test');
+    const bad = spawnSync(process.execPath, [MAIN, 'retarget', 'gitlab'], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ...env } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('retarget: name configured connections (not configured: gitlab; configured: github)');
+    expect(bad.stderr + bad.stdout).not.toContain('ghp_retarget_test');
   });
 });
 

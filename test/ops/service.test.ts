@@ -2,11 +2,21 @@
 // the queue gauges, answers them, and still stops cleanly on SIGTERM (its Redis connection closed).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName } from '../../src/outbox/queues.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from '../helpers/context.ts';
+import { createPrisma } from '../../src/db.ts';
+import { markEarlierChangesHandled } from '../helpers/service.ts';
+
+// Earlier files' live links name their own fakes under the same connection names: to this file's process
+// they are gone (see markEarlierChangesHandled), or its start would refuse the new targets.
+beforeAll(async () => {
+  const prisma = createPrisma(databaseUrl);
+  await markEarlierChangesHandled(prisma);
+  await prisma.$disconnect();
+});
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const prefix = unique(`${queuePrefix}-ops`);

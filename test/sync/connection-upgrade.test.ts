@@ -61,15 +61,20 @@ describe('the upgrade from tracker keys to connections', () => {
     // The environment-only days: one defect with a GitHub issue and a Jira link, a cursor, a notice.
     const issue = github.createByHand({ title: 'Old defect', body: 'steps' });
     const [{ id }] = (await db.query(`INSERT INTO "Defect" (id, title, "updatedAt") VALUES (gen_random_uuid(), 'Old defect', now()) RETURNING id::text`)).rows;
+    // Links last touched a day ago: the upgrade must not make them look touched now.
+    await db.query(`SELECT set_config('defect_sync.given_updated_at', 'on', false)`);
     await db.query(
       `INSERT INTO "TrackerLink" (id, "defectId", tracker, "remoteId", key, url, "syncState", snapshot, "syncedVersion", "updatedAt")
-       VALUES (gen_random_uuid(), $1, 'github', $2, $3, $4, 'synced', $5, 0, now()), (gen_random_uuid(), $1, 'jira', '10001', 'QA-1', 'https://x/QA-1', 'synced', NULL, 1, now())`,
+       VALUES (gen_random_uuid(), $1, 'github', $2, $3, $4, 'synced', $5, 0, now() - interval '1 day'), (gen_random_uuid(), $1, 'jira', '10001', 'QA-1', 'https://x/QA-1', 'synced', NULL, 1, now() - interval '1 day')`,
       [id, String(issue['number']), `acme/app#${issue['number']}`, issue['html_url'], JSON.stringify({ fields: { title: 'Old defect', description: 'steps', severity: 'medium', status: 'open', assignee: null }, contextDigest: '' })],
     );
     await db.query(`INSERT INTO "PollCursor" (tracker, cursor) VALUES ('github', now())`);
     await db.query(`INSERT INTO "InboundEvent" (tracker, "deliveryId", event, "remoteIds", source) VALUES ('jira', 'd-1', 'jira:issue_updated', ARRAY['10001'], 'webhook')`);
 
+    await db.query(`SELECT set_config('defect_sync.given_updated_at', '', false)`);
     await apply((name) => name >= CUT);
+    const ages = (await db.query(`SELECT extract(epoch FROM now() - "updatedAt")::int AS age FROM "TrackerLink"`)).rows.map((r) => r.age as number);
+    expect(ages.every((a) => a >= 86_000), `link ages after the upgrade: ${ages.join(', ')} s`).toBe(true);
     const links = (await db.query(`SELECT connection, tracker::text AS tracker, "syncState"::text AS state FROM "TrackerLink" ORDER BY connection`)).rows;
     expect(links).toEqual([
       { connection: 'github', tracker: 'github', state: 'synced' },
@@ -89,6 +94,9 @@ describe('the upgrade from tracker keys to connections', () => {
       const config = loadConfig({ GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/app', GITHUB_API_URL: github.tracker.baseUrl });
       const sync = parseSyncConfig('{}');
       const connections = resolveConnections(config, sync);
+      // First, a file that renames the environment's connection before it ever adopted its repository.
+      const renamedFirst = resolveConnections(loadConfig({}), parseSyncConfig(`connections:\n  shop-github: { kind: github, repository: acme/app, apiUrl: "${github.tracker.baseUrl}", token: x }\n`));
+      await expect(recordConnections(prisma, renamedFirst)).rejects.toThrow(/connection shop-github: is new, and the 1 live github links of the environment-only set-up \(connection github\) were never adopted/);
       expect(await recordConnections(prisma, connections)).toEqual({ adopted: ['github'], retired: ['jira', 'asana'], retargeted: [] });
       const connectors = buildConnectors(connections, sync, 5000);
       const engine = new SyncEngine({
@@ -113,9 +121,15 @@ describe('the upgrade from tracker keys to connections', () => {
       const asGitlab = resolveConnections(loadConfig({}), parseSyncConfig('connections:\n  jira: { kind: github, repository: a/b, token: x }\n'));
       await expect(recordConnections(prisma, asGitlab)).rejects.toThrow(ConfigError);
       await expect(recordConnections(prisma, asGitlab)).rejects.toThrow('connection jira: was a jira connection and is now github; give the new one another name');
+      // Another repository under the same name: issue #1 there is another issue. Refused, unless confirmed.
       const renamed = resolveConnections(loadConfig({ GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/renamed', GITHUB_API_URL: github.tracker.baseUrl }), sync);
-      const moved = await recordConnections(prisma, renamed);
-      expect(moved.retargeted).toEqual([{ connection: 'github', from: expect.stringContaining('/repos/acme/app'), to: expect.stringContaining('/repos/acme/renamed'), links: 1 }]);
+      await expect(recordConnections(prisma, renamed)).rejects.toThrow(/^Invalid configuration:\n {2}- connection github: its 1 live links are in .*\/repos\/acme\/app and it now points at .*\/repos\/acme\/renamed, .*npm run retarget -- github/);
+      expect((await recordConnections(prisma, renamed, { retarget: ['github'] })).retargeted).toEqual(['github']);
+      expect((await prisma.connection.findUniqueOrThrow({ where: { name: 'github' } })).targetKey).toMatch(/\/repos\/acme\/renamed$/);
+      // The same repository under a new name in the file: its defects would get second tickets. Refused.
+      const asShop = resolveConnections(loadConfig({}), parseSyncConfig(`connections:\n  shop-github: { kind: github, repository: acme/renamed, apiUrl: "${github.tracker.baseUrl}", token: x }\n`));
+      await expect(recordConnections(prisma, asShop)).rejects.toThrow(/connection shop-github: points at .*\/repos\/acme\/renamed, where connection github \(active\) has 1 live links; name it github to keep them/);
+      expect(await prisma.connection.count({ where: { name: 'shop-github' } })).toBe(0);
     } finally {
       await locks.close();
       await prisma.$disconnect();
