@@ -27,7 +27,7 @@ const lines: string[] = [];
 const say = (s = '') => lines.push(s);
 
 /** Where a connection's secret is set: the variable for the environment-only ones, the file for the others. */
-const secretSource = (c: ConnectionConfig) => (c.name === c.kind ? `${c.kind.toUpperCase()}_WEBHOOK_SECRET` : `SYNC_CONFIG connections.${c.name}.webhookSecret`);
+const secretSource = (c: ConnectionConfig) => (c.source === 'env' ? `${c.kind.toUpperCase()}_WEBHOOK_SECRET` : `SYNC_CONFIG connections.${c.name}.webhookSecret`);
 /** The kind's own URL serves the connection named after it; every connection has its own. */
 const urlOf = (c: ConnectionConfig) => `${base}/webhooks/${c.kind}${c.name === c.kind ? '' : `/${c.name}`}`;
 const secretStatus = (c: ConnectionConfig) => (c.webhookSecrets.length ? `${secretSource(c)} is set` : `${secretSource(c)} is NOT set: the route stays closed`);

@@ -1,7 +1,7 @@
 // Connections: each configured target (a tracker kind, its credential, where in it, its mapping) is one
 // connection, and a connection, not a kind, keys links, queues, locks, cursors, webhooks and metrics.
 // They come from SYNC_CONFIG `connections` and from the GITHUB_*/JIRA_*/ASANA_* variables, which define
-// the connections named github, jira and asana (unless the file defines that name itself).
+// the connections named github, jira and asana.
 import type { GithubMapping } from '../../connectors/github/mapping.ts';
 import type { JiraMapping } from '../../connectors/jira/mapping.ts';
 import type { AsanaMapping } from '../../connectors/asana/mapping.ts';
@@ -9,6 +9,7 @@ import type { GithubSettings } from '../../connectors/github/connector.ts';
 import type { JiraSettings } from '../../connectors/jira/connector.ts';
 import type { AsanaSettings } from '../../connectors/asana/connector.ts';
 import { ConfigError, type Config } from '../config.ts';
+import { TRACKER_KINDS } from '../../connectors/contract.ts';
 import type { SyncConfig } from './sync-config.ts';
 import { unknownRouteTargets } from './routes.ts';
 
@@ -17,7 +18,8 @@ export type ConnectionName = string;
 /** `[a-z0-9-]{1,40}`: it appears in URLs, queue names, metric labels and views. */
 export const CONNECTION_NAME = /^[a-z0-9-]{1,40}$/;
 
-type Base = { name: ConnectionName; webhookSecrets: string[] };
+/** `source`: the environment (GITHUB_, JIRA_, ASANA_ variables) or SYNC_CONFIG `connections`. */
+type Base = { name: ConnectionName; source: 'env' | 'file'; webhookSecrets: string[] };
 export type GithubConnection = Base & { kind: 'github'; settings: GithubSettings; mapping: GithubMapping };
 export type JiraConnection = Base & { kind: 'jira'; settings: JiraSettings; mapping: JiraMapping };
 export type AsanaConnection = Base & { kind: 'asana'; settings: AsanaSettings; mapping: AsanaMapping };
@@ -40,27 +42,38 @@ export function targetKey(c: ConnectionConfig): string {
 }
 
 /**
- * Every connection: the file's, then the environment's for each kind whose variables are set and whose
- * kind-name the file does not use. Throws a ConfigError naming each duplicate target.
+ * Every connection: the environment's (named after their kind), then the file's. A name defined by both
+ * is refused rather than one silently dropped (its token or webhook secret would be ignored), and so are
+ * two connections of one target and routes naming no connection. Throws a ConfigError naming each.
  */
 export function resolveConnections(config: Pick<Config, 'trackers' | 'webhookSecrets'>, sync: SyncConfig): ConnectionConfig[] {
-  const fromFile = sync.connections;
-  const named = new Set(fromFile.map((c) => c.name));
-  const fromEnv: ConnectionConfig[] = [];
   const t = config.trackers;
-  if (t.github && !named.has('github')) fromEnv.push({ name: 'github', kind: 'github', settings: t.github, mapping: sync.github, webhookSecrets: config.webhookSecrets.github });
-  if (t.jira && !named.has('jira')) fromEnv.push({ name: 'jira', kind: 'jira', settings: t.jira, mapping: sync.jira, webhookSecrets: config.webhookSecrets.jira });
-  if (t.asana && !named.has('asana')) fromEnv.push({ name: 'asana', kind: 'asana', settings: t.asana, mapping: sync.asana, webhookSecrets: [] });
-  const all = [...fromFile, ...fromEnv];
-  const byTarget = new Map<string, string>();
+  const fromEnv: ConnectionConfig[] = [];
+  if (t.github) fromEnv.push({ name: 'github', kind: 'github', source: 'env', settings: t.github, mapping: sync.github, webhookSecrets: config.webhookSecrets.github });
+  if (t.jira) fromEnv.push({ name: 'jira', kind: 'jira', source: 'env', settings: t.jira, mapping: sync.jira, webhookSecrets: config.webhookSecrets.jira });
+  if (t.asana) fromEnv.push({ name: 'asana', kind: 'asana', source: 'env', settings: t.asana, mapping: sync.asana, webhookSecrets: [] });
   const problems: string[] = [];
+  const envSecret = { github: config.webhookSecrets.github.length > 0, jira: config.webhookSecrets.jira.length > 0, asana: false };
+  for (const c of sync.connections) {
+    const kind = TRACKER_KINDS.find((k) => k === c.name);
+    if (kind && (fromEnv.some((e) => e.name === c.name) || envSecret[kind])) {
+      problems.push(`SYNC_CONFIG connections.${c.name}: is also defined by the ${kind.toUpperCase()}_* variables; remove one of the two (or rename the file's)`);
+    }
+  }
+  const all = [...fromEnv, ...sync.connections.filter((c) => !fromEnv.some((e) => e.name === c.name))];
+  const byTarget = new Map<string, ConnectionConfig>();
   for (const c of all) {
     const key = `${c.kind} ${targetKey(c)}`;
     const other = byTarget.get(key);
-    if (other) problems.push(`SYNC_CONFIG connections.${c.name}: points at the same ${c.kind} target as connection ${other} (${targetKey(c)}); one connection per target`);
-    else byTarget.set(key, c.name);
+    if (other) problems.push(`${where(c)}: points at the same ${c.kind} target as ${where(other)} (${targetKey(c)}); one connection per target`);
+    else byTarget.set(key, c);
   }
   problems.push(...unknownRouteTargets(sync.routes, new Set(all.map((c) => c.name))));
   if (problems.length) throw new ConfigError(problems);
   return all;
+}
+
+/** Where a connection is configured, for messages. */
+export function where(c: Pick<ConnectionConfig, 'name' | 'kind' | 'source'>): string {
+  return c.source === 'env' ? `connection ${c.name} (the ${c.kind.toUpperCase()}_* variables)` : `SYNC_CONFIG connections.${c.name}`;
 }

@@ -3,7 +3,8 @@
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-export type MissingVariable = { path: string; variable: string };
+/** An unset variable, or (`unsupported`) a reference in a form that is not `${NAME}`. */
+export type MissingVariable = { path: string; variable: string; unsupported?: true };
 
 /**
  * A copy of `value` with every `${VAR}` in its strings replaced by the variable's value, and the
@@ -14,6 +15,10 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: stri
   const missing: MissingVariable[] = [];
   const walk = (v: unknown, at: string[]): unknown => {
     if (typeof v === 'string') {
+      // A form this file does not expand (${VAR:-default}, ${ VAR }, a stray ${) would otherwise be taken
+      // literally, as a secret or a URL: refused, naming the text (never a value: none was read).
+      const odd = v.replace(REF, '').match(/\$\{[^}]*\}?/);
+      if (odd) missing.push({ path: at.join('.') || '(root)', variable: odd[0], unsupported: true });
       return v.replace(REF, (_, name: string) => {
         const found = env[name];
         if (found === undefined || found === '') {

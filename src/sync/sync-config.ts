@@ -30,7 +30,9 @@ const PersonSchema = z
   .strict();
 
 const CONNECTION_NAME_RULE = 'a connection name must be 1 to 40 of a-z, 0-9 and "-"';
-const connectionName = z.string().regex(CONNECTION_NAME, CONNECTION_NAME_RULE);
+const connectionName = z.string().superRefine((n, ctx) => {
+  if (!CONNECTION_NAME.test(n)) ctx.addIssue({ code: 'custom', message: `"${n}": ${CONNECTION_NAME_RULE}` });
+});
 const secretList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter(Boolean))
@@ -38,6 +40,8 @@ const secretList = z
 const apiUrl = z
   .string()
   .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+  // A credential in the URL would be logged and stored with the target: credentials have their own keys.
+  .refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not carry a user name or password (put the credential in its own setting)')
   .transform((u) => u.replace(/\/+$/, ''));
 /** A connection's own mapping block, merged over the file's block of its kind (parsed after the merge). */
 const mappingOverride = z.record(z.string(), z.unknown()).optional();
@@ -90,7 +94,8 @@ const RouteSchema = z
       .object({
         project: z.array(z.string().min(1).max(PROJECT_MAX).regex(PROJECT_CHARACTERS, `must be 1 to ${PROJECT_MAX} of A-Z, a-z, 0-9, ".", "_" and "-"`)).min(1).optional(),
         severity: z.array(z.enum(SEVERITIES)).min(1).optional(),
-        tags: z.array(z.string().min(1)).min(1).optional(),
+        // Trimmed as a defect's tags are (normalizeTags), so " payments" matches the tag payments.
+        tags: z.array(z.string().trim().min(1)).min(1).optional(),
       })
       .strict()
       .default({}),
@@ -117,7 +122,7 @@ const FileSchema = z
       })
       .default({}),
     /** Absent: every defect goes to every connection. */
-    routes: z.array(RouteSchema).optional(),
+    routes: z.array(RouteSchema).min(1, 'must hold at least one route (leave routes out to send every defect to every connection)').optional(),
   })
   .strict();
 
@@ -146,7 +151,13 @@ export function parseSyncConfig(text: string, source = 'SYNC_CONFIG', env: NodeJ
   }
   const substituted = substituteEnv(raw, env);
   if (substituted.missing.length) {
-    throw new ConfigError(substituted.missing.map((m) => `${source} ${m.path}: environment variable ${m.variable} is not set`));
+    throw new ConfigError(
+      substituted.missing.map((m) =>
+        m.unsupported
+          ? `${source} ${m.path}: ${m.variable} is not a reference this file expands; write \${NAME} (letters, digits, _), with no default or spaces`
+          : `${source} ${m.path}: environment variable ${m.variable} is not set`,
+      ),
+    );
   }
   raw = substituted.value;
   const parsed = FileSchema.safeParse(raw);
@@ -186,6 +197,7 @@ function connectionOf(name: string, c: ParsedConnection, mapping: unknown): Conn
       return {
         name,
         kind: 'github',
+        source: 'file',
         // A GitHub App's installation tokens are minted by the connector (connectors/github).
         settings: { repository: c.repository, apiUrl: c.apiUrl, ...(c.app ? { app: c.app } : { token: c.token! }) },
         mapping: mapping as never,
@@ -195,12 +207,13 @@ function connectionOf(name: string, c: ParsedConnection, mapping: unknown): Conn
       return {
         name,
         kind: 'jira',
+        source: 'file',
         settings: { baseUrl: c.baseUrl, email: c.email, apiToken: c.apiToken, projectKey: c.project, issueType: c.issueType, searchLagMs: c.searchLagMs, createFields: c.createFields },
         mapping: mapping as never,
         webhookSecrets: c.webhookSecret ?? [],
       };
     case 'asana':
-      return { name, kind: 'asana', settings: { token: c.token, workspaceGid: c.workspace, projectGid: c.project, apiUrl: c.apiUrl }, mapping: mapping as never, webhookSecrets: [] };
+      return { name, kind: 'asana', source: 'file', settings: { token: c.token, workspaceGid: c.workspace, projectGid: c.project, apiUrl: c.apiUrl }, mapping: mapping as never, webhookSecrets: [] };
   }
 }
 

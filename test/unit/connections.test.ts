@@ -79,7 +79,7 @@ describe('SYNC_CONFIG connections', () => {
   it('stops on two connections of one target, even spelled differently', () => {
     const twice = EXAMPLE.replace('routes:', '  shop-again: { kind: github, repository: ACME/Shop, apiUrl: "https://api.github.com/", token: x }\nroutes:');
     const problems = problemsOf(() => resolveConnections(noEnvTrackers, parseSyncConfig(twice, 'SYNC_CONFIG', ENV)));
-    expect(problems).toEqual([expect.stringMatching(/^SYNC_CONFIG connections\.shop-again: points at the same github target as connection shop-github/)]);
+    expect(problems).toEqual([expect.stringMatching(/^SYNC_CONFIG connections\.shop-again: points at the same github target as SYNC_CONFIG connections\.shop-github/)]);
   });
 
   it.each([
@@ -91,16 +91,21 @@ describe('SYNC_CONFIG connections', () => {
     ['a route to no connection', EXAMPLE.replace('to: [shop-github]\n', 'to: []\n'), /routes\.3\.to: must name at least one connection/],
     ['a bad project in a route', EXAMPLE.replace('project: [mobile]', 'project: ["mo bile"]'), /routes\.0\.when\.project\.0: must be 1 to 100 of/],
     ['a short webhook secret', EXAMPLE.replace('webhookSecret: "${GH_HOOK_SECRET}"', 'webhookSecret: short'), /connections\.shop-github\.webhookSecret: each secret must be at least 16 characters/],
+    ['a reference with a default', EXAMPLE.replace('"${GH_HOOK_SECRET}"', '"${GH_HOOK_SECRET:-changeme-please-1234}"'), /connections\.shop-github\.webhookSecret: \$\{GH_HOOK_SECRET:-changeme-please-1234\} is not a reference this file expands/],
+    ['a credential in a URL', EXAMPLE.replace('apiUrl: "https://ghe.acme.test/api/v3/"', 'apiUrl: "https://bot:hunter2@ghe.acme.test/api/v3/"'), /connections\.mobile-github\.apiUrl: must not carry a user name or password/],
+    ['an empty list of routes', EXAMPLE.slice(0, EXAMPLE.indexOf('routes:')) + 'routes: []\n', /routes: must hold at least one route/],
+    ['a badly spelled route target', EXAMPLE.replace('to: [shop-github]\n', 'to: [Shop-GitHub]\n'), /routes\.3\.to\.0: "Shop-GitHub": a connection name must be/],
   ])('stops on %s, naming the path', (_what, text, message) => {
     const problems = problemsOf(() => parseSyncConfig(text, 'SYNC_CONFIG', ENV));
     expect(problems.join('\n')).toMatch(message);
   });
 
   it('never prints a secret in a problem', () => {
-    const bad = EXAMPLE.replace('project: QA', 'project: qa').replace('workspace: "1200000000000001"', 'workspace: "\${ASANA_TOKEN}"');
+    const bad = EXAMPLE.replace('project: QA', 'project: qa').replace('workspace: "1200000000000001"', 'workspace: "\${ASANA_TOKEN}"').replace('https://ghe.acme.test', 'https://x:${GITHUB_TOKEN}@ghe.acme.test');
     const text = problemsOf(() => parseSyncConfig(bad, 'SYNC_CONFIG', ENV)).join('\n');
     expect(text).toContain('connections.qa-jira.project');
     expect(text).toContain('connections.oncall-asana.workspace');
+    expect(text).toContain('connections.mobile-github.apiUrl');
     for (const secret of Object.values(ENV)) expect(text).not.toContain(secret);
   });
 });
@@ -117,10 +122,20 @@ describe('the environment-only connections', () => {
     expect(routeDefect({ project: null, severity: 'low', tags: [] }, undefined, ['github', 'asana'])).toEqual(['github', 'asana']);
   });
 
-  it('give way to a file connection of the same name', () => {
+  it('and a file connection of the same name are refused together: neither the token nor the secret is dropped silently', () => {
     const file = parseSyncConfig('connections:\n  github: { kind: github, repository: acme/other, token: abc }\n');
-    const connections = resolveConnections(loadConfig(env), file);
-    expect(connections.filter((c) => c.name === 'github').map((c) => targetKey(c))).toEqual(['https://api.github.com/repos/acme/other']);
+    expect(problemsOf(() => resolveConnections(loadConfig(env), file))).toEqual(['SYNC_CONFIG connections.github: is also defined by the GITHUB_* variables; remove one of the two (or rename the file\'s)']);
+    // A webhook secret alone in the environment would be dropped just the same.
+    expect(problemsOf(() => resolveConnections(loadConfig({ GITHUB_WEBHOOK_SECRET: 'gh-hook-secret-0123456789' }), file))).toHaveLength(1);
+    // Without any GITHUB_* variable, the file may use the name.
+    expect(resolveConnections(loadConfig({}), file).map((c) => [c.name, c.source, targetKey(c)])).toEqual([['github', 'file', 'https://api.github.com/repos/acme/other']]);
+  });
+
+  it('name the environment in a duplicate-target message', () => {
+    const file = parseSyncConfig('connections:\n  shop: { kind: github, repository: ACME/App, token: abc }\n');
+    expect(problemsOf(() => resolveConnections(loadConfig(env), file))).toEqual([
+      'SYNC_CONFIG connections.shop: points at the same github target as connection github (the GITHUB_* variables) (https://api.github.com/repos/acme/app); one connection per target',
+    ]);
   });
 });
 
