@@ -64,7 +64,12 @@ const EnvSchema = z.object({
   SYNC_DEBOUNCE_MAX_MS: ms(0).optional(),
   /** Jobs each tracker's worker runs at once. */
   SYNC_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(5),
-  /** Sync jobs per second per tracker, shared by all workers: keeps us under the trackers' own limits. */
+  /**
+   * Database connections one worker process keeps for sync locks (each held across a job's tracker calls).
+   * Jobs beyond it wait for one: with many connections, concurrency × connections would exhaust Postgres.
+   */
+  SYNC_LOCK_CONNECTIONS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(500).default(20),
+  /** Sync jobs per second per connection, shared by all workers: keeps us under the trackers' own limits. */
   SYNC_JOBS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(10_000).default(10),
   /** Per-request timeout for tracker APIs. */
   SYNC_TIMEOUT_MS: ms(100).default(15_000),
@@ -175,7 +180,7 @@ export type Config = {
   /** ALLOWED_HOSTS, lower case: host names answered besides loopback ones and PUBLIC_URL's. */
   allowedHosts: string[];
   syncConfigPath: string | undefined;
-  sync: { debounceMs: number; debounceMaxMs: number; concurrency: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
+  sync: { debounceMs: number; debounceMaxMs: number; concurrency: number; lockConnections: number; jobsPerSecond: number; timeoutMs: number; reconcileMs: number; pollMs: number };
   /** Webhook secrets per tracker (GitHub, Jira; Asana's come from its handshake). */
   webhookSecrets: { github: string[]; jira: string[] };
   /** INBOUND_RETENTION_DAYS: handled InboundEvent rows older than this are pruned (and repeats no longer recognised). */
@@ -229,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       debounceMs: e.SYNC_DEBOUNCE_MS,
       debounceMaxMs: e.SYNC_DEBOUNCE_MAX_MS ?? Math.max(DEFAULT_DEBOUNCE_MAX_MS, e.SYNC_DEBOUNCE_MS),
       concurrency: e.SYNC_CONCURRENCY,
+      lockConnections: e.SYNC_LOCK_CONNECTIONS,
       jobsPerSecond: e.SYNC_JOBS_PER_SECOND,
       timeoutMs: e.SYNC_TIMEOUT_MS,
       reconcileMs: e.SYNC_RECONCILE_MS,

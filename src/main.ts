@@ -41,7 +41,7 @@ async function startApi(
   routes: SyncConfig['routes'],
 ): Promise<Stoppable> {
   // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
-  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], metrics });
+  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.values()], metrics });
   const inbound = startInbound(config, connections, { prisma, log });
   // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
   const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], routes });
@@ -92,7 +92,7 @@ async function listen(server: Server, port: number, variable: string): Promise<S
  * /metrics, METRICS_TOKEN rules as on the API) so its sync metrics can be scraped.
  */
 async function startWorkerOps(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors, metrics: Metrics): Promise<Stoppable> {
-  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], metrics });
+  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.values()], metrics });
   const hosts = hostPolicy({ publicUrl: config.publicUrlSet ? config.publicUrl : undefined, allowedHosts: config.allowedHosts });
   const app = opsApp({ ops, metricsTokens: config.metricsTokens, hosts, adminToken: config.adminToken, log });
   const server = await listen(app.listen(config.metricsPort), config.metricsPort!, 'METRICS_PORT');

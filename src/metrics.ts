@@ -101,25 +101,25 @@ export class Metrics {
   }
 
   /** Queue depth by connection and state, read from `counts` on every scrape. Register once per instance. */
-  registerQueueDepth(connections: readonly string[], counts: QueueCounts): void {
+  registerQueueDepth(connections: readonly MetricTarget[], counts: QueueCounts): void {
     const errors = this.sourceErrors;
     const track = <T>(read: Promise<T>) => this.track(read);
     new Gauge({
       name: `${PREFIX}queue_jobs`,
       help: 'Jobs in each connection queue by BullMQ state, read on scrape.',
-      labelNames: ['connection', 'state'] as const,
+      labelNames: ['connection', 'tracker', 'state'] as const,
       registers: [this.registry],
       async collect() {
         this.reset();
         // The error is counted inside the tracked read, so the error counter of this scrape sees it.
         const all = await track(
-          withTimeout(Promise.all(connections.map(async (c) => [c, await counts(c)] as const)), 'queue counts').catch(() => {
+          withTimeout(Promise.all(connections.map(async (c) => [c, await counts(c.connection)] as const)), 'queue counts').catch(() => {
             errors.inc({ source: 'queues' });
             return [];
           }),
         );
-        for (const [connection, byState] of all) {
-          for (const state of QUEUE_STATES) this.set({ connection, state }, byState[state] ?? 0);
+        for (const [c, byState] of all) {
+          for (const state of QUEUE_STATES) this.set({ connection: c.connection, tracker: c.kind, state }, byState[state] ?? 0);
         }
       },
     });

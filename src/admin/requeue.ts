@@ -5,6 +5,9 @@
 import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db.ts';
 import type { ConnectionName } from '../sync/connections.ts';
+import type { TrackerKind } from '../../connectors/contract.ts';
+import type { Route } from '../sync/sync-config.ts';
+import { routeDefect } from '../sync/routes.ts';
 import type { SyncState } from '../generated/prisma/client.ts';
 import { AppError } from '../errors.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
@@ -18,33 +21,47 @@ export type NotRequeued = { defect: string; connection: ConnectionName; error: s
 /** Links one retry call takes at most; the answer says when more are left. */
 export const RETRY_BATCH = 500;
 
+/** Which connections an admin request names: one, every one of a kind, or (neither) all that apply. */
+export type RequeueTarget = { connection?: ConnectionName | undefined; tracker?: TrackerKind | undefined };
+
 export class Requeue {
   private readonly prisma: PrismaClient;
   private readonly queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>;
   private readonly links: LinkStore;
+  private readonly kinds: ReadonlyMap<ConnectionName, TrackerKind>;
+  private readonly routes: readonly Route[] | undefined;
 
-  constructor(prisma: PrismaClient, queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>, links: LinkStore) {
+  constructor(
+    prisma: PrismaClient,
+    queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>,
+    links: LinkStore,
+    opts: { kinds: ReadonlyMap<ConnectionName, TrackerKind>; routes: readonly Route[] | undefined },
+  ) {
     this.prisma = prisma;
     this.queues = queues;
     this.links = links;
+    this.kinds = opts.kinds;
+    this.routes = opts.routes;
   }
 
   /**
-   * The connection named, or every connection the defect is linked to (a connection its route names but
-   * it has no ticket in gets one at the defect's next change, or by backfill): brought up to date, or
-   * created if there is none.
+   * The connections named (one, or every one of a kind), else every connection the defect is linked to or
+   * routed to: each ticket is brought up to date, or created where the route wants one and there is none.
    */
-  async resync(idOrKey: string, connection: ConnectionName | undefined, actor: string) {
+  async resync(idOrKey: string, target: RequeueTarget, actor: string) {
     const defect = await findDefect(this.prisma, idOrKey);
     const linked = await this.prisma.trackerLink.findMany({ where: { defectId: defect.id }, select: { connection: true, syncState: true } });
-    const connections = connection ? [this.enabled(connection)] : linked.map((l) => l.connection).filter((c) => this.queues.has(c));
+    const named = this.named(target);
+    const all = [...this.queues.keys()];
+    const routed = routeDefect({ project: defect.project, severity: defect.severity, tags: defect.tags }, this.routes, all);
+    const connections = named ?? all.filter((c) => routed.includes(c) || linked.some((l) => l.connection === c));
     const key = formatDefectKey(defect.number);
     return this.requeueAll(connections.map((c) => ({ defectId: defect.id, key, connection: c, missing: linked.find((s) => s.connection === c)?.syncState === 'missing' })), actor);
   }
 
-  /** The links in `states` (of one connection or every configured one), newest trouble first. */
-  async retry(states: readonly SyncState[], connection: ConnectionName | undefined, actor: string) {
-    const connections = connection ? [this.enabled(connection)] : [...this.queues.keys()];
+  /** The links in `states` (of the connections named, or every configured one), newest trouble first. */
+  async retry(states: readonly SyncState[], target: RequeueTarget, actor: string) {
+    const connections = this.named(target) ?? [...this.queues.keys()];
     const rows = await this.prisma.trackerLink.findMany({
       where: { syncState: { in: [...states] }, connection: { in: connections } },
       orderBy: { updatedAt: 'desc' },
@@ -57,6 +74,18 @@ export class Requeue {
       actor,
     );
     return { ...result, more: rows.length > RETRY_BATCH };
+  }
+
+  /** The configured connections a target names; undefined when it names none. A name not configured is a 400. */
+  private named(target: RequeueTarget): ConnectionName[] | undefined {
+    if (target.connection !== undefined) {
+      if (!this.queues.has(target.connection)) throw notConfigured('connection', target.connection, [...this.queues.keys()]);
+      return [target.connection];
+    }
+    if (target.tracker === undefined) return undefined;
+    const ofKind = [...this.queues.keys()].filter((c) => this.kinds.get(c) === target.tracker);
+    if (!ofKind.length) throw notConfigured('tracker', target.tracker, [...this.queues.keys()]);
+    return ofKind;
   }
 
   private async requeueAll(items: { defectId: string; key: string; connection: ConnectionName; missing: boolean }[], actor: string) {
@@ -79,12 +108,10 @@ export class Requeue {
     }
     return { queued, notQueued };
   }
+}
 
-  private enabled(connection: ConnectionName): ConnectionName {
-    if (this.queues.has(connection)) return connection;
-    const on = [...this.queues.keys()];
-    throw new AppError('validation_failed', `connection: ${connection} is not configured (configured: ${on.join(', ') || 'none'})`, {
-      fields: [{ field: 'connection', message: 'is not configured' }],
-    });
-  }
+function notConfigured(field: 'connection' | 'tracker', value: string, configured: readonly string[]): AppError {
+  return new AppError('validation_failed', `${field}: ${value} is not configured (configured: ${configured.join(', ') || 'none'})`, {
+    fields: [{ field, message: 'is not configured' }],
+  });
 }

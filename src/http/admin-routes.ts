@@ -54,13 +54,15 @@ const LinksQuery = z.strictObject({
     .optional(),
 });
 
-const Resync = z.strictObject({ connection: connection.optional() });
+/** `tracker`: every connection of that kind (what the field meant before connections). */
+const Resync = z.strictObject({ connection: connection.optional(), tracker: tracker.optional() });
 const Retry = z.strictObject({
   state: z
     .array(z.enum(['failed', 'retrying', 'missing', 'pending'], 'must be one of failed, retrying, missing, pending'))
     .min(1, 'name at least one state')
     .max(4),
   connection: connection.optional(),
+  tracker: tracker.optional(),
 });
 
 /** What the admin routes act as in the status history and outbox (an admin token names no person). */
@@ -75,7 +77,7 @@ export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; serv
     if (deps.services) return deps.services;
     throw new AppError('admin_disabled', 'this route needs Redis (queues), which this process was started without');
   };
-  const requeue = () => new Requeue(prisma, services().queues, deps.links);
+  const requeue = async () => new Requeue(prisma, services().queues, deps.links, { kinds: await kindsOf(prisma), routes: services().routes });
   let backfills: Backfills | undefined;
   const backfill = () => (backfills ??= new Backfills({ prisma, log: deps.log, ...services() }));
 
@@ -155,13 +157,13 @@ export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; serv
   });
 
   r.post('/defects/:idOrKey/resync', async (req: Request<{ idOrKey: string }>, res) => {
-    const { connection: c } = parseInput(Resync, req.body ?? {}, 'body');
-    res.status(202).json(await requeue().resync(req.params.idOrKey, c, ADMIN_ACTOR));
+    const target = parseInput(Resync, req.body ?? {}, 'body');
+    res.status(202).json(await (await requeue()).resync(req.params.idOrKey, target, ADMIN_ACTOR));
   });
 
   r.post('/links/retry', async (req, res) => {
-    const { state, connection: c } = parseInput(Retry, req.body ?? {}, 'body');
-    res.status(202).json(await requeue().retry(state, c, ADMIN_ACTOR));
+    const { state, connection: c, tracker: t } = parseInput(Retry, req.body ?? {}, 'body');
+    res.status(202).json(await (await requeue()).retry(state, { connection: c, tracker: t }, ADMIN_ACTOR));
   });
 
   r.post('/connections/:name/backfill', async (req: Request<{ name: string }>, res) => {

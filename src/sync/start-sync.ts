@@ -39,6 +39,8 @@ export type SyncSettings = {
   /** SYNC_DEBOUNCE_MAX_MS: the longest a change waits while more keep coming. */
   debounceMaxMs: number;
   concurrency: number;
+  /** SYNC_LOCK_CONNECTIONS: the most database connections this process holds for sync locks. */
+  lockConnections?: number;
   jobsPerSecond: number;
   reconcileMs: number;
   /** Handled inbound notices older than this many days are pruned by the reconciler's pass. */
@@ -75,12 +77,21 @@ export function syncSettings(
     debounceMs: config.sync.debounceMs,
     debounceMaxMs: config.sync.debounceMaxMs,
     concurrency: config.sync.concurrency,
+    lockConnections: config.sync.lockConnections,
     jobsPerSecond: config.sync.jobsPerSecond,
     reconcileMs: config.sync.reconcileMs,
     pollMs: config.sync.pollMs,
     inboundRetentionDays: config.inboundRetentionDays,
     registrars: config.publicUrlSet ? buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
   };
+}
+
+/**
+ * Connections for sync locks: one per job that can run at once, capped (fifty connections at concurrency 5
+ * would want 250), plus one for a link by hand in the same process. Jobs beyond the cap wait their turn.
+ */
+export function lockPoolSize(concurrency: number, connections: number, cap = 20): number {
+  return Math.min(concurrency * connections, cap) + 1;
 }
 
 export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
@@ -92,7 +103,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, connections, s.jobRetry);
   logQueueErrors(queues, s.log);
-  const locks = new SyncLocks(s.databaseUrl, s.concurrency * connections.length + 1);
+  const locks = new SyncLocks(s.databaseUrl, lockPoolSize(s.concurrency, connections.length, s.lockConnections));
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
   const inbox = new Inbox(s.prisma, queues, { ms: s.debounceMs, maxMs: s.debounceMaxMs });
   const registrations = new WebhookRegistrations(s.prisma);

@@ -128,6 +128,10 @@ describe('GET /admin/sync-status', () => {
     expect(t.writes()).toEqual(writes);
     const one = await post(`/admin/defects/${d.key}/resync`, { connection: 'jira' });
     expect(one.body.queued).toEqual([expect.objectContaining({ connection: 'jira', via: 'queue' })]);
+    // `tracker` as before connections: every connection of that kind (here the one).
+    const byKind = await post(`/admin/defects/${d.key}/resync`, { tracker: 'asana' });
+    expect(byKind.status, JSON.stringify(byKind.body)).toBe(202);
+    expect(byKind.body.queued).toEqual([expect.objectContaining({ connection: 'asana', via: 'queue' })]);
   });
 
   it('counts a conflict decided in the last 24 h, with both values and the winner in the defect view', async () => {

@@ -58,7 +58,7 @@ describe('METRICS_PORT on the worker role', () => {
     for (const tracker of ['github', 'jira', 'asana']) {
       expect(metrics).toMatch(new RegExp(`^defect_sync_sync_jobs_total\\{connection="${tracker}",tracker="${tracker}",outcome="created"\\} 1$`, 'm'));
       expect(metrics).toMatch(new RegExp(`^defect_sync_tracker_api_calls_total\\{connection="${tracker}",tracker="${tracker}",status="20[01]"\\} [1-9]`, 'm'));
-      expect(metrics).toMatch(new RegExp(`^defect_sync_queue_jobs\\{connection="${tracker}",state="waiting"\\} \\d+$`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^defect_sync_queue_jobs\\{connection="${tracker}",tracker="${tracker}",state="waiting"\\} \\d+$`, 'm'));
     }
     expect(metrics).toMatch(/^defect_sync_sync_latency_seconds_count\{direction="outbound",connection="jira",tracker="jira"\} 1$/m);
     child!.kill('SIGTERM');

@@ -18,7 +18,7 @@ const prisma = createPrisma(databaseUrl);
 afterAll(() => prisma.$disconnect());
 
 function opsFor(settings: Partial<OpsSettings> = {}) {
-  const ops = createOps({ prisma, redisUrl, queuePrefix, connections: ['github', 'jira'], ...settings });
+  const ops = createOps({ prisma, redisUrl, queuePrefix, connections: [{ connection: 'github', kind: 'github' }, { connection: 'jira', kind: 'jira' }], ...settings });
   afterAll(() => ops.close());
   return ops;
 }
@@ -114,10 +114,10 @@ describe('GET /metrics', () => {
       await github.add('sync', { n: 2 }, { delay: 60_000 });
       await github.add('sync', { n: 3 });
       const text = (await app.get('/metrics')).text;
-      expect(value(text, 'defect_sync_queue_jobs{connection="github",state="delayed"}')).toBe(2);
-      expect(value(text, 'defect_sync_queue_jobs{connection="github",state="waiting"}')).toBe(1);
-      expect(value(text, 'defect_sync_queue_jobs{connection="jira",state="waiting"}')).toBe(0);
-      expect(value(text, 'defect_sync_queue_jobs{connection="asana",state="waiting"}')).toBeUndefined(); // not enabled
+      expect(value(text, 'defect_sync_queue_jobs{connection="github",tracker="github",state="delayed"}')).toBe(2);
+      expect(value(text, 'defect_sync_queue_jobs{connection="github",tracker="github",state="waiting"}')).toBe(1);
+      expect(value(text, 'defect_sync_queue_jobs{connection="jira",tracker="jira",state="waiting"}')).toBe(0);
+      expect(value(text, 'defect_sync_queue_jobs{connection="asana",tracker="asana",state="waiting"}')).toBeUndefined(); // not enabled
     } finally {
       await github.obliterate({ force: true });
       await github.close();
@@ -132,7 +132,7 @@ describe('GET /metrics', () => {
     const res = await app.get('/metrics');
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(value(res.text, 'defect_sync_queue_jobs{connection="github",state="waiting"}')).toBeUndefined();
+    expect(value(res.text, 'defect_sync_queue_jobs{connection="github",tracker="github",state="waiting"}')).toBeUndefined();
     expect(value(res.text, 'defect_sync_metrics_source_errors_total{source="queues"}')).toBe(1);
     expect(value(res.text, 'defect_sync_outbox_unpublished_events')).toBeGreaterThanOrEqual(0);
     // Each failing scrape counts itself, in that same scrape.

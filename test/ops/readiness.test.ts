@@ -15,7 +15,7 @@ import { databaseUrl, queuePrefix, redisUrl } from '../helpers/context.ts';
 /** An app whose checks point where we say; nothing listens on port 1, so connections are refused at once. */
 function appWith(urls: { database: string; redis: string }) {
   const prisma = createPrisma(urls.database);
-  const ops = createOps({ prisma, redisUrl: urls.redis, queuePrefix, connections: ['github'] });
+  const ops = createOps({ prisma, redisUrl: urls.redis, queuePrefix, connections: [{ connection: 'github', kind: 'github' }] });
   afterAll(async () => {
     await ops.close();
     await prisma.$disconnect();

@@ -63,7 +63,7 @@ describe('node src/main.ts api', () => {
       expect(await ready.json()).toMatchObject({ ready: true, checks: { database: { ok: true }, redis: { ok: true } } });
 
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toContain('defect_sync_queue_jobs{connection="github",state="delayed"} 1');
+      expect(metrics).toContain('defect_sync_queue_jobs{connection="github",tracker="github",state="delayed"} 1');
       expect(metrics).toContain('defect_sync_outbox_unpublished_events ');
 
       const res = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'ops-service-test-1' } });

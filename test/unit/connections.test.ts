@@ -6,6 +6,7 @@ import { parseSyncConfig } from '../../src/sync/sync-config.ts';
 import { resolveConnections, targetKey } from '../../src/sync/connections.ts';
 import { routeDefect } from '../../src/sync/routes.ts';
 import { substituteEnv } from '../../src/sync/env-refs.ts';
+import { lockPoolSize } from '../../src/sync/start-sync.ts';
 
 const ENV = {
   GITHUB_TOKEN: 'ghp_secret_value_shop_0123456789',
@@ -166,5 +167,16 @@ describe('${VAR} references', () => {
   });
   it('leaves text that is not a reference alone', () => {
     expect(substituteEnv('$A {B} $${', {}).value).toBe('$A {B} $${');
+  });
+});
+
+describe('the sync-lock pool', () => {
+  it.each([
+    [5, 3, 20, 16], // the environment-only three at the default concurrency: one per job, plus one
+    [5, 50, 20, 21], // fifty connections: capped, not 251
+    [1, 1, 20, 2],
+    [10, 5, 100, 51],
+  ])('concurrency %i × %i connections, cap %i: %i database connections', (concurrency, connections, cap, expected) => {
+    expect(lockPoolSize(concurrency, connections, cap)).toBe(expected);
   });
 });
