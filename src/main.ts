@@ -1,8 +1,9 @@
-// Entry point: `node src/main.ts [all|api|worker|migrate]` (default all).
+// Entry point: `node src/main.ts [all|api|worker|migrate|check]` (default all).
 //   all     API, outbox relay and sync workers in one process (applies migrations first)
 //   api     the HTTP API only
 //   worker  the outbox relay and sync workers only
 //   migrate create the database if needed and apply migrations, then exit
+//   check   check every connection against its tracker, print what was found, exit 1 on any error
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { createLogger, safeUrl, type Logger } from './logger.ts';
@@ -22,8 +23,9 @@ import type { Server } from 'node:http';
 import type { Connector } from '../connectors/contract.ts';
 import { resolveConnections, type ConnectionConfig, type ConnectionName } from './sync/connections.ts';
 import { recordConnections } from './store/connections.ts';
+import { runCheck } from './check-command.ts';
 
-export const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
+export const ROLES = ['all', 'api', 'worker', 'migrate', 'check'] as const;
 type Role = (typeof ROLES)[number];
 
 type Stoppable = () => Promise<void>;
@@ -139,6 +141,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // The check prints for people, not log lines; it needs neither migrations nor Redis.
+  if (role === 'check') process.exit(await runCheck(config, sync, connections));
   const log = createLogger(config.logLevel);
   log.info({ role, database: safeUrl(config.databaseUrl), redis: safeUrl(config.redisUrl) }, 'starting');
 
