@@ -24,6 +24,7 @@ import type { Connector } from '../connectors/contract.ts';
 import { resolveConnections, type ConnectionConfig, type ConnectionName } from './sync/connections.ts';
 import { recordConnections } from './store/connections.ts';
 import { runCheck } from './check-command.ts';
+import { createConnectionChecks, type ConnectionChecks } from './admin/connection-checks.ts';
 
 export const ROLES = ['all', 'api', 'worker', 'migrate', 'check'] as const;
 type Role = (typeof ROLES)[number];
@@ -44,6 +45,7 @@ async function startApi(
   const inbound = startInbound(config, connections, { prisma, log });
   // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
   const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()] });
+  const checks = createConnectionChecks(connections, connectors, { publicUrl: config.publicUrl, publicUrlSet: config.publicUrlSet, prisma });
   const app = createApp({
     prisma,
     log,
@@ -53,6 +55,7 @@ async function startApi(
     metricsTokens: config.metricsTokens,
     webhooks: inbound.webhooks,
     admin,
+    checks,
     ...(config.publicUrlSet && { publicUrl: config.publicUrl }),
     allowedHosts: config.allowedHosts,
     ...(config.adminToken && { adminToken: config.adminToken }),
@@ -63,8 +66,9 @@ async function startApi(
   }
   const server = await listen(app.listen(config.port), config.port, 'PORT');
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
-  // Asana's handshake comes back to this server, so registering waits until it listens.
-  void inbound.registerWebhooks();
+  // Asana's handshake comes back to this server, so registering waits until it listens; the configuration
+  // checks then run in the background (their findings show in /admin/sync-status and the log).
+  void inbound.registerWebhooks().finally(() => void logChecks(checks, log));
   return async () => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -74,6 +78,14 @@ async function startApi(
     await admin.close();
     await ops.close();
   };
+}
+
+/** Checks every connection once and logs what needs a look (warnings and errors, never a secret). */
+async function logChecks(checks: ConnectionChecks, log: Logger): Promise<void> {
+  for (const r of await checks.fresh()) {
+    const problems = r.findings.filter((f) => f.level !== 'ok');
+    if (problems.length) log[r.level === 'error' ? 'error' : 'warn']({ connection: r.connection, findings: problems }, `configuration check of ${r.connection}: ${problems[0]!.what}`);
+  }
 }
 
 /** Waits until `server` listens; a port taken or privileged stops the process naming the setting. */
