@@ -36,9 +36,13 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
 
   const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
   const people = [ANA, BOB].map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) }));
-  const dir = mkdtempSync(join(tmpdir(), 'defect-sync-fakes-'));
-  const syncConfig = join(dir, 'sync.yaml');
-  writeFileSync(syncConfig, stringify({ people, asana: { severityField: asana.severityField() }, ...opts.syncConfig }));
+  /** A new SYNC_CONFIG file: the people in every fake and Asana's severity field, plus `extra` (connections, routes…). */
+  const syncConfigFile = (extra: Record<string, unknown> = {}): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'defect-sync-fakes-')), 'sync.yaml');
+    writeFileSync(path, stringify({ people, asana: { severityField: asana.severityField() }, ...extra }));
+    return path;
+  };
+  const syncConfig = syncConfigFile(opts.syncConfig);
 
   const env: Record<string, string> = {
     GITHUB_TOKEN: github.token,
@@ -68,6 +72,7 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
     asana,
     env,
     people,
+    syncConfigFile,
     asanaGid,
     ticketsFor,
     /** Calls that change a ticket (edits and status moves), per tracker. */

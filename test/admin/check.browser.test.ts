@@ -6,33 +6,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Trackers } from '../../fakes/index.ts';
 import type { Service } from '../helpers/service.ts';
-import { startWithTrackers } from '../helpers/tracked-service.ts';
-import { launchChromium, signIn } from '../helpers/browser.ts';
+import { pageErrors, signIn, startBrowserTest, type BrowserTest } from '../helpers/browser.ts';
 import { forgetEarlierSyncState } from './fresh.ts';
 
 const ADMIN = 'admin-token-for-the-check-browser-test';
+let bt: BrowserTest;
 let t: Trackers;
 let svc: Service;
-let stop: () => Promise<void>;
 let page: Page;
-let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ t, svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, listen: true, workers: false }));
+  bt = await startBrowserTest({ env: { ADMIN_TOKEN: ADMIN }, workers: false });
+  ({ t, svc, page } = bt);
   await forgetEarlierSyncState(svc.prisma);
   t.jira.requireField('QA', 'Bug', { fieldId: 'customfield_10042', name: 'Team' });
-  ({ page, close: closeBrowser } = await launchChromium());
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await stop?.();
-});
+afterAll(() => bt?.close());
 
 describe('the dashboard shows each connection\'s configuration check', () => {
   it('lists errors and warnings with their fixes on the cards; an error turns the card red', async () => {
-    const browserErrors: string[] = [];
-    page.on('pageerror', (err) => browserErrors.push(err.message));
-    page.on('console', (msg) => msg.type() === 'error' && browserErrors.push(msg.text()));
+    const browserErrors = pageErrors(page);
     await page.goto(`${svc.url}/admin`);
     await page.locator('#signin').waitFor({ state: 'visible' });
     await signIn(page, ADMIN);

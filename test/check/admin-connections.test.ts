@@ -3,10 +3,6 @@
 // whose issue type requires a field nobody gives a value. The route answers every connection's findings
 // (admin auth, cached for a minute), and sync-status turns the connection red naming the field before any
 // defect has failed on it. No secret appears in either answer.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrackers, type Trackers } from '../../fakes/index.ts';
@@ -22,22 +18,16 @@ beforeAll(async () => {
   t = await startTrackers();
   t.jira.state.projects.add('OPS');
   t.jira.requireField('OPS', 'Bug', { fieldId: 'customfield_10042', name: 'Team' });
-  const config = join(mkdtempSync(join(tmpdir(), 'defect-sync-admin-check-')), 'sync.yaml');
   const jira = { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}' };
-  writeFileSync(
-    config,
-    stringify({
-      people: t.people,
-      asana: { severityField: t.asana.severityField() },
-      connections: {
-        'shop-github': { kind: 'github', repository: 'acme/app', apiUrl: t.env.GITHUB_API_URL, token: '${SHOP_TOKEN}', webhookSecret: HOOK },
-        'bad-github': { kind: 'github', repository: 'acme/other', apiUrl: t.env.GITHUB_API_URL, token: WRONG },
-        'qa-jira': { ...jira, project: 'QA' },
-        'ops-jira': { ...jira, project: 'OPS' },
-        'nope-jira': { ...jira, project: 'NOPE' },
-      },
-    }),
-  );
+  const config = t.syncConfigFile({
+    connections: {
+      'shop-github': { kind: 'github', repository: 'acme/app', apiUrl: t.env.GITHUB_API_URL, token: '${SHOP_TOKEN}', webhookSecret: HOOK },
+      'bad-github': { kind: 'github', repository: 'acme/other', apiUrl: t.env.GITHUB_API_URL, token: WRONG },
+      'qa-jira': { ...jira, project: 'QA' },
+      'ops-jira': { ...jira, project: 'OPS' },
+      'nope-jira': { ...jira, project: 'NOPE' },
+    },
+  });
   svc = await startService({ env: { SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, JIRA_TOKEN: t.jira.apiToken, ADMIN_TOKEN: ADMIN }, listen: true, workers: false });
   t.github.webhooks.target = `${svc.url}/webhooks/github/shop-github`;
 });

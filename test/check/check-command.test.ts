@@ -4,10 +4,6 @@
 // and its fix on the connection's line; no credential is ever printed; a configuration the service would
 // refuse still exits 2.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { databaseUrl } from '../helpers/context.ts';
@@ -27,11 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-function configFile(connections: Record<string, unknown>, routes?: unknown[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'defect-sync-check-')), 'sync.yaml');
-  writeFileSync(path, stringify({ people: t.people, asana: { severityField: t.asana.severityField() }, connections, ...(routes && { routes }) }));
-  return path;
-}
+const configFile = (connections: Record<string, unknown>, routes?: unknown[]) => t.syncConfigFile({ connections, ...(routes && { routes }) });
 
 function check(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
