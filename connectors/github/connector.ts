@@ -222,7 +222,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
 
     // A GitHub App connection (its settings carry `app`) has no user behind its token: the check asks for
     // the installation instead of GET /user.
-    check: (ctx) => checkGithub(octokit, repo, { apiUrl, app: 'app' in settings && Boolean((settings as { app?: unknown }).app) }, ctx),
+    check: (ctx) => checkGithub(octokit, repo, { apiUrl, app: Boolean((settings as { app?: unknown }).app) }, ctx),
 
     canonical(fields, context) {
       const read = canonicalFields(mapping, people, fields);
