@@ -85,6 +85,22 @@ export type FieldTimes = Partial<Record<TicketField, Date>>;
  */
 export type ChangedTicket = { remoteId: string; updatedAt: Date; version?: string };
 
+/**
+ * One thing a configuration check found: `ok` verified, `warn` works but needs a look (or could not be
+ * verified with this credential), `error` syncing will fail until a person acts. `what` and `fix` are
+ * shown to operators as they are, so they never carry a credential.
+ */
+export type CheckFinding = { level: 'ok' | 'warn' | 'error'; what: string; fix?: string };
+
+/** What the service expects of the tracker's side, for the parts of the check the connector cannot know. */
+export type CheckContext = {
+  /**
+   * Where this service takes the connection's webhooks: the URL to give the tracker and the paths that
+   * reach the connection; null when it takes none (no webhook secret configured: polling only).
+   */
+  webhook: { url: string; paths: string[] } | null;
+};
+
 export interface Connector {
   readonly kind: TrackerKind;
   /** The connection (configured target) this connector serves: what links, queues and locks are keyed by. */
@@ -162,4 +178,11 @@ export interface Connector {
    * project is followed by its id) is watched through them.
    */
   readonly pollsLinked?: boolean;
+
+  /**
+   * Reads, and never writes, what the configuration relies on (the credential, the target, what the
+   * tracker needs on create, the webhook where the credential may read it) and says what it found.
+   * Never throws: a failed call is a finding ("cannot reach <host>: …", or the tracker's refusal).
+   */
+  check(context: CheckContext): Promise<CheckFinding[]>;
 }

@@ -36,13 +36,13 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
 
   const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
   const people = [ANA, BOB].map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) }));
-  /** A SYNC_CONFIG file with the fakes' people and Asana severity field plus `more` (connections, routes...); its path. */
-  const writeSyncConfig = (more: Record<string, unknown> = {}) => {
-    const file = join(mkdtempSync(join(tmpdir(), 'defect-sync-fakes-')), 'sync.yaml');
-    writeFileSync(file, stringify({ people, asana: { severityField: asana.severityField() }, ...more }));
-    return file;
+  /** A new SYNC_CONFIG file: the people in every fake and Asana's severity field, plus `extra` (connections, routes…). */
+  const syncConfigFile = (extra: Record<string, unknown> = {}): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'defect-sync-fakes-')), 'sync.yaml');
+    writeFileSync(path, stringify({ people, asana: { severityField: asana.severityField() }, ...extra }));
+    return path;
   };
-  const syncConfig = writeSyncConfig(opts.syncConfig);
+  const syncConfig = syncConfigFile(opts.syncConfig);
 
   const env: Record<string, string> = {
     GITHUB_TOKEN: github.token,
@@ -73,7 +73,7 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
     env,
     people,
     asanaGid,
-    writeSyncConfig,
+    syncConfigFile,
     ticketsFor,
     /** Calls that change a ticket (edits and status moves), per tracker. */
     writes: () => ({

@@ -1,8 +1,9 @@
-// Entry point: `node src/main.ts [all|api|worker|migrate|retarget <connection>…]` (default all).
+// Entry point: `node src/main.ts [all|api|worker|migrate|check|retarget <connection>…]` (default all).
 //   all      API, outbox relay and sync workers in one process (applies migrations first)
 //   api      the HTTP API only
 //   worker   the outbox relay and sync workers only
 //   migrate  create the database if needed and apply migrations, then exit
+//   check    check every connection against its tracker, print what was found, exit 1 on any error
 //   retarget confirm that the named connections' links now live at their configured target (a renamed
 //            repository, a moved site), then exit
 import type { AddressInfo } from 'node:net';
@@ -24,8 +25,10 @@ import type { Server } from 'node:http';
 import type { Connector } from '../connectors/contract.ts';
 import { resolveConnections, type ConnectionConfig, type ConnectionName } from './sync/connections.ts';
 import { recordConnections } from './store/connections.ts';
+import { runCheck } from './check-command.ts';
+import { createConnectionChecks, type ConnectionChecks } from './admin/connection-checks.ts';
 
-export const ROLES = ['all', 'api', 'worker', 'migrate', 'retarget'] as const;
+export const ROLES = ['all', 'api', 'worker', 'migrate', 'check', 'retarget'] as const;
 type Role = (typeof ROLES)[number];
 
 type Stoppable = () => Promise<void>;
@@ -45,6 +48,7 @@ async function startApi(
   const inbound = startInbound(config, connections, { prisma, log });
   // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
   const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], routes });
+  const checks = createConnectionChecks(connections, connectors, { publicUrl: config.publicUrl, publicUrlSet: config.publicUrlSet, prisma });
   const app = createApp({
     prisma,
     log,
@@ -54,6 +58,7 @@ async function startApi(
     metricsTokens: config.metricsTokens,
     webhooks: inbound.webhooks,
     admin,
+    checks,
     ...(config.publicUrlSet && { publicUrl: config.publicUrl }),
     allowedHosts: config.allowedHosts,
     ...(config.adminToken && { adminToken: config.adminToken }),
@@ -64,8 +69,9 @@ async function startApi(
   }
   const server = await listen(app.listen(config.port), config.port, 'PORT');
   log.info({ port: (server.address() as AddressInfo).port }, 'API listening');
-  // Asana's handshake comes back to this server, so registering waits until it listens.
-  void inbound.registerWebhooks();
+  // Asana's handshake comes back to this server, so registering waits until it listens; the configuration
+  // checks then run in the background (their findings show in /admin/sync-status and the log).
+  void inbound.registerWebhooks().finally(() => void logChecks(checks, log));
   return async () => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -75,6 +81,14 @@ async function startApi(
     await admin.close();
     await ops.close();
   };
+}
+
+/** Checks every connection once and logs what needs a look (warnings and errors, never a secret). */
+async function logChecks(checks: ConnectionChecks, log: Logger): Promise<void> {
+  for (const r of await checks.fresh()) {
+    const problems = r.findings.filter((f) => f.level !== 'ok');
+    if (problems.length) log[r.level === 'error' ? 'error' : 'warn']({ connection: r.connection, findings: problems }, `configuration check of ${r.connection}: ${problems[0]!.what}`);
+  }
 }
 
 /** Waits until `server` listens; a port taken or privileged stops the process naming the setting. */
@@ -142,6 +156,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // The check prints for people, not log lines; it needs neither migrations nor Redis.
+  if (role === 'check') process.exit(await runCheck(config, sync, connections));
   const log = createLogger(config.logLevel);
   log.info({ role, database: safeUrl(config.databaseUrl), redis: safeUrl(config.redisUrl) }, 'starting');
 

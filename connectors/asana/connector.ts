@@ -22,6 +22,7 @@ import {
 import { classifyAsanaError } from './errors.ts';
 import { footerWrite, notesWrite } from './html-notes.ts';
 import { parseTaskRef } from './task-ref.ts';
+import { checkAsana } from './check.ts';
 
 export type AsanaSettings = {
   token: string;
@@ -158,6 +159,9 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   return {
     kind: 'asana',
     connection: options.connection ?? 'asana',
+
+    // The webhook is this service's own registration: src/sync/check.ts reports it.
+    check: () => checkAsana(client, settings, mapping),
 
     canonical(fields: TicketFields, context?: TicketContext): TicketFields {
       const read = canonicalFields(fields, mapping, people);

@@ -25,6 +25,7 @@ import {
   statusFromIssue,
   type GithubMapping,
 } from './mapping.ts';
+import { checkGithub } from './check.ts';
 import { issueNumber, parseIssueInput, parseRepository, repoName, repoOfRepositoryUrl, sameRepo, type Repo } from './refs.ts';
 
 export type { GithubAppCredential, GithubCredential } from './credential.ts';
@@ -222,6 +223,10 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
   return {
     kind: 'github',
     connection: options.connection ?? 'github',
+
+    // A GitHub App connection (its settings carry `app`) has no user behind its token: the check asks for
+    // the installation instead of GET /user.
+    check: (ctx) => checkGithub(octokit, repo, { apiUrl, app: Boolean((settings as { app?: unknown }).app) }, ctx),
 
     canonical(fields, context) {
       const read = canonicalFields(mapping, people, fields);

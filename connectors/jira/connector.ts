@@ -13,6 +13,7 @@ import { descriptionFromAdf, normalizeDescription, renderDescription, withFooter
 import { descriptionWrite } from './adf-patch.ts';
 import { CUT_NOTE } from './fit.ts';
 import { createJiraTransport } from './transport.ts';
+import { checkJira } from './check.ts';
 import { explainUnassignedRefusal, toTrackerError } from './errors.ts';
 import {
   canonicalStatus,
@@ -254,6 +255,9 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   return {
     kind: 'jira',
     connection: options.connection ?? 'jira',
+
+    check: (ctx) =>
+      checkJira(jira, { connection: options.connection ?? 'jira', baseUrl, projectKey, issueType, createFields: options.settings.createFields ?? {}, mapping }, ctx),
 
     canonical(fields: TicketFields, context?: TicketContext): TicketFields {
       return {

@@ -35,6 +35,8 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       { name: 'ticket.update', method: 'PUT', path: `${API}/tasks/:task_gid`, handle: updateTask },
       { name: 'task.delete', method: 'DELETE', path: `${API}/tasks/:task_gid`, handle: deleteTaskRoute },
       { name: 'ticket.stories', method: 'GET', path: `${API}/tasks/:task_gid/stories`, handle: listStories },
+      { name: 'user.get', method: 'GET', path: `${API}/users/:user_gid`, handle: getUser },
+      { name: 'project.get', method: 'GET', path: `${API}/projects/:project_gid`, handle: getProject },
       { name: 'webhook.create', method: 'POST', path: `${API}/webhooks`, handle: createWebhook },
       { name: 'webhook.list', method: 'GET', path: `${API}/webhooks`, handle: listWebhooks },
       { name: 'webhook.delete', method: 'DELETE', path: `${API}/webhooks/:webhook_gid`, handle: deleteWebhook },
@@ -65,6 +67,36 @@ export function createAsanaFake(options: AsanaFakeOptions) {
         next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: `/tasks/${task.gid}/stories`, uri: '' } : null,
       },
     };
+  }
+
+  // ---- users and projects, as a client checking its configuration reads them
+  const compactWorkspace = () => ({ gid: state.workspace.gid, resource_type: 'workspace', name: state.workspace.name });
+  function getUser(req: FakeRequest): FakeResponse {
+    const gid = req.params['user_gid'] === 'me' ? state.meGid : req.params['user_gid'];
+    const user = state.users.find((u) => u.gid === gid);
+    if (!user) throw httpError(404, `user: Unknown object: ${req.params['user_gid']}`); // approximated
+    const record = { gid: user.gid, resource_type: 'user', name: user.name, email: user.email, workspaces: [compactWorkspace()] };
+    return { status: 200, body: { data: only(record, req.query.get('opt_fields'), ['gid', 'resource_type', 'name']) } };
+  }
+
+  function getProject(req: FakeRequest): FakeResponse {
+    const p = state.projects.get(req.params['project_gid']!);
+    if (!p) throw httpError(404, `project: Unknown object: ${req.params['project_gid']}`); // approximated
+    const user = (gid: string) => ({ gid, resource_type: 'user', name: state.users.find((u) => u.gid === gid)?.name ?? '' });
+    const record = {
+      gid: p.gid,
+      resource_type: 'project',
+      name: p.name,
+      archived: p.archived ?? false,
+      workspace: compactWorkspace(),
+      members: (p.members ?? state.users.map((u) => u.gid)).map(user),
+      // Asana's custom field settings, each with its custom field (enum options included, as asked).
+      custom_field_settings: p.customFields.map((gid) => {
+        const field = state.customFields.get(gid)!;
+        return { gid: `${gid}0`, resource_type: 'custom_field_setting', is_important: true, custom_field: { gid, resource_type: 'custom_field', name: field.name, type: field.type, resource_subtype: field.type, enum_options: field.enum_options.map((o) => ({ resource_type: 'enum_option', ...o })) } };
+      }),
+    };
+    return { status: 200, body: { data: only(record, req.query.get('opt_fields'), ['gid', 'resource_type', 'name']) } };
   }
 
   // ---- webhooks: created only after the target answers the handshake, as Asana does
@@ -383,6 +415,10 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     addProject(name: string): FakeProject {
       return state.addProject(name);
     },
+    /** The project's members (user gids); the token's user is `state.meGid`. */
+    setMembers(gids: string[]): void {
+      project.members = gids;
+    },
     /** Another enum custom field on the configured project (e.g. a "Stage" that is not severity): its gid and option gids by name. */
     addEnumField(name: string, optionNames: string[]): { gid: string; options: Record<string, string> } {
       const field = state.addEnumField(project, name, optionNames);
@@ -402,6 +438,15 @@ function errorBody(status: number, message: string): unknown {
   }
   if (status === 404 && message === 'Not Found') return { errors: [{ message: 'Not Found', help: HELP }] };
   return { errors: [{ message, help: HELP }] };
+}
+
+/**
+ * A record with only the top-level fields opt_fields names (a dotted path keeps its first part whole), plus
+ * the compact ones Asana always sends; the compact form when opt_fields is absent.
+ */
+function only(record: Record<string, unknown>, optFields: string | null, compact: string[]): Record<string, unknown> {
+  const wanted = new Set([...compact, ...(optFields ?? '').split(',').map((f) => f.trim().split('.')[0]!).filter(Boolean)]);
+  return Object.fromEntries(Object.entries(record).filter(([k]) => wanted.has(k)));
 }
 
 function dataOf(req: FakeRequest): Record<string, unknown> {

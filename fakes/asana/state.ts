@@ -8,7 +8,16 @@ export type FakeUser = { gid: string; email: string; name: string };
 export type FakeEnumOption = { gid: string; name: string; enabled: boolean; color: string };
 export type FakeCustomField = { gid: string; name: string; type: 'enum'; enum_options: FakeEnumOption[] };
 /** `tasks`: the project's task gids in project order (Asana lists a project's tasks in this order). */
-export type FakeProject = { gid: string; name: string; workspace: string; customFields: string[]; tasks: string[] };
+export type FakeProject = {
+  gid: string;
+  name: string;
+  workspace: string;
+  customFields: string[];
+  tasks: string[];
+  /** User gids of the project's members; every user of the workspace unless a test says otherwise. */
+  members?: string[];
+  archived?: boolean;
+};
 
 /** A stored task; `assignee` and `projects` hold gids, custom field values map field gid → option gid. */
 export type FakeTask = {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
 import { FakeWebhookSender, githubDelivery, type Delivery } from '../webhooks.ts';
 import { FakeGithubApp, type FakeInstallation, type FakeInstallationToken } from './app.ts';
-import { GithubFakeState, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './state.ts';
+import { GithubFakeState, type FakeHook, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './state.ts';
 
 export type GithubFakeOptions = {
   /** The token the fake accepts (default 'fake-github-token'). */
@@ -254,6 +254,49 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     return { status: 200, body, headers: { etag } };
   };
 
+  /** GET /repos/{owner}/{repo}: the fields a client reads (permissions as the token's user has them). */
+  function repoJson(repo: FakeRepo): Record<string, unknown> {
+    const push = state.pushAccess;
+    return {
+      id: repo.id,
+      node_id: `R_fake${repo.id}`,
+      name: repo.name,
+      full_name: `${repo.owner}/${repo.name}`,
+      owner: { login: repo.owner, id: loginId(repo.owner), type: 'Organization' },
+      private: true,
+      html_url: `${base()}/${repo.owner}/${repo.name}`,
+      url: `${base()}/repos/${repo.owner}/${repo.name}`,
+      has_issues: repo.hasIssues ?? true,
+      archived: repo.archived ?? false,
+      disabled: false,
+      visibility: 'private',
+      default_branch: 'main',
+      permissions: { admin: push && state.hookAccess, maintain: push, push, triage: push, pull: true },
+    };
+  }
+
+  /** The repository's webhooks: the one this fake delivers to (webhooks.target) plus any a test added. */
+  function hooksJson(repo: FakeRepo): Record<string, unknown>[] {
+    const api = `${base()}/repos/${repo.owner}/${repo.name}/hooks`;
+    const delivering = repo === home && webhooks.target ? [{ id: 1, url: webhooks.target, active: true, events: ['issues'] }] : [];
+    return [...delivering, ...(repo.hooks ?? [])].map((h) => ({
+      type: 'Repository',
+      id: h.id,
+      name: 'web',
+      active: h.active,
+      events: h.events,
+      // GitHub never shows a hook's secret, only that there is one.
+      config: { content_type: 'json', insecure_ssl: '0', url: h.url, secret: '********' },
+      updated_at: '2026-11-01T00:00:00Z',
+      created_at: '2026-11-01T00:00:00Z',
+      url: `${api}/${h.id}`,
+      test_url: `${api}/${h.id}/test`,
+      ping_url: `${api}/${h.id}/pings`,
+      deliveries_url: `${api}/${h.id}/deliveries`,
+      last_response: { code: null, status: 'unused', message: null },
+    }));
+  }
+
   const routes: Route[] = [
     {
       // The JWT was checked by authenticate; GitHub answers 201 with the token and when it expires.
@@ -278,6 +321,32 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
           },
         };
       }, DOCS_APPS),
+    },
+    {
+      name: 'user.get',
+      method: 'GET',
+      path: '/user',
+      handle: guarded(() => ({ status: 200, body: { login, id: loginId(login), node_id: `U_fake${loginId(login)}`, type: 'User', site_admin: false, url: `${base()}/users/${login}` } }), 'https://docs.github.com/rest/users/users#get-the-authenticated-user'),
+    },
+    {
+      name: 'repo.get',
+      method: 'GET',
+      path: '/repos/:owner/:repo',
+      handle: guarded((req) => {
+        const repo = repoOf(req);
+        return repo ? { status: 200, body: repoJson(repo) } : notFound('https://docs.github.com/rest/repos/repos#get-a-repository');
+      }, 'https://docs.github.com/rest/repos/repos#get-a-repository'),
+    },
+    {
+      name: 'hooks.list',
+      method: 'GET',
+      path: '/repos/:owner/:repo/hooks',
+      handle: guarded((req) => {
+        const repo = repoOf(req);
+        const docs = 'https://docs.github.com/rest/repos/webhooks#list-repository-webhooks';
+        // Without admin access GitHub hides the hooks behind a 404, as it does for a repository you cannot see.
+        return repo && state.hookAccess ? { status: 200, body: hooksJson(repo) } : notFound(docs);
+      }, 'https://docs.github.com/rest/repos/webhooks#list-repository-webhooks'),
     },
     {
       name: 'ticket.create',
@@ -478,6 +547,18 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     /** false: the token lacks push (triage) access, so GitHub silently drops its labels and assignees. */
     setPushAccess(allowed: boolean): void {
       state.pushAccess = allowed;
+    },
+    /** false: the token may not read the repository's webhooks (GET …/hooks answers 404). */
+    setHookAccess(allowed: boolean): void {
+      state.hookAccess = allowed;
+    },
+    /** A webhook configured on the configured repository (besides the one the fake delivers to). */
+    addHook(hook: Omit<FakeHook, 'id'> & { id?: number }): void {
+      (home.hooks ??= []).push({ id: 100 + (home.hooks?.length ?? 0), ...hook });
+    },
+    /** Repository settings as GET /repos/{owner}/{repo} shows them. */
+    setRepoSettings(settings: { hasIssues?: boolean; archived?: boolean }): void {
+      Object.assign(home, settings);
     },
     addCollaborator(name: string): void {
       state.collaborators.add(name.toLowerCase());

@@ -35,7 +35,20 @@ export type FakeIssueEvent = {
   rename?: { from: string; to: string };
 };
 
-export type FakeRepo = { id: number; owner: string; name: string; nextNumber: number; labels: FakeLabel[] };
+export type FakeRepo = {
+  id: number;
+  owner: string;
+  name: string;
+  nextNumber: number;
+  labels: FakeLabel[];
+  /** Repository settings GET /repos/{owner}/{repo} shows (Issues on, not archived, unless a test says otherwise). */
+  hasIssues?: boolean;
+  archived?: boolean;
+  /** Webhooks configured on the repository besides the one the fake delivers to (GET /repos/{owner}/{repo}/hooks). */
+  hooks?: FakeHook[];
+};
+
+export type FakeHook = { id: number; url: string; active: boolean; events: string[] };
 
 export const STATE_REASONS = ['completed', 'not_planned', 'duplicate', 'reopened'] as const;
 export type StateReason = (typeof STATE_REASONS)[number];
@@ -59,6 +72,11 @@ export class GithubFakeState {
    * a token without push (triage) access: "Labels are silently dropped otherwise".
    */
   pushAccess = true;
+  /**
+   * Whether the token may read the repository's webhooks: GitHub answers 404 to GET …/hooks without admin
+   * access (classic scope admin:repo_hook, fine-grained "Webhooks: read").
+   */
+  hookAccess = true;
   private nextId = 1_000_001;
   private nextLabelId = 5_000_001;
   private readonly now: () => number;

@@ -28,6 +28,8 @@ export type JiraFakeOptions = {
   transitions?: FakeTransition[];
 };
 
+/** The account the API token belongs to (GET /rest/api/3/myself). */
+const BOT_ACCOUNT = '712020:0e5c8b2a-6f1d-4c3b-9a7e-defec75ync01';
 const UNAUTHORIZED = { message: 'Client must be authenticated to access this resource.', 'status-code': 401 };
 const SEARCH_GONE =
   'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046';
@@ -84,6 +86,13 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
     transitions: options.transitions ?? DEFAULT_TRANSITIONS.map((t) => ({ ...t })),
   });
   const base = () => tracker.baseUrl;
+  /** A project key (or id) as Jira resolves it; 404 with Jira's words when there is none. */
+  const projectOf = (keyOrId: string): string => {
+    const byId = [...state.projects].find((_, i) => String(10000 + i) === keyOrId);
+    const key = byId ?? keyOrId.toUpperCase();
+    if (!state.projects.has(key)) throw httpError(404, `No project could be found with key '${keyOrId}'.`);
+    return key;
+  };
 
   function search(jqlText: string, fieldsParam: string[], maxResults: number, pageToken: string | undefined): FakeResponse {
     const jql = parseJql(jqlText);
@@ -261,6 +270,50 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
         return { status: 200, body: { expand: 'schema,names', issues, issueErrors: [] } };
       },
     },
+    {
+      name: 'myself.get',
+      method: 'GET',
+      path: '/rest/api/3/myself',
+      handle: () => ({
+        status: 200,
+        body: { self: `${base()}/rest/api/3/user?accountId=${BOT_ACCOUNT}`, accountId: BOT_ACCOUNT, accountType: 'atlassian', emailAddress: email, displayName: 'Defect Sync', active: true, timeZone: 'Etc/UTC', locale: 'en_US' },
+      }),
+    },
+    {
+      name: 'project.get',
+      method: 'GET',
+      path: '/rest/api/3/project/:key',
+      handle: (req) => {
+        const key = projectOf(req.params['key']!);
+        return {
+          status: 200,
+          body: {
+            self: `${base()}/rest/api/3/project/${key}`,
+            id: String(10000 + [...state.projects].indexOf(key)),
+            key,
+            name: key,
+            projectTypeKey: 'software',
+            simplified: false,
+            style: 'classic',
+            issueTypes: state.issueTypes.map((name) => ({ self: `${base()}/rest/api/3/issuetype/${state.issueTypeId(name)}`, id: state.issueTypeId(name), name, subtask: false, hierarchyLevel: 0 })),
+          },
+        };
+      },
+    },
+    {
+      name: 'createmeta.fields',
+      method: 'GET',
+      path: '/rest/api/3/issue/createmeta/:key/issuetypes/:typeId',
+      handle: (req) => {
+        const key = projectOf(req.params['key']!);
+        const type = state.issueTypes.find((name) => state.issueTypeId(name) === req.params['typeId']);
+        if (!type) throw httpError(404, `Issue type with id '${req.params['typeId']}' does not exist or is not in project ${key}.`); // approximated
+        const all = state.createMeta(base(), key, type);
+        const startAt = Math.max(0, Number(req.query.get('startAt') ?? 0) || 0);
+        const maxResults = Math.min(200, Math.max(1, Number(req.query.get('maxResults') ?? 50) || 50));
+        return { status: 200, body: { maxResults, startAt, total: all.length, fields: all.slice(startAt, startAt + maxResults) } };
+      },
+    },
     // The legacy search endpoints are gone on Jira Cloud; a connector still calling them must fail.
     { name: 'jira.search-legacy', method: 'GET', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
     { name: 'jira.search-legacy', method: 'POST', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
@@ -342,6 +395,14 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
     webhooks,
     addUser(user: FakeUser): void {
       state.users.set(user.accountId, user);
+    },
+    /**
+     * The project's issue type requires this field on create (Jira: a required field in its field
+     * configuration, on its create screen); with a default value, a create may leave it out.
+     */
+    requireField(projectKey: string, issueType: string, field: { fieldId: string; name: string; hasDefaultValue?: boolean; defaultValue?: unknown }): void {
+      const at = `${projectKey}/${issueType}`;
+      state.createScreenFields.set(at, [...(state.createScreenFields.get(at) ?? []).filter((f) => f.fieldId !== field.fieldId), { required: true, ...field }]);
     },
     setTransitions(transitions: FakeTransition[]): void {
       state.transitions = transitions;

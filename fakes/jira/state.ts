@@ -22,11 +22,16 @@ export type FakeIssue = {
   labels: string[];
   /** Component names of the issue's project (Jira: components are per project). */
   components: string[];
+  /** Values of the issue type's extra create-screen fields (custom fields), by field id. */
+  custom?: Record<string, unknown>;
   created: number;
   updated: number;
   /** Change history, oldest first, as GET /rest/api/3/issue/{id}/changelog pages it. */
   changelog: FakeHistory[];
 };
+
+/** A field an issue type's create screen has besides the standard ones (a custom field such as a Team). */
+export type FakeCreateField = { fieldId: string; name: string; required: boolean; hasDefaultValue?: boolean; defaultValue?: unknown; schema?: Record<string, unknown> };
 
 export type FakeHistory = { id: string; created: number; items: { field: string; fieldId: string; fromString: string | null; toString: string | null }[] };
 
@@ -137,6 +142,12 @@ export class JiraFakeState {
   allowUnassigned = true;
   /** How long a new issue stays invisible to the JQL search (Jira's index lags behind writes). */
   searchLagMs = 0;
+  /**
+   * Extra create-screen fields per "<project key>/<issue type name>" (Jira: the field configuration and
+   * screen scheme of that project and issue type). A required one without a default refuses a create that
+   * leaves it out, with Jira's "<name> is required.".
+   */
+  readonly createScreenFields = new Map<string, FakeCreateField[]>();
   private nextId = 10000;
   private readonly counters = new Map<string, number>();
   private lastUpdate = 0;
@@ -191,6 +202,8 @@ export class JiraFakeState {
   /** Validates and applies `fields` of a create or edit; collects every problem like Jira does. */
   applyFields(issue: FakeIssue, fields: Record<string, unknown>, creating: boolean): void {
     const errors: Record<string, string> = {};
+    const extra: Record<string, unknown> = {};
+    const given = (id: string) => fields[id] !== undefined && fields[id] !== null;
     const next = { ...issue };
     for (const [field, value] of Object.entries(fields)) {
       switch (field) {
@@ -258,10 +271,21 @@ export class JiraFakeState {
           break;
         }
         default:
-          errors[field] = `Field '${field}' cannot be set. It is not on the appropriate screen, or unknown.`;
+          // Decided after the loop: whether it is on the screen depends on the project and issue type.
+          extra[field] = value;
       }
     }
+    const screen = this.createScreenFields.get(`${next.projectKey}/${next.issueType}`) ?? [];
+    for (const [field, value] of Object.entries(extra)) {
+      if (creating && screen.some((f) => f.fieldId === field)) next.custom = { ...next.custom, [field]: value };
+      else errors[field] = `Field '${field}' cannot be set. It is not on the appropriate screen, or unknown.`;
+    }
     if (creating) {
+      for (const f of screen) {
+        if (!f.required || given(f.fieldId)) continue;
+        if (f.hasDefaultValue) next.custom = { ...next.custom, [f.fieldId]: f.defaultValue };
+        else errors[f.fieldId] = `${f.name} is required.`;
+      }
       // Left out, the assignee is the project's default (Jira's "Automatic"), which may be nobody.
       if (!('assignee' in fields)) {
         if (this.defaultAssignee) next.assignee = this.defaultAssignee;
@@ -316,6 +340,51 @@ export class JiraFakeState {
     return this.transitions.filter((t) => t.to !== issue.statusId && (!t.from || t.from.includes(issue.statusId)));
   }
 
+  /** The site's id of an issue type (by its place in the list; Bug is 10004 as on a new Jira Cloud site). */
+  issueTypeId(name: string): string {
+    return String(10004 + Math.max(0, this.issueTypes.indexOf(name)));
+  }
+
+  /**
+   * The create metadata of a project's issue type, as GET /rest/api/3/issue/createmeta/{project}/issuetypes/{id}
+   * lists it: the standard fields of a Jira Cloud company-managed Bug screen, the project's components, and
+   * the extra fields configured for it.
+   */
+  createMeta(baseUrl: string, projectKey: string, issueType: string): Record<string, unknown>[] {
+    const f = (fieldId: string, name: string, required: boolean, schema: Record<string, unknown>, more: Record<string, unknown> = {}) => ({
+      required,
+      schema,
+      name,
+      key: fieldId,
+      fieldId,
+      hasDefaultValue: false,
+      operations: ['set'],
+      ...more,
+    });
+    const components = this.components.get(projectKey);
+    return [
+      f('issuetype', 'Issue Type', true, { type: 'issuetype', system: 'issuetype' }, { allowedValues: [{ self: `${baseUrl}/rest/api/3/issuetype/${this.issueTypeId(issueType)}`, id: this.issueTypeId(issueType), name: issueType, subtask: false }] }),
+      f('project', 'Project', true, { type: 'project', system: 'project' }, { allowedValues: [{ self: `${baseUrl}/rest/api/3/project/${projectKey}`, key: projectKey, name: projectKey }] }),
+      f('summary', 'Summary', true, { type: 'string', system: 'summary' }),
+      f('description', 'Description', false, { type: 'string', system: 'description' }),
+      f('reporter', 'Reporter', true, { type: 'user', system: 'reporter' }, { hasDefaultValue: true, autoCompleteUrl: `${baseUrl}/rest/api/3/user/recommend?context=Reporter&issueKey=` }),
+      f('priority', 'Priority', false, { type: 'priority', system: 'priority' }, {
+        hasDefaultValue: true,
+        allowedValues: PRIORITIES.map((p) => ({ self: `${baseUrl}/rest/api/3/priority/${p.id}`, id: p.id, name: p.name })),
+        defaultValue: { self: `${baseUrl}/rest/api/3/priority/3`, id: '3', name: 'Medium' },
+      }),
+      f('labels', 'Labels', false, { type: 'array', items: 'string', system: 'labels' }, { operations: ['add', 'set', 'remove'], autoCompleteUrl: `${baseUrl}/rest/api/1.0/labels/suggest?query=` }),
+      f('assignee', 'Assignee', false, { type: 'user', system: 'assignee' }, { autoCompleteUrl: `${baseUrl}/rest/api/3/user/assignable/search?project=${projectKey}&query=` }),
+      ...(components ? [f('components', 'Components', false, { type: 'array', items: 'component', system: 'components' }, { operations: ['add', 'set', 'remove'], allowedValues: [...components].map((name) => ({ name })) })] : []),
+      ...(this.createScreenFields.get(`${projectKey}/${issueType}`) ?? []).map((c) =>
+        f(c.fieldId, c.name, c.required, c.schema ?? { type: 'option', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select', customId: Number(c.fieldId.replace(/\D/g, '')) || 0 }, {
+          hasDefaultValue: c.hasDefaultValue ?? false,
+          ...(c.hasDefaultValue && { defaultValue: c.defaultValue }),
+        }),
+      ),
+    ];
+  }
+
   statusJson(baseUrl: string, s: FakeStatus): Record<string, unknown> {
     const c = CATEGORY_IDS[s.category];
     return {
@@ -336,7 +405,7 @@ export class JiraFakeState {
     const all: Record<string, unknown> = {
       summary: issue.summary,
       description: issue.description ?? null,
-      issuetype: { self: `${baseUrl}/rest/api/3/issuetype/10004`, id: '10004', name: issue.issueType, subtask: false },
+      issuetype: { self: `${baseUrl}/rest/api/3/issuetype/${this.issueTypeId(issue.issueType)}`, id: this.issueTypeId(issue.issueType), name: issue.issueType, subtask: false },
       project: { self: `${baseUrl}/rest/api/3/project/${issue.projectKey}`, id: '10000', key: issue.projectKey, name: issue.projectKey, projectTypeKey: 'software' },
       priority: priority ? { self: `${baseUrl}/rest/api/3/priority/${priority.id}`, id: priority.id, name: priority.name, iconUrl: `${baseUrl}/images/icons/priorities/${priority.name.toLowerCase()}.svg` } : null,
       status: this.statusJson(baseUrl, this.status(issue.statusId)),

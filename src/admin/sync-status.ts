@@ -13,6 +13,7 @@ import { withTimeout } from '../metrics.ts';
 import { trackerHealth } from './health.ts';
 import type { WebhookCounts, WebhookStats } from './webhook-stats.ts';
 import type { Backfills } from './backfill.ts';
+import type { ConnectionReport } from '../sync/check.ts';
 
 export const SYNC_STATES = ['pending', 'synced', 'retrying', 'failed', 'missing'] as const;
 
@@ -25,6 +26,8 @@ export type StatusSources = {
   webhookStats: WebhookStats;
   /** Each connection's latest backfill (counted from its own items while it runs, stored once finished). */
   backfills?: Pick<Backfills, 'progressOf'>;
+  /** The last configuration check of each configured connection (never waited for here). */
+  checks?: ReadonlyMap<ConnectionName, ConnectionReport>;
 };
 
 type LinkRow = { connection: string; state: string; n: number };
@@ -94,12 +97,14 @@ export async function syncStatus(s: StatusSources) {
     const lastSuccessAt = row?.last_success?.toISOString() ?? null;
     const newest = failures.filter((f) => f.connection === connection).sort((a, b) => b.at.getTime() - a.at.getTime())[0];
     const lastFailure = newest ? { at: newest.at.toISOString(), state: newest.state, error: newest.error, defect: formatDefectKey(newest.number) } : null;
+    const checked = on ? s.checks?.get(connection) : undefined;
+    const checkErrors = checked?.findings.filter((f) => f.level === 'error').map((f) => f.what) ?? [];
     return [
       {
         connection,
         tracker: s.kinds.get(connection) ?? null,
         enabled: on,
-        ...trackerHealth({ enabled: on, links: byState, queue, webhooks: hooks, lastSuccessAt, lastFailureAt: lastFailure?.at ?? null, pollError: poll?.lastError ?? null }),
+        ...trackerHealth({ enabled: on, links: byState, queue, webhooks: hooks, lastSuccessAt, lastFailureAt: lastFailure?.at ?? null, pollError: poll?.lastError ?? null, checkErrors }),
         queue,
         lastSuccessAt,
         lastFailure,
@@ -108,6 +113,8 @@ export async function syncStatus(s: StatusSources) {
         links: byState,
         conflicts24h: conflicts.find((c) => c.connection === connection)?.n ?? 0,
         webhooks24h: hooks,
+        /** The last configuration check: its worst level and what needs a look (errors and warnings); null before the first. */
+        check: checked ? { level: checked.level, checkedAt: checked.checkedAt, findings: checked.findings.filter((f) => f.level !== 'ok') } : null,
         poll: poll ? { cursor: poll.cursor.toISOString(), lastPollAt: poll.lastPollAt?.toISOString() ?? null, lastError: poll.lastError } : null,
         backfill: backfills.get(connection) ?? null,
       },

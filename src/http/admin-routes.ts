@@ -1,5 +1,6 @@
 // The admin API's JSON routes (behind adminGate: bearer ADMIN_TOKEN or a dashboard session).
-//   GET  /admin/sync-status                        per connection health, queues, last success/failure, links, webhooks, polls; outbox
+//   GET  /admin/sync-status                        per connection health, queues, last success/failure, links, webhooks, polls, last check; outbox
+//   GET  /admin/connections                        per connection configuration check (credential, target, create fields, webhook), at most 60 s old
 //   GET  /admin/links?state=&connection=&tracker=  links in trouble across all defects (paged)
 //   GET  /admin/activity?connection=&tracker=      recent sync attempts across all defects (paged)
 //   GET  /admin/conflicts?connection=&tracker=     conflicts decided by two-way sync (paged)
@@ -25,6 +26,7 @@ import { syncStatus, SYNC_STATES } from '../admin/sync-status.ts';
 import { Requeue } from '../admin/requeue.ts';
 import { Backfills } from '../admin/backfill.ts';
 import type { Logger } from '../logger.ts';
+import type { ConnectionChecks } from '../admin/connection-checks.ts';
 import { parseInput } from './errors.ts';
 import { csv, StartBackfill } from './schemas.ts';
 
@@ -70,7 +72,7 @@ const ADMIN_ACTOR = 'admin';
 const ACTIVITY_SHOWN = 50;
 const CONFLICTS_SHOWN = 20;
 
-export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; services: AdminServices | undefined; log: Logger }): Router {
+export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; services: AdminServices | undefined; log: Logger; checks?: ConnectionChecks | undefined }): Router {
   const { prisma } = deps;
   const r = Router();
   const services = (): AdminServices => {
@@ -83,7 +85,16 @@ export function adminRoutes(deps: { prisma: PrismaClient; links: LinkStore; serv
 
   r.get('/sync-status', async (_req, res) => {
     const s = services();
-    res.set('Cache-Control', 'no-store').json(await syncStatus({ prisma, queues: s.queues, kinds: await kindsOf(prisma), webhookStats: s.webhookStats, backfills: backfill() }));
+    res
+      .set('Cache-Control', 'no-store')
+      .json(await syncStatus({ prisma, queues: s.queues, kinds: await kindsOf(prisma), webhookStats: s.webhookStats, backfills: backfill(), ...(deps.checks && { checks: deps.checks.latest() }) }));
+  });
+
+  /** The configuration check of every configured connection (run now unless the last is under a minute old). */
+  r.get('/connections', async (_req, res) => {
+    if (!deps.checks) throw new AppError('admin_disabled', 'this process was started without configuration checks');
+    const connections = await deps.checks.fresh();
+    res.set('Cache-Control', 'no-store').json({ generatedAt: new Date().toISOString(), connections });
   });
 
   r.get('/links', async (req, res) => {

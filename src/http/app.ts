@@ -21,6 +21,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { adminGate } from './admin-gate.ts';
 import { bullBoard, BOARD_PATH } from './admin-board.ts';
 import type { AdminServices } from '../admin/services.ts';
+import type { ConnectionChecks } from '../admin/connection-checks.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { requestId } from './request-id.ts';
 import { noSniff } from './headers.ts';
@@ -49,6 +50,8 @@ export type AppDeps = {
   adminToken?: string;
   /** Redis-backed parts of the admin surface (queues, dashboard sessions, webhook counts); see src/admin/services.ts. */
   admin?: AdminServices;
+  /** The connections' configuration checks (GET /admin/connections, and the health of /admin/sync-status). */
+  checks?: ConnectionChecks;
   /** PUBLIC_URL, when set: the origin a browser behind a TLS proxy shows, accepted by the Origin checks; its host is one of ours. */
   publicUrl?: string;
   /** ALLOWED_HOSTS: more names (besides loopback ones and PUBLIC_URL's) this service answers to while loopback is the credential. */
@@ -98,7 +101,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(opsRoutes(ops, { metricsTokens: deps.metricsTokens ?? [], hosts, adminToken: deps.adminToken }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin, log: deps.log }));
+  app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin, log: deps.log, checks: deps.checks }));
   app.use('/api/defects', defectRoutes(defects, reports, links));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {

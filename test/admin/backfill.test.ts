@@ -25,7 +25,7 @@ let svc: Service;
 
 beforeAll(async () => {
   t = await startTrackers({ repository: 'acme/shop' });
-  const config = t.writeSyncConfig({
+  const config = t.syncConfigFile({
     connections: {
       'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: t.github.token },
       [ASANA]: { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },

@@ -4,24 +4,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Service } from '../helpers/service.ts';
-import { startWithTrackers } from '../helpers/tracked-service.ts';
-import { launchChromium, signIn } from '../helpers/browser.ts';
+import { pageErrors, signIn, startBrowserTest, type BrowserTest } from '../helpers/browser.ts';
 
 const ADMIN = 'admin-token-for-the-board-browser-test';
+let bt: BrowserTest;
 let svc: Service;
-let stop: () => Promise<void>;
 let browser: BrowserContext;
 let page: Page;
-let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, listen: true, workers: false }));
-  ({ browser, page, close: closeBrowser } = await launchChromium());
+  bt = await startBrowserTest({ env: { ADMIN_TOKEN: ADMIN }, workers: false });
+  ({ svc, browser, page } = bt);
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await stop?.();
-});
+afterAll(() => bt?.close());
 
 describe('Bull Board in Chromium', () => {
   it('renders its pages under a CSP and sends no request to any other host', async () => {
@@ -34,9 +29,7 @@ describe('Bull Board in Chromium', () => {
       outside.push(route.request().url());
       return route.abort();
     });
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(err.message));
-    page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+    const problems = pageErrors(page);
     // A job whose data the job page shows in its code viewer (a hostile-looking value, shown as text).
     const job = await svc.admin.queues.get('github')!.add('sync', { outboxId: '<img src=x onerror=alert(1)>', defectId: 'd-1', kind: 'defect.updated', version: 1, fields: ['title'] }, { delay: 3_600_000 });
 

@@ -5,29 +5,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ANA, type Trackers } from '../../fakes/index.ts';
 import { type Service, until } from '../helpers/service.ts';
-import { startWithTrackers } from '../helpers/tracked-service.ts';
-import { launchChromium, signIn } from '../helpers/browser.ts';
+import { pageErrors, signIn, startBrowserTest, type BrowserTest } from '../helpers/browser.ts';
 import { forgetEarlierSyncState } from './fresh.ts';
 import { linksOf, remoteIdOf, settledLinks } from '../helpers/links.ts';
 import { patchDefect } from '../helpers/fixtures.ts';
 import { unique } from '../helpers/context.ts';
 
 const ADMIN = 'admin-token-for-the-browser-test';
+let bt: BrowserTest;
 let t: Trackers;
 let svc: Service;
-let stop: () => Promise<void>;
 let page: Page;
-let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ t, svc, stop } = await startWithTrackers({ env: { ADMIN_TOKEN: ADMIN }, debounceMs: 200, listen: true }));
+  bt = await startBrowserTest({ env: { ADMIN_TOKEN: ADMIN }, debounceMs: 200 });
+  ({ t, svc, page } = bt);
   await forgetEarlierSyncState(svc.prisma);
-  ({ page, close: closeBrowser } = await launchChromium());
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await stop?.();
-});
+afterAll(() => bt?.close());
 
 describe('the dashboard in Chromium', () => {
   it('signs in, shows a refused write as a failed link, retries it into sync, and signs out', async () => {
@@ -37,9 +32,7 @@ describe('the dashboard in Chromium', () => {
     const key = created.body.key as string;
     const links = await settledLinks(svc.http, key, 0);
 
-    const browserErrors: string[] = [];
-    page.on('pageerror', (err) => browserErrors.push(err.message));
-    page.on('console', (msg) => msg.type() === 'error' && browserErrors.push(msg.text()));
+    const browserErrors = pageErrors(page);
 
     await page.goto(`${svc.url}/admin`);
     await page.locator('#signin').waitFor({ state: 'visible' });

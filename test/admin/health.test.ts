@@ -26,6 +26,7 @@ describe('trackerHealth', () => {
     ['a failed poll', { pollError: 'ECONNREFUSED' }, /last poll failed: ECONNREFUSED/],
     ['a failure newer than the last success', { links: { retrying: 1 }, lastFailureAt: '2026-12-01T10:00:01.000Z' }, /no success since/],
     ['a failure and no success ever', { links: { retrying: 1 }, lastSuccessAt: null, lastFailureAt: '2026-12-01T09:00:00.000Z' }, /no success since/],
+    ['an error in the last configuration check', { checkErrors: ['required fields with no value: customfield_10042 (Team)'] }, /^config check: required fields with no value: customfield_10042 \(Team\)$/],
   ] as const)('is red with %s', (_name, change, reason) => {
     const h = trackerHealth({ ...fine, ...change });
     expect(h.health).toBe('red');

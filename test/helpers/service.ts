@@ -17,6 +17,7 @@ import { OutboxRelay } from '../../src/outbox/relay.ts';
 import { startInbound } from '../../src/inbound/start-inbound.ts';
 import { createAdminServices } from '../../src/admin/services.ts';
 import { createOps } from '../../src/ops/ops.ts';
+import { createConnectionChecks } from '../../src/admin/connection-checks.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from './context.ts';
 
@@ -66,12 +67,16 @@ export async function startService(opts: ServiceOptions) {
   const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   const inbound = startInbound(config, connections, { prisma, log });
   const admin = createAdminServices({ redisUrl, queuePrefix: prefix, connections: [...connectors.keys()], routes: sync.routes });
+  // Not started here: a check at start would take faults other files inject for their own calls. The
+  // admin routes run them when asked, as in the service.
+  const checks = createConnectionChecks(connections, connectors, { publicUrl: config.publicUrl, publicUrlSet: config.publicUrlSet, prisma });
   const app = createApp({
     prisma,
     log,
     connectors,
     webhooks: inbound.webhooks,
     admin,
+    checks,
     ops: createOps({ prisma, metrics }),
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
@@ -92,7 +97,7 @@ export async function startService(opts: ServiceOptions) {
     await prisma.$disconnect();
   };
   afterAll(stop);
-  return { prisma, http: request(app), app, url, config, connections, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, metrics, admin, stop };
+  return { prisma, http: request(app), app, url, config, connections, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, metrics, admin, checks, stop };
 }
 
 export type Service = Awaited<ReturnType<typeof startService>>;

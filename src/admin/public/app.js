@@ -62,12 +62,14 @@ function card(t) {
   const dl = el('dl');
   for (const [k, v] of rows) dl.append(el('dt', {}, k), el('dd', {}, v));
   if (t.backfill) dl.append(el('dt', {}, 'Backfill'), el('dd', { 'data-backfill': t.backfill.state }, backfillLine(t.backfill)));
-  const reasons = el('ul', { class: 'reasons' }, ...t.reasons.map((r) => el('li', {}, r)));
+  // A check error is listed with its fix under "Configuration check", not again among the reasons.
+  const reasons = el('ul', { class: 'reasons' }, ...t.reasons.filter((r) => !r.startsWith('config check: ')).map((r) => el('li', {}, r)));
   return el(
     'article',
     { class: `card ${t.health}`, 'data-connection-card': t.connection, 'data-tracker': t.tracker ?? '', 'data-health': t.health },
     el('h3', {}, `${t.connection} `, el('small', {}, NAMES[t.tracker] ?? t.tracker ?? ''), el('span', { class: `badge ${t.health}` }, t.health)),
     reasons,
+    checkList(t.check),
     dl,
   );
 }
@@ -85,6 +87,14 @@ function backfillLine(b) {
     default:
       return `finished ${when(b.finishedAt)}: ${counts}`;
   }
+}
+
+/** The last configuration check's errors and warnings, each with its fix (GET /admin/connections has every finding). */
+function checkList(check) {
+  if (!check) return el('p', { class: 'check pending' }, 'Configuration check: not run yet');
+  if (check.findings.length === 0) return el('p', { class: 'check ok', 'data-check-level': 'ok' }, `Configuration check: ok (${when(check.checkedAt)})`);
+  const items = check.findings.map((f) => el('li', { class: f.level, 'data-check-level': f.level }, el('span', { class: 'what' }, f.what), f.fix ? el('span', { class: 'fix' }, ` — fix: ${f.fix}`) : ''));
+  return el('div', { class: 'check', 'data-check-level': check.level }, el('h4', {}, `Configuration check (${when(check.checkedAt)})`), el('ul', {}, ...items));
 }
 
 function troubleRow(l) {
