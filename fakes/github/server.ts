@@ -323,6 +323,19 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
       }, DOCS_APPS),
     },
     {
+      // An installation token's own repositories; a user's token is refused, as GitHub does.
+      name: 'installation.repos',
+      method: 'GET',
+      path: '/installation/repositories',
+      handle: guarded((req) => {
+        const docs = 'https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-app-installation';
+        const reach = tokenOfRequest.get(req);
+        if (!reach) return { status: 403, body: { message: 'You must authenticate with an installation access token in order to list repositories for an installation.', documentation_url: docs, status: '403' } };
+        const repos = state.repos.filter((r) => app.reaches(reach, fullName(r)));
+        return { status: 200, body: { total_count: repos.length, repository_selection: reach.repositories === 'all' ? 'all' : 'selected', repositories: repos.map(repoJson) } };
+      }, 'https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-app-installation'),
+    },
+    {
       name: 'user.get',
       method: 'GET',
       path: '/user',

@@ -171,6 +171,19 @@ describe('two Asana projects', () => {
   });
 });
 
+describe('configuration check per connection', () => {
+  it('checks the GitHub App connection through its installation token, and the token connection through its user', async () => {
+    const ctx = { webhook: null };
+    const app = await svc.connectors.get('mobile-github')!.check(ctx);
+    expect(app.filter((f) => f.level === 'error')).toEqual([]);
+    expect(app).toContainEqual(expect.objectContaining({ level: 'ok', what: 'GitHub App installation token accepted' }));
+    expect(mobile.tracker.calls.some((c) => c.route === 'installation.repos' && c.status === 200)).toBe(true);
+    const token = await svc.connectors.get('shop-github')!.check(ctx);
+    expect(token.filter((f) => f.level === 'error')).toEqual([]);
+    expect(token).toContainEqual(expect.objectContaining({ level: 'ok', what: expect.stringMatching(/^token accepted \(user /) }));
+  });
+});
+
 describe('isolation', () => {
   it('keeps acme/mobile syncing while acme/shop answers 429, then syncs shop when its limit lifts', async () => {
     t.github.tracker.fail({ status: 429, headers: { 'retry-after': '3' }, route: 'ticket.create', times: 1 });
