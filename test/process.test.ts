@@ -182,21 +182,22 @@ describe('npm run retarget', () => {
 });
 
 describe('npm run webhooks', () => {
-  it('prints the GitHub and Jira webhook set-up with the service URL and says which secrets are missing', () => {
-    const res = spawnSync(process.execPath, [new URL('../scripts/webhooks.ts', import.meta.url).pathname], {
+  /** The script with only these variables (and PATH, the run's database, a public URL). */
+  const webhooks = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [new URL('../scripts/webhooks.ts', import.meta.url).pathname], {
       encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: databaseUrl,
-        GITHUB_TOKEN: 'ghp_process_test',
-        GITHUB_REPOSITORY: 'acme/shop',
-        GITHUB_WEBHOOK_SECRET: 'github-secret-0123456789',
-        JIRA_BASE_URL: 'https://acme.atlassian.net',
-        JIRA_EMAIL: 'qa.bot@example.com',
-        JIRA_API_TOKEN: 'jira-process-test',
-        JIRA_PROJECT_KEY: 'QA',
-        PUBLIC_URL: 'https://sync.example.com',
-      },
+      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PUBLIC_URL: 'https://sync.example.com', ...env },
+    });
+
+  it('prints the GitHub and Jira webhook set-up with the service URL and says which secrets are missing', () => {
+    const res = webhooks({
+      GITHUB_TOKEN: 'ghp_process_test',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_WEBHOOK_SECRET: 'github-secret-0123456789',
+      JIRA_BASE_URL: 'https://acme.atlassian.net',
+      JIRA_EMAIL: 'qa.bot@example.com',
+      JIRA_API_TOKEN: 'jira-process-test',
+      JIRA_PROJECT_KEY: 'QA',
     });
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toContain('Payload URL:  https://sync.example.com/webhooks/github');
@@ -220,10 +221,7 @@ describe('npm run webhooks', () => {
         '  qa-jira: { kind: jira, baseUrl: "https://acme.atlassian.net", email: qa.bot@example.com, apiToken: x, project: QA }',
       ].join('\n'),
     );
-    const res = spawnSync(process.execPath, [new URL('../scripts/webhooks.ts', import.meta.url).pathname], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, SYNC_CONFIG: file, SHOP_TOKEN: 'ghp_webhooks_test', SHOP_HOOK: 'shop-hook-secret-0123456789', PUBLIC_URL: 'https://sync.example.com' },
-    });
+    const res = webhooks({ SYNC_CONFIG: file, SHOP_TOKEN: 'ghp_webhooks_test', SHOP_HOOK: 'shop-hook-secret-0123456789' });
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toContain('GitHub connection shop-github (acme/shop)');
     expect(res.stdout).toContain('Payload URL:  https://sync.example.com/webhooks/github/shop-github');
