@@ -48,9 +48,10 @@ describe('npm run check', () => {
       {
         'shop-github': { kind: 'github', repository: 'acme/app', apiUrl: t.env.GITHUB_API_URL, token: '${SHOP_TOKEN}', webhookSecret: '${SHOP_HOOK}' },
         'qa-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}', project: 'QA', webhookSecret: '${QA_HOOK}' },
-        'oncall-asana': { kind: 'asana', token: '${ONCALL_ASANA_TOKEN}', workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
+        // A name no other file registers Asana webhooks under (registrations live in the run's shared database).
+        'check-asana': { kind: 'asana', token: '${ONCALL_ASANA_TOKEN}', workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
       },
-      [{ when: { severity: ['critical'] }, to: ['shop-github', 'qa-jira', 'oncall-asana'] }, { to: ['shop-github'] }],
+      [{ when: { severity: ['critical'] }, to: ['shop-github', 'qa-jira', 'check-asana'] }, { to: ['shop-github'] }],
     );
     const { code, out } = await check({ SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, SHOP_HOOK: HOOK_SECRET, JIRA_TOKEN: t.jira.apiToken, QA_HOOK: QA_HOOK_SECRET, ONCALL_ASANA_TOKEN: t.env.ASANA_TOKEN! });
     if (process.env.SHOW_CHECK) console.log(out);
@@ -60,7 +61,7 @@ describe('npm run check', () => {
     // Jira's webhooks cannot be read with an API token: a warning, never an error.
     expect(lineOf(out, 'qa-jira')).toMatch(/^! qa-jira \(jira QA\): webhook: cannot verify/);
     expect(out).toContain('✓ create screen of QA Bug: every required field has a value');
-    expect(lineOf(out, 'oncall-asana')).toMatch(/^! oncall-asana \(asana project \d+\): no active webhook registration/);
+    expect(lineOf(out, 'check-asana')).toMatch(/^! check-asana \(asana project \d+\): no active webhook registration/);
     expect(out).toContain('✓ severity field found with every mapped option');
     expect(out).not.toMatch(/^✗/m);
     for (const s of secrets()) expect(out).not.toContain(s);
