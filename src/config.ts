@@ -97,20 +97,20 @@ const EnvSchema = z.object({
   JIRA_WEBHOOK_SECRET: secretList(),
 
   GITHUB_TOKEN: z.string().optional(),
-  GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').optional(),
+  GITHUB_REPOSITORY: repositoryName().optional(),
   GITHUB_API_URL: httpUrl().default('https://api.github.com'),
 
   JIRA_BASE_URL: httpUrl().optional(),
   JIRA_EMAIL: z.email({ error: 'must be an email address' }).optional(),
   JIRA_API_TOKEN: z.string().optional(),
-  JIRA_PROJECT_KEY: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as QA').optional(),
+  JIRA_PROJECT_KEY: jiraProjectKey().optional(),
   JIRA_ISSUE_TYPE: z.string().default('Bug'),
   /** How long Jira's search may take to show a new issue; a create whose outcome is unknown waits this out before creating again. */
   JIRA_SEARCH_LAG_MS: ms(0).default(60_000),
 
   ASANA_TOKEN: z.string().optional(),
-  ASANA_WORKSPACE_GID: z.string().regex(/^\d+$/, 'must be a numeric gid').optional(),
-  ASANA_PROJECT_GID: z.string().regex(/^\d+$/, 'must be a numeric gid').optional(),
+  ASANA_WORKSPACE_GID: asanaGid().optional(),
+  ASANA_PROJECT_GID: asanaGid().optional(),
   ASANA_API_URL: httpUrl().default('https://app.asana.com/api/1.0'),
 });
 
@@ -139,7 +139,20 @@ function secretList() {
     .optional();
 }
 
-function httpUrl() {
+// The rules a tracker setting follows, whether it comes from the environment or a SYNC_CONFIG connection.
+export function repositoryName() {
+  return z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name');
+}
+
+export function jiraProjectKey() {
+  return z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as QA');
+}
+
+export function asanaGid() {
+  return z.string().regex(/^\d+$/, 'must be a numeric gid');
+}
+
+export function httpUrl() {
   return z
     .string()
     .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')

@@ -104,7 +104,8 @@ export class OutboxRelay {
         // The defect's routing facts and linked connections come with the rows: one statement per batch.
         const rows = await tx.$queryRaw<Row[]>(claimBatchSql(batchSize));
         if (rows.length === 0) return 0;
-        const targets = rows.map((row) => this.targetsOf(row));
+        const configured = [...queues.keys()];
+        const targets = rows.map((row) => this.targetsOf(row, configured));
         // With no connection configured there is nobody to tell: the rows are simply marked handled.
         for (const [connection, queue] of queues) {
           const mine = rows.filter((_, i) => targets[i]!.includes(connection));
@@ -130,8 +131,7 @@ export class OutboxRelay {
    * The configured connections a row goes to: those its defect is linked to and those its route names,
    * except the one the change came from (that tracker already holds it).
    */
-  private targetsOf(row: Row): ConnectionName[] {
-    const queued = [...this.opts.queues.keys()];
+  private targetsOf(row: Row, queued: readonly ConnectionName[]): ConnectionName[] {
     const routed = row.severity ? routeDefect({ severity: row.severity, project: row.project, tags: row.tags ?? [] }, this.opts.routes, queued) : [];
     const wanted = new Set([...row.linked, ...routed]);
     return queued.filter((c) => wanted.has(c) && c !== row.payload.origin);

@@ -9,7 +9,7 @@ import { TICKET_FIELDS, type TicketField } from '../../connectors/contract.ts';
 import { githubMappingSchema } from '../../connectors/github/mapping.ts';
 import { jiraMappingSchema } from '../../connectors/jira/mapping.ts';
 import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
-import { ConfigError } from '../config.ts';
+import { asanaGid, ConfigError, httpUrl, jiraProjectKey, repositoryName } from '../config.ts';
 import { SEVERITIES } from '../domain/severity.ts';
 import { PROJECT_CHARACTERS, PROJECT_MAX } from '../domain/text-rules.ts';
 import { CONNECTION_NAME, type ConnectionConfig } from './connections.ts';
@@ -37,19 +37,15 @@ const secretList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter(Boolean))
   .refine((list) => list.every((x) => x.length >= 16), 'each secret must be at least 16 characters');
-const apiUrl = z
-  .string()
-  .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
-  // A credential in the URL would be logged and stored with the target: credentials have their own keys.
-  .refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not carry a user name or password (put the credential in its own setting)')
-  .transform((u) => u.replace(/\/+$/, ''));
+// A credential in the URL would be logged and stored with the target: credentials have their own keys.
+const apiUrl = httpUrl().refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not carry a user name or password (put the credential in its own setting)');
 /** A connection's own mapping block, merged over the file's block of its kind (parsed after the merge). */
 const mappingOverride = z.record(z.string(), z.unknown()).optional();
 
 const GithubConnectionSchema = z
   .object({
     kind: z.literal('github'),
-    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
+    repository: repositoryName(),
     token: z.string().min(1).optional(),
     app: z.object({ appId: z.coerce.number().int().positive(), privateKey: z.string().min(1), installationId: z.coerce.number().int().positive() }).strict().optional(),
     apiUrl: apiUrl.default('https://api.github.com'),
@@ -64,7 +60,7 @@ const JiraConnectionSchema = z
     baseUrl: apiUrl,
     email: z.email({ error: 'must be an email address' }),
     apiToken: z.string().min(1),
-    project: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as QA'),
+    project: jiraProjectKey(),
     issueType: z.string().min(1).default('Bug'),
     apiUrl: apiUrl.optional(),
     searchLagMs: z.coerce.number().int().min(0).default(60_000),
@@ -78,8 +74,8 @@ const AsanaConnectionSchema = z
   .object({
     kind: z.literal('asana'),
     token: z.string().min(1),
-    workspace: z.string().regex(/^\d+$/, 'must be a numeric gid'),
-    project: z.string().regex(/^\d+$/, 'must be a numeric gid'),
+    workspace: asanaGid(),
+    project: asanaGid(),
     apiUrl: apiUrl.default('https://app.asana.com/api/1.0'),
     asana: mappingOverride,
   })
