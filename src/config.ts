@@ -131,10 +131,11 @@ function ms(min: number) {
     .min(min, `must be at least ${min}`);
 }
 
-function secretList() {
+/** Comma-separated in a variable; in SYNC_CONFIG also a YAML list. Any listed secret verifies (rotation). */
+export function secretList() {
   return z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
     .refine((list) => list.every((s) => s.length >= 16), 'each secret must be at least 16 characters')
     .optional();
 }

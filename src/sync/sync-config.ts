@@ -9,7 +9,7 @@ import { TICKET_FIELDS, type TicketField } from '../../connectors/contract.ts';
 import { githubMappingSchema } from '../../connectors/github/mapping.ts';
 import { jiraMappingSchema } from '../../connectors/jira/mapping.ts';
 import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
-import { asanaGid, ConfigError, httpUrl, jiraProjectKey, repositoryName } from '../config.ts';
+import { asanaGid, ConfigError, httpUrl, jiraProjectKey, repositoryName, secretList } from '../config.ts';
 import { SEVERITIES } from '../domain/severity.ts';
 import { PROJECT_CHARACTERS, PROJECT_MAX } from '../domain/text-rules.ts';
 import { CONNECTION_NAME, type ConnectionConfig } from './connections.ts';
@@ -33,10 +33,6 @@ const CONNECTION_NAME_RULE = 'a connection name must be 1 to 40 of a-z, 0-9 and 
 const connectionName = z.string().superRefine((n, ctx) => {
   if (!CONNECTION_NAME.test(n)) ctx.addIssue({ code: 'custom', message: `"${n}": ${CONNECTION_NAME_RULE}` });
 });
-const secretList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter(Boolean))
-  .refine((list) => list.every((x) => x.length >= 16), 'each secret must be at least 16 characters');
 // A credential in the URL would be logged and stored with the target: credentials have their own keys.
 const apiUrl = httpUrl().refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not carry a user name or password (put the credential in its own setting)');
 /** A connection's own mapping block, merged over the file's block of its kind (parsed after the merge). */
@@ -49,7 +45,7 @@ const GithubConnectionSchema = z
     token: z.string().min(1).optional(),
     app: z.object({ appId: z.coerce.number().int().positive(), privateKey: z.string().min(1), installationId: z.coerce.number().int().positive() }).strict().optional(),
     apiUrl: apiUrl.default('https://api.github.com'),
-    webhookSecret: secretList.optional(),
+    webhookSecret: secretList(),
     github: mappingOverride,
   })
   .strict()
@@ -66,7 +62,7 @@ const JiraConnectionSchema = z
     searchLagMs: z.coerce.number().int().min(0).default(60_000),
     /** Sent with every create, as Jira's `fields` (components, a custom field the issue type requires…). */
     createFields: z.record(z.string(), z.unknown()).default({}),
-    webhookSecret: secretList.optional(),
+    webhookSecret: secretList(),
     jira: mappingOverride,
   })
   .strict();
