@@ -10,7 +10,7 @@ import type { JiraSettings } from '../../connectors/jira/connector.ts';
 import type { AsanaSettings } from '../../connectors/asana/connector.ts';
 import { ConfigError, type Config } from '../config.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
-import type { SyncConfig } from './sync-config.ts';
+import { ASANA_USER, type SyncConfig } from './sync-config.ts';
 import { unknownRouteTargets } from './routes.ts';
 
 export type ConnectionName = string;
@@ -69,6 +69,7 @@ export function resolveConnections(config: Pick<Config, 'trackers' | 'webhookSec
     else byTarget.set(key, c);
   }
   problems.push(...unknownRouteTargets(sync.routes, new Set(all.map((c) => c.name))));
+  problems.push(...accountProblems(sync.people, all));
   if (problems.length) throw new ConfigError(problems);
   return all;
 }
@@ -76,4 +77,18 @@ export function resolveConnections(config: Pick<Config, 'trackers' | 'webhookSec
 /** Where a connection is configured, for messages. */
 export function where(c: Pick<ConnectionConfig, 'name' | 'kind' | 'source'>): string {
   return c.source === 'env' ? `connection ${c.name} (the ${c.kind.toUpperCase()}_* variables)` : `SYNC_CONFIG connections.${c.name}`;
+}
+
+/** A person's `accounts` must name configured connections, with an id that connection's kind can hold. */
+function accountProblems(people: SyncConfig['people'], all: readonly ConnectionConfig[]): string[] {
+  const problems: string[] = [];
+  people.forEach((p, i) => {
+    for (const [name, id] of Object.entries(p.accounts ?? {})) {
+      const at = `SYNC_CONFIG people.${i}.accounts.${name}`;
+      const c = all.find((x) => x.name === name);
+      if (!c) problems.push(`${at}: there is no connection named ${name}`);
+      else if (c.kind === 'asana' && !ASANA_USER.test(id)) problems.push(`${at}: must be an Asana user gid (${name} is an Asana connection)`);
+    }
+  });
+  return problems;
 }

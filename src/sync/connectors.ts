@@ -23,10 +23,9 @@ export function buildConnectors(
   timeoutMs: number,
   onCall?: TrackerCallListener,
 ): Map<ConnectionName, Connector> {
-  const people = new People(sync.people);
   const out = new Map<ConnectionName, Connector>();
   for (const c of connections) {
-    const common = { connection: c.name, people, timeoutMs, ...(onCall && { onCall: (status: number | 'network' | 'timeout') => onCall(c.name, c.kind, status) }) };
+    const common = { connection: c.name, people: peopleOf(sync, c.name, c.kind), timeoutMs, ...(onCall && { onCall: (status: number | 'network' | 'timeout') => onCall(c.name, c.kind, status) }) };
     const connector =
       c.kind === 'github'
         ? createGithubConnector({ ...common, settings: c.settings, mapping: c.mapping })
@@ -37,6 +36,11 @@ export function buildConnectors(
     out.set(c.name, withInboundRules(connector));
   }
   return out;
+}
+
+/** The people mapping as connection `connection` reads it: a person's own account there wins over their id of its kind. */
+export function peopleOf(sync: Pick<SyncConfig, 'people'>, connection: ConnectionName, kind: TrackerKind): People {
+  return new People(sync.people, { connection, kind });
 }
 
 /** The webhook receivers of the configured connections (each checks what its own target sends). */

@@ -18,6 +18,9 @@ import { substituteEnv } from './env-refs.ts';
 export const DIRECTIONS = ['both', 'outbound', 'inbound', 'off'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
+/** An Asana user gid (a person's `asana`, or their account on an Asana connection). */
+export const ASANA_USER = /^\d+$/;
+
 const direction = z.enum(DIRECTIONS, `must be one of ${DIRECTIONS.join(', ')}`);
 
 const PersonSchema = z
@@ -25,7 +28,9 @@ const PersonSchema = z
     email: z.email({ error: 'must be an email address' }),
     github: z.string().min(1).optional(),
     jira: z.string().min(1).optional(),
-    asana: z.string().regex(/^\d+$/, 'must be an Asana user gid').optional(),
+    asana: z.string().regex(ASANA_USER, 'must be an Asana user gid').optional(),
+    /** Their account on one connection, where it differs from their id of its kind (checked once the kinds are known). */
+    accounts: z.record(z.string(), z.string().min(1)).optional(),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import { resolveConnections, targetKey } from '../../src/sync/connections.ts';
 import { routeDefect } from '../../src/sync/routes.ts';
 import { substituteEnv } from '../../src/sync/env-refs.ts';
 import { lockPoolSize } from '../../src/sync/start-sync.ts';
+import { buildConnectors, peopleOf } from '../../src/sync/connectors.ts';
 
 const ENV = {
   GITHUB_TOKEN: 'ghp_secret_value_shop_0123456789',
@@ -178,5 +179,44 @@ describe('the sync-lock pool', () => {
     [10, 5, 100, 51],
   ])('concurrency %i × %i connections, cap %i: %i database connections', (concurrency, connections, cap, expected) => {
     expect(lockPoolSize(concurrency, connections, cap)).toBe(expected);
+  });
+});
+
+describe('people per connection', () => {
+  const FILE = `
+people:
+  - { email: ann@acme.test, github: ann-gh, accounts: { mobile-github: ann-corp, oncall-asana: "1300000000000009" } }
+  - { email: bob@acme.test, github: bob-gh }
+connections:
+  shop-github:   { kind: github, repository: acme/shop, token: "\${GITHUB_TOKEN}" }
+  mobile-github: { kind: github, repository: acme/mobile, apiUrl: "https://ghe.acme.test/api/v3", token: "\${GITHUB_TOKEN}" }
+  oncall-asana:  { kind: asana, token: "\${ASANA_TOKEN}", workspace: "1200000000000001", project: "1200000000000002" }
+`;
+  it('a person\'s account on one connection overrides their account of its kind there, and only there', () => {
+    const sync = parseSyncConfig(FILE, 'SYNC_CONFIG', ENV);
+    const connectors = buildConnectors(resolveConnections(noEnvTrackers, sync), sync, 1000);
+    const fields = { title: 't', description: '', severity: 'high', status: 'open' } as const;
+    // canonical() folds an assignee the connection cannot name into nobody: it shows who maps where.
+    const assigneeOn = (name: string, email: string) => connectors.get(name)!.canonical({ ...fields, assignee: email }).assignee;
+    expect(assigneeOn('shop-github', 'ann@acme.test')).toBe('ann@acme.test');
+    expect(assigneeOn('mobile-github', 'ann@acme.test')).toBe('ann@acme.test');
+    expect(assigneeOn('oncall-asana', 'ann@acme.test')).toBe('ann@acme.test');
+    expect(assigneeOn('oncall-asana', 'bob@acme.test')).toBeNull();
+    expect(peopleOf(sync, 'mobile-github', 'github').toRemote('github', 'ann@acme.test')).toBe('ann-corp');
+    expect(peopleOf(sync, 'shop-github', 'github').toRemote('github', 'ann@acme.test')).toBe('ann-gh');
+    expect(peopleOf(sync, 'mobile-github', 'github').fromRemote('github', 'ann-corp')).toBe('ann@acme.test');
+    // The kind-wide login does not name Ann where the connection has her own account.
+    expect(peopleOf(sync, 'mobile-github', 'github').fromRemote('github', 'ann-gh')).toBeNull();
+    expect(peopleOf(sync, 'shop-github', 'github').fromRemote('github', 'ann-corp')).toBeNull();
+    expect(peopleOf(sync, 'mobile-github', 'github').toRemote('github', 'bob@acme.test')).toBe('bob-gh');
+  });
+
+  it('stops on an account for a connection that is not configured, or one its kind cannot hold, naming the person and the connection', () => {
+    const bad = FILE.replace('oncall-asana: "1300000000000009"', 'oncall-asana: ann, nope-jira: x');
+    const problems = problemsOf(() => resolveConnections(noEnvTrackers, parseSyncConfig(bad, 'SYNC_CONFIG', ENV)));
+    expect(problems).toEqual([
+      expect.stringMatching(/people\.0\.accounts\.oncall-asana: .*Asana user gid/),
+      expect.stringMatching(/people\.0\.accounts\.nope-jira: .*no connection named nope-jira/),
+    ]);
   });
 });
