@@ -150,6 +150,25 @@ export function logQueueErrors(queues: ReadonlyMap<ConnectionName, Queue>, log: 
   for (const [connection, queue] of queues) queue.on('error', (err) => log.warn({ err: err.message, connection }, 'queue: Redis unavailable'));
 }
 
+/**
+ * Clears the queues of connections no longer configured: jobs that would wait for ever on a tracker no
+ * process serves, and their poll schedules. Nothing is lost (a job only says "bring these two into
+ * agreement"; configuring the connection again re-queues its links). A queue with a job still running (a
+ * process with the old configuration) is left for a later start.
+ */
+export async function clearRetiredQueues(connection: ConnectionOptions, prefix: string, retired: readonly ConnectionName[], log: Logger): Promise<void> {
+  for (const name of retired) {
+    const queue = new Queue(queueName(name), { connection, prefix });
+    try {
+      await queue.obliterate();
+    } catch (err) {
+      log.warn({ err: (err as Error).message, connection: name }, 'the retired connection\'s queue still has a running job (a process with the old configuration?); cleared at a later start');
+    } finally {
+      await queue.close();
+    }
+  }
+}
+
 /** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */
 /** For throwaway deployments (tests, the demo); never pointed at a shared prefix. */
 export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { Connector, TicketField } from '../../connectors/contract.ts';
 import type { ConnectionConfig, ConnectionName } from './connections.ts';
 import { startRelay } from '../outbox/start-relay.ts';
-import { createQueues, JOB_DEFAULTS, logQueueErrors, POLL_JOB, type JobRetry } from '../outbox/queues.ts';
+import { clearRetiredQueues, createQueues, JOB_DEFAULTS, logQueueErrors, POLL_JOB, type JobRetry } from '../outbox/queues.ts';
 import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
 import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
@@ -103,6 +103,8 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, s.queuePrefix, connections, s.jobRetry);
   logQueueErrors(queues, s.log);
+  const retired = await s.prisma.connection.findMany({ where: { status: 'retired', name: { notIn: connections } }, select: { name: true } });
+  await clearRetiredQueues(connection, s.queuePrefix, retired.map((r) => r.name), s.log);
   const locks = new SyncLocks(s.databaseUrl, lockPoolSize(s.concurrency, connections.length, s.lockConnections));
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
   const inbox = new Inbox(s.prisma, queues, { ms: s.debounceMs, maxMs: s.debounceMaxMs });

@@ -34,10 +34,12 @@ export type ServiceOptions = {
    * webhooks this service registers itself (Asana) are registered before startService returns.
    */
   listen?: boolean;
+  /** QUEUE_PREFIX: another service's, to start where it left its queues (a restart); fresh by default. */
+  queuePrefix?: string;
 };
 
 export async function startService(opts: ServiceOptions) {
-  const prefix = unique(`${queuePrefix}-sync`);
+  const prefix = opts.queuePrefix ?? unique(`${queuePrefix}-sync`);
   // The server exists before the app, so PUBLIC_URL can name its port; requests wait for the app.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = opts.listen ? createServer((req, res) => handler!(req, res)) : undefined;
