@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until, type Service } from '../helpers/service.ts';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
-import { unique } from '../helpers/context.ts';
+import { redisUrl, unique } from '../helpers/context.ts';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { queueName } from '../../src/outbox/queues.ts';
+import { STALL_MS } from '../../src/admin/backfill.ts';
 
 const ADMIN = 'admin-token-for-the-backfill-tests';
 const ASANA = 'oncall-asana';
@@ -17,6 +21,7 @@ const P = unique('legacy');
 const Q = unique('filtered');
 const S = unique('other');
 const R = unique('github-only');
+const L = unique('lost');
 /** Slow enough that 500 backfill jobs take seconds, so an edit has a backlog to overtake. */
 const JOBS_PER_SECOND = 50;
 
@@ -30,7 +35,7 @@ beforeAll(async () => {
       'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: t.github.token },
       [ASANA]: { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
     },
-    routes: [{ when: { project: [P, Q, S] }, to: ['shop-github', ASANA] }, { to: ['shop-github'] }],
+    routes: [{ when: { project: [P, Q, S, L] }, to: ['shop-github', ASANA] }, { to: ['shop-github'] }],
   });
   svc = await startService({ env: { SYNC_CONFIG: config, ADMIN_TOKEN: ADMIN }, debounceMs: 50, jobsPerSecond: JOBS_PER_SECOND });
 });
@@ -181,4 +186,34 @@ describe('POST /admin/connections/:name/backfill', () => {
     // A connection that never had one reports none.
     expect(await progress('shop-github')).toMatchObject({ connection: 'shop-github', state: 'none', matched: 0, done: 0, startedAt: null });
   });
+
+  it('is taken over once stalled: its jobs lost from Redis and no progress for STALL_MS, a new call starts over with what still has no ticket', async () => {
+    const lost = await insertDefects(20, { project: L });
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue(queueName(ASANA), { connection: redis, prefix: svc.queuePrefix });
+    try {
+      await queue.pause(); // the jobs wait, as they would for a worker that is gone
+      const first = await backfill({ project: [L] });
+      expect(first.status, JSON.stringify(first.body)).toBe(202);
+      await until('every lost defect queued', async () => (await progress()).state === 'running');
+      expect((await backfill({ project: [L] })).status).toBe(409);
+      // Redis loses them (a flush, a failover without persistence) and nothing happens for the stall time.
+      await queue.drain(true);
+      await svc.prisma.$executeRaw`UPDATE "Backfill" SET "progressAt" = now() - make_interval(secs => ${STALL_MS / 1000 + 60}::float8) WHERE connection = ${ASANA}`;
+      const stalled = await progress();
+      expect(stalled).toMatchObject({ state: 'stalled', matched: 20, queued: 20, done: 0 });
+
+      const again = await backfill({ project: [L] });
+      expect(again.status, JSON.stringify(again.body)).toBe(202);
+      expect(again.body.state).not.toBe('stalled');
+      await queue.resume();
+      const done = await finished();
+      expect(done).toMatchObject({ matched: 20, done: 20, failed: 0, filters: { project: [L] } });
+      expect(lost.filter((id) => asanaTasks(id) !== 1)).toEqual([]);
+    } finally {
+      await queue.resume();
+      await queue.close();
+      redis.disconnect();
+    }
+  }, 60_000);
 });
