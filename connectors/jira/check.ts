@@ -2,12 +2,14 @@
 // issue type (GET /rest/api/3/project/{key}), and what a create needs there (the issue type's create
 // metadata, GET /rest/api/3/issue/createmeta/{project}/issuetypes/{id}: jira.js's
 // getCreateIssueMetaIssueTypeId): required fields nobody gives a value, createFields the screen does not
-// have, fields this connector writes missing from the screen, mapped priorities the site lacks. Jira's
-// webhook list is open to Connect and OAuth apps only, so with an API token the webhook cannot be verified.
+// have, fields this connector writes missing from the screen, mapped priorities the site lacks; and the
+// admin webhook that posts here (GET /rest/webhooks/1.0/webhook: the webhooks made in Jira's settings,
+// readable by an account with the Administer Jira permission; the REST API's /rest/api/3/webhook lists only
+// a Connect or OAuth app's own). Without that permission the webhook cannot be verified: a warning.
 import type { CloudClient } from 'jira.js';
 import type { FieldCreateMetadata } from 'jira.js/cloud';
 import type { CheckContext, CheckFinding } from '../contract.ts';
-import { failedCall, hostOf, statusOf } from '../check.ts';
+import { failedCall, hostOf, reachesPath, statusOf } from '../check.ts';
 import { SEVERITIES } from '../../src/domain/severity.ts';
 import { toTrackerError } from './errors.ts';
 import { priorityFor, type JiraMapping } from './mapping.ts';
@@ -21,7 +23,8 @@ const META_PAGE = 200;
 
 export type JiraCheckTarget = { connection: string; baseUrl: string; projectKey: string; issueType: string; createFields: Record<string, unknown>; mapping: JiraMapping };
 
-export async function checkJira(jira: CloudClient, t: JiraCheckTarget, ctx: CheckContext): Promise<CheckFinding[]> {
+/** `adminWebhooks` reads GET /rest/webhooks/1.0/webhook (jira.js has no method for the admin webhooks). */
+export async function checkJira(jira: CloudClient, t: JiraCheckTarget, ctx: CheckContext, adminWebhooks: () => Promise<unknown>): Promise<CheckFinding[]> {
   const host = hostOf(t.baseUrl);
   const out: CheckFinding[] = [];
   const call = async <T>(run: () => Promise<T>): Promise<T | Error> => {
@@ -60,12 +63,42 @@ export async function checkJira(jira: CloudClient, t: JiraCheckTarget, ctx: Chec
     out.push(...createFindings(fields, t, `${t.projectKey} ${type.name}`));
   }
 
-  out.push(
-    ctx.webhook
-      ? { level: 'warn', what: 'webhook: cannot verify (Jira shows its webhooks to Connect and OAuth apps only, not to an API token)', fix: `make sure a Jira webhook (Settings → System → WebHooks) posts Issue updated and deleted events to ${ctx.webhook.url} with the connection's secret` }
-      : { level: 'warn', what: 'no webhook secret configured: the webhook route is closed and changes made in Jira arrive by polling only', fix: 'set the connection\'s webhookSecret and add the webhook in Jira' },
-  );
+  out.push(await webhookFinding(() => call(adminWebhooks), t, ctx, host));
   return out;
+}
+
+/** An admin webhook as GET /rest/webhooks/1.0/webhook lists it (the fields this check reads). */
+export type AdminWebhook = { name?: string; url?: string; enabled?: boolean; events?: string[]; excludeBody?: boolean; filters?: Record<string, string | undefined> };
+
+/** Events a webhook must send: edits (fields, status, assignee) and deletions; creations are ours. */
+const NEEDED_EVENTS = ['jira:issue_updated', 'jira:issue_deleted'];
+
+async function webhookFinding(list: () => Promise<unknown>, t: Pick<JiraCheckTarget, 'projectKey'>, ctx: CheckContext, host: string): Promise<CheckFinding> {
+  if (!ctx.webhook) {
+    return { level: 'warn', what: 'no webhook secret configured: the webhook route is closed and changes made in Jira arrive by polling only', fix: 'set the connection\'s webhookSecret and add the webhook in Jira' };
+  }
+  const { url, paths } = ctx.webhook;
+  const add = `add a webhook in Jira (Settings → System → WebHooks): URL ${url}, the connection's secret, JQL project = ${t.projectKey}, events Issue updated and Issue deleted`;
+  const listed = await list();
+  if (listed instanceof Error) {
+    const status = statusOf(listed);
+    if (status === 401 || status === 403) {
+      return { level: 'warn', what: 'webhook: cannot verify (listing Jira\'s webhooks needs the Administer Jira permission, which this account does not have)', fix: `make sure a Jira webhook posts Issue updated and deleted events to ${url} with the connection's secret` };
+    }
+    return { ...failedCall(host, 'webhook: cannot verify', listed), level: 'warn' };
+  }
+  const hooks = (Array.isArray(listed) ? listed : []) as AdminWebhook[];
+  const ours = hooks.filter((h) => reachesPath(h.url, paths));
+  const live = ours.find((h) => h.enabled !== false);
+  if (!live) return ours.length ? { level: 'warn', what: `the Jira webhook to ${url} is disabled`, fix: 'enable it in Jira (Settings → System → WebHooks)' } : { level: 'warn', what: 'no Jira webhook posts to this service', fix: add };
+  const missing = NEEDED_EVENTS.filter((e) => !(live.events ?? []).includes(e));
+  if (missing.length) return { level: 'warn', what: `the Jira webhook to ${url} does not send ${missing.join(', ')}`, fix: 'select Issue updated and Issue deleted on it (Settings → System → WebHooks)' };
+  if (live.excludeBody) return { level: 'error', what: `the Jira webhook to ${url} excludes the body`, fix: 'untick "Exclude body": the service reads the issue id from it' };
+  const jql = live.filters?.['issue-related-events-section']?.trim() ?? '';
+  if (jql && !new RegExp(`(^|[^A-Za-z0-9_])${t.projectKey}([^A-Za-z0-9_]|$)`, 'i').test(jql)) {
+    return { level: 'warn', what: `the Jira webhook to ${url} filters by "${jql}", which does not name project ${t.projectKey}`, fix: `make its JQL include project = ${t.projectKey} (or leave it empty)` };
+  }
+  return { level: 'ok', what: `webhook posts Issue updated and deleted events to ${url}` };
 }
 
 async function createFields(jira: CloudClient, projectKey: string, issueTypeId: string): Promise<FieldCreateMetadata[] | Error> {

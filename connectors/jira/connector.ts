@@ -257,7 +257,9 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     connection: options.connection ?? 'jira',
 
     check: (ctx) =>
-      checkJira(jira, { connection: options.connection ?? 'jira', baseUrl, projectKey, issueType, createFields: options.settings.createFields ?? {}, mapping }, ctx),
+      checkJira(jira, { connection: options.connection ?? 'jira', baseUrl, projectKey, issueType, createFields: options.settings.createFields ?? {}, mapping }, ctx, () =>
+        transport.sendRequest({ url: '/rest/webhooks/1.0/webhook', method: 'GET' }),
+      ),
 
     canonical(fields: TicketFields, context?: TicketContext): TicketFields {
       return {

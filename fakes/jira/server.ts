@@ -280,6 +280,20 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
       }),
     },
     {
+      // The admin webhooks (made in Settings → System → WebHooks), in the 1.0 webhooks API's shape.
+      name: 'webhooks.admin.list',
+      method: 'GET',
+      path: '/rest/webhooks/1.0/webhook',
+      handle: () => {
+        if (!state.siteAdmin) throw httpError(403, 'You are not authorized to perform this action. Administrator privileges are required.');
+        const target = webhooks.target;
+        const body = target
+          ? [{ name: 'Defect Sync', url: target, excludeBody: false, filters: { 'issue-related-events-section': `project = ${projectKey}` }, events: ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted'], enabled: true, self: `${base()}/rest/webhooks/1.0/webhook/1`, lastUpdatedUser: BOT_ACCOUNT, lastUpdatedDisplayName: 'Defect Sync', lastUpdated: Date.now() }]
+          : [];
+        return { status: 200, body };
+      },
+    },
+    {
       name: 'project.get',
       method: 'GET',
       path: '/rest/api/3/project/:key',

@@ -127,6 +127,11 @@ export type FakeStateOptions = {
 
 export class JiraFakeState {
   readonly projects = new Set<string>();
+  /**
+   * Whether the API account has the Administer Jira permission: only then may it list the admin webhooks
+   * (GET /rest/webhooks/1.0/webhook; the webhook this fake delivers to is one). Off, as for a bot account.
+   */
+  siteAdmin = false;
   /** Each project's components by name; a create naming another is refused, as Jira does. */
   readonly components = new Map<string, Set<string>>();
   readonly issues = new Map<string, FakeIssue>();

@@ -105,4 +105,19 @@ describe('npm run check', () => {
     expect(code).toBe(2);
     expect(out).toMatch(/environment variable UNSET_TOKEN is not set/);
   });
+
+  it('verifies the Jira webhook when the account may list the admin webhooks', async () => {
+    t.jira.state.siteAdmin = true;
+    t.jira.webhooks.target = 'https://defects.example.com/webhooks/jira/admin-jira';
+    try {
+      const config = configFile({ 'admin-jira': { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: t.jira.apiToken, project: 'QA', webhookSecret: QA_HOOK_SECRET } });
+      const { code, out } = await check({ SYNC_CONFIG: config });
+      expect(code, out).toBe(0);
+      expect(lineOf(out, 'admin-jira')).toBe('✓ admin-jira (jira QA): ok');
+      expect(out).toContain('✓ webhook posts Issue updated and deleted events to https://defects.example.com/webhooks/jira/admin-jira');
+    } finally {
+      t.jira.state.siteAdmin = false;
+      t.jira.webhooks.target = undefined;
+    }
+  });
 });

@@ -131,6 +131,8 @@ describe('Jira check', () => {
     projectAndType();
     const screen = SCREEN.filter((f) => f.fieldId !== 'labels').map((f) => (f.fieldId === 'priority' ? { ...f, allowedValues: [{ id: '1', name: 'P1' }, { id: '3', name: 'Medium' }] } : f));
     jira().get('/rest/api/3/issue/createmeta/QA/issuetypes/10004').query(true).reply(200, { startAt: 0, maxResults: 200, total: screen.length, fields: screen });
+    // An account without Administer Jira may not list the admin webhooks.
+    jira().get('/rest/webhooks/1.0/webhook').reply(403, { errorMessages: ['You are not authorized to perform this action. Administrator privileges are required.'], errors: {} });
     const findings = await jiraConnector(JIRA, { settings: { createFields: { customfield_99: 'x' } } }).check({ webhook: { url: 'https://d.example.com/webhooks/jira/jira', paths: ['/webhooks/jira/jira', '/webhooks/jira'] } });
     expect(findings.filter((f) => f.level === 'error').map((f) => f.what)).toEqual([
       'createFields not on the create screen of QA Bug: customfield_99',
@@ -186,4 +188,39 @@ describe('Asana check', () => {
     expect(findings).toContainEqual({ level: 'error', what: 'project 200 is in workspace 111, not 100', fix: "set the connection's workspace to 111" });
     expect(findings.at(-1)).toMatchObject({ level: 'warn', what: expect.stringMatching(/^the severity field 900 \(asana.severityField\) is not on the project/) });
   });
+
+describe('Jira check of the webhook (an account with Administer Jira)', () => {
+  const HOOK: CheckContext = { webhook: { url: 'https://d.example.com/webhooks/jira/qa-jira', paths: ['/webhooks/jira/qa-jira'] } };
+  const hook = (more: Record<string, unknown> = {}) => ({
+    name: 'Defect Sync',
+    url: 'https://d.example.com/webhooks/jira/qa-jira',
+    excludeBody: false,
+    filters: { 'issue-related-events-section': 'project = QA' },
+    events: ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted'],
+    enabled: true,
+    self: `${JIRA}/rest/webhooks/1.0/webhook/1`,
+    ...more,
+  });
+  const webhookFinding = async (hooks: unknown[]) => {
+    jira().get('/rest/api/3/myself').reply(200, { accountId: 'x' });
+    jira().get('/rest/api/3/project/QA').query(true).reply(200, { key: 'QA', issueTypes: [{ id: '10004', name: 'Bug', subtask: false }] });
+    jira().get('/rest/api/3/issue/createmeta/QA/issuetypes/10004').query(true).reply(200, { startAt: 0, maxResults: 200, total: SCREEN.length, fields: SCREEN });
+    jira().get('/rest/webhooks/1.0/webhook').reply(200, hooks);
+    const findings = await jiraConnector(JIRA).check(HOOK);
+    expect(nock.isDone()).toBe(true);
+    return findings.at(-1);
+  };
+
+  it.each([
+    ['finds the hook posting here by its path', [hook({ name: 'other', url: 'https://elsewhere.example.com/hook' }), hook()], 'ok', 'webhook posts Issue updated and deleted events to https://d.example.com/webhooks/jira/qa-jira'],
+    ['an empty JQL (all issues) is enough', [hook({ filters: { 'issue-related-events-section': '' } })], 'ok', 'webhook posts Issue updated and deleted events to https://d.example.com/webhooks/jira/qa-jira'],
+    ['no hook here', [hook({ url: 'https://elsewhere.example.com/hook' })], 'warn', 'no Jira webhook posts to this service'],
+    ['a disabled hook', [hook({ enabled: false })], 'warn', 'the Jira webhook to https://d.example.com/webhooks/jira/qa-jira is disabled'],
+    ['deletions not sent', [hook({ events: ['jira:issue_updated'] })], 'warn', 'the Jira webhook to https://d.example.com/webhooks/jira/qa-jira does not send jira:issue_deleted'],
+    ['a JQL of another project', [hook({ filters: { 'issue-related-events-section': 'project = QAX' } })], 'warn', 'the Jira webhook to https://d.example.com/webhooks/jira/qa-jira filters by "project = QAX", which does not name project QA'],
+    ['the body excluded', [hook({ excludeBody: true })], 'error', 'the Jira webhook to https://d.example.com/webhooks/jira/qa-jira excludes the body'],
+  ])('%s', async (_name, hooks, level, what) => {
+    expect(await webhookFinding(hooks)).toMatchObject({ level, what });
+  });
+});
 });
