@@ -128,8 +128,6 @@ export type SyncConfig = Omit<z.infer<typeof FileSchema>, 'connections'> & {
   connections: ConnectionConfig[];
 };
 
-const MAPPINGS = { github: githubMappingSchema, jira: jiraMappingSchema, asana: asanaMappingSchema } as const;
-
 /** The configuration of an empty file: every default. */
 export function defaultSyncConfig(): SyncConfig {
   return { ...FileSchema.parse({}), connections: [] };
@@ -166,12 +164,9 @@ export function parseSyncConfig(text: string, source = 'SYNC_CONFIG', env: NodeJ
   for (const [name, c] of Object.entries(file.connections)) {
     const override = c.kind === 'github' ? c.github : c.kind === 'jira' ? c.jira : c.asana;
     const merged = mergeDeep((rawMappings[c.kind] ?? {}) as Record<string, unknown>, override ?? {});
-    const mapping = MAPPINGS[c.kind].safeParse(merged);
-    if (!mapping.success) {
-      problems.push(...mapping.error.issues.map((i) => problem(source, ['connections', name, c.kind, ...i.path], i)));
-      continue;
-    }
-    connections.push(connectionOf(name, c, mapping.data));
+    const made = connectionOf(name, c, merged);
+    if (made instanceof z.ZodError) problems.push(...made.issues.map((i) => problem(source, ['connections', name, c.kind, ...i.path], i)));
+    else connections.push(made);
   }
   if (problems.length) throw new ConfigError(problems);
   return { ...file, connections };
@@ -188,29 +183,28 @@ function problem(source: string, at: readonly PropertyKey[], i: Issue): string {
 
 type ParsedConnection = z.infer<typeof ConnectionSchema>;
 
-function connectionOf(name: string, c: ParsedConnection, mapping: unknown): ConnectionConfig {
+/** The connection with its mapping block parsed by its kind's schema, or that schema's refusal. */
+function connectionOf(name: string, c: ParsedConnection, mapping: Record<string, unknown>): ConnectionConfig | z.ZodError {
+  const base = { name, source: 'file' as const };
   switch (c.kind) {
-    case 'github':
-      return {
-        name,
-        kind: 'github',
-        source: 'file',
-        // A GitHub App's installation tokens are minted by the connector (connectors/github).
-        settings: { repository: c.repository, apiUrl: c.apiUrl, ...(c.app ? { app: c.app } : { token: c.token! }) },
-        mapping: mapping as never,
-        webhookSecrets: c.webhookSecret ?? [],
-      };
-    case 'jira':
-      return {
-        name,
-        kind: 'jira',
-        source: 'file',
-        settings: { baseUrl: c.baseUrl, email: c.email, apiToken: c.apiToken, projectKey: c.project, issueType: c.issueType, searchLagMs: c.searchLagMs, createFields: c.createFields },
-        mapping: mapping as never,
-        webhookSecrets: c.webhookSecret ?? [],
-      };
-    case 'asana':
-      return { name, kind: 'asana', source: 'file', settings: { token: c.token, workspaceGid: c.workspace, projectGid: c.project, apiUrl: c.apiUrl }, mapping: mapping as never, webhookSecrets: [] };
+    case 'github': {
+      const m = githubMappingSchema.safeParse(mapping);
+      if (!m.success) return m.error;
+      // A GitHub App's installation tokens are minted by the connector (connectors/github).
+      const settings = { repository: c.repository, apiUrl: c.apiUrl, ...(c.app ? { app: c.app } : { token: c.token! }) };
+      return { ...base, kind: 'github', settings, mapping: m.data, webhookSecrets: c.webhookSecret ?? [] };
+    }
+    case 'jira': {
+      const m = jiraMappingSchema.safeParse(mapping);
+      if (!m.success) return m.error;
+      const settings = { baseUrl: c.baseUrl, email: c.email, apiToken: c.apiToken, projectKey: c.project, issueType: c.issueType, searchLagMs: c.searchLagMs, createFields: c.createFields };
+      return { ...base, kind: 'jira', settings, mapping: m.data, webhookSecrets: c.webhookSecret ?? [] };
+    }
+    case 'asana': {
+      const m = asanaMappingSchema.safeParse(mapping);
+      if (!m.success) return m.error;
+      return { ...base, kind: 'asana', settings: { token: c.token, workspaceGid: c.workspace, projectGid: c.project, apiUrl: c.apiUrl }, mapping: m.data, webhookSecrets: [] };
+    }
   }
 }
 
