@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { GithubSettings } from '../connectors/github/connector.ts';
 import { isHostName } from './http/hosts.ts';
+import type { HookSettings } from './hooks/policy.ts';
 
 const DEFAULT_DEBOUNCE_MAX_MS = 10_000;
 
@@ -92,6 +93,12 @@ const EnvSchema = z.object({
     .min(1, 'must be at least 1')
     .max(3650, 'must be at most 3650')
     .default(7),
+  /** Outgoing webhooks may reach loopback and private addresses (tests, on-premise receivers); off by default (SSRF). */
+  HOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], 'must be true or false').default('false'),
+  /** The first retry of a failed hook delivery waits this long; later ones grow (see src/hooks/policy.ts). */
+  HOOKS_RETRY_BASE_MS: ms(100).default(5000),
+  /** A delivery is retried for this long; a hook failing for this long is disabled. */
+  HOOKS_FAILURE_WINDOW_MS: ms(1000).default(24 * 3600_000),
   /** Webhook secrets, comma-separated (any listed one verifies, so secrets rotate); unset: no webhook route. */
   GITHUB_WEBHOOK_SECRET: secretList(),
   JIRA_WEBHOOK_SECRET: secretList(),
@@ -199,6 +206,8 @@ export type Config = {
   webhookSecrets: { github: string[]; jira: string[] };
   /** INBOUND_RETENTION_DAYS: handled InboundEvent rows older than this are pruned (and repeats no longer recognised). */
   inboundRetentionDays: number;
+  /** Outgoing webhooks (src/hooks). */
+  hooks: HookSettings;
   trackers: TrackerSettings;
 };
 
@@ -256,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     webhookSecrets: { github: e.GITHUB_WEBHOOK_SECRET ?? [], jira: e.JIRA_WEBHOOK_SECRET ?? [] },
     inboundRetentionDays: e.INBOUND_RETENTION_DAYS,
+    hooks: { allowPrivate: e.HOOKS_ALLOW_PRIVATE === 'true', retryBaseMs: e.HOOKS_RETRY_BASE_MS, failureWindowMs: e.HOOKS_FAILURE_WINDOW_MS },
     trackers: {
       ...(on('github') && { github: { token: e.GITHUB_TOKEN!, repository: e.GITHUB_REPOSITORY!, apiUrl: e.GITHUB_API_URL } }),
       ...(on('jira') && {

@@ -61,6 +61,7 @@ async function startApi(
     checks,
     ...(config.publicUrlSet && { publicUrl: config.publicUrl }),
     allowedHosts: config.allowedHosts,
+    hooks: config.hooks,
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
   if (!config.adminToken) log.info('ADMIN_TOKEN is not set: the admin API and dashboard (/admin) are off');

@@ -18,6 +18,8 @@ import { defectRoutes } from './defect-routes.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
 import { webhookRoutes, type WebhookDeps, type WebhookOutcome, type WebhookTarget } from './webhook-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { hookRoutes } from './hook-routes.ts';
+import type { HookSettings } from '../hooks/policy.ts';
 import { adminGate } from './admin-gate.ts';
 import { bullBoard, BOARD_PATH } from './admin-board.ts';
 import type { AdminServices } from '../admin/services.ts';
@@ -60,6 +62,8 @@ export type AppDeps = {
   ops?: Ops;
   /** METRICS_TOKEN: bearer tokens any of which opens /metrics; none means loopback clients only. */
   metricsTokens?: readonly string[];
+  /** Outgoing webhooks: HOOKS_ALLOW_PRIVATE (refused by default: SSRF). */
+  hooks?: Pick<HookSettings, 'allowPrivate'>;
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -101,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(opsRoutes(ops, { metricsTokens: deps.metricsTokens ?? [], hosts, adminToken: deps.adminToken }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  app.use('/admin', hookRoutes(deps.prisma, deps.hooks ?? { allowPrivate: false }));
   app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin, log: deps.log, checks: deps.checks }));
   app.use('/api/defects', defectRoutes(defects, reports, links));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));

@@ -5,6 +5,7 @@ import { DEFECT_STATUSES } from '../domain/lifecycle.ts';
 import { SEVERITIES } from '../domain/severity.ts';
 import { DESCRIPTION_MAX, PROJECT_MAX, PROJECT_CHARACTERS, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
+import { HOOK_EVENTS } from '../hooks/events.ts';
 
 /**
  * The one rule for every string the API stores or filters by (used by `string()` below and the URL field),
@@ -150,3 +151,24 @@ export const IfMatch = z
   .string()
   .regex(/^(W\/)?"?[0-9]{1,9}"?$/, 'If-Match must be a defect version as given in the ETag header')
   .transform((v) => Number(v.replace(/\D/g, '')));
+
+/** An outgoing webhook's URL: http(s) only, no user name or password (it is shown and logged). */
+const hookUrl = string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http or https URL')
+  .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'must not carry a user name or password');
+const hookEvents = z
+  .array(z.enum(HOOK_EVENTS, `must be one of ${HOOK_EVENTS.join(', ')}`))
+  .min(1, 'must name at least one event')
+  .transform((e) => [...new Set(e)]);
+const hookDescription = text(500).nullable();
+export const CreateHook = z.strictObject({ url: hookUrl, events: hookEvents, description: hookDescription.optional() });
+export const PatchHook = z
+  .strictObject({ url: hookUrl.optional(), events: hookEvents.optional(), description: hookDescription.optional(), enabled: z.boolean('must be true or false').optional() })
+  .refine((p) => Object.keys(p).length > 0, 'must change at least one of url, events, description, enabled');
+export const HookParams = z.object({ id: uuid });
+export const DeliveryParams = z.object({ id: uuid, deliveryId: string().regex(/^msg_[0-9a-f]{32}$/, 'must be a delivery id (msg_…)') });
+export const DeliveriesQuery = z.strictObject({
+  status: z.enum(['pending', 'delivered', 'failed'], 'must be one of pending, delivered, failed').optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
+});

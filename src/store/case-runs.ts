@@ -1,5 +1,6 @@
 // Test results coming in. Recording a run and applying its verdict to defects is one transaction,
 // so a reopen or close is never lost between the two.
+import { recordHookEvent } from '../hooks/events.ts';
 import type { PrismaClient } from '../db.ts';
 import type { RunStatus } from '../domain/verification.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
@@ -39,6 +40,7 @@ export class CaseRunStore {
           createdAt: now,
         },
       });
+      if (run.status === 'failed') await recordHookEvent(tx, ['case_run.failed'], run.id, { launch: run.launch, testCase: run.testCase });
       const affected = await verifyWithRun(tx, run);
       return {
         ...caseRunView(run),

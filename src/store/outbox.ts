@@ -2,6 +2,7 @@
 // they describe; NOTIFY is delivered by Postgres only when that transaction commits, so the relay
 // wakes exactly when there is something committed to publish.
 import type { Tx } from '../db.ts';
+import { defectEvents, recordHookEvent } from '../hooks/events.ts';
 
 export const OUTBOX_CHANNEL = 'defect_sync_outbox';
 
@@ -26,5 +27,12 @@ export type OutboxPayload = {
 
 export async function appendOutbox(tx: Tx, defectId: string, kind: OutboxKind, payload: OutboxPayload): Promise<void> {
   await tx.outboxEvent.create({ data: { defectId, kind, payload } });
+  // The same change, for the outgoing webhooks that take it (their own outbox: src/hooks/events.ts).
+  await recordHookEvent(tx, defectEvents(kind, payload), defectId, {
+    actor: payload.actor,
+    fields: payload.fields,
+    ...(payload.status && { status: payload.status }),
+    ...(payload.origin && { origin: payload.origin }),
+  });
   await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
 }

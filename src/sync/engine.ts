@@ -6,6 +6,7 @@
 // Never two tickets: the link row is written before the first create call, so a retry after a crash
 // knows an attempt began and looks for the ticket's marker before creating; the remote id is saved the
 // moment the create returns; and SyncLocks keeps two workers off the same defect and connection.
+import { recordHookEvent } from '../hooks/events.ts';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Connector, TicketField, TicketRef } from '../../connectors/contract.ts';
@@ -249,6 +250,10 @@ export class SyncEngine {
           "lastCreateAttemptAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "lastCreateAttemptAt" END
         WHERE id = ${link.id}::uuid RETURNING attempts`;
       if (!updated) return;
+      // A link newly failed is news for the outgoing webhooks (a retry of a failed link is not).
+      if (decision.state === 'failed' && link.syncState !== 'failed') {
+        await recordHookEvent(prisma, ['sync.link_failed'], link.defectId, { connection: link.connection, tracker: link.tracker, key: link.key, error: decision.message });
+      }
       if (decision.action === 'fail' && decision.retryLater) {
         // Rounds of the slow schedule so far: the job's own attempts come first, then one per requeue.
         const round = Math.max(1, updated.attempts - retry.jobAttempts + 1);

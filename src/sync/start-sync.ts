@@ -1,5 +1,7 @@
 // The worker role: the outbox relay (changes → queues), one sync worker per connection
 // (queues → tickets) and the reconciler (interrupted syncs → queues), started and stopped together.
+import { startHookDeliveries } from '../hooks/deliveries.ts';
+import type { HookSettings } from '../hooks/policy.ts';
 import { Redis } from 'ioredis';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
@@ -45,6 +47,8 @@ export type SyncSettings = {
   reconcileMs: number;
   /** Handled inbound notices older than this many days are pruned by the reconciler's pass. */
   inboundRetentionDays: number;
+  /** Outgoing webhooks: their deliveries run beside the sync workers. */
+  hooks: HookSettings;
   /** How often each tracker is polled for changes webhooks missed (0: never, for tests that poll by hand). */
   pollMs: number;
   /** Webhooks this service keeps registered itself (Asana), checked at each poll; needs PUBLIC_URL. */
@@ -82,6 +86,7 @@ export function syncSettings(
     reconcileMs: config.sync.reconcileMs,
     pollMs: config.sync.pollMs,
     inboundRetentionDays: config.inboundRetentionDays,
+    hooks: config.hooks,
     registrars: config.publicUrlSet ? buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
   };
 }
@@ -96,7 +101,15 @@ export function lockPoolSize(concurrency: number, connections: number, cap = 20)
 
 export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const connections = [...s.connectors.keys()];
-  const stopRelay = await startRelay({ ...s, connections });
+  const relay = await startRelay({ ...s, connections });
+  // Outgoing webhooks are delivered by the worker role whether or not any tracker is configured.
+  const hookRedis = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
+  const stopHooks = startHookDeliveries({ prisma: s.prisma, connection: hookRedis, prefix: s.queuePrefix, log: s.log, settings: s.hooks });
+  const stopRelay = async () => {
+    await stopHooks();
+    hookRedis.disconnect();
+    await relay();
+  };
   const retry = { jobAttempts: s.jobRetry?.attempts ?? JOB_DEFAULTS.attempts ?? 1, slow: s.slowRetry ?? SLOW_RETRY };
   if (connections.length === 0) return stopRelay;
 

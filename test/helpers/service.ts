@@ -80,6 +80,7 @@ export async function startService(opts: ServiceOptions) {
     admin,
     checks,
     ops: createOps({ prisma, metrics }),
+    hooks: config.hooks,
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
   handler = app;
