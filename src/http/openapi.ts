@@ -3,9 +3,9 @@
 // cannot drift from validation; only the list of routes below is written by hand, and
 // test/ops/openapi.test.ts holds it against the routes the express app really registers.
 import { z } from 'zod';
-import { CreateCaseRun, CreateDefect, IfMatch, LinkCaseRun, LinkTicket, ListQuery, MilestoneParams, PatchDefect, RaiseDefect } from './schemas.ts';
+import { CreateCaseRun, CreateDefect, CreateHook, DeliveriesQuery, DeliveryParams, HookParams, IfMatch, LinkCaseRun, LinkTicket, ListQuery, MilestoneParams, PatchDefect, PatchHook, RaiseDefect } from './schemas.ts';
 
-type Method = 'get' | 'post' | 'patch';
+type Method = 'get' | 'post' | 'patch' | 'delete';
 /** A path parameter; a schema when the route validates it, else a plain non-empty string. */
 type PathParam = { description: string; schema?: z.ZodObject };
 
@@ -25,12 +25,12 @@ export type ApiRoute = {
   responses: Record<number, string>;
   /** Response schemas (components.schemas names) where the default (Error for ≥ 400, none below) is not right. */
   responseSchemas?: Record<number, string>;
-  /** false for the open operations routes; /api needs the bearer token (or loopback, see README). */
-  auth?: boolean;
+  /** false for the open operations routes; /api needs the bearer token (or loopback, see README); 'admin': ADMIN_TOKEN. */
+  auth?: boolean | 'admin';
 };
 
 /** The request body schemas by the name they carry in components.schemas. */
-export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun, RaiseDefect } satisfies Record<string, z.ZodType>;
+export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun, RaiseDefect, CreateHook, PatchHook } satisfies Record<string, z.ZodType>;
 
 /** Every error answers {error: {code, message, details?}} (src/http/errors.ts). */
 const ErrorBody = z.object({
@@ -46,6 +46,7 @@ const CheckResult = z.object({ ok: z.boolean(), ms: z.number().optional(), error
 const ReadinessBody = z.object({ ready: z.boolean(), checks: z.object({ database: CheckResult, redis: CheckResult }) });
 
 const defect: Record<string, PathParam> = { idOrKey: { description: 'defect UUID or key (DEF-12)' } };
+const hook: Record<string, PathParam> = { id: { description: 'hook UUID', schema: HookParams } };
 const writes = ['X-Actor'] as const;
 
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -113,6 +114,30 @@ export const API_ROUTES: readonly ApiRoute[] = [
     params: { name: { description: 'milestone name', schema: MilestoneParams } },
     responses: { 200: '{ready, blocking, counts}', 404: 'no defect carries the milestone' },
   },
+  {
+    method: 'post', path: '/admin/hooks', summary: 'Create an outgoing webhook: events POSTed signed (Standard Webhooks); the secret is in this answer only', body: 'CreateHook', auth: 'admin',
+    responses: { 201: 'the hook with its secret (whsec_…)', 400: 'a field is invalid, or the URL resolves to a loopback, private, link-local or reserved address' },
+  },
+  { method: 'get', path: '/admin/hooks', summary: 'Every outgoing webhook (never a secret)', auth: 'admin', responses: { 200: '{data: [hook]}' } },
+  { method: 'get', path: '/admin/hooks/:id', summary: 'One outgoing webhook', params: hook, auth: 'admin', responses: { 200: 'the hook', 404: 'no such hook' } },
+  {
+    method: 'patch', path: '/admin/hooks/:id', summary: 'Change its URL, events, description, or enable it again (which clears its failing streak)', params: hook, body: 'PatchHook', auth: 'admin',
+    responses: { 200: 'the hook', 400: 'a field is invalid', 404: 'no such hook' },
+  },
+  { method: 'delete', path: '/admin/hooks/:id', summary: 'Delete the hook and its deliveries', params: hook, auth: 'admin', responses: { 204: 'deleted', 404: 'no such hook' } },
+  {
+    method: 'post', path: '/admin/hooks/:id/rotate', summary: 'A new secret, shown in this answer only; the old one signs beside it for 24 h', params: hook, auth: 'admin',
+    responses: { 200: 'the hook with its new secret and previousSecretValidUntil', 404: 'no such hook' },
+  },
+  {
+    method: 'get', path: '/admin/hooks/:id/deliveries', summary: 'Its deliveries, newest first: status, attempts, times, the answer\'s start', params: hook, query: DeliveriesQuery, auth: 'admin',
+    responses: { 200: '{data: [delivery]}', 400: 'a parameter is invalid', 404: 'no such hook' },
+  },
+  {
+    method: 'post', path: '/admin/hooks/:id/deliveries/:deliveryId/redeliver', summary: 'Send the delivery again (the same webhook-id and body)', auth: 'admin',
+    params: { ...hook, deliveryId: { description: 'delivery id (msg_…), the webhook-id', schema: DeliveryParams } },
+    responses: { 202: 'queued', 400: 'a parameter is invalid', 404: 'no such delivery of that hook' },
+  },
 ];
 
 /** The JSON Schema of a request schema as the client sends it (before coercions and transforms). */
@@ -163,7 +188,8 @@ function operationId(route: ApiRoute): string {
 const jsonOf = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
 
 function operation(route: ApiRoute): object {
-  const all = { ...route.responses, ...(route.auth !== false && { 401: 'no valid bearer token (or, without API_TOKEN, not a loopback client)' }) };
+  const unauthorized = route.auth === 'admin' ? 'no valid ADMIN_TOKEN bearer token or dashboard session (503 when ADMIN_TOKEN is unset)' : 'no valid bearer token (or, without API_TOKEN, not a loopback client)';
+  const all = { ...route.responses, ...(route.auth !== false && { 401: unauthorized }) };
   const responses = Object.fromEntries(
     Object.entries(all).map(([status, description]) => {
       const schema = route.responseSchemas?.[Number(status)] ?? (Number(status) >= 400 ? 'Error' : undefined);
@@ -177,7 +203,7 @@ function operation(route: ApiRoute): object {
     ...(params.length > 0 && { parameters: params }),
     ...(route.body && { requestBody: { required: route.bodyOptional !== true, content: jsonOf(route.body) } }),
     responses,
-    security: route.auth === false ? [] : [{ bearer: [] }],
+    security: route.auth === false ? [] : route.auth === 'admin' ? [{ admin: [] }] : [{ bearer: [] }],
   };
 }
 
@@ -209,6 +235,7 @@ function buildDocument(): object {
       },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'one of the tokens in API_TOKEN; without API_TOKEN, loopback clients need none' },
+        admin: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (or a dashboard session cookie)' },
       },
     },
   };

@@ -177,6 +177,14 @@ describe('outgoing webhooks', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([field]);
     }
+    const hook = await createHook('/patched', ['defect.created']);
+    for (const [body, field] of [[{}, 'body'], [{ enabled: 'yes' }, 'enabled'], [{ events: ['nope'] }, 'events[0]']] as const) {
+      const res = await svc.http.patch(`/admin/hooks/${hook.id}`).set(admin()).send(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([field]);
+    }
+    expect((await svc.http.get(`/admin/hooks/${hook.id}/deliveries?status=lost`).set(admin())).status).toBe(400);
+    await svc.http.delete(`/admin/hooks/${hook.id}`).set(admin()).expect(204);
     expect((await svc.http.get('/admin/hooks/00000000-0000-4000-8000-000000000000').set(admin())).status).toBe(404);
     expect((await svc.http.post('/admin/hooks').send({ url: 'https://example.com/x', events: ['defect.created'] })).status).toBe(401);
     expect((await svc.http.get('/admin/hooks')).status).toBe(401);
