@@ -52,10 +52,12 @@ describe('npm run demo', () => {
     expect(step4).toMatch(/Asana {2}task \d+: ".*" completed/);
     expect(out).toMatch(/update calls for 20 edits: GitHub [1-5], Jira [1-5], Asana [1-5]/);
     // Step 7: the mobile project's defect in acme/mobile (the routes), not in acme/shop.
-    const step7 = out.slice(out.indexOf('\n7. '), out.indexOf('Sync status'));
+    const step7 = out.slice(out.indexOf('\n7. '), out.indexOf('\n8. '));
     expect(step7).toMatch(/DEF-\d+ \(project mobile\) → mobile-github +acme\/mobile#1/);
     expect(step7).toMatch(/→ jira +QA-\d+/);
     expect(step7).toContain('acme/mobile holds 1 issue(s), acme/shop 2');
+    // Step 8: an outgoing webhook delivered and its signature checked.
+    expect(out).toMatch(/hook received defect\.created for (DEF-\d+) \(created \1\), webhook-id msg_[0-9a-f]{32}, signature verified/);
     expect(out).toContain('Sync status (GET /admin/sync-status):');
     expect(out).toMatch(/^ {2}github +green +links: \d+ synced/m);
     expect(out).toMatch(/ {2}mobile-github \(github\) green +links: 1 synced/);
