@@ -185,6 +185,9 @@ export interface Connector {
    * Never throws: a failed call is a finding ("cannot reach <host>: …", or the tracker's refusal).
    */
   check(context: CheckContext): Promise<CheckFinding[]>;
+
+  /** The optional comments capability (issue 15): absent, comments do not cross to this tracker. */
+  readonly comments?: CommentsCapability;
 }
 
 /**
