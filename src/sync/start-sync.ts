@@ -11,6 +11,7 @@ import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
 import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
 import { startSyncWorkers } from './worker.ts';
+import { CommentSync } from './comment-sync.ts';
 import { startReconciler } from './reconcile.ts';
 import type { Config } from '../config.ts';
 import { outboundFields, type Direction, type Route, type SyncConfig } from './sync-config.ts';
@@ -115,7 +116,8 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
     }
     return result;
   };
-  const stopWorkers = startSyncWorkers({ engine, poll, connection, prefix: s.queuePrefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
+  const comments = new CommentSync({ prisma: s.prisma, connectors: s.connectors, locks, log: s.log });
+  const stopWorkers = startSyncWorkers({ engine, comments, poll, connection, prefix: s.queuePrefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   if (s.pollMs > 0) {
     for (const queue of queues.values()) {
       await queue.upsertJobScheduler('poll', { every: s.pollMs }, { name: 'poll', data: POLL_JOB, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } });
