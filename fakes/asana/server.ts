@@ -67,7 +67,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
           resource_subtype: st.resource_subtype,
           text: st.text,
           ...(st.custom_field && { custom_field: { gid: st.custom_field.gid, resource_type: 'custom_field', name: st.custom_field.name } }),
-        }))),
+        })),
         next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: `/tasks/${task.gid}/stories`, uri: '' } : null,
       },
     };
