@@ -66,8 +66,11 @@ export class CommentSync {
 
     let rows = await this.load(defectId);
     const unknownCreate = rows.some((c) => c.links.some((l) => l.connection === connection && !l.remoteId && l.createStartedAt));
+    // An edit of a person's own comment (it came from this tracker) is written only after reading it: the
+    // person may have edited it there too, and the later edit wins (a conflict, recorded).
+    const theirsEdited = rows.some((c) => c.originConnection === connection && c.links.some((l) => l.connection === connection && l.remoteId && (l.syncedVersion ?? 0) < c.version));
     let remote: RemoteComment[] | null = null;
-    if (opts.list || unknownCreate) {
+    if (opts.list || unknownCreate || theirsEdited) {
       remote = await comments.list(ref);
       await this.pull(connector, defectId, rows, remote, result);
       rows = await this.load(defectId);

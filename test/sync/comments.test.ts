@@ -120,7 +120,7 @@ describe('comments cross to every linked ticket', () => {
     expect(await svc.prisma.commentLink.count({ where: { comment: { defectId: d.id } } })).toBe(3);
   });
 
-  it('an edit of the same comment in Jira and in Defect Sync goes to the later one and is listed at /admin/conflicts', async () => {
+  it('an edit of the same comment in Jira and then in Defect Sync goes to the later one and is listed at /admin/conflicts', async () => {
     const d = await linkedDefect('Comments in conflict');
     const jiraKey = remoteIdOf(d.links, 'jira');
     const made = t.jira.comments.byHand(jiraKey, 'Version A') as { id: string };
@@ -130,20 +130,19 @@ describe('comments cross to every linked ticket', () => {
     });
     await until('copies', () => gh(d.links).length === 1);
     await t.webhooksSettled();
-    // Both edit while the webhook is held back: Defect Sync first, Jira a moment later (Jira wins).
-    t.jira.webhooks.pause();
+    // Jira's edit first, its webhook lost; then the edit in Defect Sync, later: the job reads Jira's comment
+    // before writing it, finds both changed, and the later (Defect Sync's) wins, written back to Jira.
+    t.jira.webhooks.dropNext = 1;
+    t.jira.comments.editByHand(jiraKey, made.id, 'Version from Jira');
+    await new Promise((r) => setTimeout(r, 20));
     await svc.http.patch(`/api/defects/${d.key}/comments/${c!.id}`).send({ body: 'Version from Defect Sync' }).expect(200);
-    await new Promise((r) => setTimeout(r, 50));
-    t.jira.comments.editByHand(jiraKey, made.id, 'Version from Jira');
-    t.jira.webhooks.resume();
-    // The outbound job may run first and overwrite Jira: the webhook after it then reads our version. So
-    // the edit in Jira is announced now, and the later edit wins wherever the jobs meet.
-    t.jira.comments.editByHand(jiraKey, made.id, 'Version from Jira');
-    await until('Jira wins everywhere', async () => (await commentsOf(d.key))[0]?.body === 'Version from Jira' && gh(d.links)[0]?.body.includes('Version from Jira'), 20_000);
+    await until('Defect Sync wins everywhere', () =>
+      jira(d.links)[0]?.text === 'Version from Defect Sync' && gh(d.links)[0]?.body.includes('Version from Defect Sync') && asana(d.links)[0]?.text.includes('Version from Defect Sync'));
+    expect((await commentsOf(d.key))[0]!.body).toBe('Version from Defect Sync');
     const conflicts = await svc.http.get('/admin/conflicts').set('Authorization', `Bearer ${ADMIN}`);
     expect(conflicts.status).toBe(200);
     const mine = (conflicts.body.data as { defectId: string; field: string; winner: string }[]).filter((x) => x.defectId === d.id);
     expect(mine.length).toBeGreaterThanOrEqual(1);
-    expect(mine[0]).toMatchObject({ field: `comment:${c!.id}`, winner: 'tracker' });
+    expect(mine[0]).toMatchObject({ field: `comment:${c!.id}`, winner: 'defect', defectValue: 'Version from Defect Sync', remoteValue: 'Version from Jira' });
   });
 });
