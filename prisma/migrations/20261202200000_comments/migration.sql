@@ -15,6 +15,7 @@ CREATE TABLE "Comment" (
     "editedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "deletedAt" TIMESTAMPTZ(3),
     "version" INTEGER NOT NULL DEFAULT 1,
+    "evidenceKey" TEXT,
 
     CONSTRAINT "Comment_pkey" PRIMARY KEY ("id")
 );
@@ -40,6 +41,9 @@ CREATE TABLE "CommentLink" (
 
 -- CreateIndex
 CREATE INDEX "Comment_defectId_createdAt_idx" ON "Comment"("defectId", "createdAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Comment_defectId_evidenceKey_key" ON "Comment"("defectId", "evidenceKey");
 
 -- CreateIndex
 CREATE INDEX "CommentLink_state_idx" ON "CommentLink"("state");
