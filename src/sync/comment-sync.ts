@@ -23,7 +23,16 @@ import { failpoint } from '../failpoints.ts';
 import { commentOutbox, COMMENT_MAX } from '../store/comments.ts';
 import { cutToLength, replaceUnstorable } from '../domain/text-rules.ts';
 
-export type CommentSyncDeps = { prisma: PrismaClient; connectors: ReadonlyMap<ConnectionName, Connector>; locks: SyncLocks; log: Logger };
+export type CommentSyncDeps = {
+  prisma: PrismaClient;
+  connectors: ReadonlyMap<ConnectionName, Connector>;
+  locks: SyncLocks;
+  log: Logger;
+  /** Where a person finds a defect: the link back in test evidence comments. */
+  publicUrl?: string;
+  /** Connections that take no test evidence comments (`evidenceComments: false`). */
+  noEvidence?: ReadonlySet<ConnectionName>;
+};
 
 export type CommentSyncResult = { created: number; updated: number; deleted: number; pulled: number; skipped?: string };
 
@@ -171,9 +180,12 @@ export class CommentSync {
     const connection = connector.connection;
     let l = c.links.find((x) => x.connection === connection);
     const origin = c.originConnection === connection;
+    // Test evidence (part 3): not on a connection that opted out; with the link back to the defect.
+    if (c.evidenceKey && this.deps.noEvidence?.has(connection)) return;
+    const body = c.evidenceKey ? `${c.body}\n\n[The defect in Defect Sync](${this.deps.publicUrl ?? ''}/api/defects/${c.defectId})` : c.body;
     const outbound: OutboundComment = {
       commentId: c.id,
-      body: c.body,
+      body,
       authorName: c.authorName,
       writtenIn: c.originTracker ? TRACKER_TITLES[c.originTracker] : 'Defect Sync',
       ...(origin && { raw: true }),

@@ -56,6 +56,8 @@ export type SyncSettings = {
   slowRetry?: SlowRetry;
   /** The process's metrics: sync jobs, latency and conflicts are recorded into it. */
   metrics?: Metrics;
+  /** Connections configured with `evidenceComments: false` (issue 15 part 3). */
+  noEvidence?: ReadonlySet<ConnectionName>;
 };
 
 /** The settings the worker role runs with, from the environment and SYNC_CONFIG. */
@@ -84,6 +86,7 @@ export function syncSettings(
     pollMs: config.sync.pollMs,
     inboundRetentionDays: config.inboundRetentionDays,
     registrars: config.publicUrlSet ? buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
+    noEvidence: new Set(connections.filter((c) => c.evidenceComments === false).map((c) => c.name)),
   };
 }
 
@@ -116,7 +119,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
     }
     return result;
   };
-  const comments = new CommentSync({ prisma: s.prisma, connectors: s.connectors, locks, log: s.log });
+  const comments = new CommentSync({ prisma: s.prisma, connectors: s.connectors, locks, log: s.log, publicUrl: s.publicUrl, noEvidence: s.noEvidence ?? new Set() });
   const stopWorkers = startSyncWorkers({ engine, comments, poll, connection, prefix: s.queuePrefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   if (s.pollMs > 0) {
     for (const queue of queues.values()) {

@@ -47,6 +47,8 @@ const GithubConnectionSchema = z
     apiUrl: apiUrl.default('https://api.github.com'),
     webhookSecret: secretList(),
     github: mappingOverride,
+    /** Test evidence comments of the verification loop on this connection's tickets (issue 15 part 3). */
+    evidenceComments: z.boolean().optional(),
   })
   .strict()
   .refine((c) => (c.token === undefined) !== (c.app === undefined), { message: 'needs exactly one of token and app', path: ['token'] });
@@ -64,6 +66,8 @@ const JiraConnectionSchema = z
     createFields: z.record(z.string(), z.unknown()).default({}),
     webhookSecret: secretList(),
     jira: mappingOverride,
+    /** Test evidence comments of the verification loop on this connection's tickets (issue 15 part 3). */
+    evidenceComments: z.boolean().optional(),
   })
   .strict();
 const AsanaConnectionSchema = z
@@ -74,6 +78,8 @@ const AsanaConnectionSchema = z
     project: asanaGid(),
     apiUrl: apiUrl.default('https://app.asana.com/api/1.0'),
     asana: mappingOverride,
+    /** Test evidence comments of the verification loop on this connection's tickets (issue 15 part 3). */
+    evidenceComments: z.boolean().optional(),
   })
   .strict();
 const ConnectionSchema = z.discriminatedUnion('kind', [GithubConnectionSchema, JiraConnectionSchema, AsanaConnectionSchema], {
@@ -166,7 +172,9 @@ export function parseSyncConfig(text: string, source = 'SYNC_CONFIG', env: NodeJ
       problems.push(...mapping.error.issues.map((i) => problem(source, ['connections', name, c.kind, ...i.path], i)));
       continue;
     }
-    connections.push(connectionOf(name, c, mapping.data));
+    const connection = connectionOf(name, c, mapping.data);
+    if (c.evidenceComments === false) connection.evidenceComments = false;
+    connections.push(connection);
   }
   if (problems.length) throw new ConfigError(problems);
   return { ...file, connections };
