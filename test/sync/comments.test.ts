@@ -6,6 +6,8 @@ import type { Trackers } from '../../fakes/index.ts';
 import { type Service, until } from '../helpers/service.ts';
 import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
+import { patchDefect, recordRun } from '../helpers/fixtures.ts';
+import { randomUUID } from 'node:crypto';
 import { pollTracker } from '../../src/inbound/poll.ts';
 import { createLogger } from '../../src/logger.ts';
 
@@ -144,5 +146,36 @@ describe('comments cross to every linked ticket', () => {
     const mine = (conflicts.body.data as { defectId: string; field: string; winner: string }[]).filter((x) => x.defectId === d.id);
     expect(mine.length).toBeGreaterThanOrEqual(1);
     expect(mine[0]).toMatchObject({ field: `comment:${c!.id}`, winner: 'defect', defectValue: 'Version from Defect Sync', remoteValue: 'Version from Jira' });
+  });
+
+  it('test evidence: a reopen by a failing run puts one comment on each ticket (one per launch), a verifying pass one more', async () => {
+    const testCase = `evidence › ${randomUUID().slice(0, 8)}`;
+    const run = await recordRun(svc.http, { testCase, status: 'failed', message: 'expected 200\ngot 500', launch: 'nightly-41' });
+    const made = await svc.http.post(`/api/case-runs/${run.id}/defect`).expect(201);
+    const d = { key: made.body.key as string, links: await settledLinks(svc.http, made.body.key, 0) };
+    await patchDefect(svc.http, d.key, { status: 'resolved' });
+    await recordRun(svc.http, { testCase, status: 'failed', message: 'TypeError: x is undefined\n  at y', launch: 'nightly-42' });
+    await until('evidence on all three tickets', () => gh(d.links).length === 1 && jira(d.links).length === 1 && asana(d.links).length === 1);
+    const body = gh(d.links)[0]!.body;
+    expect(body).toContain('**Defect Sync verification** wrote in Defect Sync:');
+    expect(body).toContain(`Reopened: \`${testCase}\` failed again in launch \`nightly-42\``);
+    expect(body).toContain('> TypeError: x is undefined');
+    expect(body).not.toContain('at y');
+    expect(body).toMatch(/\[The defect in Defect Sync\]\(http.*\/api\/defects\/[0-9a-f-]{36}\)/);
+    expect(jira(d.links)[0]!.text).toContain('nightly-42');
+    // The same launch reopening it again adds nothing.
+    await patchDefect(svc.http, d.key, { status: 'resolved' });
+    await recordRun(svc.http, { testCase, status: 'failed', message: 'again', launch: 'nightly-42' });
+    expect((await svc.http.get(`/api/defects/${d.key}`)).body.status).toBe('reopened');
+    // A pass closes it once resolved: one comment listing the verifying runs.
+    await patchDefect(svc.http, d.key, { status: 'resolved' });
+    await recordRun(svc.http, { testCase, status: 'passed', launch: 'nightly-43' });
+    expect((await svc.http.get(`/api/defects/${d.key}`)).body.status).toBe('closed');
+    await until('the close comment', () => gh(d.links).length === 2 && jira(d.links).length === 2 && asana(d.links).length === 2);
+    expect(gh(d.links)[1]!.body).toContain(`Verified and closed`);
+    expect(gh(d.links)[1]!.body).toContain(`- \`${testCase}\` passed in launch \`nightly-43\``);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(gh(d.links)).toHaveLength(2);
+    expect(await svc.prisma.comment.count({ where: { defect: { number: Number(d.key.slice(4)) }, evidenceKey: { not: null } } })).toBe(2);
   });
 });
