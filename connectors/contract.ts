@@ -185,4 +185,47 @@ export interface Connector {
    * Never throws: a failed call is a finding ("cannot reach <host>: …", or the tracker's refusal).
    */
   check(context: CheckContext): Promise<CheckFinding[]>;
+
+  /** The optional comments capability (issue 15): absent, comments do not cross to this tracker. */
+  readonly comments?: CommentsCapability;
+}
+
+/**
+ * A defect comment as a connector writes it: its author and where it was written (the attribution line
+ * "**Ana** wrote in Defect Sync:"), its body (Markdown) and the defect comment id the marker carries.
+ * `raw` is set when the remote comment is the person's own (it came from this tracker): the body is then
+ * written as it is, without attribution or marker.
+ */
+export type OutboundComment = { commentId: string; body: string; authorName: string; writtenIn: string; raw?: boolean };
+
+/** A ticket's comment as the tracker holds it. */
+export type RemoteComment = {
+  remoteId: string;
+  /** The text as the tracker gives it back (Markdown for GitHub, Jira's document as text, Asana's plain text). */
+  body: string;
+  /** The author's name as the tracker shows it (not mapped through the people mapping). */
+  authorName: string;
+  /** The defect comment id in the comment's marker (a copy Defect Sync wrote), else null. */
+  markerCommentId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/**
+ * The optional comments capability (issue 15). `list` reads every comment of the ticket (oldest first) in
+ * as few calls as the API allows; create/update answer the comment as the tracker stored it; `delete` of a
+ * comment already gone is not an error.
+ */
+export interface CommentsCapability {
+  list(ref: TicketRef): Promise<RemoteComment[]>;
+  create(ref: TicketRef, comment: OutboundComment): Promise<RemoteComment>;
+  update(ref: TicketRef, remoteId: string, comment: OutboundComment): Promise<RemoteComment>;
+  delete(ref: TicketRef, remoteId: string): Promise<void>;
+}
+
+/** A connector with the comments capability. */
+export type CommentingConnector = Connector & { readonly comments: CommentsCapability };
+
+export function hasComments(c: Connector): c is CommentingConnector {
+  return Boolean((c as Partial<CommentingConnector>).comments);
 }

@@ -6,6 +6,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import Asana from 'asana';
 import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketContext, TicketField, TicketFields, TicketRef, UpdatedTicket, WithheldChange } from '../contract.ts';
 import { TrackerError } from '../errors.ts';
+import { asanaComments } from './comments.ts';
 import { descriptionOf, plainBody } from '../body.ts';
 import type { People } from '../people.ts';
 import {
@@ -159,6 +160,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   return {
     kind: 'asana',
     connection: options.connection ?? 'asana',
+    comments: asanaComments(stories, call),
 
     // The webhook is this service's own registration: src/sync/check.ts reports it.
     check: () => checkAsana(client, settings, mapping),

@@ -26,6 +26,7 @@ import {
   type GithubMapping,
 } from './mapping.ts';
 import { checkGithub } from './check.ts';
+import { githubComments } from './comments.ts';
 import { issueNumber, parseIssueInput, parseRepository, repoName, repoOfRepositoryUrl, sameRepo, type Repo } from './refs.ts';
 
 export type { GithubAppCredential, GithubCredential } from './credential.ts';
@@ -223,6 +224,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
   return {
     kind: 'github',
     connection: options.connection ?? 'github',
+    comments: githubComments(octokit, repo, send),
 
     // A GitHub App connection (its settings carry `app`) has no user behind its token: the check asks for
     // the installation instead of GET /user.

@@ -23,7 +23,8 @@ export function createGithubWebhookReceiver(settings: { repository: string }): W
       const event = action ? `${name}.${action}` : name;
       // The signature covers the body, not the delivery id: the body is what identifies a repeat.
       const contentKey = bodyDigest(req.rawBody);
-      if (name !== 'issues') return [{ deliveryId, event, remoteIds: [], contentKey }];
+      // issue_comment (created, edited, deleted) names its issue like an issues event (issue 15).
+      if (name !== 'issues' && name !== 'issue_comment') return [{ deliveryId, event, remoteIds: [], contentKey }];
       const issue = object(payload['issue'], 'issue');
       const repository = object(payload['repository'], 'repository');
       if (!Number.isInteger(issue['number']) || typeof repository['full_name'] !== 'string') {

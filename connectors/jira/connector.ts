@@ -14,6 +14,7 @@ import { descriptionWrite } from './adf-patch.ts';
 import { CUT_NOTE } from './fit.ts';
 import { createJiraTransport } from './transport.ts';
 import { checkJira } from './check.ts';
+import { jiraComments } from './comments.ts';
 import { explainUnassignedRefusal, toTrackerError } from './errors.ts';
 import {
   canonicalStatus,
@@ -255,6 +256,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
   return {
     kind: 'jira',
     connection: options.connection ?? 'jira',
+    comments: jiraComments(jira, call),
 
     check: (ctx) =>
       checkJira(jira, { connection: options.connection ?? 'jira', baseUrl, projectKey, issueType, createFields: options.settings.createFields ?? {}, mapping }, ctx, () =>

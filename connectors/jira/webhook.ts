@@ -21,7 +21,11 @@ export function createJiraWebhookReceiver(): WebhookReceiver {
       if (typeof event !== 'string' || !event) throw new WebhookPayloadError('webhookEvent is required');
       // The signature covers the body, not the delivery id: the body is what identifies a repeat.
       const contentKey = bodyDigest(req.rawBody);
-      if (!event.startsWith('jira:issue_')) return [{ deliveryId, event, remoteIds: [], contentKey }];
+      // comment_created / comment_updated / comment_deleted carry the issue too (issue 15).
+      const commentEvent = event.startsWith('comment_');
+      if (!event.startsWith('jira:issue_') && !commentEvent) return [{ deliveryId, event, remoteIds: [], contentKey }];
+      // A comment event without its issue names no ticket (nothing to read).
+      if (commentEvent && !(payload['issue'] && typeof payload['issue'] === 'object')) return [{ deliveryId, event, remoteIds: [], contentKey }];
       const issue = object(payload['issue'], 'issue');
       const id = issue['id'];
       if (typeof id !== 'string' && typeof id !== 'number') throw new WebhookPayloadError('issue.id is required in an issue event');

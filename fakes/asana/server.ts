@@ -5,6 +5,7 @@ import { FakeTracker, httpError, type FakeRequest, type FakeResponse } from '../
 import { randomBytes } from 'node:crypto';
 import { AsanaFakeState, writeNotes, type FakeProject, type FakeTask, type FakeUser, type FakeWebhook } from './state.ts';
 import { asanaDelivery } from '../webhooks.ts';
+import { asanaComments } from './comments.ts';
 
 const HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
 const API = '/api/1.0';
@@ -23,12 +24,15 @@ export function createAsanaFake(options: AsanaFakeOptions) {
   const state = new AsanaFakeState({ ...(options.users && { users: options.users }), ...(options.now && { now: options.now }) });
   const project = state.addProject('Defects', { severityField: true });
 
+  // Comment stories (issue 15): fakes/asana/comments.ts.
+  const comments = asanaComments({ api: API, state, announce: (task, events) => announceEvents(task, events) });
   const tracker = new FakeTracker({
     name: 'asana',
     authenticate: (req) =>
       req.headers.authorization === `Bearer ${options.token}` ? null : { status: 401, body: errorBody(401, 'Not Authorized') },
     errorBody,
     routes: [
+      ...comments.routes,
       { name: 'ticket.create', method: 'POST', path: `${API}/tasks`, handle: createTask },
       { name: 'ticket.find', method: 'GET', path: `${API}/tasks`, handle: listTasks },
       { name: 'ticket.get', method: 'GET', path: `${API}/tasks/:task_gid`, handle: getTask },
@@ -55,7 +59,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     return {
       status: 200,
       body: {
-        data: page.map((st) => ({
+        data: page.map((st) => comments.storyJson(st.gid) ?? ({
           gid: st.gid,
           resource_type: 'story',
           type: 'system',
@@ -155,13 +159,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
   const webhookFaults = { dropNext: 0, copies: 1, failuresToDeactivate: 3 };
   const deliveries: { webhook: string; status: number; at: number }[] = [];
   function announce(task: FakeTask, field: string): void {
-    for (const hook of state.webhooks.values()) {
-      if (!hook.active || !task.projects.includes(hook.resource)) continue;
-      if (webhookFaults.dropNext > 0) {
-        webhookFaults.dropNext--;
-        continue;
-      }
-      const events = [
+    announceEvents(task, [
         {
           user: { gid: state.meGid, resource_type: 'user' },
           created_at: task.modified_at,
@@ -170,7 +168,15 @@ export function createAsanaFake(options: AsanaFakeOptions) {
           parent: null,
           change: { field, action: 'changed' },
         },
-      ];
+      ]);
+  }
+  function announceEvents(task: FakeTask, events: unknown[]): void {
+    for (const hook of state.webhooks.values()) {
+      if (!hook.active || !task.projects.includes(hook.resource)) continue;
+      if (webhookFaults.dropNext > 0) {
+        webhookFaults.dropNext--;
+        continue;
+      }
       const delivery = asanaDelivery(events, hook.secret);
       for (let i = 0; i < webhookFaults.copies; i++) {
         void fetch(hook.target, { method: 'POST', headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(10_000) })
@@ -332,6 +338,8 @@ export function createAsanaFake(options: AsanaFakeOptions) {
   }
 
   return {
+    /** Comment stories: `of(taskGid)`, `byHand(taskGid, text, author?)`, `editByHand(gid, text)`, `deleteByHand(gid)`. */
+    comments,
     tracker,
     state,
     /** The project the connector is configured with; it carries the enum "Severity" custom field. */

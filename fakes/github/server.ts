@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
 import { FakeWebhookSender, githubDelivery, type Delivery } from '../webhooks.ts';
 import { FakeGithubApp, type FakeInstallation, type FakeInstallationToken } from './app.ts';
+import { githubComments } from './comments.ts';
 import { GithubFakeState, type FakeHook, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './state.ts';
 
 export type GithubFakeOptions = {
@@ -297,7 +298,23 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     }));
   }
 
+  // Issue comments (issue 15): fakes/github/comments.ts.
+  const comments = githubComments({
+    base,
+    repository: `${home.owner}/${home.name}`,
+    login,
+    now,
+    issueJson: (n) => {
+      const issue = state.issue(home, n);
+      if (!issue || issue.isPullRequest) throw Object.assign(new Error('Not Found'), { status: 404 });
+      if (issue.deleted) throw Object.assign(new Error('This issue was deleted'), { status: 410 });
+      return issueJson(issue);
+    },
+    webhooks: () => webhooks,
+    guarded,
+  });
   const routes: Route[] = [
+    ...comments.routes,
     {
       // The JWT was checked by authenticate; GitHub answers 201 with the token and when it expires.
       name: 'app.token',
@@ -524,6 +541,8 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     tracker,
     state,
     token,
+    /** Issue comments: `of(n)`, `byHand(n, body, user?)`, `editByHand(id, body)`, `deleteByHand(id)`. */
+    comments,
     /** The GitHub App: `id`, `privateKey` (PEM), `installations`, `mints` (successful, oldest first), `tokenTtlMs`. */
     app,
     login,

@@ -4,6 +4,7 @@
 // transition.list / transition.do for status moves.
 import { FakeTracker, httpError, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
 import { FakeWebhookSender, jiraDelivery, type Delivery } from '../webhooks.ts';
+import { jiraComments } from './comments.ts';
 import {
   jiraDate,
   DEFAULT_STATUSES,
@@ -133,7 +134,16 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
     };
   }
 
+  // Issue comments (issue 15): fakes/jira/comments.ts.
+  const comments = jiraComments({
+    base,
+    state,
+    botAccount: { accountId: BOT_ACCOUNT, displayName: 'Defect Sync' },
+    webhooks: () => webhooks,
+    issueJson: (issue) => state.issueJson(base(), issue, null),
+  });
   const routes: Route[] = [
+    ...comments.routes,
     {
       name: 'ticket.create',
       method: 'POST',
@@ -357,6 +367,8 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
 
   return {
     tracker,
+    /** Issue comments: `of(key)`, `textOf(c)`, `byHand(key, text, person?)`, `editByHand`, `deleteByHand`. */
+    comments,
     state,
     email,
     apiToken,

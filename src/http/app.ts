@@ -15,6 +15,8 @@ import { AppError } from '../errors.ts';
 import { errorHandler, notFoundRoute, parseInput } from './errors.ts';
 import { MilestoneParams } from './schemas.ts';
 import { defectRoutes } from './defect-routes.ts';
+import { commentRoutes } from './comment-routes.ts';
+import { CommentStore } from '../store/comments.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
 import { webhookRoutes, type WebhookDeps, type WebhookOutcome, type WebhookTarget } from './webhook-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -108,6 +110,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin', hookRoutes(deps.prisma, deps.hooks ?? { allowPrivate: false }));
   app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin, log: deps.log, checks: deps.checks }));
   app.use('/api/defects', defectRoutes(defects, reports, links));
+  app.use('/api/defects', commentRoutes(new CommentStore(deps.prisma)));
   app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
   app.get('/api/milestones/:name/readiness', async (req, res) => {
     const { name } = parseInput(MilestoneParams, req.params, 'path');

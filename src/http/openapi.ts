@@ -4,6 +4,7 @@
 // test/ops/openapi.test.ts holds it against the routes the express app really registers.
 import { z } from 'zod';
 import { CreateCaseRun, CreateDefect, CreateHook, DeliveriesQuery, DeliveryParams, HookParams, IfMatch, LinkCaseRun, LinkTicket, ListQuery, MilestoneParams, PatchDefect, PatchHook, RaiseDefect } from './schemas.ts';
+import { CommentListQuery, CreateComment, PatchComment } from './comment-routes.ts';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 /** A path parameter; a schema when the route validates it, else a plain non-empty string. */
@@ -30,7 +31,7 @@ export type ApiRoute = {
 };
 
 /** The request body schemas by the name they carry in components.schemas. */
-export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun, RaiseDefect, CreateHook, PatchHook } satisfies Record<string, z.ZodType>;
+export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun, RaiseDefect, CreateComment, PatchComment, CreateHook, PatchHook } satisfies Record<string, z.ZodType>;
 
 /** Every error answers {error: {code, message, details?}} (src/http/errors.ts). */
 const ErrorBody = z.object({
@@ -99,6 +100,25 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: 'get', path: '/api/defects/:idOrKey/impact', summary: 'Test cases the defect affects, each with its latest result', params: defect,
     responses: { 200: 'the impact', 404: 'no such defect' },
+  },
+  {
+    method: 'get', path: '/api/defects/:idOrKey/comments', summary: "The defect's comments, oldest first, paged", params: defect, query: CommentListQuery,
+    responses: { 200: '{data: [comment], nextCursor}: each with author {name, tracker, connection}', 400: 'a parameter is invalid', 404: 'no such defect' },
+  },
+  {
+    method: 'post', path: '/api/defects/:idOrKey/comments', summary: 'Add a comment (Markdown); it goes to every linked ticket, attributed', params: defect,
+    body: 'CreateComment', headers: writes,
+    responses: { 201: 'the comment', 400: 'a field is invalid', 404: 'no such defect' },
+  },
+  {
+    method: 'patch', path: '/api/defects/:idOrKey/comments/:commentId', summary: "Edit a comment's body; the edit follows to every linked ticket",
+    params: { ...defect, commentId: { description: 'comment UUID' } }, body: 'PatchComment', headers: writes,
+    responses: { 200: 'the comment', 400: 'a field is invalid', 404: 'no such defect or comment' },
+  },
+  {
+    method: 'delete', path: '/api/defects/:idOrKey/comments/:commentId', summary: 'Delete a comment; its copies on the linked tickets are deleted too',
+    params: { ...defect, commentId: { description: 'comment UUID' } }, headers: writes,
+    responses: { 204: 'deleted', 404: 'no such defect or comment' },
   },
   {
     method: 'post', path: '/api/case-runs', summary: 'Record a test result (the verification loop may move defects)', body: 'CreateCaseRun',

@@ -10,7 +10,12 @@ import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db.ts';
 import type { ConnectionName } from '../sync/connections.ts';
 import type { WebhookNotice } from '../../connectors/webhooks.ts';
-import { debouncedJobOptions, type Debounce, type SyncJobData } from '../outbox/queues.ts';
+import { COMMENTS_IN_JOB, debouncedJobOptions, dedupeKeyOf, type Debounce, type SyncJobData } from '../outbox/queues.ts';
+
+/** Events after which a ticket's comments are read: comment webhooks (GitHub, Jira), Asana story events, polls. */
+export function touchesComments(event: string): boolean {
+  return event === 'poll' || event.startsWith('issue_comment') || event.startsWith('comment_') || event.startsWith('story.');
+}
 
 export type InboundSource = 'webhook' | 'poll';
 
@@ -84,6 +89,12 @@ export class Inbox {
             const [options] = await debouncedJobOptions(queue, [{ jobId, defectId: link.defectId }], this.debounce);
             await queue.add('inbound', data, options);
             jobs++;
+            // A comment event, or a poll (which cannot tell a comment from another change): the ticket's
+            // comments are read too (src/sync/comment-sync.ts).
+            if (touchesComments(row.event)) {
+              const [copts] = await debouncedJobOptions(queue, [{ jobId: `${jobId}-comments`, defectId: dedupeKeyOf(COMMENTS_IN_JOB, link.defectId) }], this.debounce);
+              await queue.add(COMMENTS_IN_JOB, { ...data, kind: 'defect.commented' }, copts);
+            }
           }
         }
       }

@@ -20,6 +20,21 @@ export type SyncJobData = {
   fields: string[];
 };
 
+/** The job name of "bring the defect's comments and the ticket's into agreement" (src/sync/comment-sync.ts). */
+export const COMMENTS_JOB = 'comments';
+/** A comments job that must read the ticket's comments (the change was on the tracker's side). */
+export const COMMENTS_IN_JOB = 'comments-in';
+
+/**
+ * The deduplication subject of a job: the defect for sync jobs; comment jobs coalesce among themselves
+ * (outbound, and those that read the tracker's comments, apart), never with a defect's sync job.
+ */
+export function dedupeKeyOf(kindOrName: string, defectId: string): string {
+  if (kindOrName === 'defect.commented' || kindOrName === COMMENTS_JOB) return `${defectId}-comments`;
+  if (kindOrName === COMMENTS_IN_JOB) return `${defectId}-comments-in`;
+  return defectId;
+}
+
 /** The scheduled poll job's data (job name 'poll'): it concerns no one defect. */
 export const POLL_JOB: SyncJobData = { outboxId: 'poll', defectId: '', kind: 'defect.updated', version: 0, fields: [] };
 

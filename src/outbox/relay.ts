@@ -10,7 +10,7 @@ import { Prisma, type PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { failpoint } from '../failpoints.ts';
 import { OUTBOX_CHANNEL, type OutboxKind, type OutboxPayload } from '../store/outbox.ts';
-import { debouncedJobOptions, jobIdFor, type SyncJobData } from './queues.ts';
+import { COMMENTS_JOB, debouncedJobOptions, dedupeKeyOf, jobIdFor, type SyncJobData } from './queues.ts';
 import type { JobsOptions } from 'bullmq';
 import type { ConnectionName } from '../sync/connections.ts';
 import { routeDefect } from '../sync/routes.ts';
@@ -110,7 +110,7 @@ export class OutboxRelay {
         for (const [connection, queue] of queues) {
           const mine = rows.filter((_, i) => targets[i]!.includes(connection));
           if (mine.length === 0) continue;
-          const options = await debouncedJobOptions(queue, mine.map((row) => ({ jobId: jobIdFor(row.id), defectId: row.defectId })), this.debounce);
+          const options = await debouncedJobOptions(queue, mine.map((row) => ({ jobId: jobIdFor(row.id), defectId: dedupeKeyOf(row.kind, row.defectId) })), this.debounce);
           await queue.addBulk(mine.map((row, i) => toJob(row, options[i]!)));
         }
         failpoint('relay.after-publish');
@@ -196,5 +196,6 @@ function toJob(row: Row, opts: JobsOptions) {
     version: row.payload.version,
     fields: row.payload.fields,
   };
-  return { name: row.kind, data, opts };
+  // A comment change is a `comments` job (src/sync/comment-sync.ts), deduplicated apart from the defect's sync jobs.
+  return { name: row.kind === 'defect.commented' ? COMMENTS_JOB : row.kind, data, opts };
 }

@@ -3,6 +3,7 @@ import type { CaseRun, Defect } from '../generated/prisma/client.ts';
 import { Prisma, type Tx } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { shouldClose, shouldReopen } from '../domain/verification.ts';
+import { addEvidence, closeBody, reopenBody, verifyingRuns } from './evidence.ts';
 import { applyDefectChange } from './defect-changes.ts';
 import { lockDefect } from './find.ts';
 
@@ -69,6 +70,8 @@ export async function linkRuns(tx: Tx, defect: Defect, runs: CaseRun[], actor: s
     caseRunIds: fresh.map((r) => r.id),
     ...(reopenCause && { causeCaseRunId: reopenCause.id }),
   };
+  // Test evidence on the tickets (issue 15 part 3): one comment per launch saying why, in this transaction.
+  if (reopenCause) await addEvidence(tx, defect, `reopen:${reopenCause.launch}`, reopenBody(reopenCause));
   return (await applyDefectChange(tx, defect, patch, ctx)).defect;
 }
 
@@ -124,6 +127,7 @@ export async function verifyWithRun(tx: Tx, run: CaseRun): Promise<Defect[]> {
     for (const defect of await defectsOfTestCase(tx, run.testCase, ['resolved'])) {
       if (!shouldClose(defect.status, await latestRunByTestCase(tx, defect.id))) continue;
       const ctx = { actor: VERIFICATION_ACTOR, causeCaseRunId: run.id };
+      await addEvidence(tx, defect, `close:${run.launch}`, closeBody(await verifyingRuns(tx, defect.id)));
       changed.push((await applyDefectChange(tx, defect, { status: 'closed' }, ctx)).defect);
     }
   }

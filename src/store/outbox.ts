@@ -12,7 +12,9 @@ export type OutboxKind =
   | 'defect.status_changed'
   | 'defect.case_run_linked'
   /** A person linked an existing ticket: bring it up to date. */
-  | 'defect.ticket_linked';
+  | 'defect.ticket_linked'
+  /** A comment was added, edited or deleted (in Defect Sync or pulled from a tracker): a `comments` job. */
+  | 'defect.commented';
 
 export type OutboxPayload = {
   version: number;
@@ -23,6 +25,8 @@ export type OutboxPayload = {
   actor: string;
   /** The tracker the change came from, if it came from one: its queue is skipped. */
   origin?: string;
+  /** defect.commented: the comment concerned. */
+  commentId?: string;
 };
 
 export async function appendOutbox(tx: Tx, defectId: string, kind: OutboxKind, payload: OutboxPayload): Promise<void> {

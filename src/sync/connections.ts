@@ -19,7 +19,13 @@ export type ConnectionName = string;
 export const CONNECTION_NAME = /^[a-z0-9-]{1,40}$/;
 
 /** `source`: the environment (GITHUB_, JIRA_, ASANA_ variables) or SYNC_CONFIG `connections`. */
-type Base = { name: ConnectionName; source: 'env' | 'file'; webhookSecrets: string[] };
+type Base = {
+  name: ConnectionName;
+  source: 'env' | 'file';
+  webhookSecrets: string[];
+  /** false: no test evidence comments on this connection's tickets (SYNC_CONFIG `evidenceComments: false`). */
+  evidenceComments?: boolean;
+};
 export type GithubConnection = Base & { kind: 'github'; settings: GithubSettings; mapping: GithubMapping };
 export type JiraConnection = Base & { kind: 'jira'; settings: JiraSettings; mapping: JiraMapping };
 export type AsanaConnection = Base & { kind: 'asana'; settings: AsanaSettings; mapping: AsanaMapping };

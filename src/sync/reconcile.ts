@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import { Prisma, type PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionName } from './connections.ts';
-import { syncJobOptions, type SyncJobData } from '../outbox/queues.ts';
+import { COMMENTS_IN_JOB, dedupeKeyOf, syncJobOptions, type SyncJobData } from '../outbox/queues.ts';
 import { lostSyncs } from './lost-jobs.ts';
 
 /**
@@ -124,6 +124,13 @@ export async function reconcile(
     // A due link's job gets a single attempt: each failure moves nextAttemptAt further out.
     await queues.get(link.connection)!.add('reconcile', data, dueKeys.has(key) ? { ...options, attempts: 1 } : options);
   }
+  // Comment links left pending (a crash mid-comment) or failed, untouched for a while: a comments job that
+  // reads the ticket's comments first (the marker finds a comment a crashed create made).
+  for (const c of await staleCommentLinks(prisma, connections, staleSeconds)) {
+    const data: SyncJobData = { outboxId: 'reconcile', defectId: c.defectId, kind: 'defect.commented', version: 0, fields: [] };
+    await queues.get(c.connection)!.add(COMMENTS_IN_JOB, data, syncJobOptions(`reconcile-${stamp}-${c.defectId}-comments`, dedupeKeyOf(COMMENTS_IN_JOB, c.defectId), 0));
+    queued.add(`${c.defectId}/${c.connection}/comments`);
+  }
   // A due link's job records its outcome (a new nextAttemptAt or none); until then it is not due again,
   // unless the job vanishes, in which case a later pass requeues it.
   if (due.length) {
@@ -162,3 +169,13 @@ export function startReconciler(
   return () => clearInterval(timer);
 }
 
+
+/** Defects whose comment links on a configured connection are pending or failed and untouched for staleSeconds. */
+export function staleCommentLinks(prisma: PrismaClient, connections: readonly ConnectionName[], staleSeconds: number): Promise<{ defectId: string; connection: ConnectionName }[]> {
+  return prisma.$queryRaw`
+    SELECT DISTINCT c."defectId"::text AS "defectId", l.connection
+    FROM "CommentLink" l JOIN "Comment" c ON c.id = l."commentId"
+    WHERE l.state IN ('pending', 'failed') AND l.connection = ANY(${connections}::text[])
+      AND l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8)
+    LIMIT ${BATCH}`;
+}

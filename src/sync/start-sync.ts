@@ -13,6 +13,7 @@ import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
 import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
 import { startSyncWorkers } from './worker.ts';
+import { CommentSync } from './comment-sync.ts';
 import { startReconciler } from './reconcile.ts';
 import type { Config } from '../config.ts';
 import { outboundFields, type Direction, type Route, type SyncConfig } from './sync-config.ts';
@@ -59,6 +60,8 @@ export type SyncSettings = {
   slowRetry?: SlowRetry;
   /** The process's metrics: sync jobs, latency and conflicts are recorded into it. */
   metrics?: Metrics;
+  /** Connections configured with `evidenceComments: false` (issue 15 part 3). */
+  noEvidence?: ReadonlySet<ConnectionName>;
 };
 
 /** The settings the worker role runs with, from the environment and SYNC_CONFIG. */
@@ -88,6 +91,7 @@ export function syncSettings(
     inboundRetentionDays: config.inboundRetentionDays,
     hooks: config.hooks,
     registrars: config.publicUrlSet ? buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
+    noEvidence: new Set(connections.filter((c) => c.evidenceComments === false).map((c) => c.name)),
   };
 }
 
@@ -130,7 +134,8 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
     }
     return result;
   };
-  const stopWorkers = startSyncWorkers({ engine, poll, connection, prefix: s.queuePrefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
+  const comments = new CommentSync({ prisma: s.prisma, connectors: s.connectors, locks, log: s.log, publicUrl: s.publicUrl, noEvidence: s.noEvidence ?? new Set() });
+  const stopWorkers = startSyncWorkers({ engine, comments, poll, connection, prefix: s.queuePrefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   if (s.pollMs > 0) {
     for (const queue of queues.values()) {
       await queue.upsertJobScheduler('poll', { every: s.pollMs }, { name: 'poll', data: POLL_JOB, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } });

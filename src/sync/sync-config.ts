@@ -52,6 +52,8 @@ const GithubConnectionSchema = z
     apiUrl: apiUrl.default('https://api.github.com'),
     webhookSecret: secretList(),
     github: mappingOverride,
+    /** Test evidence comments of the verification loop on this connection's tickets (issue 15 part 3). */
+    evidenceComments: z.boolean().optional(),
   })
   .strict()
   .refine((c) => (c.token === undefined) !== (c.app === undefined), { message: 'needs exactly one of token and app', path: ['token'] });
@@ -69,6 +71,8 @@ const JiraConnectionSchema = z
     createFields: z.record(z.string(), z.unknown()).default({}),
     webhookSecret: secretList(),
     jira: mappingOverride,
+    /** Test evidence comments of the verification loop on this connection's tickets (issue 15 part 3). */
+    evidenceComments: z.boolean().optional(),
   })
   .strict();
 const AsanaConnectionSchema = z
@@ -79,6 +83,8 @@ const AsanaConnectionSchema = z
     project: asanaGid(),
     apiUrl: apiUrl.default('https://app.asana.com/api/1.0'),
     asana: mappingOverride,
+    /** Test evidence comments of the verification loop on this connection's tickets (issue 15 part 3). */
+    evidenceComments: z.boolean().optional(),
   })
   .strict();
 const ConnectionSchema = z.discriminatedUnion('kind', [GithubConnectionSchema, JiraConnectionSchema, AsanaConnectionSchema], {
@@ -166,7 +172,10 @@ export function parseSyncConfig(text: string, source = 'SYNC_CONFIG', env: NodeJ
     const merged = mergeDeep((rawMappings[c.kind] ?? {}) as Record<string, unknown>, override ?? {});
     const made = connectionOf(name, c, merged);
     if (made instanceof z.ZodError) problems.push(...made.issues.map((i) => problem(source, ['connections', name, c.kind, ...i.path], i)));
-    else connections.push(made);
+    else {
+      if (c.evidenceComments === false) made.evidenceComments = false;
+      connections.push(made);
+    }
   }
   if (problems.length) throw new ConfigError(problems);
   return { ...file, connections };

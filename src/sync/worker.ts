@@ -4,11 +4,15 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { ConnectionName } from './connections.ts';
-import { forgetFirstChange, queueName, type SyncJobData } from '../outbox/queues.ts';
+import { COMMENTS_IN_JOB, COMMENTS_JOB, dedupeKeyOf, forgetFirstChange, queueName, type SyncJobData } from '../outbox/queues.ts';
+import type { CommentSync } from './comment-sync.ts';
 import { SyncFailure, type SyncEngine } from './engine.ts';
+import { decide } from './error-policy.ts';
 
 export type WorkerSettings = {
   engine: SyncEngine;
+  /** Comment jobs (issue 15); absent, they are acknowledged and do nothing. */
+  comments?: CommentSync;
   /** The scheduled 'poll' job: asks the tracker what changed and feeds it through the inbox. */
   poll: (connection: ConnectionName) => Promise<unknown>;
   connection: ConnectionOptions;
@@ -52,12 +56,19 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
       // From here on, a new change of this defect queues a new job: this one may already have read the defect.
       // That job's maximum wait counts from its own first change (forgotten first: a change in between is
       // then folded into this job, and only shortens the next one's wait).
-      await forgetFirstChange(worker, job.queueQualifiedName, job.data.defectId);
+      await forgetFirstChange(worker, job.queueQualifiedName, dedupeKeyOf(job.name, job.data.defectId));
       await job.removeDeduplicationKey();
+    }
+    if (job.name === COMMENTS_JOB || job.name === COMMENTS_IN_JOB) {
+      return s.comments ? commentJob(s.comments, worker, connection, job) : 'skipped';
     }
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
       const outcome = await s.engine.sync(connection, job.data.defectId, finalAttempt);
+      // A ticket just made (or found again) gets the defect's comments at once.
+      if ((outcome === 'created' || outcome === 'adopted') && s.comments) {
+        await s.comments.sync(connection, job.data.defectId, { list: outcome === 'adopted' }).catch((err: unknown) => s.log.warn({ err, connection }, 'comments of a new ticket: the reconciler retries'));
+      }
       s.log.debug({ connection, defectId: job.data.defectId, outcome, job: job.id }, 'sync done');
       return outcome;
     } catch (err) {
@@ -75,6 +86,21 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
         case 'stop':
           return 'missing';
       }
+    }
+  }
+
+  async function commentJob(comments: CommentSync, worker: Worker<SyncJobData>, connection: ConnectionName, job: Job<SyncJobData>): Promise<unknown> {
+    try {
+      return await comments.sync(connection, job.data.defectId, { list: job.name === COMMENTS_IN_JOB });
+    } catch (err) {
+      const d = decide(err, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      if (d.action === 'wait') {
+        await worker.rateLimit(d.waitMs);
+        throw Worker.RateLimitError();
+      }
+      if (d.action === 'fail') throw new UnrecoverableError(d.message);
+      if (d.action === 'stop') return 'missing';
+      throw err;
     }
   }
 

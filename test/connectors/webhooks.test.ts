@@ -40,6 +40,18 @@ describe('GitHub webhooks', () => {
     expect(await gh.verify({ ...r, headers: { ...r.headers, 'x-hub-signature-256': 'sha256=zz' } }, ['gh-secret'])).toBe(false);
   });
 
+  it("names the issue of GitHub's published issue_comment examples (created, edited, deleted), and not a pull request's", () => {
+    const commentExamples = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === 'issue_comment')!.examples;
+    expect(commentExamples.length).toBeGreaterThan(0);
+    for (const body of commentExamples) {
+      const ghFor = createGithubWebhookReceiver({ repository: (body['repository'] as { full_name: string }).full_name });
+      const issue = body['issue'] as { number: number; pull_request?: unknown };
+      const [notice] = ghFor.parse(signed(body, 'gh-secret', 'issue_comment'), body);
+      expect(notice!.event).toBe(`issue_comment.${String(body['action'])}`);
+      expect(notice!.remoteIds).toEqual(issue.pull_request ? [] : [String(issue.number)]);
+    }
+  });
+
   it('refuses a body that is not UTF-8 even when its signature matches the bytes', async () => {
     const raw = Buffer.from([0x7b, 0xff, 0x7d]);
     expect(await gh.verify({ headers: { 'x-hub-signature-256': `sha256=${hmac('s', raw)}` }, rawBody: raw }, ['s'])).toBe(false);
@@ -108,6 +120,9 @@ describe('Jira webhooks', () => {
     expect(jira.parse(signed(deleted), deleted)[0]!.remoteIds).toEqual(['10042']);
     const comment = { webhookEvent: 'comment_created', comment: { id: '1' } };
     expect(jira.parse(signed(comment), comment)[0]!.remoteIds).toEqual([]);
+    // Comment webhooks carry their issue (issue 15): the issue is named, so its comments are read.
+    const onIssue = { webhookEvent: 'comment_updated', comment: { id: '1' }, issue: { id: '10042', key: 'QA-7' } };
+    expect(jira.parse(signed(onIssue), onIssue)[0]).toMatchObject({ event: 'comment_updated', remoteIds: ['10042'] });
   });
 
   it('refuses deliveries without an identifier or issue id', () => {
