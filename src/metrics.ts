@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TrackerKind } from '../connectors/contract.ts';
 import type { TrackerErrorKind } from '../connectors/errors.ts';
-import type { SyncOutcome } from './sync/engine.ts';
+import type { SyncOutcome } from './sync/outcome.ts';
 
 /** What became of one sync job: the engine's outcome, or the kind of failure a connector reported. */
 export type SyncJobOutcome = SyncOutcome | TrackerErrorKind | 'error';

@@ -7,7 +7,7 @@ import type { CheckFinding } from '../contract.ts';
 import { failedCall, hostOf, statusOf } from '../check.ts';
 import { classifyAsanaError } from './errors.ts';
 import type { AsanaMapping } from './mapping.ts';
-import type { AsanaSettings } from './connector.ts';
+import type { AsanaSettings } from './settings.ts';
 
 type Me = { gid?: string; name?: string; workspaces?: { gid?: string }[] };
 type Project = {

@@ -25,13 +25,8 @@ import { footerWrite, notesWrite } from './html-notes.ts';
 import { parseTaskRef } from './task-ref.ts';
 import { checkAsana } from './check.ts';
 
-export type AsanaSettings = {
-  token: string;
-  workspaceGid: string;
-  projectGid: string;
-  /** Default https://app.asana.com/api/1.0. */
-  apiUrl: string;
-};
+import type { AsanaSettings } from './settings.ts';
+export type { AsanaSettings };
 
 export type AsanaConnectorOptions = {
   /** The connection this connector serves (default: the kind's own name, as the environment-only set-up names it). */

@@ -8,24 +8,12 @@ import express, { Router, type Request, type Response } from 'express';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import { WebhookPayloadError, type WebhookNotice, type WebhookReceiver, type WebhookRequest } from '../../connectors/webhooks.ts';
 import { AppError } from '../errors.ts';
-import type { Inbox } from '../inbound/inbox.ts';
-import type { WebhookRegistrations } from '../inbound/registrations.ts';
-import type { Logger } from '../logger.ts';
 import type { ConnectionName } from '../sync/connections.ts';
 
 export const WEBHOOK_BODY_LIMIT = '1mb';
 
-/** A connection's receiver, and the secrets that verify its deliveries (GitHub, Jira). */
-export type SignedReceiver = { kind: TrackerKind; receiver: WebhookReceiver; secrets: readonly string[] };
-
-export type WebhookDeps = {
-  /** Per connection (GitHub, Jira): only these routes are open, each verified with its own secrets only. */
-  signed: ReadonlyMap<ConnectionName, SignedReceiver>;
-  /** Asana: the registration in the URL names the connection; its secret comes from the handshake. */
-  asana?: { receiver: WebhookReceiver; connections: readonly ConnectionName[]; registrations: WebhookRegistrations };
-  inbox: Inbox;
-  log: Logger;
-};
+import type { SignedReceiver, WebhookDeps } from '../inbound/webhook-deps.ts';
+export type { SignedReceiver, WebhookDeps };
 
 /**
  * `rejected`: refused although it carried a signature (a wrong secret, a forgery); `unsigned`: refused

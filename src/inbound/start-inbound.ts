@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { ConnectionConfig, ConnectionName } from '../sync/connections.ts';
 import { createQueues, logQueueErrors } from '../outbox/queues.ts';
 import { buildWebhookReceivers, buildWebhookRegistrars } from '../sync/connectors.ts';
-import type { SignedReceiver, WebhookDeps } from '../http/webhook-routes.ts';
+import type { SignedReceiver, WebhookDeps } from './webhook-deps.ts';
 import { Inbox } from './inbox.ts';
 import { WebhookRegistrations } from './registrations.ts';
 import { ensureWebhook } from './register-webhooks.ts';

@@ -2,34 +2,12 @@
 // connection, and a connection, not a kind, keys links, queues, locks, cursors, webhooks and metrics.
 // They come from SYNC_CONFIG `connections` and from the GITHUB_*/JIRA_*/ASANA_* variables, which define
 // the connections named github, jira and asana.
-import type { GithubMapping } from '../../connectors/github/mapping.ts';
-import type { JiraMapping } from '../../connectors/jira/mapping.ts';
-import type { AsanaMapping } from '../../connectors/asana/mapping.ts';
-import type { GithubSettings } from '../../connectors/github/connector.ts';
-import type { JiraSettings } from '../../connectors/jira/connector.ts';
-import type { AsanaSettings } from '../../connectors/asana/connector.ts';
 import { ConfigError, type Config } from '../config.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
 import { ASANA_USER, type SyncConfig } from './sync-config.ts';
 import { unknownRouteTargets } from './routes.ts';
-
-export type ConnectionName = string;
-
-/** `[a-z0-9-]{1,40}`: it appears in URLs, queue names, metric labels and views. */
-export const CONNECTION_NAME = /^[a-z0-9-]{1,40}$/;
-
-/** `source`: the environment (GITHUB_, JIRA_, ASANA_ variables) or SYNC_CONFIG `connections`. */
-type Base = {
-  name: ConnectionName;
-  source: 'env' | 'file';
-  webhookSecrets: string[];
-  /** false: no test evidence comments on this connection's tickets (SYNC_CONFIG `evidenceComments: false`). */
-  evidenceComments?: boolean;
-};
-export type GithubConnection = Base & { kind: 'github'; settings: GithubSettings; mapping: GithubMapping };
-export type JiraConnection = Base & { kind: 'jira'; settings: JiraSettings; mapping: JiraMapping };
-export type AsanaConnection = Base & { kind: 'asana'; settings: AsanaSettings; mapping: AsanaMapping };
-export type ConnectionConfig = GithubConnection | JiraConnection | AsanaConnection;
+import type { ConnectionConfig } from './connection-config.ts';
+export { CONNECTION_NAME, type AsanaConnection, type ConnectionConfig, type ConnectionName, type GithubConnection, type JiraConnection } from './connection-config.ts';
 
 /**
  * Where a connection points, in one canonical string: two connections of one kind with the same target

@@ -26,7 +26,8 @@ import { syncWarnings } from './warnings.ts';
 import type { Metrics } from '../metrics.ts';
 import { recordActivity } from '../store/sync-activity.ts';
 
-export type SyncOutcome = 'created' | 'adopted' | 'updated' | 'unchanged' | 'skipped';
+import type { SyncOutcome } from './outcome.ts';
+export type { SyncOutcome };
 
 /** Thrown after a failure has been recorded on the link; carries what the queue should do next. */
 export class SyncFailure extends Error {

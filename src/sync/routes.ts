@@ -2,7 +2,7 @@
 // decides (an omitted condition holds for any defect; project and severity match any listed value,
 // tags any overlap); no route matching means no tickets; no routes at all means every connection.
 import type { Severity } from '../domain/severity.ts';
-import type { ConnectionName } from './connections.ts';
+import type { ConnectionName } from './connection-config.ts';
 import type { Route } from './sync-config.ts';
 
 export type RoutedDefect = { project: string | null; severity: Severity; tags: readonly string[] };

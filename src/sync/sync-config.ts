@@ -12,7 +12,7 @@ import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
 import { asanaGid, ConfigError, httpUrl, jiraProjectKey, repositoryName, secretList } from '../config.ts';
 import { SEVERITIES } from '../domain/severity.ts';
 import { PROJECT_CHARACTERS, PROJECT_MAX } from '../domain/text-rules.ts';
-import { CONNECTION_NAME, type ConnectionConfig } from './connections.ts';
+import { CONNECTION_NAME, type ConnectionConfig } from './connection-config.ts';
 import { substituteEnv } from './env-refs.ts';
 
 export const DIRECTIONS = ['both', 'outbound', 'inbound', 'off'] as const;
