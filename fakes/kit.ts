@@ -202,3 +202,12 @@ export class FakeTracker {
 export function httpError(status: number, message: string): Error {
   return Object.assign(new Error(message), { status });
 }
+
+/**
+ * A random start for a fake's id counter. Test files share one database, and ids that every fresh fake
+ * hands out again (comment 2000001, 10001…) would collide with rows an earlier file left, which a real
+ * tracker never does: its ids are unique for good.
+ */
+export function idStart(base: number): number {
+  return base + Math.floor(Math.random() * 1_000_000) * 1_000;
+}

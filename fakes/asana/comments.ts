@@ -4,7 +4,7 @@
 // otherwise; system stories cannot be edited at all). Every comment added, changed or removed, through the
 // API or by a "person", is announced to the project's webhooks as a compact story event whose parent is the
 // task, as Asana sends them.
-import { httpError, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
+import { httpError, idStart, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
 import type { AsanaFakeState, FakeStory, FakeTask } from './state.ts';
 
 export type FakeCommentStory = FakeStory & { authorGid: string; taskGid: string; is_edited: boolean; deleted: boolean };
@@ -18,6 +18,8 @@ type Ctx = {
 
 export function asanaComments(ctx: Ctx) {
   const stories = new Map<string, FakeCommentStory>();
+  // Comment gids of their own, from a random start: see idStart.
+  let nextGid = 1_209_500_000_000_000n + BigInt(idStart(0));
 
   function json(s: FakeCommentStory): Record<string, unknown> {
     const user = ctx.state.users.find((u) => u.gid === s.authorGid);
@@ -64,7 +66,7 @@ export function asanaComments(ctx: Ctx) {
   };
 
   function create(task: FakeTask, text: string, authorGid: string): FakeCommentStory {
-    const s: FakeCommentStory = { gid: ctx.state.gid(), created_at: new Date().toISOString(), resource_subtype: 'comment_added', text, authorGid, taskGid: task.gid, is_edited: false, deleted: false };
+    const s: FakeCommentStory = { gid: String(nextGid++), created_at: new Date().toISOString(), resource_subtype: 'comment_added', text, authorGid, taskGid: task.gid, is_edited: false, deleted: false };
     stories.set(s.gid, s);
     (task.stories ??= []).push(s);
     tell(s, 'added');

@@ -4,7 +4,7 @@
 // issue 410. Every write, through the API or by a "person", is announced as a signed `issue_comment`
 // delivery (created / edited with changes.body.from / deleted), shaped like GitHub's payload.
 import { randomUUID } from 'node:crypto';
-import { httpError, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
+import { httpError, idStart, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
 import { hmacHex, type Delivery, type FakeWebhookSender } from '../webhooks.ts';
 
 export type FakeGithubComment = { id: number; issueNumber: number; body: string; user: string; created_at: string; updated_at: string; deleted: boolean };
@@ -25,7 +25,7 @@ const MAX = 65_536;
 
 export function githubComments(ctx: Ctx) {
   const comments: FakeGithubComment[] = [];
-  let nextId = 2_000_001;
+  let nextId = idStart(2_000_001);
   let lastStamp = 0;
   // Whole seconds, like GitHub; never going back.
   const stamp = () => new Date(Math.max(lastStamp, Math.floor(ctx.now() / 1000) * 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -4,7 +4,7 @@
 // long…", a body that is not a document 400 (v3 takes ADF only). Every write, through the API or by a
 // "person", is announced as a signed comment_created / comment_updated / comment_deleted delivery carrying
 // the comment and the issue (id, key, fields), as Jira's comment webhooks do.
-import { httpError, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
+import { httpError, idStart, type FakeRequest, type FakeResponse, type Route } from '../kit.ts';
 import { hmacHex, type Delivery, type FakeWebhookSender } from '../webhooks.ts';
 import { jiraDate, type FakeIssue, type JiraFakeState } from './state.ts';
 
@@ -31,7 +31,7 @@ function bodyError(message: string): Error {
 
 export function jiraComments(ctx: Ctx) {
   const comments: FakeJiraComment[] = [];
-  let nextId = 10_001;
+  let nextId = idStart(10_001);
   const people = new Map<string, string>([[ctx.botAccount.accountId, ctx.botAccount.displayName]]);
 
   function json(c: FakeJiraComment): Record<string, unknown> {

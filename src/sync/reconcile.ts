@@ -170,12 +170,22 @@ export function startReconciler(
 }
 
 
-/** Defects whose comment links on a configured connection are pending or failed and untouched for staleSeconds. */
+/**
+ * A comment link that failed this often is left to a person (its lastError says why): a comment the
+ * tracker keeps refusing would otherwise cost a rate-limited call every pass, for good.
+ */
+export const COMMENT_ATTEMPTS_CAP = 10;
+
+/**
+ * Defects whose comment links on a configured connection are pending or failed and untouched for
+ * staleSeconds, doubled for every attempt already made (1, 2, 4… times), below COMMENT_ATTEMPTS_CAP.
+ */
 export function staleCommentLinks(prisma: PrismaClient, connections: readonly ConnectionName[], staleSeconds: number): Promise<{ defectId: string; connection: ConnectionName }[]> {
   return prisma.$queryRaw`
     SELECT DISTINCT c."defectId"::text AS "defectId", l.connection
     FROM "CommentLink" l JOIN "Comment" c ON c.id = l."commentId"
     WHERE l.state IN ('pending', 'failed') AND l.connection = ANY(${connections}::text[])
-      AND l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8)
+      AND l.attempts < ${COMMENT_ATTEMPTS_CAP}
+      AND l."updatedAt" < now() - make_interval(secs => ${staleSeconds}::float8 * power(2, l.attempts))
     LIMIT ${BATCH}`;
 }
