@@ -57,7 +57,7 @@ try {
     const list: TicketRef[] = [];
     await pool(DEFECTS, CONCURRENCY, async (i) => {
       const key = `DEF-${i + 1}`;
-      list[i] = await c.create(ticketToCreate({ fields: { title: `floor ${i}`, description: '', severity: 'high', status: 'open', assignee: null }, context: { defectId: randomUUID(), defectKey: key, defectUrl: `http://127.0.0.1/${key}`, failingRuns: [] } }, outboundFields(sync)));
+      list[i] = await c.create(ticketToCreate({ fields: { title: `floor ${i}`, description: '', severity: 'high', status: 'open', assignee: null, milestone: null, tags: [] }, context: { defectId: randomUUID(), defectKey: key, defectUrl: `http://127.0.0.1/${key}`, failingRuns: [] } }, outboundFields(sync)));
     });
     refs.set(c.connection, list);
   }

@@ -7,15 +7,24 @@ export const TRACKER_KINDS = ['github', 'jira', 'asana'] as const;
 export type TrackerKind = (typeof TRACKER_KINDS)[number];
 
 /** The defect fields a ticket carries. */
-export const TICKET_FIELDS = ['title', 'description', 'severity', 'status', 'assignee'] as const satisfies readonly EditableField[];
+export const TICKET_FIELDS = ['title', 'description', 'severity', 'status', 'assignee', 'milestone', 'tags'] as const satisfies readonly EditableField[];
 export type TicketField = (typeof TICKET_FIELDS)[number];
 
 /**
  * Those fields in defect terms, typed as the defect's own. Read from a ticket, `description` is the
  * body without the parts Defect Sync generates, and `assignee` is the person's email, or null when
- * unassigned or when the tracker's person is not in the people mapping.
+ * unassigned or when the tracker's person is not in the people mapping. `tags` is a set (normalizeTags
+ * order) without the labels the connector spends on other things (severity, its marker); `milestone` is
+ * the milestone's or version's name, null for none or where the connection has nowhere to keep it.
+ * A tag a tracker cannot carry (a Jira label with a space) is missing from canonical() and from what a
+ * read gives: the engine keeps it on the defect, and the link warns.
  */
 export type TicketFields = Pick<DefectFields, TicketField>;
+
+/** The ticket's part of a defect (a row, a view): exactly TICKET_FIELDS. */
+export function ticketFieldsOf(d: TicketFields): TicketFields {
+  return { title: d.title, description: d.description, severity: d.severity, status: d.status, assignee: d.assignee, milestone: d.milestone, tags: d.tags };
+}
 
 /** Read-only facts rendered into the ticket body (never read back). */
 export type TicketContext = {
@@ -70,8 +79,8 @@ export type WithheldChange = { change: TicketChange; reason: string };
 
 /**
  * Where the ticket is after an update, and the changes the connector held back rather than destroy
- * what it cannot write back (a person's image or table, a person's text too long for the footer).
- * The ticket keeps its own value for a withheld field.
+ * what it cannot write back (a person's image or table, a person's text too long for the footer), or
+ * could not make (a Jira version that does not exist). The ticket keeps its own value for a withheld field.
  */
 export type UpdatedTicket = TicketRef & { withheld?: WithheldChange[] };
 
@@ -122,9 +131,10 @@ export interface Connector {
    * Creates a ticket carrying the idempotency marker for ticket.context.defectId. `onCreated` is
    * awaited with the new ticket's ref the moment the tracker's create call returns, before any
    * follow-up call (a status move, say): the engine records the remote id there, so a follow-up that
-   * fails or a crash after it can never lead to a second ticket. Returns the ref after the follow-ups.
+   * fails or a crash after it can never lead to a second ticket. Returns the ref after the follow-ups,
+   * with what it withheld (the ticket was made without it: a milestone Jira has no version for).
    */
-  create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef>;
+  create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<UpdatedTicket>;
 
   /**
    * Writes the changed parts of the ticket (status moves included) and nothing else: a part of the

@@ -15,7 +15,7 @@ export type FloorFigures = { perSecond: number; cpuMsPerTicket: number; seconds:
 function ticketFor(n: number, title: string): OutboundTicket {
   const key = `DEF-${n + 1}`;
   return {
-    fields: { title, description: '', severity: 'high', status: 'open', assignee: 'ana@example.com' },
+    fields: { title, description: '', severity: 'high', status: 'open', assignee: 'ana@example.com', milestone: null, tags: [] },
     context: { defectId: randomUUID(), defectKey: key, defectUrl: `http://127.0.0.1:3000/api/defects/${key}`, failingRuns: [], failingRunCount: 0 },
   };
 }

@@ -7,6 +7,7 @@ import Asana from 'asana';
 import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketContext, TicketField, TicketFields, TicketRef, UpdatedTicket, WithheldChange } from '../contract.ts';
 import { TrackerError } from '../errors.ts';
 import { asanaComments } from './comments.ts';
+import { asanaTags } from './tags.ts';
 import { descriptionOf, plainBody } from '../body.ts';
 import type { People } from '../people.ts';
 import {
@@ -16,7 +17,9 @@ import {
   customFieldsFor,
   fieldsFromTask,
   markerOf,
+  milestoneWrite,
   notesWithFooter,
+  tagNames,
   type AsanaMapping,
   type AsanaTaskFields,
 } from './mapping.ts';
@@ -42,7 +45,7 @@ export type AsanaConnectorOptions = {
 export const ASANA_API_URL = 'https://app.asana.com/api/1.0';
 
 /** What read and lookup ask for; Asana returns only gid plus the opt_fields named. */
-export const TASK_OPT_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,projects,permalink_url,modified_at';
+export const TASK_OPT_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,custom_fields.text_value,tags.name,projects,permalink_url,modified_at';
 /** What create and update need back to report the ref and notice a task that left the project. */
 export const REF_OPT_FIELDS = 'permalink_url,projects';
 /** The read before an update: membership (checked before writing) and, when the notes change, the notes and their rich text. */
@@ -66,8 +69,10 @@ const FIELD_OF_STORY: Record<string, TicketField> = {
 type Story = { created_at?: string; resource_subtype?: string; custom_field?: { gid?: string } | null };
 
 /** A change of an enum custom field is a severity change only when it is the configured severity field. */
-function fieldOfStory(story: Story, severityFieldGid: string | undefined): TicketField | undefined {
+function fieldOfStory(story: Story, severityFieldGid: string | undefined, milestoneFieldGid?: string): TicketField | undefined {
   if (story.resource_subtype === 'enum_custom_field_changed') return severityFieldGid && story.custom_field?.gid === severityFieldGid ? 'severity' : undefined;
+  if (story.resource_subtype === 'text_custom_field_changed') return milestoneFieldGid && story.custom_field?.gid === milestoneFieldGid ? 'milestone' : undefined;
+  if (story.resource_subtype === 'added_to_tag' || story.resource_subtype === 'removed_from_tag') return 'tags';
   return FIELD_OF_STORY[story.resource_subtype ?? ''];
 }
 /** Asana's largest page. */
@@ -108,6 +113,16 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   if (options.onCall) countCalls(client, options.onCall);
   const tasks = new Asana.TasksApi(client);
   const stories = new Asana.StoriesApi(client);
+  const projects = new Asana.ProjectsApi(client);
+  let workspaceGid: string | null = settings.workspaceGid || null;
+  const tags = asanaTags(new Asana.TagsApi(client), call, async () => {
+    // Configured, or the project's own (asked once).
+    workspaceGid ??= ((await call(() => projects.getProject(settings.projectGid, { opt_fields: 'workspace' }))) as { data?: { workspace?: { gid?: string } } }).data?.workspace?.gid ?? null;
+    if (!workspaceGid) throw new TrackerError('asana', 'transient', `asana answered project ${settings.projectGid} without its workspace`);
+    return workspaceGid;
+  });
+  /** Gids for tag names (each created in the workspace on first use). */
+  const tagGids = async (names: readonly string[]) => Promise.all(names.map((n) => tags.gidOf(n)));
 
   async function call<T>(run: () => Promise<T>, onTicket = false): Promise<T> {
     try {
@@ -168,7 +183,8 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
 
     async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
       const { fields } = ticket;
-      const customFields = customFieldsFor(fields.severity, mapping);
+      const customFields = { ...customFieldsFor(fields.severity, mapping), ...(fields.milestone && milestoneWrite(fields.milestone, mapping)) };
+      const tagged = await tagGids(tagNames(fields.tags));
       const data = {
         name: fields.title.trim(),
         notes: plainBody(ticket),
@@ -177,7 +193,8 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
         assignee: assigneeFor(fields.assignee, people),
         // Asana takes completed on create, so a defect created already fixed needs no second call.
         ...(completedFor(fields.status) && { completed: true }),
-        ...(customFields && { custom_fields: customFields }),
+        ...(Object.keys(customFields).length && { custom_fields: customFields }),
+        ...(tagged.length && { tags: tagged }),
       };
       const body = await call(() => tasks.createTask({ data }, { opt_fields: REF_OPT_FIELDS }));
       const ref = refOf(taskOf(body, 'POST /tasks'));
@@ -195,7 +212,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       // One GET before any write: is the task still in the project (a task moved out is not written
       // to), and, when the notes change, what they hold now: rich text a person formatted is kept
       // (html-notes.ts).
-      const opt_fields = footerOnly || changes.has('description') ? CHECK_NOTES_OPT_FIELDS : CHECK_OPT_FIELDS;
+      const opt_fields = (footerOnly || changes.has('description') ? CHECK_NOTES_OPT_FIELDS : CHECK_OPT_FIELDS) + (changes.has('tags') ? ',tags.name' : '');
       const current = taskOf(await call(() => tasks.getTask(ref.remoteId, { opt_fields }), true), `GET /tasks/${ref.remoteId}`);
       ensureInProject(current);
       const data: Record<string, unknown> = {};
@@ -215,12 +232,25 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
           });
         } else Object.assign(data, write);
       }
-      if (changes.has('severity')) {
-        const customFields = customFieldsFor(fields.severity, mapping);
-        if (customFields) data['custom_fields'] = customFields;
-      }
+      const customFields = {
+        ...(changes.has('severity') && customFieldsFor(fields.severity, mapping)),
+        ...(changes.has('milestone') && milestoneWrite(fields.milestone, mapping)),
+      };
+      if (Object.keys(customFields).length) data['custom_fields'] = customFields;
       if (changes.has('status')) data['completed'] = completedFor(fields.status);
       if (changes.has('assignee')) data['assignee'] = assigneeFor(fields.assignee, people);
+      // Tags cannot be written with the task (PUT ignores them): one addTag or removeTag call per tag.
+      if (changes.has('tags')) {
+        const wanted = tagNames(fields.tags);
+        const onTask = current.tags ?? [];
+        for (const name of wanted.filter((n) => !onTask.some((t) => t.name?.trim() === n))) {
+          const tag = await tags.gidOf(name);
+          await call(() => tasks.addTagForTask({ data: { tag } }, ref.remoteId), true);
+        }
+        for (const t of onTask.filter((x) => !wanted.includes(x.name?.trim() ?? ''))) {
+          await call(() => tasks.removeTagForTask({ data: { tag: t.gid } }, ref.remoteId), true);
+        }
+      }
       const written = Object.keys(data).length
         ? refOf(taskOf(await call(() => tasks.updateTask({ data }, ref.remoteId, { opt_fields: REF_OPT_FIELDS }), true), `PUT /tasks/${ref.remoteId}`))
         : refOf(current);
@@ -268,7 +298,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
           true,
         )) as { data?: Story[]; next_page?: { offset?: string } | null };
         for (const story of page.data ?? []) {
-          const field = fieldOfStory(story, severityFieldGid);
+          const field = fieldOfStory(story, severityFieldGid, mapping.milestoneField?.gid);
           const at = story.created_at ? new Date(story.created_at) : null;
           if (field && at && !Number.isNaN(at.getTime())) times[field] = at;
         }

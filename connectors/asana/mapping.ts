@@ -26,6 +26,12 @@ export const asanaMappingSchema = z
       .strict()
       .nullable()
       .default(null),
+    /** A text custom field on the project that carries the milestone; null: the milestone stays home (the footer names it). */
+    milestoneField: z
+      .object({ gid: z.string().regex(/^\d+$/, 'an Asana custom field gid (digits)') })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 
@@ -37,8 +43,27 @@ export type AsanaTaskFields = {
   notes?: string | null;
   completed?: boolean | null;
   assignee?: { gid: string } | null;
-  custom_fields?: { gid: string; enum_value?: { gid: string } | null }[] | null;
+  custom_fields?: { gid: string; enum_value?: { gid: string } | null; text_value?: string | null }[] | null;
+  tags?: { gid: string; name?: string | null }[] | null;
 };
+
+/** Tags as a set of names (trimmed, unique, sorted): how a defect keeps them, and how they read back. */
+export function tagNames(names: readonly (string | null | undefined)[]): string[] {
+  return [...new Set(names.map((n) => (n ?? '').trim()).filter(Boolean))].sort();
+}
+
+/** The milestone from the configured text field; null without one (Asana then does not carry it). */
+export function milestoneFrom(task: AsanaTaskFields, mapping: AsanaMapping): string | null {
+  const gid = mapping.milestoneField?.gid;
+  if (!gid) return null;
+  return task.custom_fields?.find((f) => f.gid === gid)?.text_value?.trim() || null;
+}
+
+/** The custom_fields write for the milestone, or undefined when no field carries it. */
+export function milestoneWrite(milestone: string | null, mapping: AsanaMapping): Record<string, string | null> | undefined {
+  const gid = mapping.milestoneField?.gid;
+  return gid ? { [gid]: milestone?.trim() || null } : undefined;
+}
 
 export function completedFor(status: DefectStatus): boolean {
   return isFixed(status);
@@ -112,6 +137,8 @@ export function fieldsFromTask(task: AsanaTaskFields, mapping: AsanaMapping, peo
     severity: severityFrom(task, mapping),
     status: statusFrom(task.completed === true, mapping),
     assignee: people.fromRemote('asana', task.assignee?.gid),
+    milestone: milestoneFrom(task, mapping),
+    tags: tagNames((task.tags ?? []).map((t) => t.name)),
   };
 }
 
@@ -124,5 +151,7 @@ export function canonicalFields(fields: TicketFields, mapping: AsanaMapping, peo
     severity: fields.severity,
     status: statusFrom(completedFor(fields.status), mapping),
     assignee: people.fromRemote('asana', assigneeFor(fields.assignee, people)),
+    milestone: mapping.milestoneField ? fields.milestone?.trim() || null : null,
+    tags: tagNames(fields.tags),
   };
 }

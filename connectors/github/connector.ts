@@ -17,14 +17,17 @@ import {
   assigneeLogins,
   canonicalFields,
   includesName,
+  isTagLabel,
   otherMappedLogins,
   otherSeverityLabels,
   remoteState,
   severityFromLabels,
   severityLabel,
   statusFromIssue,
+  tagLabels,
   type GithubMapping,
 } from './mapping.ts';
+import { githubMilestones } from './milestones.ts';
 import { checkGithub } from './check.ts';
 import { githubComments } from './comments.ts';
 import { issueNumber, parseIssueInput, parseRepository, repoName, repoOfRepositoryUrl, sameRepo, type Repo } from './refs.ts';
@@ -62,6 +65,7 @@ type Issue = {
   state_reason?: string | null;
   labels: (string | Label)[];
   assignees?: { login: string }[] | null;
+  milestone?: { title: string } | null;
   created_at: string;
   updated_at: string;
   pull_request?: unknown;
@@ -77,7 +81,7 @@ type Label = { name?: string | undefined };
 function listedVersion(issue: Issue): string {
   const labels = issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).sort();
   const assignees = (issue.assignees ?? []).map((a) => a.login).sort();
-  const seen = [issue.title, issue.body ?? '', issue.state, issue.state_reason ?? '', labels, assignees, issue.comments ?? 0];
+  const seen = [issue.title, issue.body ?? '', issue.state, issue.state_reason ?? '', labels, assignees, issue.comments ?? 0, issue.milestone?.title ?? null];
   return createHash('sha256').update(JSON.stringify(seen)).digest('base64url').slice(0, 16);
 }
 
@@ -204,6 +208,8 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         severity: severityFromLabels(mapping, labelNames(issue)),
         status: statusFromIssue(mapping, issue.state, issue.state_reason),
         assignee: assigneeFromLogins(people, loginsOf(issue)),
+        milestone: issue.milestone?.title ?? null,
+        tags: tagLabels(mapping, labelNames(issue)),
       },
       markerDefectId: findMarker(issue.body),
       updatedAt: new Date(issue.updated_at),
@@ -220,6 +226,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
   // Issues read in the last few seconds, each taken at most once: the sync's read of a ticket, handed
   // to the update that follows it in the same job. Older readings are dropped rather than trusted.
   const justRead = new RecentReads<number, Issue>({ maxSize: 1000, maxAgeMs: 10_000 });
+  const milestones = githubMilestones(octokit, repo, send);
 
   return {
     kind: 'github',
@@ -240,14 +247,17 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
       const { fields } = ticket;
       const assignees = assigneeLogins(people, fields.assignee);
       const label = severityLabel(mapping, fields.severity);
+      const tags = tagLabels(mapping, fields.tags);
+      const milestone = fields.milestone?.trim() ? await milestones.numberOf(fields.milestone) : null;
       const created = await send('creating an issue', false, () =>
         octokit.rest.issues.create({
           owner: repo.owner,
           repo: repo.repo,
           title: fields.title.trim(),
           body: markdownBody(ticket, BODY_LIMIT),
-          labels: [label],
+          labels: [label, ...tags],
           ...(assignees.length && { assignees }),
+          ...(milestone !== null && { milestone }),
         }) as Promise<Answer<Issue>>,
       );
       const ref = refOf(created.data);
@@ -272,6 +282,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
       const patch = await patchFor(ticket, changes, current, withheld);
       if (Object.keys(patch).length) latest = (await patchIssue(n, patch)).data;
       if (changes.has('severity')) await setSeverityLabel(n, ticket.fields.severity, previous, current);
+      if (changes.has('tags')) await setTagLabels(n, ticket.fields.tags, previous, current);
       if (changes.has('assignee')) latest = (await setAssignee(n, ticket.fields.assignee, previous, current)) ?? latest;
       const at = latest ? refOf(latest) : ref;
       return withheld.length ? { ...at, withheld } : at;
@@ -476,6 +487,7 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         });
       }
     }
+    if (changes.has('milestone')) patch['milestone'] = fields.milestone?.trim() ? await milestones.numberOf(fields.milestone) : null;
     if (changes.has('status')) {
       const target = remoteState(fields.status);
       // state_reason only counts when the state changes, so "reopened" cannot mislabel an open issue.
@@ -499,6 +511,30 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         octokit.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: n, labels: [wanted] }) as Promise<Answer<Label[]>>,
       );
       if (!includesName(names(added.data), wanted)) throw dropped(`the label "${wanted}"`, n);
+    }
+    for (const name of remove) {
+      const left = await removeLabel(n, name);
+      if (left && includesName(names(left), name)) throw dropped(`removing the label "${name}"`, n);
+    }
+  }
+
+  /**
+   * Adds the tags the issue lacks (one call for all) and removes the tag labels the defect no longer has,
+   * one label each, leaving severity labels alone. Which labels are there comes from the issue when it
+   * was read anyway, else from the previous snapshot (with neither, the issue is read).
+   */
+  async function setTagLabels(n: number, tags: readonly string[], previous: TicketFields | null, current: ReturnType<typeof issueOnce>) {
+    const wanted = tagLabels(mapping, tags);
+    const issue = current.known() ?? (previous ? undefined : await current.get());
+    const onIssue = issue ? labelNames(issue).filter((name) => isTagLabel(mapping, name)) : previous!.tags;
+    const add = wanted.filter((t) => !includesName(onIssue, t));
+    const remove = onIssue.filter((name) => !includesName(wanted, name));
+    if (add.length) {
+      const added = await send(`adding labels to issue #${n}`, true, () =>
+        octokit.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: n, labels: add }) as Promise<Answer<Label[]>>,
+      );
+      const missing = add.find((t) => !includesName(names(added.data), t));
+      if (missing) throw dropped(`the label "${missing}"`, n);
     }
     for (const name of remove) {
       const left = await removeLabel(n, name);
@@ -609,7 +645,11 @@ function fieldOfEvent(e: IssueEvent, isSeverityLabel: (name: string) => boolean)
       return 'assignee';
     case 'labeled':
     case 'unlabeled':
-      return e.label?.name && isSeverityLabel(e.label.name) ? 'severity' : null;
+      if (!e.label?.name) return null;
+      return isSeverityLabel(e.label.name) ? 'severity' : 'tags';
+    case 'milestoned':
+    case 'demilestoned':
+      return 'milestone';
     default:
       return null;
   }

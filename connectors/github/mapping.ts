@@ -150,5 +150,34 @@ export function canonicalFields(mapping: GithubMapping, people: People, fields: 
     severity: fields.severity,
     status: canonicalStatus(mapping, fields.status),
     assignee: assigneeFromLogins(people, assigneeLogins(people, fields.assignee)),
+    milestone: fields.milestone?.trim() || null,
+    tags: tagLabels(mapping, fields.tags),
   };
+}
+
+// ---- tags <-> labels
+
+/** GitHub refuses label names longer than this (422). */
+export const LABEL_MAX = 50;
+
+/**
+ * The tags that can be labels of their own: not a severity label (that label means the severity), at
+ * most LABEL_MAX characters, and one per name compared case-insensitively as GitHub compares them.
+ * Also what a read makes of an issue's labels, so a tag reads back as it was written.
+ */
+export function tagLabels(mapping: GithubMapping, names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const name of [...new Set(names.map((n) => n.trim()).filter(Boolean))].sort()) {
+    const lower = name.toLowerCase();
+    if (seen.has(lower) || severityOfLabel(mapping, name) !== undefined || Array.from(name).length > LABEL_MAX) continue;
+    seen.add(lower);
+    out.push(name);
+  }
+  return out;
+}
+
+/** Whether a label on the issue is a tag (any label but a severity label). */
+export function isTagLabel(mapping: GithubMapping, name: string): boolean {
+  return severityOfLabel(mapping, name) === undefined;
 }

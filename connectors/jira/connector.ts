@@ -15,6 +15,7 @@ import { CUT_NOTE } from './fit.ts';
 import { createJiraTransport } from './transport.ts';
 import { checkJira } from './check.ts';
 import { jiraComments } from './comments.ts';
+import { jiraVersions } from './versions.ts';
 import { explainUnassignedRefusal, toTrackerError } from './errors.ts';
 import {
   canonicalStatus,
@@ -23,6 +24,7 @@ import {
   priorityFor,
   severityFromPriority,
   statusMatches,
+  tagLabels,
   targetFor,
   USUAL_STATUS_NAME,
   type JiraMapping,
@@ -62,7 +64,7 @@ export const INDEX_LAG_MS = 60_000;
 /** For the Date header's one-second resolution and skew between our workers' clocks. */
 export const CLOCK_SLACK_MS = 5_000;
 
-const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'updated', 'project'];
+const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'fixVersions', 'updated', 'project'];
 
 /** Issues per bulk fetch (Jira's maximum). */
 const BULK_FETCH_MAX = 100;
@@ -80,6 +82,9 @@ const FIELD_OF_CHANGE: Record<string, TicketField> = {
   priority: 'severity',
   status: 'status',
   assignee: 'assignee',
+  labels: 'tags',
+  fixVersions: 'milestone',
+  'Fix Version': 'milestone',
 };
 
 type CurrentStatus = { name: string | undefined; category: string | undefined };
@@ -203,6 +208,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       priority?: { name?: string } | null;
       assignee?: { accountId?: string } | null;
       labels?: string[];
+      fixVersions?: { name?: string }[] | null;
       updated?: string;
     };
     const status = currentStatus(issue);
@@ -218,11 +224,25 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         severity: severityFromPriority(mapping, f.priority?.name),
         status: defectStatusFrom(mapping, status.name, status.category),
         assignee: people.fromRemote('jira', f.assignee?.accountId),
+        // A defect has one milestone: the issue's first fix version.
+        milestone: f.fixVersions?.find((v) => v.name)?.name ?? null,
+        tags: tagLabels(f.labels ?? []),
       },
       markerDefectId: (f.labels ?? []).map((l) => findMarker(l)).find((id) => id !== null) ?? null,
       updatedAt: Number.isNaN(updated.getTime()) ? new Date() : updated,
       unmappedAssignee: f.assignee?.accountId && !people.fromRemote('jira', f.assignee.accountId) ? f.assignee.accountId : null,
     };
+  }
+
+  const versions = jiraVersions(jira, call, projectKey, mapping.createVersions);
+
+  /** `fixVersions` for a milestone (none: []); undefined, with the reason withheld, when Jira has no such version. */
+  async function fixVersionsFor(milestone: string | null, withheld: WithheldChange[]): Promise<{ name: string }[] | undefined> {
+    if (!milestone?.trim()) return [];
+    const found = await versions.find(milestone);
+    if ('name' in found) return [{ name: found.name }];
+    withheld.push({ change: 'milestone', reason: found.missing });
+    return undefined;
   }
 
   /** What a person pastes: an issue key, an issue id, or `<baseUrl>/browse/KEY-12`. */
@@ -272,11 +292,15 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         severity: severityFromPriority(mapping, priorityFor(mapping, fields.severity)),
         status: canonicalStatus(mapping, fields.status),
         assignee: people.fromRemote('jira', people.toRemote('jira', fields.assignee)),
+        milestone: fields.milestone?.trim() || null,
+        tags: tagLabels(fields.tags),
       };
     },
 
-    async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
+    async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<UpdatedTicket> {
       const { fields } = ticket;
+      const withheld: WithheldChange[] = [];
+      const fixVersions = await fixVersionsFor(fields.milestone, withheld);
       const accountId = people.toRemote('jira', fields.assignee);
       const attempt = { startedAt: Date.now(), refused: false };
       forgetOldAttempts(attempts, attempt.startedAt);
@@ -290,7 +314,8 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
             summary: canonicalTitle(fields.title),
             description: renderDescription(ticket),
             priority: { name: priorityFor(mapping, fields.severity) },
-            labels: [markerFor(ticket.context.defectId)],
+            labels: [markerFor(ticket.context.defectId), ...tagLabels(fields.tags)],
+            ...(fixVersions && { fixVersions }),
             // Null, not left out: left out, the project's default assignee (often its lead) would
             // apply while canonical() says nobody. Jira refuses null where unassigned issues are off.
             assignee: accountId ? { accountId } : null,
@@ -309,10 +334,10 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       const target = targetFor(mapping, fields.status);
       // A new issue sits in its workflow's initial status, which is in the 'new' category.
       if (!(target.kind === 'category' && target.category === 'new')) await moveStatus(created.id, fields.status, null);
-      return ref;
+      return withheld.length ? { ...ref, withheld } : ref;
     },
 
-    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<UpdatedTicket> {
+    async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>, previous: TicketFields | null = null): Promise<UpdatedTicket> {
       const { fields } = ticket;
       const withheld: WithheldChange[] = [];
       // Severity and context show in the footer. Without a description change, the footer is
@@ -349,12 +374,27 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
         const accountId = people.toRemote('jira', fields.assignee);
         edit.assignee = accountId ? { accountId } : null;
       }
+      if (changes.has('milestone')) {
+        const fixVersions = await fixVersionsFor(fields.milestone, withheld);
+        if (fixVersions) edit.fixVersions = fixVersions;
+      }
+      // Tags as add and remove operations from what the last sync saw, so labels a person added (and the
+      // marker) stay; without a snapshot, the whole set with the marker.
+      const ops: Record<string, unknown> = {};
+      if (changes.has('tags')) {
+        const wanted = tagLabels(fields.tags);
+        if (previous) {
+          const had = tagLabels(previous.tags);
+          const labelOps = [...wanted.filter((t) => !had.includes(t)).map((t) => ({ add: t })), ...had.filter((t) => !wanted.includes(t)).map((t) => ({ remove: t }))];
+          if (labelOps.length) ops.labels = labelOps;
+        } else edit.labels = [markerFor(ticket.context.defectId), ...wanted];
+      }
       let key = current?.key ?? ref.key;
-      if (Object.keys(edit).length) {
+      if (Object.keys(edit).length || Object.keys(ops).length) {
         // Without a read or a status step to learn the key from, ask the edit to return the issue.
         const returnIssue = !current && !changes.has('status');
         const answer = await call(
-          () => jira.issues.editIssue({ issueIdOrKey: ref.remoteId, fields: edit, ...(returnIssue && { returnIssue: true }) }),
+          () => jira.issues.editIssue({ issueIdOrKey: ref.remoteId, fields: edit, ...(Object.keys(ops).length && { update: ops }), ...(returnIssue && { returnIssue: true }) }),
           true,
         );
         if (returnIssue) {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFECT_STATUSES, type DefectStatus } from '../../src/domain/lifecycle.ts';
 import { SEVERITIES, type Severity } from '../../src/domain/severity.ts';
+import { findMarker } from '../marker.ts';
 
 export const STATUS_CATEGORIES = ['new', 'indeterminate', 'done'] as const;
 export type StatusCategory = (typeof STATUS_CATEGORIES)[number];
@@ -57,6 +58,8 @@ export const jiraMappingSchema = z
       })
       .strict()
       .default(DEFAULT_TARGETS),
+    /** A milestone with no version of that name in the project creates one (else it is withheld, with a warning). */
+    createVersions: z.boolean().default(false),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -146,4 +149,18 @@ export function canonicalTitle(title: string): string {
   if (line.length <= MAX_SUMMARY) return line;
   const cut = line.slice(0, MAX_SUMMARY - 1).replace(/[\uD800-\uDBFF]$/, '');
   return `${cut.trimEnd()}…`;
+}
+
+// ---- tags <-> labels
+
+/** Jira's longest label. */
+export const JIRA_LABEL_MAX = 255;
+
+/**
+ * The tags that can be Jira labels: Jira refuses a label with a space in it ("The label 'x y' contains
+ * spaces which is invalid.") or longer than JIRA_LABEL_MAX, and a label that looks like our marker is the
+ * marker. Also what a read makes of an issue's labels (the marker left out), so a tag reads back as written.
+ */
+export function tagLabels(names: readonly string[]): string[] {
+  return [...new Set(names.map((n) => n.trim()))].filter((n) => n && !/\s/.test(n) && n.length <= JIRA_LABEL_MAX && findMarker(n) === null).sort();
 }

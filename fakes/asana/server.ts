@@ -3,7 +3,7 @@
 // ({ data }, { errors: [{ message }] }), Bearer auth and 429 Retry-After, built on fakes/kit.ts.
 import { FakeTracker, httpError, type FakeRequest, type FakeResponse } from '../kit.ts';
 import { randomBytes } from 'node:crypto';
-import { AsanaFakeState, writeNotes, type FakeProject, type FakeTask, type FakeUser, type FakeWebhook } from './state.ts';
+import { AsanaFakeState, writeNotes, type FakeProject, type FakeTag, type FakeTask, type FakeUser, type FakeWebhook } from './state.ts';
 import { asanaDelivery } from '../webhooks.ts';
 import { asanaComments } from './comments.ts';
 
@@ -39,6 +39,11 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       { name: 'ticket.update', method: 'PUT', path: `${API}/tasks/:task_gid`, handle: updateTask },
       { name: 'task.delete', method: 'DELETE', path: `${API}/tasks/:task_gid`, handle: deleteTaskRoute },
       { name: 'ticket.stories', method: 'GET', path: `${API}/tasks/:task_gid/stories`, handle: listStories },
+      { name: 'task.addTag', method: 'POST', path: `${API}/tasks/:task_gid/addTag`, handle: (req) => tagTask(req, true) },
+      { name: 'task.removeTag', method: 'POST', path: `${API}/tasks/:task_gid/removeTag`, handle: (req) => tagTask(req, false) },
+      { name: 'tags.list', method: 'GET', path: `${API}/workspaces/:workspace_gid/tags`, handle: listTags },
+      { name: 'tags.create', method: 'POST', path: `${API}/workspaces/:workspace_gid/tags`, handle: (req) => createTag(req, req.params['workspace_gid']) },
+      { name: 'tags.create', method: 'POST', path: `${API}/tags`, handle: (req) => createTag(req, dataOf(req)['workspace']) },
       { name: 'user.get', method: 'GET', path: `${API}/users/:user_gid`, handle: getUser },
       { name: 'project.get', method: 'GET', path: `${API}/projects/:project_gid`, handle: getProject },
       { name: 'webhook.create', method: 'POST', path: `${API}/webhooks`, handle: createWebhook },
@@ -46,6 +51,46 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       { name: 'webhook.delete', method: 'DELETE', path: `${API}/webhooks/:webhook_gid`, handle: deleteWebhook },
     ],
   });
+
+  // ---- tags: workspace tags, offset-paged; a task gains and loses them one call each
+  function tagJson(tag: FakeTag): Record<string, unknown> {
+    return { gid: tag.gid, resource_type: 'tag', name: tag.name };
+  }
+
+  function listTags(req: FakeRequest): FakeResponse {
+    if (req.params['workspace_gid'] !== state.workspace.gid) throw httpError(404, `Unknown object: ${req.params['workspace_gid']}`);
+    const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 100) || 100));
+    const all = [...state.tags.values()];
+    const offset = req.query.get('offset');
+    const start = offset === null ? 0 : all.findIndex((t) => t.gid === decodeOffset(offset)) + 1;
+    const page = all.slice(start, start + limit);
+    const more = start + limit < all.length;
+    return { status: 200, body: { data: page.map(tagJson), next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: '', uri: '' } : null } };
+  }
+
+  function createTag(req: FakeRequest, workspace: unknown): FakeResponse {
+    const data = dataOf(req);
+    allowOnly(data, ['name', 'workspace', 'color', 'notes']);
+    const tag = state.createTag(workspace, data);
+    return { status: 201, body: { data: tagJson(tag) } };
+  }
+
+  function tagTask(req: FakeRequest, add: boolean): FakeResponse {
+    const task = state.findTask(req.params['task_gid']!);
+    const data = dataOf(req);
+    allowOnly(data, ['tag']);
+    const gid = data['tag'];
+    if (typeof gid !== 'string' || !state.tags.has(gid)) throw httpError(400, `tag: Not a recognized ID: ${String(gid)}`); // approximated
+    const before = structuredClone(task);
+    const tags = task.tags ?? [];
+    task.tags = add ? (tags.includes(gid) ? tags : [...tags, gid]) : tags.filter((t) => t !== gid);
+    if (JSON.stringify(before.tags ?? []) !== JSON.stringify(task.tags)) {
+      task.modified_at = state.now();
+      state.recordStories(before, task);
+      announce(task, 'modified');
+    }
+    return { status: 200, body: { data: {} } };
+  }
 
   // ---- stories: the task's change record, oldest first, offset-paged like every Asana list
   function listStories(req: FakeRequest): FakeResponse {
@@ -204,7 +249,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
 
   function createTask(req: FakeRequest): FakeResponse {
     const data = dataOf(req);
-    allowOnly(data, ['name', 'notes', 'html_notes', 'completed', 'assignee', 'projects', 'workspace', 'custom_fields']);
+    allowOnly(data, ['name', 'notes', 'html_notes', 'completed', 'assignee', 'projects', 'workspace', 'custom_fields', 'tags']);
     const projects = data['projects'] ?? [];
     if (!Array.isArray(projects) || projects.some((p) => typeof p !== 'string')) throw httpError(400, 'projects: Not an array of gids'); // approximated
     for (const gid of projects as string[]) {
@@ -227,6 +272,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
       workspace: state.workspace.gid,
       custom_field_values: {},
     };
+    if ('tags' in data) task.tags = state.tagGids(data['tags']);
     applyWrite(task, data, now);
     state.addTask(task);
     return { status: 201, body: { data: state.shape(task, req.query.get('opt_fields')) }, headers: { location: `${API}/tasks/${task.gid}` } };
@@ -399,11 +445,19 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     /** Edits a task as a person in the Asana UI would (bumps modified_at); rich text is checked like the API's. */
     editTask(
       gid: string,
-      patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'html_notes' | 'completed' | 'assignee'>> & { severityOption?: string | null; customFields?: Record<string, string | null> },
+      patch: Partial<Pick<FakeTask, 'name' | 'notes' | 'html_notes' | 'completed' | 'assignee'>> & {
+        severityOption?: string | null;
+        customFields?: Record<string, string | null>;
+        /** The task's tags by name (a person picks or types them; a new name makes a tag). */
+        tagNames?: string[];
+      },
     ): void {
       const task = state.findTask(gid);
       const before = structuredClone(task);
-      const { severityOption, customFields, notes, html_notes, ...rest } = patch;
+      const { severityOption, customFields, notes, html_notes, tagNames, ...rest } = patch;
+      if (tagNames) {
+        task.tags = tagNames.map((name) => ([...state.tags.values()].find((t) => t.name === name) ?? state.createTag(state.workspace.gid, { name })).gid);
+      }
       Object.assign(task, rest);
       writeNotes(task, { ...(notes !== undefined && { notes }), ...(html_notes !== undefined && { html_notes }) });
       if (severityOption !== undefined) task.custom_field_values[project.customFields[0]!] = severityOption;
@@ -427,6 +481,13 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     setMembers(gids: string[]): void {
       project.members = gids;
     },
+    /** A text custom field on the configured project (e.g. "Milestone"): its gid. */
+    addTextField(name: string): string {
+      return state.addTextField(project, name).gid;
+    },
+    /** The workspace's tags by name, and each task's tag names. */
+    tagNames: () => [...state.tags.values()].map((t) => t.name),
+    taskTags: (gid: string) => (state.findTask(gid).tags ?? []).map((t) => state.tags.get(t)?.name ?? ''),
     /** Another enum custom field on the configured project (e.g. a "Stage" that is not severity): its gid and option gids by name. */
     addEnumField(name: string, optionNames: string[]): { gid: string; options: Record<string, string> } {
       const field = state.addEnumField(project, name, optionNames);

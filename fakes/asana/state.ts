@@ -6,7 +6,11 @@ import { plainToRichText, richTextProblem, richTextToPlain } from './rich-text.t
 
 export type FakeUser = { gid: string; email: string; name: string };
 export type FakeEnumOption = { gid: string; name: string; enabled: boolean; color: string };
-export type FakeCustomField = { gid: string; name: string; type: 'enum'; enum_options: FakeEnumOption[] };
+export type FakeCustomField = { gid: string; name: string; type: 'enum' | 'text'; enum_options: FakeEnumOption[] };
+/** A workspace tag; tasks hold tag gids. Asana does not keep names unique (two tags may share one). */
+export type FakeTag = { gid: string; name: string; workspace: string };
+/** Asana's limit on a text custom field's value (approximated: the docs give none; the UI stops at 1,024). */
+export const TEXT_FIELD_MAX = 1024;
 /** `tasks`: the project's task gids in project order (Asana lists a project's tasks in this order). */
 export type FakeProject = {
   gid: string;
@@ -34,7 +38,10 @@ export type FakeTask = {
   assignee: string | null;
   projects: string[];
   workspace: string;
+  /** Enum fields: the option gid; text fields: the text. */
   custom_field_values: Record<string, string | null>;
+  /** Tag gids, in the order they were added. */
+  tags?: string[];
   /** System stories recording changes, oldest first (GET /tasks/{gid}/stories). */
   stories?: FakeStory[];
 };
@@ -60,7 +67,7 @@ type Json = Record<string, unknown>;
 /** Top-level task fields a request may name in opt_fields (the ones this fake models). */
 const TASK_FIELDS = [
   'gid', 'resource_type', 'resource_subtype', 'name', 'notes', 'html_notes', 'completed', 'completed_at', 'created_at',
-  'modified_at', 'assignee', 'projects', 'workspace', 'custom_fields', 'permalink_url',
+  'modified_at', 'assignee', 'projects', 'workspace', 'custom_fields', 'permalink_url', 'tags',
 ];
 
 export class AsanaFakeState {
@@ -68,6 +75,7 @@ export class AsanaFakeState {
   readonly users: FakeUser[] = [];
   readonly projects = new Map<string, FakeProject>();
   readonly customFields = new Map<string, FakeCustomField>();
+  readonly tags = new Map<string, FakeTag>();
   readonly tasks = new Map<string, FakeTask>();
   readonly webhooks = new Map<string, FakeWebhook>();
   /** The token's owner, whom 'me' names. */
@@ -102,9 +110,13 @@ export class AsanaFakeState {
     // One story per custom field changed, naming the field.
     for (const fieldGid of new Set([...Object.keys(before.custom_field_values), ...Object.keys(after.custom_field_values)])) {
       if ((before.custom_field_values[fieldGid] ?? null) === (after.custom_field_values[fieldGid] ?? null)) continue;
-      const name = this.customFields.get(fieldGid)?.name ?? '';
-      add('enum_custom_field_changed', `changed ${name}`, { gid: fieldGid, name });
+      const field = this.customFields.get(fieldGid);
+      const name = field?.name ?? '';
+      add(field?.type === 'text' ? 'text_custom_field_changed' : 'enum_custom_field_changed', `changed ${name}`, { gid: fieldGid, name });
     }
+    const tagName = (gid: string) => this.tags.get(gid)?.name ?? '';
+    for (const gid of after.tags ?? []) if (!(before.tags ?? []).includes(gid)) add('added_to_tag', `added to ${tagName(gid)}`);
+    for (const gid of before.tags ?? []) if (!(after.tags ?? []).includes(gid)) add('removed_from_tag', `removed from ${tagName(gid)}`);
   }
 
   /** Strictly increasing timestamps, so modified_since sees every change in order. */
@@ -124,6 +136,31 @@ export class AsanaFakeState {
     this.customFields.set(field.gid, field);
     project.customFields.push(field.gid);
     return field;
+  }
+
+  /** A text custom field on a project. */
+  addTextField(project: FakeProject, name: string): FakeCustomField {
+    const field: FakeCustomField = { gid: this.gid(), name, type: 'text', enum_options: [] };
+    this.customFields.set(field.gid, field);
+    project.customFields.push(field.gid);
+    return field;
+  }
+
+  /** POST /workspaces/{gid}/tags (or /tags with a workspace): a new tag, whatever tags already bear the name. */
+  createTag(workspace: unknown, data: Record<string, unknown>): FakeTag {
+    if (workspace !== this.workspace.gid) throw httpError(400, `workspace: Not a recognized ID: ${String(workspace)}`); // approximated
+    const name = data['name'];
+    if (typeof name !== 'string' || !name.trim()) throw httpError(400, 'name: Missing input'); // approximated
+    const tag: FakeTag = { gid: this.gid(), name, workspace: this.workspace.gid };
+    this.tags.set(tag.gid, tag);
+    return tag;
+  }
+
+  /** The tag gids of a create's `tags`: each must be a tag of the workspace. */
+  tagGids(value: unknown): string[] {
+    if (!Array.isArray(value) || value.some((g) => typeof g !== 'string')) throw httpError(400, 'tags: Not an array of gids'); // approximated
+    for (const gid of value as string[]) if (!this.tags.has(gid)) throw httpError(400, `tags: Not a recognized ID: ${gid}`); // approximated
+    return [...new Set(value as string[])];
   }
 
   addProject(name: string, opts: { severityField?: boolean } = {}): FakeProject {
@@ -185,8 +222,13 @@ export class AsanaFakeState {
       assignee: user ? { gid: user.gid, resource_type: 'user', name: user.name } : null,
       projects: task.projects.map((gid) => ({ gid, resource_type: 'project', name: this.projects.get(gid)?.name ?? '' })),
       workspace: { gid: this.workspace.gid, resource_type: 'workspace', name: this.workspace.name },
+      tags: (task.tags ?? []).map((gid) => ({ gid, resource_type: 'tag', name: this.tags.get(gid)?.name ?? '' })),
       custom_fields: fieldGids.map((gid) => {
         const field = this.customFields.get(gid)!;
+        if (field.type === 'text') {
+          const text = task.custom_field_values[gid] ?? null;
+          return { gid, resource_type: 'custom_field', name: field.name, type: 'text', resource_subtype: 'text', text_value: text, display_value: text };
+        }
         const option = field.enum_options.find((o) => o.gid === task.custom_field_values[gid]);
         return {
           gid,
@@ -238,6 +280,12 @@ export class AsanaFakeState {
     for (const [fieldGid, optionGid] of Object.entries(value)) {
       const field = this.customFields.get(fieldGid);
       if (!field || !allowed.has(fieldGid)) throw httpError(400, `Custom field with ID ${fieldGid} is not on given object`); // approximated
+      if (field.type === 'text') {
+        if (optionGid !== null && typeof optionGid !== 'string') throw httpError(400, `custom_fields: text_value: Not a string: ${JSON.stringify(optionGid)}`); // approximated
+        if (typeof optionGid === 'string' && optionGid.length > TEXT_FIELD_MAX) throw httpError(400, `custom_fields: text_value: Too long (at most ${TEXT_FIELD_MAX} characters)`); // approximated
+        out[fieldGid] = optionGid === '' ? null : (optionGid as string | null);
+        continue;
+      }
       if (optionGid !== null && !field.enum_options.some((o) => o.gid === optionGid && o.enabled)) {
         throw httpError(400, `custom_fields: enum_value: Not a valid enum option for custom field ${fieldGid}: ${JSON.stringify(optionGid)}`); // approximated
       }

@@ -10,7 +10,7 @@ import { FakeTracker, type FakeRequest, type FakeResponse, type Route } from '..
 import { FakeWebhookSender, githubDelivery, type Delivery } from '../webhooks.ts';
 import { FakeGithubApp, type FakeInstallation, type FakeInstallationToken } from './app.ts';
 import { githubComments } from './comments.ts';
-import { GithubFakeState, type FakeHook, type FakeIssue, type FakeLabel, type FakeRepo, type IssueWrite } from './state.ts';
+import { GithubFakeState, type FakeHook, type FakeIssue, type FakeLabel, type FakeMilestone, type FakeRepo, type IssueWrite } from './state.ts';
 
 export type GithubFakeOptions = {
   /** The token the fake accepts (default 'fake-github-token'). */
@@ -32,6 +32,7 @@ export type GithubFakeOptions = {
 const DOCS = 'https://docs.github.com/rest';
 const DOCS_ISSUES = 'https://docs.github.com/rest/issues/issues';
 const DOCS_LABELS = 'https://docs.github.com/rest/issues/labels';
+const DOCS_MILESTONES = 'https://docs.github.com/rest/issues/milestones';
 const DOCS_ASSIGNEES = 'https://docs.github.com/rest/issues/assignees';
 const DOCS_EVENTS = 'https://docs.github.com/rest/issues/events';
 const DOCS_APPS = 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app';
@@ -74,7 +75,7 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
       locked: false,
       assignee: issue.assignees[0] ? user(issue.assignees[0]) : null,
       assignees: issue.assignees.map(user),
-      milestone: null,
+      milestone: issue.milestone === null ? null : milestoneJson(repo, repo.milestones.find((m) => m.number === issue.milestone)!),
       comments: 0,
       created_at: issue.created_at,
       updated_at: issue.updated_at,
@@ -83,6 +84,17 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
       body: issue.body,
       state_reason: issue.state_reason,
       ...(issue.isPullRequest && { pull_request: { url: `${api}/pulls/${issue.number}`, html_url: `${base()}/${repo.owner}/${repo.name}/pull/${issue.number}` } }),
+    };
+  }
+
+  function milestoneJson(repo: FakeRepo, m: FakeMilestone): Record<string, unknown> {
+    const url = `${base()}/repos/${repo.owner}/${repo.name}/milestones/${m.number}`;
+    const issues = state.issues.filter((i) => i.repoId === repo.id && !i.deleted && i.milestone === m.number);
+    return {
+      url, html_url: `${base()}/${repo.owner}/${repo.name}/milestone/${m.number}`, labels_url: `${url}/labels`,
+      id: m.id, node_id: `MI_fake${m.id}`, number: m.number, title: m.title, description: null, state: m.state,
+      open_issues: issues.filter((i) => i.state === 'open').length, closed_issues: issues.filter((i) => i.state === 'closed').length,
+      created_at: m.created_at, updated_at: m.updated_at, closed_at: null, due_on: null,
     };
   }
 
@@ -423,6 +435,7 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
           ...(e.label && { label: e.label }),
           ...(e.assignee && { assignee: { login: e.assignee, type: 'User' } }),
           ...(e.rename && { rename: e.rename }),
+          ...(e.milestone && { milestone: e.milestone }),
         }));
         return { status: 200, body, ...(rels.length && { headers: { link: rels.join(', ') } }) };
       }, `${DOCS_EVENTS}#list-issue-events`),
@@ -438,6 +451,39 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
         if ('status' in found) return found;
         return { status: 200, body: issueJson(state.update(found.repo, found.issue, bodyOf(req))) };
       }, `${DOCS_ISSUES}#update-an-issue`),
+    },
+    {
+      name: 'milestones.list',
+      method: 'GET',
+      path: '/repos/:owner/:repo/milestones',
+      handle: guarded((req) => {
+        const repo = repoOf(req);
+        if (!repo) return notFound(`${DOCS_MILESTONES}#list-milestones`);
+        const wanted = req.query.get('state') ?? 'open';
+        if (!['open', 'closed', 'all'].includes(wanted)) return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'Milestone', field: 'state', code: 'invalid' }] } };
+        const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30) || 30));
+        const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
+        const all = repo.milestones.filter((m) => wanted === 'all' || m.state === wanted);
+        const url = (p: number) => {
+          const q = new URLSearchParams(req.query);
+          q.set('page', String(p));
+          return `${base()}${req.path}?${q.toString()}`;
+        };
+        const last = Math.max(1, Math.ceil(all.length / perPage));
+        const rels = page < last ? [`<${url(page + 1)}>; rel="next"`, `<${url(last)}>; rel="last"`] : [];
+        const body = all.slice((page - 1) * perPage, page * perPage).map((m) => milestoneJson(repo, m));
+        return { status: 200, body, ...(rels.length && { headers: { link: rels.join(', ') } }) };
+      }, `${DOCS_MILESTONES}#list-milestones`),
+    },
+    {
+      name: 'milestones.create',
+      method: 'POST',
+      path: '/repos/:owner/:repo/milestones',
+      handle: guarded((req) => {
+        const repo = repoOf(req);
+        if (!repo) return notFound(`${DOCS_MILESTONES}#create-a-milestone`);
+        return { status: 201, body: milestoneJson(repo, state.createMilestone(repo, req.body)) };
+      }, `${DOCS_MILESTONES}#create-a-milestone`),
     },
     {
       name: 'labels.add',
@@ -568,6 +614,11 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     webhooks,
     /** The search index: `lagMs` is how long a new issue stays unfound. */
     search,
+    /** A person's milestone (created in the web UI), open unless `closed`. */
+    milestoneByHand(title: string, closed = false): number {
+      return state.createMilestone(home, { title, state: closed ? 'closed' : 'open' }).number;
+    },
+    milestones: () => home.milestones.map((m) => ({ ...m })),
     /** A person's new issue (for listing tests). */
     createByHand(edit: IssueWrite): Record<string, unknown> {
       return issueJson(state.create(home, edit));

@@ -4,6 +4,9 @@ import { httpError } from '../kit.ts';
 
 export type FakeLabel = { id: number; name: string; color: string };
 
+/** A repository milestone: issues refer to it by number; titles are unique in the repository. */
+export type FakeMilestone = { id: number; number: number; title: string; state: 'open' | 'closed'; created_at: string; updated_at: string };
+
 export type FakeIssue = {
   id: number;
   number: number;
@@ -14,6 +17,8 @@ export type FakeIssue = {
   state_reason: StateReason | null;
   labels: FakeLabel[];
   assignees: string[];
+  /** The milestone's number, or null. */
+  milestone: number | null;
   user: string;
   created_at: string;
   updated_at: string;
@@ -28,8 +33,9 @@ export type FakeIssue = {
 
 export type FakeIssueEvent = {
   id: number;
-  event: 'renamed' | 'closed' | 'reopened' | 'labeled' | 'unlabeled' | 'assigned' | 'unassigned';
+  event: 'renamed' | 'closed' | 'reopened' | 'labeled' | 'unlabeled' | 'assigned' | 'unassigned' | 'milestoned' | 'demilestoned';
   created_at: string;
+  milestone?: { title: string };
   label?: { name: string; color: string };
   assignee?: string;
   rename?: { from: string; to: string };
@@ -41,6 +47,7 @@ export type FakeRepo = {
   name: string;
   nextNumber: number;
   labels: FakeLabel[];
+  milestones: FakeMilestone[];
   /** Repository settings GET /repos/{owner}/{repo} shows (Issues on, not archived, unless a test says otherwise). */
   hasIssues?: boolean;
   archived?: boolean;
@@ -60,6 +67,7 @@ export type IssueWrite = {
   state_reason?: unknown;
   labels?: unknown;
   assignees?: unknown;
+  milestone?: unknown;
 };
 
 export class GithubFakeState {
@@ -97,7 +105,7 @@ export class GithubFakeState {
     const [owner = '', name = ''] = fullName.split('/');
     const found = this.repos.find((r) => r.owner.toLowerCase() === owner.toLowerCase() && r.name.toLowerCase() === name.toLowerCase());
     if (found || !create) return found;
-    const repo = { id: 700_000 + this.repos.length + 1, owner, name, nextNumber: 1, labels: [] };
+    const repo = { id: 700_000 + this.repos.length + 1, owner, name, nextNumber: 1, labels: [], milestones: [] };
     this.repos.push(repo);
     return repo;
   }
@@ -124,6 +132,7 @@ export class GithubFakeState {
       state_reason: null,
       labels: input.labels === undefined || !this.pushAccess ? [] : this.labelsFor(repo, input.labels),
       assignees: input.assignees === undefined || !this.pushAccess ? [] : this.assigneesFor(input.assignees),
+      milestone: input.milestone === undefined || input.milestone === null || !this.pushAccess ? null : this.milestoneFor(repo, input.milestone),
       user: this.login,
       created_at: at,
       updated_at: at,
@@ -144,6 +153,7 @@ export class GithubFakeState {
     if (input.body !== undefined) next.body = checkBody(input.body);
     if (input.labels !== undefined && this.pushAccess) next.labels = this.labelsFor(repo, input.labels);
     if (input.assignees !== undefined && this.pushAccess) next.assignees = this.assigneesFor(input.assignees);
+    if (input.milestone !== undefined && this.pushAccess) next.milestone = input.milestone === null ? null : this.milestoneFor(repo, input.milestone);
     if (input.state_reason !== undefined && input.state_reason !== null && !STATE_REASONS.includes(input.state_reason as StateReason)) {
       throw invalidRequest(`For 'properties/state_reason', ${inspect(input.state_reason)} is not one of ${STATE_REASONS.map((s) => `"${s}"`).join(', ')}.`);
     }
@@ -243,10 +253,39 @@ export class GithubFakeState {
     const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
     for (const a of after.assignees) if (!lower(before.assignees).includes(a.toLowerCase())) add({ event: 'assigned', assignee: a });
     for (const a of before.assignees) if (!lower(after.assignees).includes(a.toLowerCase())) add({ event: 'unassigned', assignee: a });
+    if (before.milestone !== after.milestone) {
+      const repo = this.repoById(after.repoId)!;
+      const title = (n: number) => repo.milestones.find((m) => m.number === n)?.title ?? '';
+      if (before.milestone !== null) add({ event: 'demilestoned', milestone: { title: title(before.milestone) } });
+      if (after.milestone !== null) add({ event: 'milestoned', milestone: { title: title(after.milestone) } });
+    }
+  }
+
+  /** POST …/milestones: a new milestone; a title already used in the repository (any state, any case) is a 422. */
+  createMilestone(repo: FakeRepo, input: unknown): FakeMilestone {
+    const title = (input as { title?: unknown } | null)?.title;
+    if (title === undefined) throw invalidRequest(`"title" wasn't supplied.`);
+    if (typeof title !== 'string') throw invalidRequest(`For 'properties/title', ${inspect(title)} is not a string.`);
+    if (!title.trim()) throw validationFailed({ resource: 'Milestone', code: 'missing_field', field: 'title' });
+    if (repo.milestones.some((m) => m.title.toLowerCase() === title.toLowerCase())) throw validationFailed({ resource: 'Milestone', code: 'already_exists', field: 'title' });
+    const state = (input as { state?: unknown }).state ?? 'open';
+    if (state !== 'open' && state !== 'closed') throw invalidRequest(`For 'properties/state', ${inspect(state)} is not one of "open", "closed".`);
+    const at = this.timestamp();
+    const m: FakeMilestone = { id: this.nextId++, number: repo.milestones.length + 1, title, state, created_at: at, updated_at: at };
+    repo.milestones.push(m);
+    return m;
+  }
+
+  /** An issue's `milestone`: the number of one of the repository's milestones (GitHub answers 422 otherwise). */
+  private milestoneFor(repo: FakeRepo, input: unknown): number {
+    if (typeof input !== 'number' && typeof input !== 'string') throw invalidRequest(`For 'properties/milestone', ${inspect(input)} is not an integer or null.`);
+    const n = Number(input);
+    if (!repo.milestones.some((m) => m.number === n)) throw validationFailed({ value: input, resource: 'Issue', field: 'milestone', code: 'invalid' });
+    return n;
   }
 
   transfer(issue: FakeIssue, target: FakeRepo): FakeIssue {
-    const moved: FakeIssue = { ...issue, repoId: target.id, number: target.nextNumber++, labels: [], updated_at: this.timestamp() };
+    const moved: FakeIssue = { ...issue, repoId: target.id, number: target.nextNumber++, labels: [], milestone: null, updated_at: this.timestamp() };
     // Labels travel by name: the target repository gets its own label objects.
     moved.labels = this.labelsFor(target, issue.labels.map((l) => l.name));
     this.issues.push(moved);
@@ -263,6 +302,8 @@ export class GithubFakeState {
       if (typeof name !== 'string' || !name.trim()) {
         throw validationFailed({ resource: 'Label', field: 'name', code: 'missing_field' });
       }
+      // GitHub's label names are at most 50 characters.
+      if (Array.from(name).length > 50) throw validationFailed({ resource: 'Label', field: 'name', code: 'invalid', value: name });
       let label = repo.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
       if (!label) {
         label = { id: this.nextLabelId++, name, color: 'ededed' };

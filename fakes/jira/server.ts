@@ -195,8 +195,9 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
       path: '/rest/api/3/issue/:idOrKey',
       handle: guard((req) => {
         const issue = state.find(req.params.idOrKey!);
-        const body = (req.body ?? {}) as { fields?: Record<string, unknown> };
-        state.applyFields(issue, body.fields ?? {}, false);
+        const body = (req.body ?? {}) as { fields?: Record<string, unknown>; update?: Record<string, unknown> };
+        if (body.update && Object.keys(body.update).length) state.applyUpdate(issue, body.fields ?? {}, body.update);
+        else state.applyFields(issue, body.fields ?? {}, false);
         // returnIssue=true answers the issue like GET (with its current key); otherwise 204.
         if (req.query.get('returnIssue') === 'true') return { status: 200, body: state.issueJson(base(), issue, Object.keys(body.fields ?? {})) };
         return { status: 204 };
@@ -338,6 +339,21 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
         return { status: 200, body: { maxResults, startAt, total: all.length, fields: all.slice(startAt, startAt + maxResults) } };
       },
     },
+    {
+      name: 'versions.list',
+      method: 'GET',
+      path: '/rest/api/3/project/:key/versions',
+      handle: (req) => {
+        const key = projectOf(req.params['key']!);
+        return { status: 200, body: state.versions.filter((v) => v.projectKey === key).map((v) => state.versionJson(base(), v)) };
+      },
+    },
+    {
+      name: 'versions.create',
+      method: 'POST',
+      path: '/rest/api/3/version',
+      handle: guard((req) => ({ status: 201, body: state.versionJson(base(), state.createVersion((req.body ?? {}) as Record<string, unknown>)) })),
+    },
     // The legacy search endpoints are gone on Jira Cloud; a connector still calling them must fail.
     { name: 'jira.search-legacy', method: 'GET', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
     { name: 'jira.search-legacy', method: 'POST', path: '/rest/api/3/search', handle: () => ({ status: 410, body: jiraError(410, SEARCH_GONE) }) },
@@ -430,6 +446,12 @@ export function createJiraFake(options: JiraFakeOptions = {}) {
       const at = `${projectKey}/${issueType}`;
       state.createScreenFields.set(at, [...(state.createScreenFields.get(at) ?? []).filter((f) => f.fieldId !== field.fieldId), { required: true, ...field }]);
     },
+    /** A release a person made in the project (Releases page). */
+    addVersion(name: string, opts: { released?: boolean } = {}): void {
+      const v = state.createVersion({ name, project: projectKey });
+      v.released = opts.released ?? false;
+    },
+    versions: (project = projectKey) => state.versions.filter((v) => v.projectKey === project).map((v) => v.name),
     setTransitions(transitions: FakeTransition[]): void {
       state.transitions = transitions;
     },

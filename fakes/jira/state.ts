@@ -20,6 +20,8 @@ export type FakeIssue = {
   statusId: string;
   assignee: string | null;
   labels: string[];
+  /** Names of the issue's fix versions (versions of its project). */
+  fixVersions: string[];
   /** Component names of the issue's project (Jira: components are per project). */
   components: string[];
   /** Values of the issue type's extra create-screen fields (custom fields), by field id. */
@@ -36,7 +38,10 @@ export type FakeCreateField = { fieldId: string; name: string; required: boolean
 export type FakeHistory = { id: string; created: number; items: { field: string; fieldId: string; fromString: string | null; toString: string | null }[] };
 
 /** Jira's changelog names for the fields the fake tracks (fieldId → display name). */
-const HISTORY_FIELDS: Record<string, string> = { summary: 'summary', description: 'description', priority: 'priority', assignee: 'assignee', status: 'status', labels: 'labels' };
+const HISTORY_FIELDS: Record<string, string> = { summary: 'summary', description: 'description', priority: 'priority', assignee: 'assignee', status: 'status', labels: 'labels', fixVersions: 'Fix Version' };
+
+/** A project version (a release): issues name it in fixVersions; names are unique in the project. */
+export type FakeVersion = { id: string; name: string; projectKey: string; released: boolean; archived: boolean };
 
 export const DEFAULT_STATUSES: FakeStatus[] = [
   { id: '10000', name: 'To Do', category: 'new' },
@@ -134,6 +139,9 @@ export class JiraFakeState {
   siteAdmin = false;
   /** Each project's components by name; a create naming another is refused, as Jira does. */
   readonly components = new Map<string, Set<string>>();
+  /** Each project's versions (Releases); a fixVersions naming another is refused, as Jira does. */
+  readonly versions: FakeVersion[] = [];
+  private nextVersionId = 10_100;
   readonly issues = new Map<string, FakeIssue>();
   /** Every key an issue ever had, so old keys keep resolving after a move, like Jira. */
   readonly keys = new Map<string, string>();
@@ -265,6 +273,24 @@ export class JiraFakeState {
           else next.components = names as string[];
           break;
         }
+        case 'fixVersions': {
+          const project = next.projectKey || String((fields.project as { key?: unknown } | undefined)?.key ?? '');
+          if (!Array.isArray(value)) {
+            errors.fixVersions = 'data was not an array';
+            break;
+          }
+          const names: string[] = [];
+          for (const v of value as { name?: unknown; id?: unknown }[]) {
+            const found = this.versions.find((x) => x.projectKey === project && (v?.id !== undefined ? x.id === String(v.id) : x.name === v?.name));
+            if (!found) {
+              errors.fixVersions = v?.id !== undefined ? `Version id '${String(v.id)}' is not valid` : `Version name '${String(v?.name)}' is not valid`;
+              break;
+            }
+            if (!names.includes(found.name)) names.push(found.name);
+          }
+          if (!errors.fixVersions) next.fixVersions = names;
+          break;
+        }
         case 'labels': {
           if (!Array.isArray(value) || value.some((l) => typeof l !== 'string')) {
             errors.labels = 'data was not an array';
@@ -330,6 +356,8 @@ export class JiraFakeState {
           return this.status(i.statusId).name;
         case 'labels':
           return i.labels.join(' ');
+        case 'fixVersions':
+          return i.fixVersions.join(', ') || null;
         default:
           return null;
       }
@@ -418,6 +446,7 @@ export class JiraFakeState {
         ? { self: `${baseUrl}/rest/api/3/user?accountId=${user.accountId}`, accountId: user.accountId, displayName: user.displayName, active: true, accountType: 'atlassian', timeZone: 'Etc/UTC' }
         : null,
       labels: [...issue.labels],
+      fixVersions: issue.fixVersions.map((name) => this.versionJson(baseUrl, this.versions.find((v) => v.projectKey === issue.projectKey && v.name === name)!)),
       components: issue.components.map((name) => ({ self: `${baseUrl}/rest/api/3/component/${name}`, name })),
       created: jiraDate(issue.created),
       updated: jiraDate(issue.updated),
@@ -425,6 +454,49 @@ export class JiraFakeState {
     const wanted = !requested || requested.some((f) => f === '*all' || f === '*navigable') ? Object.keys(all) : requested;
     const fields = Object.fromEntries(wanted.filter((f) => f in all).map((f) => [f, all[f]]));
     return { expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations', id: issue.id, self: `${baseUrl}/rest/api/3/issue/${issue.id}`, key: issue.key, fields };
+  }
+
+  versionJson(baseUrl: string, v: FakeVersion): Record<string, unknown> {
+    return { self: `${baseUrl}/rest/api/3/version/${v.id}`, id: v.id, name: v.name, archived: v.archived, released: v.released, projectId: 10000 + [...this.projects].indexOf(v.projectKey) };
+  }
+
+  /** POST /rest/api/3/version: a new version of a project (named by `project` key or `projectId`). */
+  createVersion(input: { name?: unknown; project?: unknown; projectId?: unknown }): FakeVersion {
+    // Project ids are 10000, 10001… in the order the projects were made (as GET /project/{key} shows them).
+    const projectKey = typeof input.project === 'string' ? input.project : [...this.projects].find((_, i) => String(10000 + i) === String(input.projectId));
+    if (!projectKey || !this.projects.has(projectKey)) throw fieldErrors({ project: 'Project must be specified to create a version.' });
+    if (typeof input.name !== 'string' || !input.name.trim()) throw fieldErrors({ name: 'You must specify a valid version name' });
+    if (input.name.length > 255) throw fieldErrors({ name: 'The version name must not exceed 255 characters.' });
+    if (this.versions.some((v) => v.projectKey === projectKey && v.name.toLowerCase() === String(input.name).toLowerCase())) {
+      throw fieldErrors({ name: 'A version with this name already exists in this project.' });
+    }
+    const v: FakeVersion = { id: String(this.nextVersionId++), name: input.name, projectKey, released: false, archived: false };
+    this.versions.push(v);
+    return v;
+  }
+
+  /**
+   * The `update` part of an edit: add and remove operations per field (labels and fixVersions here), applied
+   * through the same field rules as `fields`. Jira refuses a field named in both.
+   */
+  applyUpdate(issue: FakeIssue, fields: Record<string, unknown>, update: Record<string, unknown>): void {
+    const both = Object.keys(update).find((f) => f in fields);
+    if (both) throw fieldErrors({ [both]: `Field '${both}' cannot be set in both 'fields' and 'update'.` }); // approximated
+    const next: Record<string, unknown> = { ...fields };
+    for (const [field, ops] of Object.entries(update)) {
+      if (field !== 'labels' && field !== 'fixVersions') throw fieldErrors({ [field]: `Field '${field}' cannot be set. It is not on the appropriate screen, or unknown.` });
+      if (!Array.isArray(ops)) throw fieldErrors({ [field]: 'data was not an array' });
+      const key = (x: unknown) => (field === 'labels' ? x : (x as { name?: unknown })?.name);
+      let values: unknown[] = field === 'labels' ? [...issue.labels] : issue.fixVersions.map((name) => ({ name }));
+      for (const op of ops as Record<string, unknown>[]) {
+        if ('set' in op) values = op['set'] as unknown[];
+        else if ('add' in op) values = values.some((v) => key(v) === key(op['add'])) ? values : [...values, op['add']];
+        else if ('remove' in op) values = values.filter((v) => key(v) !== key(op['remove']));
+        else throw fieldErrors({ [field]: `Operation '${Object.keys(op)[0]}' is not supported` }); // approximated
+      }
+      next[field] = values;
+    }
+    this.applyFields(issue, next, false);
   }
 
   createIssue(fields: Record<string, unknown>): FakeIssue {
@@ -440,6 +512,7 @@ export class JiraFakeState {
       statusId: this.statuses.find((s) => s.category === 'new')?.id ?? this.statuses[0]!.id,
       assignee: null,
       labels: [],
+      fixVersions: [],
       components: [],
       created,
       updated: created,

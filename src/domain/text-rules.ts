@@ -63,7 +63,13 @@ export function cutToLength(s: string, max: number): string {
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
-export type TextField = 'title' | 'description';
+/** A milestone's name (a GitHub milestone's title, a Jira version's name), trimmed. */
+export const MILESTONE_MAX = 200;
+/** One tag, trimmed; a defect holds at most TAGS_MAX of them. */
+export const TAG_MAX = 64;
+export const TAGS_MAX = 50;
+
+export type TextField = 'title' | 'description' | 'milestone' | 'tag';
 
 /** What fitting a tracker's value did to it, for the link's warning. */
 export type Fitted = {
@@ -82,6 +88,7 @@ export type Fitted = {
  * still come out empty, which no defect may have: the caller decides (see `fitsNothing`).
  */
 export function fitText(field: TextField, raw: string): Fitted {
+  // Only a description keeps its spaces at the ends; every other text field is trimmed, as the API trims it.
   const clean = replaceUnstorable(raw);
   const replaced = clean !== raw;
   const text = field === 'description' ? clean : clean.trim();
@@ -97,4 +104,23 @@ export function fitsNothing(field: TextField, fitted: Fitted): boolean {
   return field === 'title' && fitted.value.length === 0;
 }
 
-export const MAX_FOR: Readonly<Record<TextField, number>> = { title: TITLE_MAX, description: DESCRIPTION_MAX };
+export const MAX_FOR: Readonly<Record<TextField, number>> = { title: TITLE_MAX, description: DESCRIPTION_MAX, milestone: MILESTONE_MAX, tag: TAG_MAX };
+
+/**
+ * A tracker's tags made to satisfy the API's rules: each fitted as a `tag` (an empty one dropped), then
+ * the set as normalizeTags gives it (trimmed, unique, sorted), at most TAGS_MAX (the first in that order).
+ * `notes` say what changed, for the link's warnings.
+ */
+export function fitTags(raw: readonly string[]): { value: string[]; notes: string[] } {
+  const notes: string[] = [];
+  const kept: string[] = [];
+  for (const tag of raw) {
+    const fitted = fitText('tag', tag);
+    if (fitted.replaced) notes.push(`the tag ${JSON.stringify(fitted.value)} held NUL or unpaired surrogate characters; the defect holds U+FFFD in their place`);
+    if (fitted.cutFrom !== null) notes.push(`a tag of ${fitted.cutFrom} characters is more than a defect's ${TAG_MAX}; the defect holds its first ${TAG_MAX}`);
+    if (fitted.value) kept.push(fitted.value);
+  }
+  const value = [...new Set(kept)].sort();
+  if (value.length > TAGS_MAX) notes.push(`the ticket has ${value.length} tags, more than a defect's ${TAGS_MAX}; the defect holds the first ${TAGS_MAX}`);
+  return { value: value.slice(0, TAGS_MAX), notes };
+}

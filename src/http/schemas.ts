@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CONNECTION_NAME } from '../sync/connections.ts';
 import { DEFECT_STATUSES } from '../domain/lifecycle.ts';
 import { SEVERITIES } from '../domain/severity.ts';
-import { DESCRIPTION_MAX, PROJECT_MAX, PROJECT_CHARACTERS, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
+import { DESCRIPTION_MAX, MILESTONE_MAX, PROJECT_MAX, PROJECT_CHARACTERS, TAG_MAX, TAGS_MAX, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
 import { HOOK_EVENTS } from '../hooks/events.ts';
 
@@ -24,9 +24,9 @@ const text = (max: number) => string().trim().max(max, `must be at most ${max} c
 const title = text(TITLE_MAX).min(1, 'must not be empty');
 const description = string().max(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`);
 const person = text(200).min(1, 'must not be empty').nullable();
-const milestone = text(200).min(1, 'must not be empty').nullable();
-const tag = text(64).min(1, 'must not be empty');
-const tags = z.array(tag).max(50, 'at most 50 tags');
+const milestone = text(MILESTONE_MAX).min(1, 'must not be empty').nullable();
+const tag = text(TAG_MAX).min(1, 'must not be empty');
+const tags = z.array(tag).max(TAGS_MAX, `at most ${TAGS_MAX} tags`);
 /** A project name as stored and as filtered by (src/domain/text-rules.ts); not trimmed. */
 const projectName = string()
   .min(1, 'must not be empty')

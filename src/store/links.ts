@@ -1,7 +1,7 @@
 // Linking an existing ticket to a defect by hand (instead of letting the worker create one). The
 // ticket is looked up in the tracker first, so a typo is a 404 rather than a broken link.
 import type { PrismaClient, Tx } from '../db.ts';
-import type { Connector, RemoteTicket, TicketFields, TrackerKind } from '../../connectors/contract.ts';
+import { ticketFieldsOf, type Connector, type RemoteTicket, type TrackerKind } from '../../connectors/contract.ts';
 import type { ConnectionName } from '../sync/connections.ts';
 import type { Defect, TrackerLink } from '../generated/prisma/client.ts';
 import { TrackerError } from '../../connectors/errors.ts';
@@ -175,9 +175,6 @@ async function lookup(connector: Connector, ref: string): Promise<RemoteTicket> 
   }
 }
 
-function ticketFieldsOf(d: Defect): TicketFields {
-  return { title: d.title, description: d.description, severity: d.severity, status: d.status, assignee: d.assignee };
-}
 
 /** Prisma's unique-constraint error (the live-ticket index, TrackerLink_live_ticket_key). */
 function isUniqueViolation(err: unknown): boolean {

@@ -13,7 +13,7 @@ import type { Connector, TicketField, TicketRef } from '../../connectors/contrac
 import type { ConnectionName } from './connections.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { failpoint } from '../failpoints.ts';
-import { contextDigest, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
+import { contextDigest, createdFields, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
 import { loadTicketAndLink, type LoadedTicket } from './ticket.ts';
 import { insertLink, markSynced, recordCreateAttempt, setRemote } from './link-writes.ts';
@@ -137,7 +137,10 @@ export class SyncEngine {
             else await setRemote(sql, linkId, remote).catch(() => prisma.trackerLink.update({ where: { id: linkId }, data: remote }));
             save.check();
           });
-          await save.success(link.id, ref, { fields: connector.canonical(initial.fields, initial.context), contextDigest: digest }, attemptAt, facts);
+          const { withheld = [], ...created } = ref;
+          facts.warnings.push(...withheld.map((w) => w.reason));
+          const fields = createdFields(connector.canonical(initial.fields, initial.context), withheld.map((w) => w.change));
+          await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts);
           this.logWarnings(link, facts);
           trace.pushed = [...this.deps.outbound, 'context'];
           return await this.finished(connector, defectId, 'created', trace, loaded);

@@ -7,9 +7,9 @@
 // editing the ticket does (their edit's webhook or the next poll brings the link back).
 import type { Connector, RemoteTicket, TicketFields, TrackerKind } from '../../connectors/contract.ts';
 import { TrackerError } from '../../connectors/errors.ts';
-import { characters, fitText, fitsNothing, MAX_FOR, type TextField } from '../domain/text-rules.ts';
+import { characters, fitTags, fitText, fitsNothing, MAX_FOR, type TextField } from '../domain/text-rules.ts';
 
-const TEXT_FIELDS: readonly TextField[] = ['title', 'description'];
+const TEXT_FIELDS = ['title', 'description'] as const satisfies readonly TextField[];
 
 /** The ticket's fields made to fit; what had to change is in `fitted` (the link's warnings). */
 export function fitRemote(tracker: TrackerKind, remote: RemoteTicket): RemoteTicket {
@@ -30,9 +30,20 @@ export function fitRemote(tracker: TrackerKind, remote: RemoteTicket): RemoteTic
     }
     fields[field] = fitted.value;
   }
-  if (!notes.length) return remote;
+  if (fields.milestone !== null) {
+    const fitted = fitText('milestone', fields.milestone);
+    if (fitted.replaced) notes.push(`the ${tracker} milestone held NUL or unpaired surrogate characters, which a defect cannot store; the defect holds U+FFFD in their place`);
+    if (fitted.cutFrom !== null) notes.push(`the ${tracker} milestone is ${fitted.cutFrom} characters, more than a defect's ${MAX_FOR.milestone}; the defect holds its first ${MAX_FOR.milestone}`);
+    fields.milestone = fitted.value || null;
+  }
+  const tags = fitTags(fields.tags);
+  notes.push(...tags.notes.map((n) => `${tracker}: ${n}`));
+  fields.tags = tags.value;
+  if (!notes.length && fields.milestone === remote.fields.milestone && sameList(fields.tags, remote.fields.tags)) return remote;
   return { ...remote, fields, fitted: [...(remote.fitted ?? []), ...notes] };
 }
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * `connector` whose reads (sync and lookup by hand) come back fitted to the defect's text rules. Every

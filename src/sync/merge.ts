@@ -5,6 +5,9 @@
 // tracker's time for that field's change; equal times keep the defect's value. A field's direction
 // limits who may change whom: an `outbound` field never takes the ticket's value, an `inbound` field is
 // never written to the ticket, an `off` field is left alone on both sides.
+//
+// Tags are a set and merge as one, element by element (mergeTags): every addition and every removal made
+// on either side since the snapshot is kept, so they never conflict.
 import { TICKET_FIELDS, type TicketField, type TicketFields } from '../../connectors/contract.ts';
 import type { Direction } from './sync-config.ts';
 
@@ -50,7 +53,50 @@ const mayPush = (d: Direction) => d === 'both' || d === 'outbound';
 const mayPull = (d: Direction) => d === 'both' || d === 'inbound';
 
 function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
   return a === b;
+}
+
+/**
+ * The three-way merge of two sets against their common base: (D ∩ R) ∪ (D − B) ∪ (R − B). A tag added on
+ * either side is kept, a tag removed on either side (and still in the base) is removed. With no base
+ * (first sync of a link made before tags crossed) it is the union: nothing anyone added is lost.
+ * Sorted, as normalizeTags keeps a defect's tags.
+ */
+export function mergeTags(local: readonly string[], remote: readonly string[], base: readonly string[] | null): string[] {
+  const inBase = new Set(base ?? []);
+  const inLocal = new Set(local);
+  const inRemote = new Set(remote);
+  const out = new Set<string>();
+  for (const t of local) if (!inBase.has(t) || inRemote.has(t)) out.add(t);
+  for (const t of remote) if (!inBase.has(t) || inLocal.has(t)) out.add(t);
+  return [...out].sort();
+}
+
+/**
+ * The defect's own tags after the ticket's merge: `merged` is in the tracker's terms (canonical), which
+ * leave out a tag the tracker cannot carry; such a tag stays on the defect. What the merge added to the
+ * canonical tags is added, what it removed is removed, nothing else is touched.
+ */
+export function applyTagMerge(defectTags: readonly string[], canonicalTags: readonly string[], merged: readonly string[]): string[] {
+  const before = new Set(canonicalTags);
+  const after = new Set(merged);
+  const out = new Set(defectTags.filter((t) => !before.has(t) || after.has(t)));
+  for (const t of merged) out.add(t);
+  return [...out].sort();
+}
+
+/**
+ * A snapshot saved before milestone and tags crossed lacks them: the missing parts are filled as a first
+ * link fills them (see firstLinkBase), so an upgrade neither wipes what people set on the ticket nor
+ * what the defect holds. Tags get the intersection, which makes mergeTags a union.
+ */
+export function completeBase(base: TicketFields | null, local: TicketFields, remote: TicketFields): TicketFields | null {
+  if (!base || (base.milestone !== undefined && Array.isArray(base.tags))) return base;
+  const out = { ...base };
+  if (out.milestone === undefined) out.milestone = local.milestone === null ? null : remote.milestone;
+  if (!Array.isArray(out.tags)) out.tags = local.tags.filter((t) => remote.tags.includes(t));
+  return out;
 }
 
 function changes(input: MergeInput, field: TicketField) {
@@ -65,6 +111,7 @@ function changes(input: MergeInput, field: TicketField) {
 export function conflictingFields(input: Omit<MergeInput, 'remoteTimes' | 'localTimes'>): TicketField[] {
   const full = { ...input, remoteTimes: {}, localTimes: {} };
   return TICKET_FIELDS.filter((f) => {
+    if (f === 'tags') return false; // merged as a set: no side loses
     const { localChanged, remoteChanged } = changes(full, f);
     return localChanged && remoteChanged && !same(input.local[f], input.remote[f]);
   });
@@ -97,7 +144,35 @@ export function firstLinkBase(local: TicketFields, remote: TicketFields): Ticket
   const base = { ...remote };
   if (local.description.trim() === '') base.description = local.description;
   if (local.assignee === null) base.assignee = null;
+  if (local.milestone === null) base.milestone = null;
+  // Tags both hold are the common base: what either side has beyond them is kept (a union).
+  base.tags = local.tags.filter((t) => remote.tags.includes(t));
   return base;
+}
+
+/**
+ * The defect's tags after the merge (`both`, written to the ticket too when tags sync outbound) and what
+ * the ticket then holds (`next`); null when tags do not sync.
+ */
+function mergedTags(input: MergeInput): { both: string[]; next: string[] } | null {
+  const { local, remote, base, directions } = input;
+  switch (directions.tags) {
+    case 'off':
+      return null;
+    case 'outbound':
+      return { both: [...local.tags], next: [...local.tags] };
+    case 'inbound': {
+      // The ticket's additions and removals come in; the defect's own are never written out.
+      if (!base) return { both: [...local.tags], next: [...remote.tags] };
+      const added = remote.tags.filter((t) => !base.tags.includes(t));
+      const removed = new Set(base.tags.filter((t) => !remote.tags.includes(t)));
+      return { both: [...new Set([...local.tags.filter((t) => !removed.has(t)), ...added])].sort(), next: [...remote.tags] };
+    }
+    default: {
+      const merged = mergeTags(local.tags, remote.tags, base?.tags ?? null);
+      return { both: merged, next: merged };
+    }
+  }
 }
 
 export function mergeTicket(input: MergeInput): MergeResult {
@@ -107,7 +182,15 @@ export function mergeTicket(input: MergeInput): MergeResult {
   const conflicts: ConflictDecision[] = [];
   const next = { ...(base ?? remote) } as Record<TicketField, unknown>;
 
+  const tags = mergedTags(input);
+  if (tags) {
+    const outbound = input.directions.tags !== 'inbound';
+    if (outbound && !same(tags.both, remote.tags)) push.add('tags');
+    if (input.directions.tags !== 'outbound' && !same(tags.both, local.tags)) pull['tags'] = tags.both;
+    next['tags'] = tags.next;
+  }
   for (const field of TICKET_FIELDS) {
+    if (field === 'tags') continue;
     const { localChanged, remoteChanged } = changes(input, field);
     let winner: Winner | null = null;
     if (localChanged && remoteChanged) {

@@ -1,7 +1,7 @@
 // The snapshot a link keeps of what both sides held after the last sync, the digest of the generated
 // footer, and the ticket a create sends. Pure; which fields go which way is src/sync/merge.ts.
 import { createHash } from 'node:crypto';
-import type { OutboundTicket, TicketContext, TicketField, TicketFields } from '../../connectors/contract.ts';
+import type { OutboundTicket, TicketChange, TicketContext, TicketField, TicketFields } from '../../connectors/contract.ts';
 
 /** Stored on the link: the ticket's fields (canonical, defect terms) and a digest of the generated body part. */
 export type Snapshot = { fields: TicketFields; contextDigest: string };
@@ -35,6 +35,22 @@ export function ticketToCreate(ticket: OutboundTicket, outbound: ReadonlySet<Tic
       description: outbound.has('description') ? f.description : '',
       status: outbound.has('status') ? f.status : 'open',
       assignee: outbound.has('assignee') ? f.assignee : null,
+      milestone: outbound.has('milestone') ? f.milestone : null,
+      tags: outbound.has('tags') ? f.tags : [],
     },
   };
+}
+
+/** What a ticket holds of a field the connector did not write (withheld on create). */
+const NEUTRAL: Partial<TicketFields> = { description: '', assignee: null, milestone: null, tags: [] };
+
+/**
+ * The snapshot's fields after a create: what was sent, as it reads back, except where the connector
+ * withheld a change (the ticket was made without it), which the ticket holds at its neutral value; the
+ * next sync then tries that field again.
+ */
+export function createdFields(canonical: TicketFields, withheld: readonly TicketChange[]): TicketFields {
+  const out = { ...canonical };
+  for (const c of withheld) if (c !== 'context' && c in NEUTRAL) (out as Record<string, unknown>)[c] = NEUTRAL[c];
+  return out;
 }

@@ -22,7 +22,7 @@ export type LoadedTicket = { ticket: OutboundTicket; version: number; fieldChang
  */
 const LOAD_SQL = `
   SELECT d.id::text AS id, d.number, d.title, d.description, d.severity::text AS severity, d.status::text AS status,
-    d.assignee, d.version, d."fieldChangedAt",
+    d.assignee, d.milestone, d.tags, d.version, d."fieldChangedAt",
     (SELECT count(*)::int FROM "DefectCaseRun" dc JOIN "CaseRun" r ON r.id = dc."caseRunId"
       WHERE dc."defectId" = d.id AND r.status = 'failed') AS "failingRunCount",
     (SELECT coalesce(json_agg(x ORDER BY x."ranAt" DESC, x."caseRunId"), '[]'::json) FROM (
@@ -53,6 +53,8 @@ export async function loadTicketAndLink(
       severity: row.severity as OutboundTicket['fields']['severity'],
       status: row.status as OutboundTicket['fields']['status'],
       assignee: row.assignee as string | null,
+      milestone: row.milestone as string | null,
+      tags: row.tags as string[],
     },
     context: {
       defectId: row.id as string,

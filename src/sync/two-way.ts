@@ -7,9 +7,9 @@
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Connector, OutboundTicket, TicketChange, TicketField, TicketFields, TicketRef, UpdatedTicket } from '../../connectors/contract.ts';
-import { TICKET_FIELDS } from '../../connectors/contract.ts';
+import { TICKET_FIELDS, ticketFieldsOf } from '../../connectors/contract.ts';
 import type { Direction } from './sync-config.ts';
-import { conflictingFields, mergeTicket, type ConflictDecision, type MergeInput } from './merge.ts';
+import { applyTagMerge, completeBase, conflictingFields, mergeTicket, type ConflictDecision, type MergeInput } from './merge.ts';
 import { applyInbound } from './apply-inbound.ts';
 import type { Snapshot } from './plan.ts';
 
@@ -54,11 +54,13 @@ export async function exchange(
   warnings.push(...(remote.fitted ?? []));
   // A cut copy of the defect's own description is never a person's text (security F2, review #1).
   if (remote.descriptionCut) ignoreRemote.add('description');
+  // The defect as it reads back once written beside this footer (a description too long is cut there).
+  const local = connector.canonical(input.ticket.fields, input.ticket.context);
+  const remoteFields = connector.canonical(remote.fields);
   const merge: MergeInput = {
-    // The defect as it reads back once written beside this footer (a description too long is cut there).
-    local: connector.canonical(input.ticket.fields, input.ticket.context),
-    remote: connector.canonical(remote.fields),
-    base: snapshot?.fields ?? null,
+    local,
+    remote: remoteFields,
+    base: completeBase(snapshot?.fields ?? null, local, remoteFields),
     directions: deps.directions,
     localTimes: stampsOf(input.defect.fieldChangedAt),
     remoteTimes: {},
@@ -74,6 +76,8 @@ export async function exchange(
   // The ticket's own reading, not its canonical form: GitHub's "not planned" reads as closed, which
   // canonical() would fold into resolved.
   const pull = Object.fromEntries(Object.keys(merged.pull).map((f) => [f, remote.fields[f as TicketField]])) as Partial<TicketFields>;
+  // Tags merge as a set in the tracker's terms; the defect keeps the tags that tracker cannot carry.
+  if (merged.pull.tags) pull.tags = applyTagMerge(input.ticket.fields.tags, merge.local.tags, merged.pull.tags);
   let fields = input.ticket.fields;
   let pulled: string[] = [];
   let version: number | undefined;
@@ -94,7 +98,7 @@ export async function exchange(
     pulled = applied.applied;
     version = applied.defect.version;
     pulledChangedAt = new Date(Math.max(...Object.values(changedAt).map((d) => d.getTime())));
-    fields = pick(applied.defect);
+    fields = ticketFieldsOf(applied.defect);
     // A status that syncs inbound only is never written to the ticket, not even to bring it back.
     const statusOut = deps.directions.status === 'both' || deps.directions.status === 'outbound';
     if (applied.rejectedStatus) {
@@ -106,7 +110,8 @@ export async function exchange(
     }
     // Whatever the defect now holds (a reopen for a "not done" status, say) is what both sides hold.
     const now = connector.canonical(fields);
-    for (const f of TICKET_FIELDS) if (f in merged.pull || (f === 'status' && statusOut)) merged.next[f] = now[f] as never;
+    // (Tags are left as the merge put them: for inbound-only tags the ticket holds its own set.)
+    for (const f of TICKET_FIELDS) if (f !== 'tags' && (f in merged.pull || (f === 'status' && statusOut))) merged.next[f] = now[f] as never;
     if (statusOut && 'status' in pull && now.status !== merge.remote.status) merged.push.add('status');
   }
 
@@ -164,6 +169,3 @@ function stampsOf(value: unknown): Partial<Record<TicketField, Date>> {
   return out;
 }
 
-function pick(d: TicketFields): TicketFields {
-  return { title: d.title, description: d.description, severity: d.severity, status: d.status, assignee: d.assignee };
-}

@@ -9,5 +9,11 @@ export function syncWarnings(connector: Pick<Connector, 'kind' | 'canonical'>, f
   if (outbound.has('assignee') && fields.assignee !== null && connector.canonical(fields).assignee === null) {
     warnings.push(`assignee ${fields.assignee} has no ${connector.kind} account in the people mapping; the ticket is left unassigned`);
   }
+  // A tag the tracker cannot carry (canonical() leaves it out): it stays on the defect only.
+  if (outbound.has('tags')) {
+    const carried = new Set(connector.canonical(fields).tags);
+    const left = fields.tags.filter((t) => !carried.has(t));
+    if (left.length) warnings.push(`${left.length === 1 ? 'the tag' : 'the tags'} ${left.map((t) => JSON.stringify(t)).join(', ')} cannot be ${connector.kind} ${connector.kind === 'asana' ? 'tags' : 'labels'}; kept on the defect only`);
+  }
   return warnings;
 }

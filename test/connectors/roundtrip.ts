@@ -59,6 +59,15 @@ export const context = (defectId: string): fc.Arbitrary<TicketContext> =>
       failingRunCount: runs.length + (runs.length === 10 ? extra : 0),
     }));
 
+/**
+ * Tags as a defect holds them (normalizeTags), with the ones some tracker cannot carry: a space (a Jira
+ * label cannot), 51+ characters (a GitHub label cannot), a severity label's name, names equal but for case.
+ */
+export const TAG_PIECES = ['ui', 'UI', 'flaky', 'payments', 'two words', 'é😀', 'severity: high', 'x'.repeat(51), 'v1.2', 'a-b_c'];
+const tags = fc.subarray(TAG_PIECES, { maxLength: 6 }).map((t) => [...new Set(t)].sort());
+/** Milestones; each exists as a Jira version in the Jira round trip. */
+export const MILESTONES = ['2.4', 'Sprint 12', 'Q4 2026 release', 'é😀'];
+
 export const fields = (assignees: readonly (string | null)[]): fc.Arbitrary<TicketFields> =>
   fc.record({
     title: fc.string({ unit: fc.constantFrom('a', 'B', ' ', 'é', '😀', '<'), minLength: 1, maxLength: 60 }).map((s) => s.trim() || 'Title'),
@@ -66,6 +75,8 @@ export const fields = (assignees: readonly (string | null)[]): fc.Arbitrary<Tick
     severity: fc.constantFrom(...SEVERITIES),
     status: fc.constantFrom(...DEFECT_STATUSES),
     assignee: fc.constantFrom(...assignees),
+    milestone: fc.constantFrom(null, ...MILESTONES),
+    tags,
   });
 
 export const tickets = (defectId: string, assignees: readonly (string | null)[] = [null]): fc.Arbitrary<OutboundTicket> =>

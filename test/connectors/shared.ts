@@ -7,7 +7,7 @@ export const DEFECT_ID = '0b9f3c2e-8a1d-4c5e-9f00-1234567890ab';
 /** A ticket as the engine hands it to a connector, with one failing run in its context. */
 export function ticket(fields: Partial<TicketFields> = {}, defectId = DEFECT_ID): OutboundTicket {
   return {
-    fields: { title: 'Login fails on Safari', description: 'Steps:\n1. open\n2. log in', severity: 'high', status: 'open', assignee: null, ...fields },
+    fields: { title: 'Login fails on Safari', description: 'Steps:\n1. open\n2. log in', severity: 'high', status: 'open', assignee: null, milestone: null, tags: [], ...fields },
     context: {
       defectId,
       defectKey: 'DEF-7',

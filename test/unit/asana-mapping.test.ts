@@ -26,7 +26,7 @@ const SEVERITY_FIELD = { gid: '900', options: { critical: '901', high: '902', me
 
 function ticket(fields: Partial<TicketFields> = {}): OutboundTicket {
   return {
-    fields: { title: 'Login fails', description: 'Steps', severity: 'high', status: 'open', assignee: null, ...fields },
+    fields: { title: 'Login fails', description: 'Steps', severity: 'high', status: 'open', assignee: null, milestone: null, tags: [], ...fields },
     context: { defectId: DEFECT_ID, defectKey: 'D-1', defectUrl: 'https://ds.example/defects/D-1', failingRuns: [] },
   };
 }

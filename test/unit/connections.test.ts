@@ -195,7 +195,7 @@ connections:
   it('a person\'s account on one connection overrides their account of its kind there, and only there', () => {
     const sync = parseSyncConfig(FILE, 'SYNC_CONFIG', ENV);
     const connectors = buildConnectors(resolveConnections(noEnvTrackers, sync), sync, 1000);
-    const fields = { title: 't', description: '', severity: 'high', status: 'open' } as const;
+    const fields = { title: 't', description: '', severity: 'high' as const, status: 'open' as const, milestone: null, tags: [] as string[] };
     // canonical() folds an assignee the connection cannot name into nobody: it shows who maps where.
     const assigneeOn = (name: string, email: string) => connectors.get(name)!.canonical({ ...fields, assignee: email }).assignee;
     expect(assigneeOn('shop-github', 'ann@acme.test')).toBe('ann@acme.test');

@@ -116,9 +116,9 @@ describe('assignee', () => {
 describe('canonical fields', () => {
   it('trims title and description, collapses status, drops unmapped assignees, spells emails as the table does', () => {
     expect(
-      canonicalFields(defaults, people, { title: '  Login fails ', description: '\r\nSteps\r\n1. go\n\n', severity: 'high', status: 'closed', assignee: 'Ann@Example.com' }),
-    ).toEqual({ title: 'Login fails', description: 'Steps\n1. go', severity: 'high', status: 'resolved', assignee: 'ann@example.com' });
-    expect(canonicalFields(defaults, people, { title: 't', description: '', severity: 'low', status: 'in_progress', assignee: 'bob@example.com' })).toEqual({
+      canonicalFields(defaults, people, { title: '  Login fails ', description: '\r\nSteps\r\n1. go\n\n', severity: 'high', status: 'closed', assignee: 'Ann@Example.com', milestone: ' 2.4 ', tags: ['ui', 'severity: high', 'UI', 'flaky'] }),
+    ).toEqual({ title: 'Login fails', description: 'Steps\n1. go', severity: 'high', status: 'resolved', assignee: 'ann@example.com', milestone: '2.4', tags: ['UI', 'flaky'] });
+    expect(canonicalFields(defaults, people, { title: 't', description: '', severity: 'low', status: 'in_progress', assignee: 'bob@example.com', milestone: null, tags: [] })).toEqual({
       title: 't',
       description: '',
       severity: 'low',

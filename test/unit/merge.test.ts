@@ -3,8 +3,8 @@ import { conflictingFields, firstLinkBase, laterWins, mergeTicket, type MergeInp
 import { checkTransition, inboundStatusPath } from '../../src/domain/lifecycle.ts';
 import type { TicketFields } from '../../connectors/contract.ts';
 
-const BASE: TicketFields = { title: 'Login fails', description: 'Steps', severity: 'medium', status: 'open', assignee: 'ana@example.com' };
-const BOTH = { title: 'both', description: 'both', severity: 'both', status: 'both', assignee: 'both' } as const;
+const BASE: TicketFields = { title: 'Login fails', description: 'Steps', severity: 'medium', status: 'open', assignee: 'ana@example.com', milestone: null, tags: [] };
+const BOTH = { title: 'both', description: 'both', severity: 'both', status: 'both', assignee: 'both', milestone: 'both', tags: 'both' } as const;
 const t = (s: number) => new Date(Date.UTC(2026, 10, 28, 10, 0, s));
 
 function input(over: Partial<MergeInput>): MergeInput {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { contextDigest, ticketToCreate } from '../../src/sync/plan.ts';
 import { TICKET_FIELDS, type TicketContext, type TicketFields } from '../../connectors/contract.ts';
 
-const fields: TicketFields = { title: 'Login fails', description: 'steps', severity: 'high', status: 'open', assignee: 'ana@example.com' };
+const fields: TicketFields = { title: 'Login fails', description: 'steps', severity: 'high', status: 'open', assignee: 'ana@example.com', milestone: null, tags: [] };
 const context: TicketContext = {
   defectId: '6f1c1f0e-8a52-4d7e-9a43-0d2f4f2b8d11',
   defectKey: 'DEF-1',

@@ -7,7 +7,7 @@ const connector = {
   kind: 'jira' as const,
   canonical: (f: TicketFields): TicketFields => ({ ...f, assignee: f.assignee === 'ana@example.com' ? f.assignee : null }),
 };
-const fields: TicketFields = { title: 't', description: '', severity: 'low', status: 'open', assignee: 'carol@example.com' };
+const fields: TicketFields = { title: 't', description: '', severity: 'low', status: 'open', assignee: 'carol@example.com', milestone: null, tags: [] };
 const all = new Set(TICKET_FIELDS);
 
 describe('syncWarnings', () => {

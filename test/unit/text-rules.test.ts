@@ -59,7 +59,7 @@ describe('text rules: the inbound read', () => {
     remoteId: '1',
     key: '1',
     url: 'https://tracker.example/1',
-    fields: { title, description, severity: 'medium', status: 'open', assignee: null },
+    fields: { title, description, severity: 'medium', status: 'open', assignee: null, milestone: null, tags: [] },
     markerDefectId: null,
     updatedAt: new Date(0),
   });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   ada = user!.email;
   asana = createAsanaConnector({
     settings: { token: TOKEN, workspaceGid: fake.workspaceGid, projectGid: fake.project.gid, apiUrl: fake.apiUrl },
-    mapping: asanaMappingSchema.parse({ severityField: fake.severityField() }),
+    mapping: asanaMappingSchema.parse({ severityField: fake.severityField(), milestoneField: { gid: fake.addTextField('Milestone') } }),
     people: new People([{ email: user!.email, asana: user!.gid }]),
   });
 });
@@ -42,8 +42,10 @@ describe('Asana round trip', () => {
         expect(asana.canonical(created.fields)).toEqual(created.fields);
         expect(created.descriptionCut ?? false).toBe(false);
 
-        await asana.update(ref, second, changes('description', 'context', 'title'), created.fields);
+        await asana.update(ref, second, changes('description', 'context', 'title', 'tags', 'milestone'), created.fields);
         const updated = await asana.read(ref);
+        expect(updated.fields.tags).toEqual(asana.canonical(second.fields).tags);
+        expect(updated.fields.milestone).toBe(asana.canonical(second.fields).milestone);
         expect(updated.fields.description).toBe(asana.canonical(second.fields, second.context).description);
       }),
       { seed: SEED, numRuns: 60 },

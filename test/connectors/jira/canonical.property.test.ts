@@ -10,7 +10,7 @@ import type { Connector, TicketChange } from '../../../connectors/contract.ts';
 import { createJiraFake, type JiraFake } from '../../../fakes/jira/server.ts';
 import { jiraSize, JIRA_TEXT_LIMIT } from '../../../connectors/jira/fit.ts';
 import { ALICE, BOB, connectorFor, DEFECT_ID } from './helpers.ts';
-import { chunk, SEED, tickets } from '../roundtrip.ts';
+import { chunk, MILESTONES, SEED, tickets } from '../roundtrip.ts';
 
 let fake: JiraFake;
 let jira: Connector;
@@ -19,6 +19,7 @@ beforeAll(async () => {
   nock.enableNetConnect('127.0.0.1');
   fake = createJiraFake({ users: [{ accountId: ALICE.jira, displayName: 'Alice' }, { accountId: BOB.jira, displayName: 'Bob' }] });
   await fake.tracker.start();
+  for (const m of MILESTONES) fake.addVersion(m);
   jira = connectorFor(fake.tracker.baseUrl);
 });
 afterAll(async () => {
@@ -56,8 +57,12 @@ describe('Jira round trip', () => {
         expect(jira.canonical(created.fields)).toEqual(created.fields);
         expect(created.descriptionCut ?? false).toBe(jira.canonical(first.fields, first.context).description !== jira.canonical(first.fields).description);
 
-        await jira.update(ref, second, changes('description', 'context', 'title'), created.fields);
+        await jira.update(ref, second, changes('description', 'context', 'title', 'tags', 'milestone'), created.fields);
         const updated = await jira.read(ref);
+        expect(updated.fields.tags).toEqual(jira.canonical(second.fields).tags);
+        expect(updated.fields.milestone).toBe(jira.canonical(second.fields).milestone);
+        // The marker label stays whatever the tags do.
+        expect(updated.markerDefectId).toBe(DEFECT_ID);
         expect(updated.fields.description).toBe(jira.canonical(second.fields, second.context).description);
         expect(jiraSize(fake.issue(ref.remoteId).description)).toBeLessThanOrEqual(JIRA_TEXT_LIMIT);
       }),

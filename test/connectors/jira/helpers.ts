@@ -33,6 +33,8 @@ export function ticket(fields: Partial<TicketFields> = {}, defectId = DEFECT_ID)
       severity: 'high',
       status: 'open',
       assignee: ALICE.email,
+      milestone: null,
+      tags: [],
       ...fields,
     },
     context: {

@@ -1,0 +1,49 @@
+// Jira versions by name: a defect's milestone is the issue's fix version, which must be a version of the
+// project (Jira refuses an unknown name with 400 "Version name 'X' is not valid"). The project's versions
+// are listed once and kept a few minutes; a name not among them is listed again (a person may have made it
+// since). A version that does not exist is created only with `jira.createVersions: true`; otherwise the
+// milestone is withheld with a warning on the link, and the next sync tries again.
+import type { CloudClient } from 'jira.js';
+
+type Call = <T>(fn: () => Promise<T>, onTicket?: boolean) => Promise<T>;
+
+/** A version made or deleted in Jira is seen at the latest this long after the listing that missed it. */
+const KEEP_MS = 5 * 60_000;
+
+export type VersionFound = { name: string } | { missing: string };
+
+export function jiraVersions(jira: CloudClient, call: Call, projectKey: string, createVersions: boolean) {
+  let known: Map<string, string> | null = null;
+  let listedAt = 0;
+  let projectId: number | null = null;
+
+  async function list(): Promise<Map<string, string>> {
+    const versions = await call(() => jira.projectVersions.getProjectVersions({ projectIdOrKey: projectKey }));
+    const out = new Map<string, string>();
+    for (const v of versions) {
+      if (v.name && !out.has(v.name.toLowerCase())) out.set(v.name.toLowerCase(), v.name);
+      if (typeof v.projectId === 'number') projectId = v.projectId;
+    }
+    listedAt = Date.now();
+    return (known = out);
+  }
+
+  return {
+    /** The project's version with this name (compared case-insensitively, as Jira keeps names unique). */
+    async find(name: string): Promise<VersionFound> {
+      const key = name.trim().toLowerCase();
+      if (Date.now() - listedAt > KEEP_MS) known = null;
+      const hit = (known ?? (await list())).get(key) ?? (known && (await list()).get(key));
+      if (hit) return { name: hit };
+      if (!createVersions) {
+        return { missing: `Jira project ${projectKey} has no version "${name.trim()}", so the milestone was not set on the issue; create the version in Jira (Releases), or set jira.createVersions: true to let Defect Sync create it` };
+      }
+      projectId ??= Number((await call(() => jira.projects.getProject({ projectIdOrKey: projectKey }))).id);
+      const made = await call(() => jira.projectVersions.createVersion({ name: name.trim(), projectId: projectId! }));
+      known!.set(key, made.name ?? name.trim());
+      return { name: made.name ?? name.trim() };
+    },
+  };
+}
+
+export type JiraVersions = ReturnType<typeof jiraVersions>;
