@@ -34,12 +34,14 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
   const asana = createAsanaFake({ token: 'asana-fake-token-e2e', users: [ANA, BOB].map((p) => ({ email: p.email, name: p.name })) });
   await Promise.all([github.tracker.start(ghPort), jira.tracker.start(jiraPort), asana.tracker.start(asanaPort)]);
 
+  // A text field "Milestone" on the Asana project carries the defect's milestone (asana.milestoneField).
+  const milestoneField = asana.addTextField('Milestone');
   const asanaGid = (email: string) => asana.users().find((u) => u.email === email)!.gid;
   const people = [ANA, BOB].map((p) => ({ email: p.email, github: p.github, jira: p.jira, asana: asanaGid(p.email) }));
   /** A new SYNC_CONFIG file: the people in every fake and Asana's severity field, plus `extra` (connections, routes…). */
   const syncConfigFile = (extra: Record<string, unknown> = {}): string => {
     const path = join(mkdtempSync(join(tmpdir(), 'defect-sync-fakes-')), 'sync.yaml');
-    writeFileSync(path, stringify({ people, asana: { severityField: asana.severityField() }, ...extra }));
+    writeFileSync(path, stringify({ people, asana: { severityField: asana.severityField(), milestoneField: { gid: milestoneField } }, ...extra }));
     return path;
   };
   const syncConfig = syncConfigFile(opts.syncConfig);
@@ -73,13 +75,14 @@ export async function startTrackers(opts: FakeTrackerOptions = {}) {
     env,
     people,
     asanaGid,
+    milestoneField,
     syncConfigFile,
     ticketsFor,
     /** Calls that change a ticket (edits and status moves), per tracker. */
     writes: () => ({
       github: ['ticket.update', 'labels.add', 'labels.remove', 'assignees.add', 'assignees.remove'].reduce((n, r) => n + github.tracker.count(r), 0),
       jira: jira.tracker.count('ticket.update') + jira.tracker.count('transition.do'),
-      asana: asana.tracker.count('ticket.update'),
+      asana: ['ticket.update', 'task.addTag', 'task.removeTag'].reduce((n, r) => n + asana.tracker.count(r), 0),
     }),
     creates: () => ({
       github: github.tracker.count('ticket.create'),

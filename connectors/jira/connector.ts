@@ -315,7 +315,8 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
             description: renderDescription(ticket),
             priority: { name: priorityFor(mapping, fields.severity) },
             labels: [markerFor(ticket.context.defectId), ...tagLabels(fields.tags)],
-            ...(fixVersions && { fixVersions }),
+            // Only with a milestone: a create screen without the Fix versions field refuses it, even empty.
+            ...(fixVersions?.length && { fixVersions }),
             // Null, not left out: left out, the project's default assignee (often its lead) would
             // apply while canonical() says nobody. Jira refuses null where unassigned issues are off.
             assignee: accountId ? { accountId } : null,

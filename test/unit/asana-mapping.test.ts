@@ -33,7 +33,7 @@ function ticket(fields: Partial<TicketFields> = {}): OutboundTicket {
 
 describe('asanaMappingSchema', () => {
   it('has a default for every property', () => {
-    expect(asanaMappingSchema.parse({})).toEqual({ completed: 'resolved', incomplete: 'open', severityField: null });
+    expect(asanaMappingSchema.parse({})).toEqual({ completed: 'resolved', incomplete: 'open', severityField: null, milestoneField: null });
   });
 
   it('takes overrides and refuses statuses that cannot be told apart the other way', () => {
@@ -41,6 +41,7 @@ describe('asanaMappingSchema', () => {
       completed: 'closed',
       incomplete: 'in_progress',
       severityField: SEVERITY_FIELD,
+      milestoneField: null,
     });
     expect(() => asanaMappingSchema.parse({ completed: 'open' })).toThrow();
     expect(() => asanaMappingSchema.parse({ incomplete: 'resolved' })).toThrow();
@@ -111,6 +112,8 @@ describe('reading a task', () => {
       severity: 'low',
       status: 'resolved',
       assignee: 'Ada@Example.com',
+      milestone: null,
+      tags: [],
     });
   });
 
@@ -121,6 +124,8 @@ describe('reading a task', () => {
       severity: 'medium',
       status: 'open',
       assignee: null,
+      milestone: null,
+      tags: [],
     });
   });
 
@@ -145,7 +150,7 @@ describe('canonical', () => {
 
   it('trims the title and description, and maps the assignee through the people mapping', () => {
     const fields = canonicalFields(ticket({ title: '  T  ', description: '\n d \r\n e \n', assignee: 'ada@example.com' }).fields, mapping, people);
-    expect(fields).toEqual({ title: 'T', description: 'd \n e', severity: 'high', status: 'open', assignee: 'Ada@Example.com' });
+    expect(fields).toEqual({ title: 'T', description: 'd \n e', severity: 'high', status: 'open', assignee: 'Ada@Example.com', milestone: null, tags: [] });
   });
 
   it('turns an assignee without an Asana identity into null', () => {

@@ -124,6 +124,8 @@ describe('canonical fields', () => {
       severity: 'low',
       status: 'open',
       assignee: null,
+      milestone: null,
+      tags: [],
     });
   });
 });

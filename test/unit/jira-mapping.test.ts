@@ -23,6 +23,7 @@ describe('jiraMappingSchema', () => {
       statuses: { "Won't Do": 'closed', Duplicate: 'closed' },
       categories: { new: 'open', indeterminate: 'in_progress', done: 'resolved' },
       targets: { open: 'new', in_progress: 'indeterminate', resolved: 'done', closed: 'done', reopened: 'new' },
+      createVersions: false,
     });
   });
 

@@ -70,7 +70,7 @@ describe('mergeTicket', () => {
 
   it('pushes every outbound field when there is no snapshot, and takes the rest as the ticket holds them', () => {
     const r = mergeTicket(input({ base: null, local: { ...BASE, title: 'L' }, remote: { ...BASE, description: 'R' }, directions: { ...BOTH, description: 'inbound' } }));
-    expect([...r.push].sort()).toEqual(['assignee', 'severity', 'status', 'title']);
+    expect([...r.push].sort()).toEqual(['assignee', 'milestone', 'severity', 'status', 'title']);
     expect(r.pull).toEqual({});
     expect(r.next).toEqual({ ...BASE, title: 'L', description: 'R' });
   });

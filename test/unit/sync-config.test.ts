@@ -17,7 +17,7 @@ const problems = (text: string): string[] => {
 describe('SYNC_CONFIG', () => {
   it('has working defaults with no file', () => {
     const config = loadSyncConfig(undefined);
-    expect(config.fields).toEqual({ title: 'both', description: 'both', severity: 'both', status: 'both', assignee: 'both' });
+    expect(config.fields).toEqual({ title: 'both', description: 'both', severity: 'both', status: 'both', assignee: 'both', milestone: 'both', tags: 'both' });
     expect(config.people).toEqual([]);
     expect(config.github.severityLabels.high).toBe('severity: high');
     expect(config.jira.targets.closed).toBe('done');
@@ -37,7 +37,7 @@ describe('SYNC_CONFIG', () => {
     expect(config.fields).toMatchObject({ status: 'outbound', assignee: 'off', title: 'both' });
     expect(config.jira.statuses).toEqual({ Rejected: 'closed' });
     expect(config.jira.priorities.critical).toBe('Highest');
-    expect([...outboundFields(config)]).toEqual(['title', 'description', 'severity', 'status']);
+    expect([...outboundFields(config)]).toEqual(['title', 'description', 'severity', 'status', 'milestone', 'tags']);
   });
 
   // Review #23: a name target Jira's status table does not list reads back as its category (say, "In Review"

@@ -34,7 +34,7 @@ describe('ticketToCreate', () => {
 
   it('starts the others neutral, but always copies title and severity', () => {
     const created = ticketToCreate({ fields: { ...fields, status: 'resolved' }, context }, new Set(['title'] as const));
-    expect(created.fields).toEqual({ title: 'Login fails', description: '', severity: 'high', status: 'open', assignee: null });
+    expect(created.fields).toEqual({ title: 'Login fails', description: '', severity: 'high', status: 'open', assignee: null, milestone: null, tags: [] });
     expect(created.context).toBe(context);
   });
 });

@@ -17,7 +17,7 @@ const SEVERITY_FIELD = { gid: '1200000000000500', options: { critical: '12000000
 const TASK = '1209000000000123';
 const PERMALINK = `https://app.asana.com/1/${WORKSPACE}/project/${PROJECT}/task/${TASK}`;
 const REF: TicketRef = { remoteId: TASK, key: TASK, url: PERMALINK };
-const READ_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,projects,permalink_url,modified_at';
+const READ_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,custom_fields.text_value,tags.name,projects,permalink_url,modified_at';
 const REF_FIELDS = 'permalink_url,projects';
 const people = new People([{ email: 'ada@example.com', asana: ADA }]);
 
@@ -228,7 +228,7 @@ describe('read', () => {
     const remote = await connector({ severityField: SEVERITY_FIELD }).read(REF);
     expect(remote).toEqual({
       ...REF,
-      fields: { title: 'Login fails on Safari', description: 'Steps:\n1. open\n2. log in', severity: 'low', status: 'open', assignee: 'ada@example.com' },
+      fields: { title: 'Login fails on Safari', description: 'Steps:\n1. open\n2. log in', severity: 'low', status: 'open', assignee: 'ada@example.com', milestone: null, tags: [] },
       markerDefectId: DEFECT_ID,
       unmappedAssignee: null,
       updatedAt: new Date('2026-11-24T10:00:00.123Z'),

@@ -376,7 +376,7 @@ describe('read', () => {
       );
     expect(await connector().read(REF)).toEqual({
       ...REF,
-      fields: { title: 'Login fails', description: 'Steps:\n1. open', severity: 'low', status: 'closed', assignee: 'ann@example.com' },
+      fields: { title: 'Login fails', description: 'Steps:\n1. open', severity: 'low', status: 'closed', assignee: 'ann@example.com', milestone: null, tags: ['bug'] },
       markerDefectId: DEFECT_ID,
       unmappedAssignee: null,
       updatedAt: new Date('2026-11-24T11:12:13Z'),

@@ -10,7 +10,7 @@ import { trackerError } from '../shared.ts';
 const BASE = 'https://acme.atlassian.net';
 const ID = '10001';
 const REF: TicketRef = { remoteId: ID, key: 'QA-12', url: `${BASE}/browse/QA-12` };
-const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'updated', 'project'];
+const READ_FIELDS = ['summary', 'description', 'priority', 'status', 'assignee', 'labels', 'fixVersions', 'updated', 'project'];
 const jira = connectorFor(BASE);
 
 const STATUS = {
@@ -256,13 +256,14 @@ describe('read', () => {
           status: STATUS.wontDo,
           assignee: { accountId: BOB.jira, displayName: 'Bob' },
           labels: ['regression', MARKER],
+          fixVersions: [{ id: '10100', name: '2.4' }],
           updated: '2026-11-24T10:15:30.123+0100',
           project: { id: '10000', key: 'QA' },
         }),
       );
     expect(await jira.read(REF)).toEqual({
       ...REF,
-      fields: { title: 'Checkout fails', description: 'Edited in Jira', severity: 'low', status: 'closed', assignee: BOB.email },
+      fields: { title: 'Checkout fails', description: 'Edited in Jira', severity: 'low', status: 'closed', assignee: BOB.email, milestone: '2.4', tags: ['regression'] },
       markerDefectId: DEFECT_ID,
       unmappedAssignee: null,
       updatedAt: new Date('2026-11-24T09:15:30.123Z'),
@@ -275,7 +276,7 @@ describe('read', () => {
       .query(true)
       .reply(200, issueJson({ summary: 's', description: null, priority: null, status: STATUS.progress, assignee: null, labels: [], updated: '2026-11-24T10:00:00.000+0000' }));
     const read = await jira.read(REF);
-    expect(read.fields).toEqual({ title: 's', description: '', severity: 'medium', status: 'in_progress', assignee: null });
+    expect(read.fields).toEqual({ title: 's', description: '', severity: 'medium', status: 'in_progress', assignee: null, milestone: null, tags: [] });
     expect(read.markerDefectId).toBeNull();
   });
 });
