@@ -122,7 +122,12 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
     return workspaceGid;
   });
   /** Gids for tag names (each created in the workspace on first use). */
-  const tagGids = async (names: readonly string[]) => Promise.all(names.map((n) => tags.gidOf(n)));
+  const tagGids = async (names: readonly string[]) => {
+    // One after another: the first lists the workspace's tags, the rest use that listing.
+    const out: string[] = [];
+    for (const n of names) out.push(await tags.gidOf(n));
+    return out;
+  };
 
   async function call<T>(run: () => Promise<T>, onTicket = false): Promise<T> {
     try {

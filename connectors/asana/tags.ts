@@ -8,6 +8,8 @@ type TagPage = { data?: { gid?: string; name?: string }[]; next_page?: { offset?
 
 /** A tag made or deleted in Asana is seen at the latest this long after the listing that missed it. */
 const KEEP_MS = 5 * 60_000;
+/** A listing younger than this is trusted for a miss (a tag made within it may be made twice: Asana allows that). */
+const RELIST_MS = 30_000;
 /** 10,000 tags: a bound on the calls one listing spends. */
 const MAX_PAGES = 100;
 
@@ -37,7 +39,9 @@ export function asanaTags(api: InstanceType<typeof Asana.TagsApi>, call: Call, w
   return {
     async gidOf(name) {
       if (Date.now() - listedAt > KEEP_MS) known = null;
-      const found = (known ?? (await list())).get(name) ?? (known && (await list()).get(name));
+      // A listing of the last seconds is not repeated; an older one is, before a create.
+      const recent = known && Date.now() - listedAt < RELIST_MS;
+      const found = known?.get(name) ?? (recent ? undefined : (await list()).get(name));
       if (found) return found;
       const ws = await workspace();
       const made = (await call(() => api.createTagForWorkspace({ data: { name } }, ws, { opt_fields: 'name' }))) as { data?: { gid?: string } };

@@ -11,6 +11,8 @@ type Milestone = { number: number; title: string };
 
 /** A milestone deleted in GitHub is forgotten at the latest this long after the listing that showed it. */
 const KEEP_MS = 10 * 60_000;
+/** A listing younger than this is trusted for a miss. */
+const RELIST_MS = 30_000;
 /** 1,000 milestones: more than any repository we expect, and a bound on the calls one lookup spends. */
 const MAX_PAGES = 10;
 
@@ -40,7 +42,10 @@ export function githubMilestones(octokit: Octokit, repo: Repo, send: Send): Gith
   return {
     async numberOf(title) {
       if (Date.now() - listedAt > KEEP_MS) known = null;
-      const found = (known ?? (await list())).get(key(title)) ?? (known && (await list()).get(key(title)));
+      // A listing of the last seconds is not repeated; an older one is, before a create (which GitHub
+      // refuses for a title taken meanwhile: that 422 lists again below).
+      const recent = known && Date.now() - listedAt < RELIST_MS;
+      const found = known?.get(key(title)) ?? (recent ? undefined : (await list()).get(key(title)));
       if (found) return found;
       try {
         const made = await send(`creating the milestone "${title}"`, false, () =>

@@ -10,6 +10,13 @@ type Call = <T>(fn: () => Promise<T>, onTicket?: boolean) => Promise<T>;
 /** A version made or deleted in Jira is seen at the latest this long after the listing that missed it. */
 const KEEP_MS = 5 * 60_000;
 
+/**
+ * A listing younger than this is trusted for a miss. Short: a missing version is a warning a person
+ * fixes by making the version, and the next sync should see it; the defect's syncs are rare (changes,
+ * not polls), so a miss costs one listing per sync of that defect at most.
+ */
+const RELIST_MS = 1_000;
+
 export type VersionFound = { name: string } | { missing: string };
 
 export function jiraVersions(jira: CloudClient, call: Call, projectKey: string, createVersions: boolean) {
@@ -33,7 +40,9 @@ export function jiraVersions(jira: CloudClient, call: Call, projectKey: string, 
     async find(name: string): Promise<VersionFound> {
       const key = name.trim().toLowerCase();
       if (Date.now() - listedAt > KEEP_MS) known = null;
-      const hit = (known ?? (await list())).get(key) ?? (known && (await list()).get(key));
+      // A listing of the last seconds is not repeated; an older one is, before saying the version is missing.
+      const recent = known && Date.now() - listedAt < RELIST_MS;
+      const hit = known?.get(key) ?? (recent ? undefined : (await list()).get(key));
       if (hit) return { name: hit };
       if (!createVersions) {
         return { missing: `Jira project ${projectKey} has no version "${name.trim()}", so the milestone was not set on the issue; create the version in Jira (Releases), or set jira.createVersions: true to let Defect Sync create it` };

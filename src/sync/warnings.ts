@@ -2,6 +2,7 @@
 // instead of showing a quiet 'synced'. Pure: decided from the connector's canonical() alone, without
 // knowing any tracker's payloads.
 import type { Connector, TicketField, TicketFields } from '../../connectors/contract.ts';
+import { TRACKER_TITLES } from '../../connectors/comment-text.ts';
 
 export function syncWarnings(connector: Pick<Connector, 'kind' | 'canonical'>, fields: TicketFields, outbound: ReadonlySet<TicketField>): string[] {
   const warnings: string[] = [];
@@ -13,7 +14,10 @@ export function syncWarnings(connector: Pick<Connector, 'kind' | 'canonical'>, f
   if (outbound.has('tags')) {
     const carried = new Set(connector.canonical(fields).tags);
     const left = fields.tags.filter((t) => !carried.has(t));
-    if (left.length) warnings.push(`${left.length === 1 ? 'the tag' : 'the tags'} ${left.map((t) => JSON.stringify(t)).join(', ')} cannot be ${connector.kind} ${connector.kind === 'asana' ? 'tags' : 'labels'}; kept on the defect only`);
+    if (left.length) {
+      // Which rule refused it is the connector's business (see its tagLabels); the README lists them.
+      warnings.push(`${TRACKER_TITLES[connector.kind]} cannot carry the ${left.length === 1 ? 'tag' : 'tags'} ${left.map((t) => JSON.stringify(t)).join(', ')}; kept on the defect only`);
+    }
   }
   return warnings;
 }

@@ -54,7 +54,7 @@ describe('failing runs on the ticket', () => {
     // A sync that finds nothing new sends nothing: the footer's digest does not flip between reads.
     const writes = t.writes();
     const since = Date.now();
-    await patchDefect(svc.http, d.key, { milestone: 'R7' });
+    await patchDefect(svc.http, d.key, { project: 'shop-web' }); // the project shows on no ticket
     await allSynced(d.key, since);
     expect(t.writes()).toEqual(writes);
   });
