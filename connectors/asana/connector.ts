@@ -8,6 +8,7 @@ import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket
 import { TrackerError } from '../errors.ts';
 import { asanaComments } from './comments.ts';
 import { asanaTags } from './tags.ts';
+import { RecentReads } from '../recent-reads.ts';
 import { descriptionOf, plainBody } from '../body.ts';
 import type { People } from '../people.ts';
 import {
@@ -45,7 +46,8 @@ export type AsanaConnectorOptions = {
 export const ASANA_API_URL = 'https://app.asana.com/api/1.0';
 
 /** What read and lookup ask for; Asana returns only gid plus the opt_fields named. */
-export const TASK_OPT_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,custom_fields.text_value,tags.name,projects,permalink_url,modified_at';
+// html_notes too: the update that follows a sync's read starts from that read (one GET per update, not two).
+export const TASK_OPT_FIELDS = 'name,notes,html_notes,completed,assignee,custom_fields.enum_value,custom_fields.text_value,tags.name,projects,permalink_url,modified_at';
 /** What create and update need back to report the ref and notice a task that left the project. */
 export const REF_OPT_FIELDS = 'permalink_url,projects';
 /** The read before an update: membership (checked before writing) and, when the notes change, the notes and their rich text. */
@@ -115,6 +117,9 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
   const stories = new Asana.StoriesApi(client);
   const projects = new Asana.ProjectsApi(client);
   let workspaceGid: string | null = settings.workspaceGid || null;
+  // Tasks read in the last few seconds, each taken at most once: the sync's read, handed to the update
+  // that follows it in the same job. Older readings are dropped rather than trusted.
+  const justRead = new RecentReads<string, TaskRecord>({ maxSize: 1000, maxAgeMs: 10_000 });
   const tags = asanaTags(new Asana.TagsApi(client), call, async () => {
     // Configured, or the project's own (asked once).
     workspaceGid ??= ((await call(() => projects.getProject(settings.projectGid, { opt_fields: 'workspace' }))) as { data?: { workspace?: { gid?: string } } }).data?.workspace?.gid ?? null;
@@ -218,7 +223,8 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       // to), and, when the notes change, what they hold now: rich text a person formatted is kept
       // (html-notes.ts).
       const opt_fields = (footerOnly || changes.has('description') ? CHECK_NOTES_OPT_FIELDS : CHECK_OPT_FIELDS) + (changes.has('tags') ? ',tags.name' : '');
-      const current = taskOf(await call(() => tasks.getTask(ref.remoteId, { opt_fields }), true), `GET /tasks/${ref.remoteId}`);
+      // The sync's read of a moment ago when there is one (it asked for all of these fields), else one GET.
+      const current = justRead.take(ref.remoteId)?.value ?? taskOf(await call(() => tasks.getTask(ref.remoteId, { opt_fields }), true), `GET /tasks/${ref.remoteId}`);
       ensureInProject(current);
       const data: Record<string, unknown> = {};
       const withheld: WithheldChange[] = [];
@@ -265,6 +271,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
     async read(ref: TicketRef): Promise<RemoteTicket> {
       const task = await getTask(ref.remoteId);
       ensureInProject(task);
+      justRead.put(ref.remoteId, task);
       return remoteOf(task);
     },
 

@@ -17,7 +17,7 @@ const SEVERITY_FIELD = { gid: '1200000000000500', options: { critical: '12000000
 const TASK = '1209000000000123';
 const PERMALINK = `https://app.asana.com/1/${WORKSPACE}/project/${PROJECT}/task/${TASK}`;
 const REF: TicketRef = { remoteId: TASK, key: TASK, url: PERMALINK };
-const READ_FIELDS = 'name,notes,completed,assignee,custom_fields.enum_value,custom_fields.text_value,tags.name,projects,permalink_url,modified_at';
+const READ_FIELDS = 'name,notes,html_notes,completed,assignee,custom_fields.enum_value,custom_fields.text_value,tags.name,projects,permalink_url,modified_at';
 const REF_FIELDS = 'permalink_url,projects';
 const people = new People([{ email: 'ada@example.com', asana: ADA }]);
 
@@ -121,6 +121,18 @@ describe('update', () => {
   it('title → name only', async () => {
     expectPut({ name: 'New title' });
     expect(await connector().update(REF, ticket({ title: ' New title ' }), new Set(['title']))).toEqual(REF);
+  });
+
+  it("after the sync's read, the update starts from it: one GET and one PUT for a read and a description change", async () => {
+    const notes = `Edited in Asana\n\n${plainBody(ticket({ description: '', severity: 'critical' }))}`;
+    asana().get(`/api/1.0/tasks/${TASK}`).query({ opt_fields: READ_FIELDS }).reply(200, taskBody({ notes, html_notes: `<body>${notes.replaceAll('\n', '\n')}</body>` }));
+    asana().put(`/api/1.0/tasks/${TASK}`).query({ opt_fields: REF_FIELDS }).reply(200, refBody);
+    const c = connector({ severityField: SEVERITY_FIELD });
+    await c.read(REF);
+    await c.update(REF, ticket({ description: 'Now longer' }), new Set(['description', 'context']));
+    // A second update has no fresh read to start from: it asks again.
+    expectPut({ name: 'Again' });
+    await c.update(REF, ticket({ title: 'Again' }), new Set(['title']));
   });
 
   it('description → notes only', async () => {
