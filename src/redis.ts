@@ -49,6 +49,12 @@ export function redisFrom(target: RedisTarget, role: RedisRole): RedisClient {
       // A command caught in a failover or a CLUSTERDOWN is retried after this long, up to maxRedirections.
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 300,
+      // No CLUSTER INFO check before 'ready'. When that check finds the cluster down (a master lost),
+      // ioredis reconnects on its own but never settles the promise connect() returned, and a BullMQ
+      // worker resetting its blocking connection awaits exactly that promise: the worker then takes no
+      // job again, for good (seen here with a master SIGKILLed and restarted). Without the check, a
+      // command meeting CLUSTERDOWN is retried (retryDelayOnClusterDown, up to maxRedirections) and then fails.
+      enableReadyCheck: false,
     } satisfies ClusterOptions,
   );
 }

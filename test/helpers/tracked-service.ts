@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { startTrackers, type FakeTrackerOptions, type Trackers } from '../../fakes/index.ts';
 import { startService, type Service, type ServiceOptions } from './service.ts';
+import { serviceWithApi } from './service-process.ts';
+import { queuePrefix, unique } from './context.ts';
 
 export type WebhookSecrets = { github: string; jira: string };
 
@@ -36,6 +38,35 @@ export async function startWithTrackers(opts: TrackedOptions = {}): Promise<Trac
   const stop = async () => {
     if (settleOnStop) await t.webhooksSettled();
     await svc.stop();
+    await t.stop();
+  };
+  return { t, svc, secrets, stop };
+}
+
+export type TrackedProcess = { t: Trackers; svc: Awaited<ReturnType<typeof serviceWithApi>>; secrets: WebhookSecrets | undefined; stop: () => Promise<void> };
+
+/**
+ * The fakes and `node src/main.ts all` in a child process wired to them (a queue prefix of its own), for
+ * the fault tests that kill the service or cut it off from what it depends on. `env` is added last.
+ */
+export async function processWithTrackers(opts: { env?: Record<string, string>; sendWebhooks?: boolean } = {}): Promise<TrackedProcess> {
+  const t = await startTrackers();
+  const secrets = opts.sendWebhooks ? freshSecrets() : undefined;
+  let svc: TrackedProcess['svc'];
+  try {
+    svc = await serviceWithApi({
+      ...t.env,
+      QUEUE_PREFIX: unique(queuePrefix),
+      ...(secrets && { GITHUB_WEBHOOK_SECRET: secrets.github, JIRA_WEBHOOK_SECRET: secrets.jira }),
+      ...opts.env,
+    });
+  } catch (err) {
+    await t.stop();
+    throw err;
+  }
+  if (secrets) t.sendWebhooksTo(svc.url, secrets);
+  const stop = async () => {
+    await svc.kill('SIGTERM');
     await t.stop();
   };
   return { t, svc, secrets, stop };
