@@ -7,12 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
 import { until } from '../helpers/service.ts';
-import { queuePrefix, unique } from '../helpers/context.ts';
 import { cli, privateCluster } from '../helpers/redis-cluster.ts';
 import { notJsonLines, readiness, serviceProcess } from '../helpers/service-process.ts';
 import { processWithTrackers, type TrackedProcess } from '../helpers/tracked-service.ts';
 import { untilInStep } from '../helpers/sides.ts';
 import { linksOf } from '../helpers/links.ts';
+import { deleteRedisPrefix } from '../../src/outbox/queues.ts';
+import { queuePrefix, redisUrl, unique } from '../helpers/context.ts';
 
 const ADMIN = 'admin-token-for-the-cluster-test';
 const bearer = { authorization: `Bearer ${ADMIN}` };
@@ -132,6 +133,12 @@ describe('on a Redis Cluster of three masters', () => {
 
   it('stops cleanly on SIGTERM, closing its cluster connections', async () => {
     expect(await svc.kill('SIGTERM')).toBe(0);
+  });
+
+  it('clears a throwaway prefix from every master (deleteRedisPrefix, as the tests and the demo do)', async () => {
+    expect((await cluster.keys(`${PREFIX}*`)).length).toBeGreaterThan(0);
+    await deleteRedisPrefix({ redisUrl, redisClusterNodes: cluster.masters.map((m) => ({ host: '127.0.0.1', port: m.port })) }, PREFIX);
+    expect(await cluster.keys(`${PREFIX}*`)).toEqual([]);
   });
 
   it('refuses to start on the cluster with a QUEUE_PREFIX that is not a hash tag, naming the rule', async () => {
