@@ -10,8 +10,11 @@ export type WebhookSecrets = { github: string; jira: string };
 
 export type TrackedOptions = Omit<ServiceOptions, 'env'> & {
   trackers?: FakeTrackerOptions;
-  /** Added to the fakes' environment and the secrets; as a function, it picks the whole environment from those. */
-  env?: Record<string, string> | ((base: Record<string, string>) => Record<string, string>);
+  /**
+   * Added to the fakes' environment and the secrets; as a function, it picks the whole environment from
+   * those, and may first set the fakes up (a SYNC_CONFIG file of their addresses, projects they should hold).
+   */
+  env?: Record<string, string> | ((base: Record<string, string>, t: Trackers) => Record<string, string>);
   /** GITHUB_WEBHOOK_SECRET and JIRA_WEBHOOK_SECRET: these, or fresh ones with `true`. */
   secrets?: WebhookSecrets | true;
   /** The fakes send their GitHub and Jira webhooks to the service, signed with the secrets (fresh ones unless given; implies listen). */
@@ -29,7 +32,7 @@ export async function startWithTrackers(opts: TrackedOptions = {}): Promise<Trac
   const base = { ...t.env, ...(secrets && { GITHUB_WEBHOOK_SECRET: secrets.github, JIRA_WEBHOOK_SECRET: secrets.jira }) };
   let svc: Service;
   try {
-    svc = await startService({ ...service, listen: service.listen ?? sendWebhooks, env: typeof env === 'function' ? env(base) : { ...base, ...env } });
+    svc = await startService({ ...service, listen: service.listen ?? sendWebhooks, env: typeof env === 'function' ? env(base, t) : { ...base, ...env } });
   } catch (err) {
     await t.stop();
     throw err;
