@@ -113,7 +113,7 @@ async function main() {
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
     await admin.end();
-    await deleteRedisPrefix(REDIS_URL, prefix);
+    await deleteRedisPrefix({ redisUrl: REDIS_URL }, prefix);
   }
 }
 

@@ -15,6 +15,7 @@ import { createLogger } from '../src/logger.ts';
 import { migrate } from '../src/migrate.ts';
 import { deleteRedisPrefix } from '../src/outbox/queues.ts';
 import { createAdminServices } from '../src/admin/services.ts';
+import { wireRedis } from '../src/outbox/wiring.ts';
 import { pct } from './lib/stats.ts';
 
 const SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -75,7 +76,8 @@ async function main() {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const prisma = createPrisma(databaseUrl);
-  const admin = createAdminServices({ redisUrl: REDIS_URL, queuePrefix: prefix, connections: ['github', 'jira', 'asana'] });
+  const redis = wireRedis({ redisUrl: REDIS_URL, queuePrefix: prefix, connections: ['github', 'jira', 'asana'], log });
+  const admin = createAdminServices({ redis });
   try {
     const t0 = performance.now();
     await fill(db);
@@ -111,6 +113,7 @@ async function main() {
     console.log(`Summary: sync-status over ${DEFECTS} defects / ${links} links answers in p50 ${pct(times, 50).toFixed(1)} ms, p95 ${pct(times, 95).toFixed(1)} ms (target: well under 100 ms); load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
   } finally {
     await admin.close();
+    await redis.close();
     await prisma.$disconnect();
     await db.end();
     if (process.env.BENCH_STATUS_KEEP === '1') return void console.log(`kept database ${database}`);
@@ -118,7 +121,7 @@ async function main() {
     await root.connect();
     await root.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
     await root.end();
-    await deleteRedisPrefix(REDIS_URL, prefix);
+    await deleteRedisPrefix({ redisUrl: REDIS_URL }, prefix);
   }
 }
 

@@ -46,7 +46,7 @@ if (!process.env.DATABASE_URL) {
   await admin.query('DROP DATABASE IF EXISTS defect_sync_demo WITH (FORCE)');
   await admin.end();
 }
-await deleteRedisPrefix(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `${queuePrefix}:`);
+await deleteRedisPrefix({ redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, `${queuePrefix}:`);
 
 // The service's address must be known before it starts: trackers post their webhooks to PUBLIC_URL.
 const port = process.env.PORT && process.env.PORT !== '0' ? process.env.PORT : process.env.PORT === '0' ? String(await freePort()) : '3000';

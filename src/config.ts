@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { GithubSettings } from '../connectors/github/connector.ts';
 import { isHostName } from './http/hosts.ts';
 import type { HookSettings } from './hooks/policy.ts';
+import { HASH_TAG, type ClusterNode } from './redis.ts';
 
 const DEFAULT_DEBOUNCE_MAX_MS = 10_000;
 
@@ -19,6 +20,19 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  /**
+   * A Redis Cluster instead of one node: some of its nodes as host:port, comma-separated (the rest are
+   * found from them). REDIS_URL then gives only the user, password and rediss:// for every node.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== ''))
+    .superRefine((nodes, ctx) => {
+      const bad = nodes.filter((n) => clusterNode(n) === undefined);
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `each entry must be host:port (not ${bad.map((b) => JSON.stringify(b)).join(', ')})` });
+    })
+    .transform((nodes) => nodes.map((n) => clusterNode(n)!))
+    .optional(),
   PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(3000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Bearer tokens for /api, comma-separated so a new one can be added before the old one is retired. */
@@ -131,6 +145,14 @@ function tokenList() {
     .refine((ts) => ts.every((t) => t.length >= 16), 'each comma-separated token must be at least 16 characters');
 }
 
+/** host:port, the host a name or an address ([brackets] around IPv6), the port 1-65535. */
+function clusterNode(entry: string): ClusterNode | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
 function ms(min: number) {
   return z.coerce
     .number({ error: 'must be a number of milliseconds' })
@@ -184,6 +206,8 @@ export type TrackerSettings = {
 export type Config = {
   databaseUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: set, every connection is an ioredis Cluster seeded with these. */
+  redisClusterNodes: ClusterNode[] | undefined;
   port: number;
   adminToken: string | undefined;
   /** Empty: /api answers loopback clients only. */
@@ -236,11 +260,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SYNC_DEBOUNCE_MAX_MS !== undefined && e.SYNC_DEBOUNCE_MAX_MS < e.SYNC_DEBOUNCE_MS) {
     partial.push(`SYNC_DEBOUNCE_MAX_MS: must be at least SYNC_DEBOUNCE_MS (${e.SYNC_DEBOUNCE_MS})`);
   }
+  if (e.REDIS_CLUSTER_NODES?.length && !HASH_TAG.test(e.QUEUE_PREFIX)) {
+    partial.push(
+      `QUEUE_PREFIX: must be one hash tag such as {${e.QUEUE_PREFIX.replace(/[{}]/g, '') || 'defect-sync'}} while REDIS_CLUSTER_NODES is set (not ${JSON.stringify(e.QUEUE_PREFIX)}): ` +
+        'a Redis Cluster runs a queue\'s scripts only when all their keys are in one slot, and only the part in {braces} picks the slot',
+    );
+  }
   if (partial.length) throw new ConfigError(partial);
   const on = (tracker: keyof typeof TRACKER_VARS) => TRACKER_VARS[tracker].every((v) => e[v] !== undefined);
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES?.length ? e.REDIS_CLUSTER_NODES : undefined,
     port: e.PORT,
     adminToken: e.ADMIN_TOKEN,
     apiTokens: e.API_TOKEN ?? [],

@@ -27,6 +27,8 @@ import { resolveConnections, type ConnectionConfig, type ConnectionName } from '
 import { recordConnections } from './store/connections.ts';
 import { runCheck } from './check-command.ts';
 import { createConnectionChecks, type ConnectionChecks } from './admin/connection-checks.ts';
+import { wireRedis, type RedisWiring } from './outbox/wiring.ts';
+import { describeTarget } from './redis.ts';
 
 export const ROLES = ['all', 'api', 'worker', 'migrate', 'check', 'retarget'] as const;
 type Role = (typeof ROLES)[number];
@@ -42,12 +44,13 @@ async function startApi(
   connections: readonly ConnectionConfig[],
   metrics: Metrics,
   routes: SyncConfig['routes'],
+  redis: RedisWiring,
 ): Promise<Stoppable> {
   // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
-  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.values()], metrics });
-  const inbound = startInbound(config, connections, { prisma, log });
+  const ops = createOps({ prisma, redis, connections: [...connectors.values()], metrics });
+  const inbound = startInbound(config, connections, { prisma, log, queues: redis.queues });
   // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
-  const admin = createAdminServices({ redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.keys()], routes });
+  const admin = createAdminServices({ redis, routes });
   const checks = createConnectionChecks(connections, connectors, { publicUrl: config.publicUrl, publicUrlSet: config.publicUrlSet, prisma });
   const app = createApp({
     prisma,
@@ -106,8 +109,8 @@ async function listen(server: Server, port: number, variable: string): Promise<S
  * The worker role serves no API; with METRICS_PORT it serves the operations routes (/healthz, /readyz,
  * /metrics, METRICS_TOKEN rules as on the API) so its sync metrics can be scraped.
  */
-async function startWorkerOps(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors, metrics: Metrics): Promise<Stoppable> {
-  const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.values()], metrics });
+async function startWorkerOps(config: Config, log: Logger, prisma: ReturnType<typeof createPrisma>, connectors: Connectors, metrics: Metrics, redis: RedisWiring): Promise<Stoppable> {
+  const ops = createOps({ prisma, redis, connections: [...connectors.values()], metrics });
   const hosts = hostPolicy({ publicUrl: config.publicUrlSet ? config.publicUrl : undefined, allowedHosts: config.allowedHosts });
   const app = opsApp({ ops, metricsTokens: config.metricsTokens, hosts, adminToken: config.adminToken, log });
   const server = await listen(app.listen(config.metricsPort), config.metricsPort!, 'METRICS_PORT');
@@ -129,8 +132,9 @@ async function startWorker(
   connections: readonly ConnectionConfig[],
   sync: SyncConfig,
   metrics: Metrics,
+  redis: RedisWiring,
 ): Promise<Stoppable> {
-  const stop = await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log }), metrics });
+  const stop = await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log, redis }), metrics });
   // With no connection configured the relay marks changes handled without queueing them.
   log.info({ connections: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
   return stop;
@@ -160,7 +164,7 @@ async function main(): Promise<void> {
   // The check prints for people, not log lines; it needs neither migrations nor Redis.
   if (role === 'check') process.exit(await runCheck(config, sync, connections));
   const log = createLogger(config.logLevel);
-  log.info({ role, database: safeUrl(config.databaseUrl), redis: safeUrl(config.redisUrl) }, 'starting');
+  log.info({ role, database: safeUrl(config.databaseUrl), redis: describeTarget(config, safeUrl) }, 'starting');
 
   if (role === 'migrate' || role === 'all') await migrate(config.databaseUrl, log);
   if (role === 'migrate') return;
@@ -192,10 +196,13 @@ async function main(): Promise<void> {
   // on METRICS_PORT (role worker).
   const metrics = new Metrics();
   const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
-  const stops: Stoppable[] = [];
-  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics, sync.routes));
-  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, connections, sync, metrics));
-  if (role === 'worker' && config.metricsPort !== undefined) stops.push(await startWorkerOps(config, log, prisma, connectors, metrics));
+  // One producer connection and one Queue per connection for the whole process (API, relay, inbox, admin,
+  // readiness, metrics), one connection for its workers; closed after everything that uses them.
+  const redis = wireRedis({ ...config, connections: [...connectors.keys()], log });
+  const stops: Stoppable[] = [() => redis.close()];
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics, sync.routes, redis));
+  if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, connections, sync, metrics, redis));
+  if (role === 'worker' && config.metricsPort !== undefined) stops.push(await startWorkerOps(config, log, prisma, connectors, metrics, redis));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

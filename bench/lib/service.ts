@@ -29,7 +29,7 @@ export function benchDeployment(name: string) {
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
       await admin.end();
-      await deleteRedisPrefix(REDIS_URL, prefix);
+      await deleteRedisPrefix({ redisUrl: REDIS_URL }, prefix);
     },
   };
 }

@@ -1,11 +1,11 @@
-// What the admin surface needs besides the database, built once per API process: one Redis connection
-// for the sessions, the webhook counters and the connections' queues (counted, requeued, shown in
-// Bull Board).
-import { Redis } from 'ioredis';
+// What the admin surface needs besides the database, built once per API process on the process's
+// producer connection (src/outbox/wiring.ts): the sessions, the webhook counters and the connections'
+// queues (counted, requeued, shown in Bull Board).
 import type { Queue } from 'bullmq';
 import type { ConnectionName } from '../sync/connections.ts';
 import type { Route } from '../sync/sync-config.ts';
-import { createQueues, type SyncJobData } from '../outbox/queues.ts';
+import type { SyncJobData } from '../outbox/queues.ts';
+import type { RedisWiring } from '../outbox/wiring.ts';
 import { AdminSessions } from './sessions.ts';
 import { WebhookStats } from './webhook-stats.ts';
 
@@ -22,18 +22,15 @@ export type AdminServices = {
   close(): Promise<void>;
 };
 
-export function createAdminServices(s: { redisUrl: string; queuePrefix: string; connections: readonly ConnectionName[]; routes?: readonly Route[] | undefined }): AdminServices {
-  // Commands fail after one reconnect attempt instead of hanging a request while Redis is away.
-  const redis = new Redis(s.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 1000 });
-  redis.on('error', () => undefined); // reconnects on its own; failures surface on the calls
-  const queues = createQueues(redis, s.queuePrefix, s.connections);
-  for (const q of queues.values()) q.on('error', () => undefined);
+/** The queues are the wiring's (one per configured connection), closed with it after these services. */
+export function createAdminServices(s: { redis: Pick<RedisWiring, 'producer' | 'queues' | 'prefix'>; routes?: readonly Route[] | undefined }): AdminServices {
+  const { producer, queues, prefix } = s.redis;
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
   return {
     queues,
-    sessions: new AdminSessions(redis, s.queuePrefix),
-    webhookStats: new WebhookStats(redis, s.queuePrefix),
+    sessions: new AdminSessions(producer, prefix),
+    webhookStats: new WebhookStats(producer, prefix),
     routes: s.routes,
     stopping: stopping.signal,
     track: (work) => {
@@ -44,8 +41,6 @@ export function createAdminServices(s: { redisUrl: string; queuePrefix: string; 
     close: async () => {
       stopping.abort();
       await Promise.allSettled(running);
-      await Promise.all([...queues.values()].map((q) => q.close()));
-      redis.disconnect();
     },
   };
 }

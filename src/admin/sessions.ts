@@ -3,16 +3,16 @@
 // signing out ends the session for good, even for a copy of the cookie. The stored key is an HMAC of
 // the id keyed by ADMIN_TOKEN: Redis never holds a usable cookie, and rotating the token ends every session.
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.ts';
 
 export const SESSION_COOKIE = 'ds_admin';
 export const SESSION_TTL_SECONDS = 8 * 3600;
 
 export class AdminSessions {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
 
-  constructor(redis: Redis, queuePrefix: string) {
+  constructor(redis: RedisClient, queuePrefix: string) {
     this.redis = redis;
     this.prefix = `${queuePrefix}:admin:session`;
   }

@@ -1,7 +1,7 @@
 // Webhook outcomes over the last 24 hours, shared by every API process: Redis counters in hourly
 // buckets under the deployment's QUEUE_PREFIX (INCR, then EXPIRE 25 h so a bucket outlives its window).
 // The count is the sum of the newest 24 buckets, so "the last 24 h" is accurate to the hour.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.ts';
 import type { WebhookOutcome } from '../http/webhook-routes.ts';
 
 export const COUNTED_OUTCOMES = ['accepted', 'rejected', 'unsigned', 'duplicate', 'ignored'] as const satisfies readonly WebhookOutcome[];
@@ -13,10 +13,10 @@ const BUCKETS = 24;
 const TTL_SECONDS = 25 * 3600;
 
 export class WebhookStats {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
 
-  constructor(redis: Redis, queuePrefix: string) {
+  constructor(redis: RedisClient, queuePrefix: string) {
     this.redis = redis;
     this.prefix = `${queuePrefix}:admin:webhooks`;
   }

@@ -4,7 +4,7 @@
 // posts it. The row, not the job, is the truth: a job lost with Redis or a crashed worker leaves the row
 // pending, and the lease's end hands it out again (at least once; the same webhook-id every time).
 import { Queue, Worker } from 'bullmq';
-import type { ConnectionOptions } from 'bullmq';
+import type { RedisClient } from '../redis.ts';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { caseRunView, defectView } from '../store/views.ts';
@@ -19,13 +19,14 @@ const BATCH = 100;
 
 type Claimed = { id: string; attempts: number };
 
-export type HookDeliveryDeps = { prisma: PrismaClient; connection: ConnectionOptions; prefix: string; log: Logger; settings: HookSettings; dispatchMs?: number; concurrency?: number };
+/** The queue goes on the process's producer connection, the worker on the workers' one (src/outbox/wiring.ts). */
+export type HookDeliveryDeps = { prisma: PrismaClient; producer: RedisClient; workers: RedisClient; prefix: string; log: Logger; settings: HookSettings; dispatchMs?: number; concurrency?: number };
 
 export function startHookDeliveries(deps: HookDeliveryDeps): () => Promise<void> {
-  const { prisma, connection, prefix, log } = deps;
-  const queue = new Queue<{ deliveryId: string }>(HOOKS_QUEUE, { connection, prefix, defaultJobOptions: { attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 } });
+  const { prisma, prefix, log } = deps;
+  const queue = new Queue<{ deliveryId: string }>(HOOKS_QUEUE, { connection: deps.producer, prefix, defaultJobOptions: { attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 } });
   queue.on('error', (err) => log.warn({ err: err.message }, 'hooks queue: Redis unavailable'));
-  const worker = new Worker<{ deliveryId: string }>(HOOKS_QUEUE, (job) => attempt(deps, job.data.deliveryId), { connection, prefix, concurrency: deps.concurrency ?? 8 });
+  const worker = new Worker<{ deliveryId: string }>(HOOKS_QUEUE, (job) => attempt(deps, job.data.deliveryId), { connection: deps.workers, prefix, concurrency: deps.concurrency ?? 8 });
   worker.on('error', (err) => log.warn({ err: err.message }, 'hooks worker: Redis unavailable'));
   worker.on('failed', (job, err) => log.error({ err, deliveryId: job?.data.deliveryId }, 'hook delivery attempt failed unexpectedly; the lease hands it out again'));
   let running: Promise<void> | undefined;

@@ -1,11 +1,10 @@
 // Wires the webhook side of the API: the connections' receivers with their secrets, the inbox, and
-// a queue producer per connection. Shared by the `api`/`all` roles and the tests.
-import { Redis } from 'ioredis';
+// the process's queues (src/outbox/wiring.ts). Shared by the `api`/`all` roles and the tests.
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Config } from '../config.ts';
 import type { ConnectionConfig, ConnectionName } from '../sync/connections.ts';
-import { createQueues, logQueueErrors } from '../outbox/queues.ts';
+import type { SyncQueues } from '../outbox/wiring.ts';
 import { buildWebhookReceivers, buildWebhookRegistrars } from '../sync/connectors.ts';
 import type { SignedReceiver, WebhookDeps } from './webhook-deps.ts';
 import { Inbox } from './inbox.ts';
@@ -13,9 +12,10 @@ import { WebhookRegistrations } from './registrations.ts';
 import { ensureWebhook } from './register-webhooks.ts';
 
 export function startInbound(
-  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'sync' | 'publicUrl' | 'publicUrlSet'>,
+  config: Pick<Config, 'sync' | 'publicUrl' | 'publicUrlSet'>,
   connections: readonly ConnectionConfig[],
-  deps: { prisma: PrismaClient; log: Logger },
+  /** The queues are on the producer connection: an add fails fast while Redis is away (the sweep queues what was recorded). */
+  deps: { prisma: PrismaClient; log: Logger; queues: SyncQueues },
 ): {
   webhooks: WebhookDeps;
   inbox: Inbox;
@@ -25,12 +25,7 @@ export function startInbound(
   stop: () => Promise<void>;
 } {
   const receivers = buildWebhookReceivers(connections);
-  // A producer only: a request must not hang while Redis is away (the sweep queues what it recorded).
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
-  connection.on('error', () => undefined); // reconnects on its own; failures surface on the calls
-  const queues = createQueues(connection, config.queuePrefix, [...receivers.keys()]);
-  logQueueErrors(queues, deps.log);
-  const inbox = new Inbox(deps.prisma, queues, { ms: config.sync.debounceMs, maxMs: config.sync.debounceMaxMs });
+  const inbox = new Inbox(deps.prisma, deps.queues, { ms: config.sync.debounceMs, maxMs: config.sync.debounceMaxMs });
   const registrations = new WebhookRegistrations(deps.prisma);
   const signed = new Map<ConnectionName, SignedReceiver>();
   for (const c of connections) {
@@ -56,9 +51,7 @@ export function startInbound(
         }
       }
     },
-    stop: async () => {
-      await Promise.all([...queues.values()].map((q) => q.close()));
-      connection.disconnect();
-    },
+    // Nothing of its own to close: the queues are the process's.
+    stop: async () => undefined,
   };
 }

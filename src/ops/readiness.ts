@@ -1,6 +1,6 @@
 // Readiness: can this process do its work right now? Each dependency is asked one cheap question with
 // a short timeout, so a load balancer's probe gets an answer in about a second even when one hangs.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.ts';
 import type { PrismaClient } from '../db.ts';
 import { withTimeout } from '../metrics.ts';
 
@@ -17,11 +17,11 @@ export function databaseCheck(prisma: PrismaClient): Check {
 }
 
 /**
- * PING on the connection given (one made for the checks: a queue's connection may be busy or blocked).
+ * PING on the process's producer connection (never a worker's blocking one, which waits on a queue).
  * ioredis reports a refused connection as an 'error' event and keeps the command waiting for a
  * reconnect, so the check answers with the last connection error when the ping does not come back.
  */
-export function redisCheck(redis: Redis): Check {
+export function redisCheck(redis: RedisClient): Check {
   let lastError: string | undefined;
   redis.on('error', (err: Error) => (lastError = err.message));
   redis.on('ready', () => (lastError = undefined));

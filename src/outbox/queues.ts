@@ -1,7 +1,7 @@
 // BullMQ queues: one per connection (a 429 or an outage pauses only that connection's), all under the QUEUE_PREFIX key prefix, so several deployments
 // (or the test suite) can share a Redis without seeing each other's jobs.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { isRedisClient, mastersOf, redisFrom, type RedisClient, type RedisTarget } from '../redis.ts';
 import type { OutboxKind } from '../store/outbox.ts';
 import type { ConnectionName } from '../sync/connections.ts';
 import type { Logger } from '../logger.ts';
@@ -136,10 +136,10 @@ export async function forgetFirstChange(worker: { opts: { connection: unknown } 
 }
 
 /** The ioredis connection a queue or worker was built on (createQueues and the workers are always given one). */
-function redisOf(q: { opts: { connection: unknown } }): Redis {
+function redisOf(q: { opts: { connection: unknown } }): RedisClient {
   const c = q.opts.connection;
-  if (c instanceof Redis) return c;
-  throw new Error('sync queues and workers must be built on an ioredis connection');
+  if (isRedisClient(c)) return c;
+  throw new Error('sync queues and workers must be built on an ioredis connection (src/redis.ts)');
 }
 
 /** How hard a sync job tries before its link waits for the reconciler's slower schedule. */
@@ -184,17 +184,24 @@ export async function clearRetiredQueues(connection: ConnectionOptions, prefix: 
   }
 }
 
-/** Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. */
-/** For throwaway deployments (tests, the demo); never pointed at a shared prefix. */
-export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
+/**
+ * Deletes every key under the prefix, including sub-prefixes such as `<prefix>-crash:`. For throwaway
+ * deployments (tests, the demo); never pointed at a shared prefix. On a cluster each master holds its
+ * own slots' keys, so every master is scanned, and its keys are deleted on that master one by one (one
+ * DEL of keys in several slots would be refused).
+ */
+export async function deleteRedisPrefix(target: RedisTarget, prefix: string): Promise<void> {
+  const redis = redisFrom(target, 'tool');
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await redis.ping(); // a cluster knows its masters once it is connected
+    for (const node of mastersOf(redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await node.pipeline(keys.map((k) => ['del', k])).exec();
+      } while (cursor !== '0');
+    }
   } finally {
     redis.disconnect();
   }

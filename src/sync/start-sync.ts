@@ -2,13 +2,13 @@
 // (queues → tickets) and the reconciler (interrupted syncs → queues), started and stopped together.
 import { startHookDeliveries } from '../hooks/deliveries.ts';
 import type { HookSettings } from '../hooks/policy.ts';
-import { Redis } from 'ioredis';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Connector, TicketField } from '../../connectors/contract.ts';
 import type { ConnectionConfig, ConnectionName } from './connections.ts';
 import { startRelay } from '../outbox/start-relay.ts';
-import { clearRetiredQueues, createQueues, JOB_DEFAULTS, logQueueErrors, POLL_JOB, type JobRetry } from '../outbox/queues.ts';
+import { clearRetiredQueues, JOB_DEFAULTS, POLL_JOB } from '../outbox/queues.ts';
+import type { RedisWiring } from '../outbox/wiring.ts';
 import { SLOW_RETRY, type SlowRetry } from './error-policy.ts';
 import { SyncEngine } from './engine.ts';
 import { SyncLocks } from './lock.ts';
@@ -29,8 +29,8 @@ import type { Metrics } from '../metrics.ts';
 export type SyncSettings = {
   prisma: PrismaClient;
   databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
+  /** The process's Redis: the queues on its producer connection, the workers on their own connection. */
+  redis: RedisWiring;
   connectors: ReadonlyMap<ConnectionName, Connector>;
   /** SYNC_CONFIG routes; absent: every defect goes to every connection. */
   routes?: readonly Route[] | undefined;
@@ -55,8 +55,7 @@ export type SyncSettings = {
   /** Webhooks this service keeps registered itself (Asana), checked at each poll; needs PUBLIC_URL. */
   registrars: readonly WebhookRegistrar[];
   log: Logger;
-  /** Tuning for tests (production uses JOB_DEFAULTS and SLOW_RETRY): a job's attempts, then the slow schedule. */
-  jobRetry?: JobRetry;
+  /** Tuning for tests (production uses SLOW_RETRY): the reconciler's slow schedule after a job's attempts. */
   slowRetry?: SlowRetry;
   /** The process's metrics: sync jobs, latency and conflicts are recorded into it. */
   metrics?: Metrics;
@@ -69,14 +68,12 @@ export function syncSettings(
   config: Config,
   sync: SyncConfig,
   connections: readonly ConnectionConfig[],
-  deps: { prisma: PrismaClient; connectors: ReadonlyMap<ConnectionName, Connector>; log: Logger },
+  deps: { prisma: PrismaClient; connectors: ReadonlyMap<ConnectionName, Connector>; log: Logger; redis: RedisWiring },
 ): SyncSettings {
   return {
     ...deps,
     routes: sync.routes,
     databaseUrl: config.databaseUrl,
-    redisUrl: config.redisUrl,
-    queuePrefix: config.queuePrefix,
     outbound: outboundFields(sync),
     directions: sync.fields,
     publicUrl: config.publicUrl,
@@ -105,23 +102,19 @@ export function lockPoolSize(concurrency: number, connections: number, cap = 20)
 
 export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const connections = [...s.connectors.keys()];
-  const relay = await startRelay({ ...s, connections });
+  const { queues, prefix } = s.redis;
+  const relay = await startRelay({ ...s, queues });
   // Outgoing webhooks are delivered by the worker role whether or not any tracker is configured.
-  const hookRedis = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
-  const stopHooks = startHookDeliveries({ prisma: s.prisma, connection: hookRedis, prefix: s.queuePrefix, log: s.log, settings: s.hooks });
+  const stopHooks = startHookDeliveries({ prisma: s.prisma, producer: s.redis.producer, workers: s.redis.workers(), prefix, log: s.log, settings: s.hooks });
   const stopRelay = async () => {
     await stopHooks();
-    hookRedis.disconnect();
     await relay();
   };
-  const retry = { jobAttempts: s.jobRetry?.attempts ?? JOB_DEFAULTS.attempts ?? 1, slow: s.slowRetry ?? SLOW_RETRY };
+  const retry = { jobAttempts: s.redis.jobRetry?.attempts ?? JOB_DEFAULTS.attempts ?? 1, slow: s.slowRetry ?? SLOW_RETRY };
   if (connections.length === 0) return stopRelay;
 
-  const connection = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
-  const queues = createQueues(connection, s.queuePrefix, connections, s.jobRetry);
-  logQueueErrors(queues, s.log);
   const retired = await s.prisma.connection.findMany({ where: { status: 'retired', name: { notIn: connections } }, select: { name: true } });
-  await clearRetiredQueues(connection, s.queuePrefix, retired.map((r) => r.name), s.log);
+  await clearRetiredQueues(s.redis.producer, prefix, retired.map((r) => r.name), s.log);
   const locks = new SyncLocks(s.databaseUrl, lockPoolSize(s.concurrency, connections.length, s.lockConnections));
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
   const inbox = new Inbox(s.prisma, queues, { ms: s.debounceMs, maxMs: s.debounceMaxMs });
@@ -135,7 +128,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
     return result;
   };
   const comments = new CommentSync({ prisma: s.prisma, connectors: s.connectors, locks, log: s.log, publicUrl: s.publicUrl, noEvidence: s.noEvidence ?? new Set() });
-  const stopWorkers = startSyncWorkers({ engine, comments, poll, connection, prefix: s.queuePrefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
+  const stopWorkers = startSyncWorkers({ engine, comments, poll, connection: s.redis.workers(), prefix, connections, concurrency: s.concurrency, jobsPerSecond: s.jobsPerSecond, log: s.log });
   if (s.pollMs > 0) {
     for (const queue of queues.values()) {
       await queue.upsertJobScheduler('poll', { every: s.pollMs }, { name: 'poll', data: POLL_JOB, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } });
@@ -157,8 +150,6 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
     stopReconciler();
     await stopRelay();
     await stopWorkers();
-    await Promise.all([...queues.values()].map((q) => q.close()));
     await locks.close();
-    connection.disconnect();
   };
 }

@@ -4,8 +4,9 @@
 // its queue). Checked through HTTP, the database, the queue's pacing and the fake Asana: one task per
 // defect, none twice, the route and the filters choose, and ordinary changes overtake the backlog.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until, type Service } from '../helpers/service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import { until, type Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
 import { redisUrl, unique } from '../helpers/context.ts';
 import { Queue } from 'bullmq';
@@ -27,22 +28,26 @@ const JOBS_PER_SECOND = 50;
 
 let t: Trackers;
 let svc: Service;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  t = await startTrackers({ repository: 'acme/shop' });
-  const config = t.syncConfigFile({
-    connections: {
-      'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: t.github.token },
-      [ASANA]: { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
-    },
-    routes: [{ when: { project: [P, Q, S, L] }, to: ['shop-github', ASANA] }, { to: ['shop-github'] }],
-  });
-  svc = await startService({ env: { SYNC_CONFIG: config, ADMIN_TOKEN: ADMIN }, debounceMs: 50, jobsPerSecond: JOBS_PER_SECOND });
+  ({ t, svc, stop } = await startWithTrackers({
+    trackers: { repository: 'acme/shop' },
+    env: (_, t) => ({
+      SYNC_CONFIG: t.syncConfigFile({
+        connections: {
+          'shop-github': { kind: 'github', repository: 'acme/shop', apiUrl: t.env.GITHUB_API_URL, token: t.github.token },
+          [ASANA]: { kind: 'asana', token: t.env.ASANA_TOKEN, workspace: t.env.ASANA_WORKSPACE_GID, project: t.env.ASANA_PROJECT_GID, apiUrl: t.env.ASANA_API_URL },
+        },
+        routes: [{ when: { project: [P, Q, S, L] }, to: ['shop-github', ASANA] }, { to: ['shop-github'] }],
+      }),
+      ADMIN_TOKEN: ADMIN,
+    }),
+    debounceMs: 50,
+    jobsPerSecond: JOBS_PER_SECOND,
+  }));
 });
-afterAll(async () => {
-  await svc?.stop();
-  await t?.stop();
-});
+afterAll(() => stop?.());
 
 const get = (path: string) => svc.http.get(path).set('authorization', `Bearer ${ADMIN}`);
 const post = (path: string, body: unknown) => svc.http.post(path).set('authorization', `Bearer ${ADMIN}`).send(body as object);

@@ -5,36 +5,37 @@
 // defect has failed on it. No secret appears in either answer.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, until, type Service } from '../helpers/service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import { until, type Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 
 const ADMIN = 'admin-token-for-the-check-tests';
 const HOOK = 'shop-hook-secret-0123456789';
 const WRONG = 'ghp_wrong_token_never_print_me';
 let t: Trackers;
 let svc: Service;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  t = await startTrackers();
-  t.jira.state.projects.add('OPS');
-  t.jira.requireField('OPS', 'Bug', { fieldId: 'customfield_10042', name: 'Team' });
-  const jira = { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}' };
-  const config = t.syncConfigFile({
-    connections: {
-      'shop-github': { kind: 'github', repository: 'acme/app', apiUrl: t.env.GITHUB_API_URL, token: '${SHOP_TOKEN}', webhookSecret: HOOK },
-      'bad-github': { kind: 'github', repository: 'acme/other', apiUrl: t.env.GITHUB_API_URL, token: WRONG },
-      'qa-jira': { ...jira, project: 'QA' },
-      'ops-jira': { ...jira, project: 'OPS' },
-      'nope-jira': { ...jira, project: 'NOPE' },
-    },
-  });
-  svc = await startService({ env: { SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, JIRA_TOKEN: t.jira.apiToken, ADMIN_TOKEN: ADMIN }, listen: true, workers: false });
+  const env = (_: unknown, t: Trackers) => {
+    t.jira.state.projects.add('OPS');
+    t.jira.requireField('OPS', 'Bug', { fieldId: 'customfield_10042', name: 'Team' });
+    const jira = { kind: 'jira', baseUrl: t.env.JIRA_BASE_URL, email: t.env.JIRA_EMAIL, apiToken: '${JIRA_TOKEN}' };
+    const config = t.syncConfigFile({
+      connections: {
+        'shop-github': { kind: 'github', repository: 'acme/app', apiUrl: t.env.GITHUB_API_URL, token: '${SHOP_TOKEN}', webhookSecret: HOOK },
+        'bad-github': { kind: 'github', repository: 'acme/other', apiUrl: t.env.GITHUB_API_URL, token: WRONG },
+        'qa-jira': { ...jira, project: 'QA' },
+        'ops-jira': { ...jira, project: 'OPS' },
+        'nope-jira': { ...jira, project: 'NOPE' },
+      },
+    });
+    return { SYNC_CONFIG: config, SHOP_TOKEN: t.github.token, JIRA_TOKEN: t.jira.apiToken, ADMIN_TOKEN: ADMIN };
+  };
+  ({ t, svc, stop } = await startWithTrackers({ env, listen: true, workers: false }));
   t.github.webhooks.target = `${svc.url}/webhooks/github/shop-github`;
 });
-afterAll(async () => {
-  await svc?.stop();
-  await t?.stop();
-});
+afterAll(() => stop?.());
 
 const admin = (path: string) => request(svc.url!).get(path).set('authorization', `Bearer ${ADMIN}`);
 const noSecrets = (text: string) => {

@@ -4,25 +4,25 @@
 // API acknowledged ends in step on all four sides with one ticket each.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, startTrackers, type Trackers } from '../../fakes/index.ts';
+import { ANA, type Trackers } from '../../fakes/index.ts';
 import { until } from '../helpers/service.ts';
-import { databaseUrl, queuePrefix, unique } from '../helpers/context.ts';
-import { notJsonLines, readiness, serviceWithApi } from '../helpers/service-process.ts';
+import { databaseUrl } from '../helpers/context.ts';
+import { notJsonLines, readiness } from '../helpers/service-process.ts';
+import { processWithTrackers, type TrackedProcess } from '../helpers/tracked-service.ts';
 import { untilInStep } from '../helpers/sides.ts';
 
 let t: Trackers;
-let svc: Awaited<ReturnType<typeof serviceWithApi>>;
+let svc: TrackedProcess['svc'];
+let stop: () => Promise<void>;
 const admin = new pg.Client({ connectionString: databaseUrl });
 
 beforeAll(async () => {
-  t = await startTrackers();
-  svc = await serviceWithApi({ ...t.env, QUEUE_PREFIX: unique(queuePrefix) });
+  ({ t, svc, stop } = await processWithTrackers());
   await admin.connect();
 });
 afterAll(async () => {
   await admin.end();
-  await svc.kill('SIGTERM');
-  await t.stop();
+  await stop();
 });
 
 /** Ends every session of the child process on this database; returns how many there were. */

@@ -5,28 +5,26 @@
 // recorded while their jobs could not be queued are queued by the sweep, and jobs Redis forgot are
 // requeued by the reconciler. Nothing is lost: every defect ends in step on all four sides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
+import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
 import { until } from '../helpers/service.ts';
-import { queuePrefix, unique } from '../helpers/context.ts';
 import { privateRedis } from '../helpers/redis-server.ts';
-import { notJsonLines, readiness, serviceWithApi } from '../helpers/service-process.ts';
+import { notJsonLines, readiness } from '../helpers/service-process.ts';
+import { processWithTrackers, type TrackedProcess } from '../helpers/tracked-service.ts';
 import { agreedSide, untilInStep } from '../helpers/sides.ts';
 import { linksOf } from '../helpers/links.ts';
 
-const SECRETS = { github: 'gh-webhook-secret-redis-outage', jira: 'jira-webhook-secret-redis-outage' };
 let t: Trackers;
 let redis: Awaited<ReturnType<typeof privateRedis>>;
-let svc: Awaited<ReturnType<typeof serviceWithApi>>;
+let svc: TrackedProcess['svc'];
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  t = await startTrackers();
   redis = await privateRedis();
-  svc = await serviceWithApi({ ...t.env, REDIS_URL: redis.url, QUEUE_PREFIX: unique(queuePrefix), GITHUB_WEBHOOK_SECRET: SECRETS.github, JIRA_WEBHOOK_SECRET: SECRETS.jira });
-  t.sendWebhooksTo(svc.url, SECRETS);
+  ({ t, svc, stop } = await processWithTrackers({ env: { REDIS_URL: redis.url }, sendWebhooks: true }));
 });
 afterAll(async () => {
-  await svc.kill('SIGTERM');
-  await t.stop();
+  await stop?.();
+  await redis?.stop();
 });
 
 async function create(title: string): Promise<{ id: string; key: string }> {

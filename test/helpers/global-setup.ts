@@ -33,6 +33,6 @@ export default async function setup(project: TestProject) {
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
     await admin.end();
-    await deleteRedisPrefix(REDIS_URL, queuePrefix);
+    await deleteRedisPrefix({ redisUrl: REDIS_URL }, queuePrefix);
   };
 }

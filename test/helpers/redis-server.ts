@@ -1,7 +1,7 @@
 // A Redis of the test's own (never the machine's): `redis-server` on a free port, no persistence, so a
-// test can stop it under load and start it again, empty, on the same port.
+// test can stop it under load and start it again, empty, on the same port. The caller stops it in
+// afterAll (vitest does not run an afterAll registered inside beforeAll, where this is usually called).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll } from 'vitest';
 import { Redis } from 'ioredis';
 import { freePort } from '../../fakes/free-port.ts';
 import { until } from './service.ts';
@@ -33,6 +33,5 @@ export async function privateRedis() {
     await gone;
   };
   await start();
-  afterAll(stop);
   return { url: `redis://127.0.0.1:${port}`, port, start, stop };
 }

@@ -19,6 +19,8 @@ import { createAdminServices } from '../../src/admin/services.ts';
 import { createOps } from '../../src/ops/ops.ts';
 import { createConnectionChecks } from '../../src/admin/connection-checks.ts';
 import { Metrics } from '../../src/metrics.ts';
+import { wireRedis } from '../../src/outbox/wiring.ts';
+import type { JobRetry } from '../../src/outbox/queues.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from './context.ts';
 
 export type ServiceOptions = {
@@ -28,7 +30,7 @@ export type ServiceOptions = {
   jobsPerSecond?: number;
   workers?: boolean;
   /** Retry tuning a test shortens (attempts, backoff, the reconciler's slow schedule). */
-  tune?: Pick<SyncSettings, 'jobRetry' | 'slowRetry'>;
+  tune?: Pick<SyncSettings, 'slowRetry'> & { jobRetry?: JobRetry };
   /**
    * Serve the app on 127.0.0.1 too (for webhooks from the fakes): PUBLIC_URL is this address, and the
    * webhooks this service registers itself (Asana) are registered before startService returns.
@@ -67,8 +69,10 @@ export async function startService(opts: ServiceOptions) {
   // One registry for the API and the workers, as in the `all` role.
   const metrics = new Metrics();
   const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
-  const inbound = startInbound(config, connections, { prisma, log });
-  const admin = createAdminServices({ redisUrl, queuePrefix: prefix, connections: [...connectors.keys()], routes: sync.routes });
+  // The process's Redis as main.ts wires it: one producer connection and one Queue per connection.
+  const redis = wireRedis({ ...config, connections: [...connectors.keys()], log, jobRetry: opts.tune?.jobRetry });
+  const inbound = startInbound(config, connections, { prisma, log, queues: redis.queues });
+  const admin = createAdminServices({ redis, routes: sync.routes });
   // Not started here: a check at start would take faults other files inject for their own calls. The
   // admin routes run them when asked, as in the service.
   const checks = createConnectionChecks(connections, connectors, { publicUrl: config.publicUrl, publicUrlSet: config.publicUrlSet, prisma });
@@ -88,7 +92,7 @@ export async function startService(opts: ServiceOptions) {
   const stopSync =
     opts.workers === false
       ? async () => undefined
-      : await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log }), ...opts.tune, metrics });
+      : await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log, redis }), ...(opts.tune?.slowRetry && { slowRetry: opts.tune.slowRetry }), metrics });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -96,11 +100,12 @@ export async function startService(opts: ServiceOptions) {
     await stopSync();
     await inbound.stop();
     await admin.close();
+    await redis.close();
     if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
     await prisma.$disconnect();
   };
   afterAll(stop);
-  return { prisma, http: request(app), app, url, config, connections, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, metrics, admin, checks, stop };
+  return { prisma, http: request(app), app, url, config, connections, connectors, inbox: inbound.inbox, registrations: inbound.registrations, queuePrefix: prefix, redis, metrics, admin, checks, stop };
 }
 
 export type Service = Awaited<ReturnType<typeof startService>>;

@@ -7,10 +7,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
 import { startService, until, type Service } from '../helpers/service.ts';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
-import { githubOnly } from '../helpers/tracked-service.ts';
+import { githubOnly, startWithTrackers } from '../helpers/tracked-service.ts';
 import { attempt } from '../../src/hooks/deliveries.ts';
 import { createLogger } from '../../src/logger.ts';
 import { newHookSecret } from '../../src/hooks/signing.ts';
@@ -48,8 +47,8 @@ class Receiver {
   }
 }
 
-let t: Trackers;
 let svc: Service;
+let stop: (() => Promise<void>) | undefined;
 const rx = new Receiver();
 const admin = () => ({ authorization: `Bearer ${ADMIN}` });
 const createHook = async (path: string, events: string[]) => {
@@ -61,16 +60,14 @@ const deliveries = async (id: string) => (await svc.http.get(`/admin/hooks/${id}
 
 beforeAll(async () => {
   await rx.start();
-  t = await startTrackers();
   // GitHub with a token it refuses: every create fails for good (sync.link_failed).
-  svc = await startService({
-    env: { ...githubOnly(t.env), GITHUB_TOKEN: 'ghp_refused_by_the_fake', ADMIN_TOKEN: ADMIN, HOOKS_ALLOW_PRIVATE: 'true', HOOKS_RETRY_BASE_MS: '200', HOOKS_FAILURE_WINDOW_MS: '4000' },
+  ({ svc, stop } = await startWithTrackers({
+    env: (base) => ({ ...githubOnly(base), GITHUB_TOKEN: 'ghp_refused_by_the_fake', ADMIN_TOKEN: ADMIN, HOOKS_ALLOW_PRIVATE: 'true', HOOKS_RETRY_BASE_MS: '200', HOOKS_FAILURE_WINDOW_MS: '4000' }),
     debounceMs: 50,
-  });
+  }));
 });
 afterAll(async () => {
-  await svc?.stop();
-  await t?.stop();
+  await stop?.();
   await rx.stop();
 });
 

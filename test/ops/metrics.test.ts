@@ -10,16 +10,21 @@ import { Redis } from 'ioredis';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createPrisma } from '../../src/db.ts';
-import { createOps, type OpsSettings } from '../../src/ops/ops.ts';
+import { createOps } from '../../src/ops/ops.ts';
+import { wireRedis } from '../../src/outbox/wiring.ts';
 import { queueName } from '../../src/outbox/queues.ts';
 import { databaseUrl, queuePrefix, redisUrl, unique } from '../helpers/context.ts';
 
 const prisma = createPrisma(databaseUrl);
 afterAll(() => prisma.$disconnect());
 
-function opsFor(settings: Partial<OpsSettings> = {}) {
-  const ops = createOps({ prisma, redisUrl, queuePrefix, connections: [{ connection: 'github', kind: 'github' }, { connection: 'jira', kind: 'jira' }], ...settings });
-  afterAll(() => ops.close());
+function opsFor(settings: { redisUrl?: string; queuePrefix?: string } = {}) {
+  const redis = wireRedis({ redisUrl, queuePrefix, connections: ['github', 'jira'], log: createLogger('silent'), ...settings });
+  const ops = createOps({ prisma, redis, connections: [{ connection: 'github', kind: 'github' }, { connection: 'jira', kind: 'jira' }] });
+  afterAll(async () => {
+    await ops.close();
+    await redis.close();
+  });
   return ops;
 }
 

@@ -9,15 +9,18 @@ import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createPrisma } from '../../src/db.ts';
 import { createOps } from '../../src/ops/ops.ts';
+import { wireRedis } from '../../src/outbox/wiring.ts';
 import { scrubCredentials } from '../../src/ops/readiness.ts';
 import { databaseUrl, queuePrefix, redisUrl } from '../helpers/context.ts';
 
 /** An app whose checks point where we say; nothing listens on port 1, so connections are refused at once. */
 function appWith(urls: { database: string; redis: string }) {
   const prisma = createPrisma(urls.database);
-  const ops = createOps({ prisma, redisUrl: urls.redis, queuePrefix, connections: [{ connection: 'github', kind: 'github' }] });
+  const redis = wireRedis({ redisUrl: urls.redis, queuePrefix, connections: ['github'], log: createLogger('silent') });
+  const ops = createOps({ prisma, redis, connections: [{ connection: 'github', kind: 'github' }] });
   afterAll(async () => {
     await ops.close();
+    await redis.close();
     await prisma.$disconnect();
   });
   // API_TOKEN set: /readyz must stay open all the same, like /healthz.

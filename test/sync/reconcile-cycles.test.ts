@@ -19,7 +19,7 @@ afterAll(async () => {
   await prisma.$executeRaw`DELETE FROM "Defect" WHERE number <= ${BASE} AND number > ${BASE - 3 * EACH}`;
   await Promise.all([...queues.values()].map((q) => q.close()));
   connection.disconnect();
-  await deleteRedisPrefix(redisUrl, prefix);
+  await deleteRedisPrefix({ redisUrl }, prefix);
   await prisma.$disconnect();
 });
 

@@ -33,6 +33,39 @@ describe('configuration', () => {
     for (const bad of ['{defect-sync', 'a{b}', '{a}{b}', '{}']) expect(() => loadConfig({ QUEUE_PREFIX: bad }), bad).toThrow(/QUEUE_PREFIX/);
   });
 
+  it('reads REDIS_CLUSTER_NODES as host:port entries, refusing anything else by name', () => {
+    expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000,redis-b.internal:7001,[fd00::1]:7002,', QUEUE_PREFIX: '{ds}' }).redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b.internal', port: 7001 },
+      { host: 'fd00::1', port: 7002 },
+    ]);
+    for (const bad of ['10.0.0.1', 'redis://10.0.0.1:7000', '10.0.0.1:0', '10.0.0.1:70000', 'host:port']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: `10.0.0.2:7000,${bad}`, QUEUE_PREFIX: '{ds}' }), bad).toThrow(/REDIS_CLUSTER_NODES: each entry must be host:port/);
+    }
+  });
+
+  it('refuses a QUEUE_PREFIX that is not one hash tag while REDIS_CLUSTER_NODES is set, naming the rule', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    // Unset, the prefix is the default defect-sync: refused too, with the tagged form to use.
+    for (const prefix of [undefined, 'defect-sync', 'team_a']) {
+      const found = problems({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', ...(prefix && { QUEUE_PREFIX: prefix }) });
+      expect(found, prefix).toHaveLength(1);
+      expect(found[0]).toMatch(new RegExp(`^QUEUE_PREFIX: must be one hash tag such as \\{${prefix ?? 'defect-sync'}\\} while REDIS_CLUSTER_NODES is set`));
+      expect(found[0]).toContain('only the part in {braces} picks the slot');
+    }
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: '{defect-sync}' }).queuePrefix).toBe('{defect-sync}');
+    // A single node takes either form.
+    expect(loadConfig({ QUEUE_PREFIX: 'defect-sync' }).redisClusterNodes).toBeUndefined();
+  });
+
   it('reads API_TOKEN as a comma-separated list of tokens of at least 16 characters', () => {
     expect(loadConfig({}).apiTokens).toEqual([]);
     expect(loadConfig({ API_TOKEN: 'new-token-0123456789, old-token-0123456789,' }).apiTokens).toEqual([
