@@ -42,6 +42,7 @@ async function startApi(
   connections: readonly ConnectionConfig[],
   metrics: Metrics,
   routes: SyncConfig['routes'],
+  triage: SyncConfig['triage'],
 ): Promise<Stoppable> {
   // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
   const ops = createOps({ prisma, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, connections: [...connectors.values()], metrics });
@@ -62,6 +63,7 @@ async function startApi(
     ...(config.publicUrlSet && { publicUrl: config.publicUrl }),
     allowedHosts: config.allowedHosts,
     hooks: config.hooks,
+    triage,
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
   if (!config.adminToken) log.info('ADMIN_TOKEN is not set: the admin API and dashboard (/admin) are off');
@@ -193,7 +195,7 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   const stops: Stoppable[] = [];
-  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics, sync.routes));
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics, sync.routes, sync.triage));
   if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, connections, sync, metrics));
   if (role === 'worker' && config.metricsPort !== undefined) stops.push(await startWorkerOps(config, log, prisma, connectors, metrics));
 
