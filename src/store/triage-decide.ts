@@ -95,12 +95,20 @@ export async function raiseApproved(prisma: PrismaClient, cfg: ProjectTriage | u
 async function raiseOne(tx: Tx, cfg: ProjectTriage | undefined, project: string, launch: string, signature: string, note: string): Promise<string | null> {
   await lockSignature(tx, project, signature);
   // The row lock makes a run upserting this candidate meanwhile wait, then see the defect (src/store/triage.ts).
-  const [c] = await tx.$queryRaw<{ caseRunId: string; state: string }[]>`
-    SELECT "caseRunId", state::text AS state FROM "TriageCandidate" WHERE project = ${project} AND launch = ${launch} AND signature = ${signature} FOR UPDATE`;
+  const [c] = await tx.$queryRaw<{ caseRunId: string; state: string; defectNumber: number | null }[]>`
+    SELECT c."caseRunId", c.state::text AS state, d.number AS "defectNumber" FROM "TriageCandidate" c LEFT JOIN "Defect" d ON d.id = c."defectId"
+    WHERE c.project = ${project} AND c.launch = ${launch} AND c.signature = ${signature} FOR UPDATE OF c`;
+  // Another worker's pass raised it a moment ago (it waited for that pass's signature lock): its defect.
+  if (c?.state === 'done' && c.defectNumber !== null) return formatDefectKey(c.defectNumber);
   if (!c || c.state !== 'approved') return null;
   const first = await tx.caseRun.findUniqueOrThrow({ where: { id: c.caseRunId } });
+  // The launch's failures of the signature, and the earlier failures of the first run's test case that met
+  // the rule with it (2 of 3: the one two launches ago too), where no defect has them yet.
+  const recent = cfg
+    ? await tx.caseRun.findMany({ where: { project, testCase: first.testCase }, orderBy: [{ ranAt: 'desc' }, { createdAt: 'desc' }], take: cfg.ofRuns, select: { id: true } })
+    : [];
   const untriaged = await tx.caseRun.findMany({
-    where: { project, launch, signature, status: 'failed', defects: { none: {} } },
+    where: { project, signature, status: 'failed', defects: { none: {} }, OR: [{ launch }, { id: { in: recent.map((r) => r.id) } }] },
     orderBy: [{ ranAt: 'asc' }, { id: 'asc' }],
   });
   const existing = await signatureDefect(tx, { id: '00000000-0000-0000-0000-000000000000', signature, project });
