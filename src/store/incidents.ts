@@ -51,7 +51,7 @@ export class IncidentStore {
       const row = await tx.triageIncident.findUniqueOrThrow({ where: { id } });
       if (row.status === 'open') {
         await tx.triageIncident.update({ where: { id }, data: { status: 'released', releasedAt: new Date(), releasedBy: actor } });
-        await tx.triageCandidate.updateMany({ where: { incidentId: id, state: 'held' }, data: { state: 'approved' } });
+        await tx.triageCandidate.updateMany({ where: { incidentId: id, state: 'held' }, data: { state: 'approved', decidedAt: new Date() } });
       }
       return row;
     });
@@ -59,26 +59,31 @@ export class IncidentStore {
     return { ...(await this.get(id)), raised };
   }
 
-  private async views(rows: TriageIncident[]) {
-    if (rows.length === 0) return [];
-    const candidates = await this.prisma.triageCandidate.findMany({ where: { incidentId: { in: rows.map((r) => r.id) } }, select: { incidentId: true, state: true, defectId: true } });
-    const defectIds = candidates.flatMap((c) => (c.defectId ? [c.defectId] : []));
-    const numbers = new Map((await this.prisma.defect.findMany({ where: { id: { in: defectIds } }, select: { id: true, number: true } })).map((d) => [d.id, d.number]));
-    return rows.map((r) => {
-      const mine = candidates.filter((c) => c.incidentId === r.id);
-      return {
-        id: r.id,
-        project: r.project,
-        launch: r.launch,
-        status: r.status,
-        reason: r.reason,
-        counts: { runs: r.runs, failed: r.failed, newSignatures: r.newSignatures, held: mine.filter((c) => c.state === 'held').length },
-        topSignatures: r.topSignatures as TopSignature[],
-        defects: mine.flatMap((c) => (c.defectId && numbers.has(c.defectId) ? [formatDefectKey(numbers.get(c.defectId)!)] : [])),
-        createdAt: r.createdAt.toISOString(),
-        releasedAt: r.releasedAt?.toISOString() ?? null,
-        releasedBy: r.releasedBy,
-      };
-    });
+  private views(rows: TriageIncident[]) {
+    return incidentViews(this.prisma, rows);
   }
+}
+
+/** Incidents as the API (and the triage.incident hook) shows them: counts, top signatures, the defects raised. */
+export async function incidentViews(prisma: PrismaClient, rows: TriageIncident[]) {
+  if (rows.length === 0) return [];
+  const candidates = await prisma.triageCandidate.findMany({ where: { incidentId: { in: rows.map((r) => r.id) } }, select: { incidentId: true, state: true, defectId: true } });
+  const defectIds = candidates.flatMap((c) => (c.defectId ? [c.defectId] : []));
+  const numbers = new Map((await prisma.defect.findMany({ where: { id: { in: defectIds } }, select: { id: true, number: true } })).map((d) => [d.id, d.number]));
+  return rows.map((r) => {
+    const mine = candidates.filter((c) => c.incidentId === r.id);
+    return {
+      id: r.id,
+      project: r.project,
+      launch: r.launch,
+      status: r.status,
+      reason: r.reason,
+      counts: { runs: r.runs, failed: r.failed, newSignatures: r.newSignatures, held: mine.filter((c) => c.state === 'held').length },
+      topSignatures: r.topSignatures as TopSignature[],
+      defects: mine.flatMap((c) => (c.defectId && numbers.has(c.defectId) ? [formatDefectKey(numbers.get(c.defectId)!)] : [])),
+      createdAt: r.createdAt.toISOString(),
+      releasedAt: r.releasedAt?.toISOString() ?? null,
+      releasedBy: r.releasedBy,
+    };
+  });
 }

@@ -20,6 +20,9 @@ import { linkRuns } from './case-run-links.ts';
 import { lockDefect } from './find.ts';
 import { signatureDefect } from './triage.ts';
 
+/** An approval this old that raised nothing was abandoned; the pass raises it. */
+const ABANDONED_MS = 60_000;
+
 export type TopSignature = { signature: string; text: string; count: number };
 
 async function lockLaunch(tx: Tx, project: string, launch: string): Promise<void> {
@@ -171,7 +174,12 @@ export async function settledLaunches(prisma: PrismaClient, triage: TriageConfig
 export async function triagePass(prisma: PrismaClient, triage: TriageConfig): Promise<Judged[]> {
   const out: Judged[] = [];
   for (const { project, launch } of await settledLaunches(prisma, triage)) out.push(await decideLaunch(prisma, triage.projects[project]!, project, launch));
-  const left = await prisma.triageCandidate.findMany({ where: { state: 'approved' }, distinct: ['project', 'launch'], select: { project: true, launch: true } });
+  // Approved a while ago and still not raised: whoever approved them stopped half way (a crash).
+  const left = await prisma.triageCandidate.findMany({
+    where: { state: 'approved', decidedAt: { lt: new Date(Date.now() - ABANDONED_MS) } },
+    distinct: ['project', 'launch'],
+    select: { project: true, launch: true },
+  });
   for (const { project, launch } of left) out.push({ incident: null, raised: await raiseApproved(prisma, triage.projects[project], project, launch) });
   return out;
 }

@@ -3,6 +3,9 @@
 // raise a defect and a one-off flake does not; a 300-failure launch makes one incident and no defect, and
 // releasing it raises what it held. Projects are this file's own (unique names), so no other file's runs
 // count in their launches.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWithTrackers, type Tracked } from '../helpers/tracked-service.ts';
 import { until } from '../helpers/service.ts';
@@ -12,14 +15,29 @@ import { recordRun } from '../helpers/fixtures.ts';
 const P40 = unique('p40');
 const P23 = unique('p23');
 const STORM = unique('storm');
-const SETTLE = 300;
+// A launch is judged once quiet this long: long enough that a loaded machine's pauses between runs are not taken for its end.
+const SETTLE = 1000;
 
 let svc: Tracked['svc'];
 let tracked: Tracked;
+const ADMIN = 'admin-token-for-the-triage-tests';
+/** The triage.incident deliveries of the hook this file makes. */
+const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8').on('data', (c: string) => (body += c));
+  req.on('end', () => {
+    received.push({ headers: req.headers, body });
+    res.end('ok');
+  });
+});
+let hookSecret = '';
 
 beforeAll(async () => {
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   tracked = await startWithTrackers({
     debounceMs: 50,
+    env: { ADMIN_TOKEN: ADMIN, HOOKS_ALLOW_PRIVATE: 'true' },
     trackers: {
       syncConfig: {
         triage: {
@@ -34,15 +52,24 @@ beforeAll(async () => {
     },
   });
   svc = tracked.svc;
+  const hook = await svc.http
+    .post('/admin/hooks')
+    .set('authorization', `Bearer ${ADMIN}`)
+    .send({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/triage`, events: ['triage.incident'] });
+  expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+  hookSecret = hook.body.secret;
 });
-afterAll(() => tracked?.stop());
+afterAll(async () => {
+  await tracked?.stop();
+  await new Promise((r) => receiver.close(r));
+});
 
 type Defect = { id: string; key: string; title: string; severity: string; caseRunCount: number; history: { actor: string; note: string | null }[] };
 const defectsOf = async (project: string): Promise<Defect[]> => {
   const list = (await svc.http.get('/api/defects').query({ project, limit: 100 })).body.data as { key: string }[];
   return Promise.all(list.map(async (d) => (await svc.http.get(`/api/defects/${d.key}`)).body));
 };
-const settle = () => new Promise((r) => setTimeout(r, SETTLE * 3));
+const settle = () => new Promise((r) => setTimeout(r, SETTLE * 2));
 
 /** Posts the runs, `width` at a time (a reporter sends them in parallel). */
 async function post(runs: Record<string, unknown>[], width = 8) {
@@ -125,11 +152,15 @@ describe('automatic defects', () => {
     await post(runs);
     const [incident] = await until('the incident', async () => {
       const list = (await svc.http.get('/api/incidents').query({ project: STORM })).body.data;
-      return list.length === 1 && list;
+      return list.length === 1 && list[0].counts.held === 30 && list;
     });
     expect(incident).toMatchObject({ project: STORM, launch, status: 'open', reason: 'signatures', counts: { runs: 300, failed: 300, newSignatures: 30, held: 30 }, defects: [] });
     expect(incident.topSignatures).toHaveLength(5);
     expect(incident.topSignatures[0]).toMatchObject({ count: 10 });
+    // The hook hears of it, signed the Standard Webhooks way, with the incident as the API shows it.
+    const [delivery] = await until('the triage.incident delivery', () => received.length > 0 && received);
+    const payload = new Webhook(hookSecret).verify(delivery!.body, delivery!.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+    expect(payload).toMatchObject({ type: 'triage.incident', data: { id: incident.id, project: STORM, launch, status: 'open', reason: 'signatures' } });
     await settle();
     expect(await defectsOf(STORM)).toEqual([]);
     expect((await svc.http.get('/api/incidents').query({ project: STORM })).body.data).toHaveLength(1);
