@@ -18,7 +18,7 @@ import { defectRoutes } from './defect-routes.ts';
 import { commentRoutes } from './comment-routes.ts';
 import { CommentStore } from '../store/comments.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
-import { failureRoutes, incidentRoutes, matcherRoutes } from './triage-routes.ts';
+import { adminIncidentRoutes, failureRoutes, incidentRoutes, matcherRoutes } from './triage-routes.ts';
 import { NO_TRIAGE, type TriageConfig } from '../domain/triage.ts';
 import { webhookRoutes, type WebhookDeps, type WebhookOutcome, type WebhookTarget } from './webhook-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -112,6 +112,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes(ops, { metricsTokens: deps.metricsTokens ?? [], hosts, adminToken: deps.adminToken }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/admin', hookRoutes(deps.prisma, deps.hooks ?? { allowPrivate: false }));
+  app.use('/admin', adminIncidentRoutes(deps.prisma, deps.triage ?? NO_TRIAGE));
   app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin, log: deps.log, checks: deps.checks }));
   app.use('/api/defects', defectRoutes(defects, reports, links));
   app.use('/api/defects', commentRoutes(new CommentStore(deps.prisma)));

@@ -71,3 +71,13 @@ export function incidentRoutes(prisma: PrismaClient, triage: TriageConfig): Rout
   });
   return r;
 }
+
+/** GET /admin/incidents: the open incidents, for the dashboard (behind adminGate, like every admin route). */
+export function adminIncidentRoutes(prisma: PrismaClient, triage: TriageConfig): Router {
+  const store = new IncidentStore(prisma, triage);
+  const r = Router();
+  r.get('/incidents', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ data: (await store.list({ status: 'open', limit: 50 })).data });
+  });
+  return r;
+}

@@ -161,6 +161,10 @@ describe('automatic defects', () => {
     const [delivery] = await until('the triage.incident delivery', () => received.length > 0 && received);
     const payload = new Webhook(hookSecret).verify(delivery!.body, delivery!.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
     expect(payload).toMatchObject({ type: 'triage.incident', data: { id: incident.id, project: STORM, launch, status: 'open', reason: 'signatures' } });
+    // The dashboard lists it among the open incidents (admin only).
+    const board = await svc.http.get('/admin/incidents').set('authorization', `Bearer ${ADMIN}`);
+    expect(board.body.data.map((i: { id: string }) => i.id)).toContain(incident.id);
+    expect((await svc.http.get('/admin/incidents')).status).toBe(401);
     await settle();
     expect(await defectsOf(STORM)).toEqual([]);
     expect((await svc.http.get('/api/incidents').query({ project: STORM })).body.data).toHaveLength(1);
@@ -183,6 +187,8 @@ describe('automatic defects', () => {
     const again = await svc.http.post(`/api/incidents/${incident.id}/release`);
     expect(again.body).toMatchObject({ status: 'released', releasedBy: 'user:ana', raised: [] });
     expect(await defectsOf(STORM)).toHaveLength(31);
+    const after = await svc.http.get('/admin/incidents').set('authorization', `Bearer ${ADMIN}`);
+    expect(after.body.data.map((i: { id: string }) => i.id)).not.toContain(incident.id);
   });
 
   it('answers 404 for an unknown incident and 400 for a bad id or filter', async () => {
