@@ -8,6 +8,11 @@ import { createHash } from 'node:crypto';
 export const SIGNATURE_FRAMES = 3;
 /** The normalised first line is cut here: a megabyte-long first line must not make a megabyte key. */
 const FIRST_LINE_MAX = 300;
+/**
+ * Lines are read this far only (the masks and frame patterns then run on at most this much per line), so
+ * a hostile 64 KB message costs the same as a short one; no real frame is longer.
+ */
+const LINE_READ_MAX = 2000;
 
 export type Signature = {
   /** A short stable id: the first 16 hex digits of the SHA-256 of `text`. */
@@ -101,11 +106,11 @@ function headline(lines: readonly string[]): string {
  * are read from the message's other lines.
  */
 export function signatureOf(message: string | null | undefined, stack?: string | null): Signature | null {
-  const lines = (message ?? '').replace(ANSI, '').split(/\r?\n/);
+  const lines = (message ?? '').replace(ANSI, '').split(/\r?\n/).map((l) => l.slice(0, LINE_READ_MAX));
   const first = mask(headline(lines)).slice(0, FIRST_LINE_MAX);
   const frames: string[] = [];
   for (const line of stack ? stack.split(/\r?\n/) : lines.slice(1)) {
-    const f = frameOf(line);
+    const f = frameOf(line.slice(0, LINE_READ_MAX));
     if (!f || isFrameworkFrame(f)) continue;
     frames.push(frameText(f));
     if (frames.length === SIGNATURE_FRAMES) break;

@@ -104,6 +104,21 @@ describe('what a signature is made of', () => {
     expect(signatureOf(message)).toBeNull();
   });
 
+  it('costs little for hostile input (64 KB lines built to make the patterns backtrack)', () => {
+    const hostile = [
+      `at ${' ('.repeat(32_000)}`,
+      `Error: ${"'a".repeat(32_000)}`,
+      `${'1'.repeat(65_000)}x`,
+      `x\n${`at ${'a'.repeat(10)} (`.repeat(4000)}\n`.repeat(16),
+      `E  ${'0a'.repeat(32_000)}`,
+    ];
+    for (const message of hostile) {
+      const t = performance.now();
+      signatureOf(message);
+      expect(performance.now() - t).toBeLessThan(200);
+    }
+  });
+
   it('cuts a very long first line', () => {
     expect(text(`Error: ${'x'.repeat(10_000)}`).length).toBeLessThanOrEqual(300);
   });
