@@ -216,6 +216,12 @@ async function tour(): Promise<void> {
   const verified = String(got.headers['webhook-signature']).split(' ').includes(signatureHeader([hook.secret], id, ts, got.body));
   const event = JSON.parse(got.body) as { type: string; data: { key: string } };
   console.log(`  hook received ${event.type} for ${event.data.key} (created ${third.key}), webhook-id ${id}, signature ${verified ? 'verified' : 'NOT verified'}`);
+
+  console.log('\n9. Failure triage: another mobile test fails the same way in the next launch; its signature links it to the defect.');
+  const again = await call('POST', '/api/case-runs', { launch: `${launch}-n2`, project: 'mobile', testCase: 'login › keeps me signed in', status: 'failed', message: 'expected toggle to be checked' });
+  const linked = await call('GET', `/api/defects/${mobileDefect.key}`);
+  console.log(`  second failure (${again.testCase}) auto-linked to ${again.triage?.defect ?? 'nothing'} by ${again.triage?.by ?? '-'} ${again.signature}: "${again.signatureText}"`);
+  console.log(`  ${linked.key} now has ${linked.caseRunCount} failed runs; history: ${linked.history.at(-1).actor} — ${linked.history.at(-1).note}`);
 }
 
 /** The admin view of the same loop: each connection's health at a glance, and where the dashboard is. */

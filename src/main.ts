@@ -45,6 +45,7 @@ async function startApi(
   metrics: Metrics,
   routes: SyncConfig['routes'],
   redis: RedisWiring,
+  triage: SyncConfig['triage'],
 ): Promise<Stoppable> {
   // Readiness PINGs Redis and /metrics counts the tracker queues: the API role needs Redis for both.
   const ops = createOps({ prisma, redis, connections: [...connectors.values()], metrics });
@@ -65,6 +66,7 @@ async function startApi(
     ...(config.publicUrlSet && { publicUrl: config.publicUrl }),
     allowedHosts: config.allowedHosts,
     hooks: config.hooks,
+    triage,
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
   if (!config.adminToken) log.info('ADMIN_TOKEN is not set: the admin API and dashboard (/admin) are off');
@@ -200,7 +202,7 @@ async function main(): Promise<void> {
   // readiness, metrics), one connection for its workers; closed after everything that uses them.
   const redis = wireRedis({ ...config, connections: [...connectors.keys()], log });
   const stops: Stoppable[] = [() => redis.close()];
-  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics, sync.routes, redis));
+  if (role === 'all' || role === 'api') stops.push(await startApi(config, log, prisma, connectors, connections, metrics, sync.routes, redis, sync.triage));
   if (role === 'all' || role === 'worker') stops.push(await startWorker(config, log, prisma, connectors, connections, sync, metrics, redis));
   if (role === 'worker' && config.metricsPort !== undefined) stops.push(await startWorkerOps(config, log, prisma, connectors, metrics, redis));
 

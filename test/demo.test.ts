@@ -58,6 +58,10 @@ describe('npm run demo', () => {
     expect(step7).toContain('acme/mobile holds 1 issue(s), acme/shop 2');
     // Step 8: an outgoing webhook delivered and its signature checked.
     expect(out).toMatch(/hook received defect\.created for (DEF-\d+) \(created \1\), webhook-id msg_[0-9a-f]{32}, signature verified/);
+    // Step 9: a second failure of the same signature, in another test case, is linked automatically.
+    const step9 = out.slice(out.indexOf('\n9. '), out.indexOf('Sync status'));
+    expect(step9).toMatch(/second failure \(login › keeps me signed in\) auto-linked to (DEF-\d+) by signature [0-9a-f]{16}/);
+    expect(step9).toMatch(/DEF-\d+ now has 2 failed runs; history: triage — linked run/);
     expect(out).toContain('Sync status (GET /admin/sync-status):');
     expect(out).toMatch(/^ {2}github +green +links: \d+ synced/m);
     expect(out).toMatch(/ {2}mobile-github \(github\) green +links: 1 synced/);

@@ -3,6 +3,8 @@
 
 /** The verification loop: a test result reopened or closed the defect. */
 export const VERIFICATION_ACTOR = 'verification';
+/** Failure triage: a run linked by its signature or a matcher, a defect raised by a project's rule. */
+export const TRIAGE_ACTOR = 'triage';
 /** A tracker's own change coming back in (inbound sync): tracker:github, tracker:jira... */
 export const TRACKER_ACTOR_PREFIX = 'tracker:';
 /** The service's own jobs (reconciler, migrations...): system, system:<job>. */
@@ -33,5 +35,5 @@ function comparable(name: string): string {
 /** True for names only the service may use, whatever their case, surrounding spaces or invisible characters. */
 export function isReservedActor(name: string): boolean {
   const n = comparable(name);
-  return n === VERIFICATION_ACTOR || n === SYSTEM_ACTOR || n.startsWith(`${SYSTEM_ACTOR}:`) || n.startsWith(TRACKER_ACTOR_PREFIX);
+  return n === VERIFICATION_ACTOR || n === TRIAGE_ACTOR || n === SYSTEM_ACTOR || n.startsWith(`${SYSTEM_ACTOR}:`) || n.startsWith(TRACKER_ACTOR_PREFIX);
 }

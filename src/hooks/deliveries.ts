@@ -8,6 +8,7 @@ import type { RedisClient } from '../redis.ts';
 import type { PrismaClient } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import { caseRunView, defectView } from '../store/views.ts';
+import { incidentViews } from '../store/incidents.ts';
 import { signatureHeader } from './signing.ts';
 import { postHook } from './send.ts';
 import { HOOK_TIMEOUT_MS, outcomeOf, retryDelayMs, type AttemptResult, type HookSettings } from './policy.ts';
@@ -118,6 +119,9 @@ async function render(prisma: PrismaClient, d: { id: string; type: string; subje
   } else if (d.type.startsWith('defect.') || d.type.startsWith('sync.')) {
     const defect = await prisma.defect.findUnique({ where: { id: d.subjectId } });
     data = defect ? { ...defectView(defect) } : { id: d.subjectId };
+  } else if (d.type.startsWith('triage.')) {
+    const incident = await prisma.triageIncident.findUnique({ where: { id: d.subjectId } });
+    data = incident ? { ...(await incidentViews(prisma, [incident]))[0] } : { id: d.subjectId };
   } else {
     data = { id: d.subjectId };
   }

@@ -18,6 +18,8 @@ import { defectRoutes } from './defect-routes.ts';
 import { commentRoutes } from './comment-routes.ts';
 import { CommentStore } from '../store/comments.ts';
 import { caseRunRoutes } from './case-run-routes.ts';
+import { adminIncidentRoutes, failureRoutes, incidentRoutes, matcherRoutes } from './triage-routes.ts';
+import { NO_TRIAGE, type TriageConfig } from '../domain/triage.ts';
 import { webhookRoutes, type WebhookDeps, type WebhookOutcome, type WebhookTarget } from './webhook-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { hookRoutes } from './hook-routes.ts';
@@ -66,6 +68,8 @@ export type AppDeps = {
   metricsTokens?: readonly string[];
   /** Outgoing webhooks: HOOKS_ALLOW_PRIVATE (refused by default: SSRF). */
   hooks?: Pick<HookSettings, 'allowPrivate'>;
+  /** SYNC_CONFIG `triage`: the projects with automatic defects (none by default; signatures and matchers link in every project). */
+  triage?: TriageConfig;
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -108,10 +112,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes(ops, { metricsTokens: deps.metricsTokens ?? [], hosts, adminToken: deps.adminToken }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/admin', hookRoutes(deps.prisma, deps.hooks ?? { allowPrivate: false }));
+  app.use('/admin', adminIncidentRoutes(deps.prisma, deps.triage ?? NO_TRIAGE));
   app.use('/admin', adminRoutes({ prisma: deps.prisma, links, services: admin, log: deps.log, checks: deps.checks }));
   app.use('/api/defects', defectRoutes(defects, reports, links));
   app.use('/api/defects', commentRoutes(new CommentStore(deps.prisma)));
-  app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma), defects));
+  const triage = deps.triage ?? NO_TRIAGE;
+  app.use('/api/case-runs', caseRunRoutes(new CaseRunStore(deps.prisma, triage), defects));
+  const matchers = matcherRoutes(deps.prisma);
+  app.use('/api/defects', matchers.defects);
+  app.use('/api/matchers', matchers.preview);
+  app.use('/api/failures', failureRoutes(deps.prisma));
+  app.use('/api/incidents', incidentRoutes(deps.prisma, triage));
   app.get('/api/milestones/:name/readiness', async (req, res) => {
     const { name } = parseInput(MilestoneParams, req.params, 'path');
     res.json(await reports.readiness(name));

@@ -3,7 +3,7 @@
 // cannot drift from validation; only the list of routes below is written by hand, and
 // test/ops/openapi.test.ts holds it against the routes the express app really registers.
 import { z } from 'zod';
-import { CreateCaseRun, CreateDefect, CreateHook, DeliveriesQuery, DeliveryParams, HookParams, IfMatch, LinkCaseRun, LinkTicket, ListQuery, MilestoneParams, PatchDefect, PatchHook, RaiseDefect } from './schemas.ts';
+import { CreateCaseRun, CreateDefect, CreateHook, CreateMatcher, DeliveriesQuery, DeliveryParams, FailuresQuery, HookParams, IfMatch, IncidentParams, IncidentsQuery, LinkCaseRun, LinkTicket, ListQuery, MatcherParams, MilestoneParams, PatchDefect, PatchHook, PreviewMatchers, RaiseDefect } from './schemas.ts';
 import { CommentListQuery, CreateComment, PatchComment } from './comment-routes.ts';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -31,7 +31,7 @@ export type ApiRoute = {
 };
 
 /** The request body schemas by the name they carry in components.schemas. */
-export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun, RaiseDefect, CreateComment, PatchComment, CreateHook, PatchHook } satisfies Record<string, z.ZodType>;
+export const REQUEST_SCHEMAS = { CreateDefect, PatchDefect, LinkCaseRun, LinkTicket, CreateCaseRun, RaiseDefect, CreateComment, PatchComment, CreateHook, PatchHook, CreateMatcher, PreviewMatchers } satisfies Record<string, z.ZodType>;
 
 /** Every error answers {error: {code, message, details?}} (src/http/errors.ts). */
 const ErrorBody = z.object({
@@ -121,8 +121,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 204: 'deleted', 404: 'no such defect or comment' },
   },
   {
-    method: 'post', path: '/api/case-runs', summary: 'Record a test result (the verification loop may move defects)', body: 'CreateCaseRun',
-    responses: { 201: 'the case run with affectedDefects', 400: 'a field is invalid' },
+    method: 'post', path: '/api/case-runs', summary: 'Record a test result (the verification loop may move defects; a failure is triaged)', body: 'CreateCaseRun',
+    responses: {
+      201: 'the case run with its signature, affectedDefects, and triage: {defect, by: "signature"|"matcher"} when it was linked, {defect: null, by: "pending"} when it met its project\'s rule (raised once the launch is quiet), {defect: null, by: "held", incident} in a storm, or null',
+      400: 'a field is invalid',
+    },
   },
   {
     method: 'post', path: '/api/case-runs/:id/defect', summary: "Raise a defect from a failed case run (it takes the run's project)",
@@ -133,6 +136,46 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'get', path: '/api/milestones/:name/readiness', summary: 'Can the milestone ship?',
     params: { name: { description: 'milestone name', schema: MilestoneParams } },
     responses: { 200: '{ready, blocking, counts}', 404: 'no defect carries the milestone' },
+  },
+  {
+    method: 'post', path: '/api/defects/:idOrKey/matchers', summary: 'Add a matcher: RE2 regexes on the failure message and test case that link future failures to the defect',
+    params: defect, body: 'CreateMatcher', headers: writes,
+    responses: { 201: 'the matcher', 400: 'a regex is invalid (named), or neither is given', 404: 'no such defect' },
+  },
+  {
+    method: 'get', path: '/api/defects/:idOrKey/matchers', summary: "The defect's matchers, oldest first (the order they are tried in)", params: defect,
+    responses: { 200: '{data: [matcher]}', 404: 'no such defect' },
+  },
+  {
+    method: 'delete', path: '/api/defects/:idOrKey/matchers/:id', summary: 'Delete a matcher',
+    params: { ...defect, id: { description: 'matcher UUID', schema: MatcherParams } },
+    responses: { 204: 'deleted', 400: 'the id is not a UUID', 404: 'no such defect or matcher' },
+  },
+  {
+    method: 'post', path: '/api/matchers/preview', summary: 'The recent failures a matcher would catch (newest first; at most 5,000 read)', body: 'PreviewMatchers',
+    responses: { 200: '{scanned, matched, data: [case run with defects]}', 400: 'a regex or field is invalid' },
+  },
+  {
+    method: 'get', path: '/api/failures', summary: 'Failed runs grouped by signature: count, test cases, first and last seen, the defect', query: FailuresQuery,
+    responses: { 200: '{data: [{signature, text, count, testCaseCount, testCases, firstSeen, lastSeen, defect}]}', 400: 'a parameter is invalid' },
+  },
+  {
+    method: 'get', path: '/api/incidents', summary: 'Storm incidents (launches whose automatic defects were held back), newest first', query: IncidentsQuery,
+    responses: { 200: '{data: [incident], nextCursor}', 400: 'a parameter is invalid' },
+  },
+  {
+    method: 'get', path: '/api/incidents/:id', summary: 'One incident: its launch, counts, top signatures, the defects raised at release',
+    params: { id: { description: 'incident UUID', schema: IncidentParams } },
+    responses: { 200: 'the incident', 400: 'the id is not a UUID', 404: 'no such incident' },
+  },
+  {
+    method: 'post', path: '/api/incidents/:id/release', summary: 'Release an incident: the defects it held are raised, and its launch raises defects again',
+    params: { id: { description: 'incident UUID', schema: IncidentParams } }, headers: writes,
+    responses: { 200: 'the incident with raised: [defect key] (empty when it was released already)', 400: 'the id is not a UUID', 404: 'no such incident' },
+  },
+  {
+    method: 'get', path: '/admin/incidents', summary: 'Open storm incidents, for the dashboard', auth: 'admin',
+    responses: { 200: '{data: [incident]}' },
   },
   {
     method: 'post', path: '/admin/hooks', summary: 'Create an outgoing webhook: events POSTed signed (Standard Webhooks); the secret is in this answer only', body: 'CreateHook', auth: 'admin',

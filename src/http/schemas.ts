@@ -6,6 +6,7 @@ import { SEVERITIES } from '../domain/severity.ts';
 import { DESCRIPTION_MAX, MILESTONE_MAX, PROJECT_MAX, PROJECT_CHARACTERS, TAG_MAX, TAGS_MAX, TITLE_MAX, unstorable } from '../domain/text-rules.ts';
 import { TRACKER_KINDS } from '../../connectors/contract.ts';
 import { HOOK_EVENTS } from '../hooks/events.ts';
+import { regexProblem } from '../domain/regex.ts';
 
 /**
  * The one rule for every string the API stores or filters by (used by `string()` below and the URL field),
@@ -172,3 +173,50 @@ export const DeliveriesQuery = z.strictObject({
   status: z.enum(['pending', 'delivered', 'failed'], 'must be one of pending, delivered, failed').optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
 });
+
+/** A regex people write (matchers): RE2 syntax, linear time; a bad one is a 400 naming its field. */
+const regex = string().superRefine((p, ctx) => {
+  const problem = regexProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const eitherRegex = <T extends { message?: string | undefined; testCase?: string | undefined }>(v: T) => v.message !== undefined || v.testCase !== undefined;
+const EITHER = { path: ['message'], message: 'give message or testCase (or both)' };
+
+export const CreateMatcher = z
+  .strictObject({
+    message: regex.optional().meta({ description: 'RE2 regex searched in the failure message' }),
+    testCase: regex.optional().meta({ description: 'RE2 regex searched in the test case' }),
+  })
+  .refine(eitherRegex, EITHER);
+export const MatcherParams = z.object({ idOrKey: z.string(), id: uuid });
+
+export const PreviewMatchers = z
+  .strictObject({
+    message: regex.optional(),
+    testCase: regex.optional(),
+    since: time.optional().meta({ description: 'only failures that ran at or after this instant (default: the last 7 days)' }),
+    limit: z.int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500').optional(),
+  })
+  .refine(eitherRegex, EITHER);
+
+const pageLimit = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50);
+
+export const FailuresQuery = z.strictObject({
+  launch: text(200).min(1, 'must not be empty').optional(),
+  project: projectName.optional(),
+  since: time.optional().meta({ description: 'failures that ran at or after this instant (default: the last 7 days, or all of a launch)' }),
+  untriaged: z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true').optional(),
+  limit: pageLimit,
+});
+
+export const IncidentsQuery = z.strictObject({
+  status: z.enum(['open', 'released'], 'must be one of open, released').optional(),
+  project: projectName.optional(),
+  limit: pageLimit,
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,15}\.[0-9a-f-]{36}$/, 'must be a cursor returned as nextCursor')
+    .transform((v) => ({ at: new Date(Number(v.split('.')[0])), id: v.split('.')[1]! }))
+    .optional(),
+});
+export const IncidentParams = z.object({ id: uuid });

@@ -1,29 +1,21 @@
 // Defect use cases over the store. Every write runs in one transaction with its outbox row.
 import type { Defect } from '../generated/prisma/client.ts';
 import type { PrismaClient, Tx } from '../db.ts';
-import { normalizeTags, stampFieldTimes, EDITABLE_FIELDS, type DefectPatch } from '../domain/defect-fields.ts';
+import { normalizeTags, type DefectPatch } from '../domain/defect-fields.ts';
 import type { Severity } from '../domain/severity.ts';
 import type { DefectStatus } from '../domain/lifecycle.ts';
 import { titleFromFailedRun } from '../domain/verification.ts';
 import { applyDefectChange, inTransaction } from './defect-changes.ts';
-import { appendOutbox } from './outbox.ts';
+import { insertDefect, type NewDefect } from './defect-insert.ts';
 import { findCaseRun, findDefect, lockDefect } from './find.ts';
 import { linkRuns, loadFailedRuns, requireFailed } from './case-run-links.ts';
+
+export type { NewDefect };
 import { caseRunView, defectView, linkView, statusChangeView } from './views.ts';
 
 /** How many case runs and history entries a defect's detail shows (the newest; totals alongside). */
 export const DETAIL_LIMIT = 100;
 
-export type NewDefect = {
-  title: string;
-  description?: string;
-  severity?: Severity;
-  assignee?: string | null;
-  milestone?: string | null;
-  tags?: string[];
-  project?: string | null;
-  caseRunIds?: string[];
-};
 
 export type DefectFilter = {
   status?: DefectStatus[];
@@ -102,33 +94,8 @@ export class DefectStore {
     return { items: items.map(defectView), nextCursor: more ? items.at(-1)!.number : null };
   }
 
-  private async insert(tx: Tx, input: NewDefect, actor: string): Promise<Defect> {
-    const runs = await loadFailedRuns(tx, input.caseRunIds ?? [], (i) => `caseRunIds[${i}]`);
-    const runIds = runs.map((r) => r.id);
-    const now = new Date();
-    const defect = await tx.defect.create({
-      data: {
-        title: input.title,
-        description: input.description ?? '',
-        severity: input.severity ?? 'medium',
-        assignee: input.assignee ?? null,
-        milestone: input.milestone ?? null,
-        tags: normalizeTags(input.tags ?? []),
-        project: input.project ?? null,
-        fieldChangedAt: stampFieldTimes({}, EDITABLE_FIELDS, now),
-        createdAt: now,
-        updatedAt: now,
-        caseRuns: { create: runIds.map((caseRunId) => ({ caseRunId })) },
-        history: { create: { from: null, to: 'open', actor, at: now } },
-      },
-    });
-    await appendOutbox(tx, defect.id, 'defect.created', {
-      version: defect.version,
-      fields: [...EDITABLE_FIELDS],
-      actor,
-      ...(runIds.length && { caseRunIds: runIds }),
-    });
-    return defect;
+  private insert(tx: Tx, input: NewDefect, actor: string): Promise<Defect> {
+    return insertDefect(tx, input, actor);
   }
 
   /**

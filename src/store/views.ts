@@ -33,6 +33,9 @@ export function caseRunView(r: CaseRun) {
     finishedAt: r.finishedAt?.toISOString() ?? null,
     ranAt: r.ranAt.toISOString(),
     createdAt: r.createdAt.toISOString(),
+    /** The failure signature (failed runs with a message; null otherwise) and the normalised text it hashes. */
+    signature: r.signature,
+    signatureText: r.signatureText,
   };
 }
 
@@ -58,7 +61,7 @@ export function linkView(l: TrackerLink) {
 }
 
 export function statusChangeView(h: StatusChange) {
-  return { from: h.from, to: h.to, actor: h.actor, causeCaseRunId: h.causeCaseRunId, at: h.at.toISOString() };
+  return { from: h.from, to: h.to, actor: h.actor, causeCaseRunId: h.causeCaseRunId, note: h.note, at: h.at.toISOString() };
 }
 
 export type DefectView = ReturnType<typeof defectView>;

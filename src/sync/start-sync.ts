@@ -25,6 +25,8 @@ import { WebhookRegistrations } from '../inbound/registrations.ts';
 import { ensureWebhook } from '../inbound/register-webhooks.ts';
 import { pruneActivity } from '../store/sync-activity.ts';
 import type { Metrics } from '../metrics.ts';
+import type { TriageConfig } from '../domain/triage.ts';
+import { startTriage } from './triage-worker.ts';
 
 export type SyncSettings = {
   prisma: PrismaClient;
@@ -61,6 +63,8 @@ export type SyncSettings = {
   metrics?: Metrics;
   /** Connections configured with `evidenceComments: false` (issue 15 part 3). */
   noEvidence?: ReadonlySet<ConnectionName>;
+  /** SYNC_CONFIG `triage`: the projects whose quiet launches the triage pass judges. */
+  triage?: TriageConfig;
 };
 
 /** The settings the worker role runs with, from the environment and SYNC_CONFIG. */
@@ -89,6 +93,7 @@ export function syncSettings(
     hooks: config.hooks,
     registrars: config.publicUrlSet ? buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
     noEvidence: new Set(connections.filter((c) => c.evidenceComments === false).map((c) => c.name)),
+    triage: sync.triage,
   };
 }
 
@@ -106,7 +111,10 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const relay = await startRelay({ ...s, queues });
   // Outgoing webhooks are delivered by the worker role whether or not any tracker is configured.
   const stopHooks = startHookDeliveries({ prisma: s.prisma, producer: s.redis.producer, workers: s.redis.workers(), prefix, log: s.log, settings: s.hooks });
+  // Automatic defects (issue 16 part 2) are raised here, whether or not any tracker is configured.
+  const stopTriage = startTriage({ prisma: s.prisma, triage: s.triage ?? { projects: {} }, log: s.log });
   const stopRelay = async () => {
+    await stopTriage();
     await stopHooks();
     await relay();
   };

@@ -14,6 +14,7 @@ import { SEVERITIES } from '../domain/severity.ts';
 import { PROJECT_CHARACTERS, PROJECT_MAX } from '../domain/text-rules.ts';
 import { CONNECTION_NAME, type ConnectionConfig } from './connection-config.ts';
 import { substituteEnv } from './env-refs.ts';
+import { TriageSchema } from './triage-config.ts';
 
 export const DIRECTIONS = ['both', 'outbound', 'inbound', 'off'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -126,6 +127,8 @@ const FileSchema = z
       .default({}),
     /** Absent: every defect goes to every connection. */
     routes: z.array(RouteSchema).min(1, 'must hold at least one route (leave routes out to send every defect to every connection)').optional(),
+    /** Failure triage's automatic defects, per project (src/sync/triage-config.ts). */
+    triage: TriageSchema,
   })
   .strict();
 

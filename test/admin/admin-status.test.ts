@@ -1,6 +1,7 @@
 // The admin figures move with real effects: the whole service against the fake trackers, a link the
 // tracker refuses, a conflict, webhooks accepted / duplicated / rejected; resync and retry queue jobs
 // that then sync; /metrics series move with a sync and a webhook.
+import { distinctMessage } from '../helpers/context.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
@@ -34,7 +35,7 @@ async function status(connection: string): Promise<TrackerStatus> {
 }
 
 async function syncedDefect(title: string) {
-  const run = await recordRun(svc.http, { testCase: `admin › ${randomUUID().slice(0, 8)}`, status: 'failed', message: 'boom' });
+  const run = await recordRun(svc.http, { testCase: `admin › ${randomUUID().slice(0, 8)}`, status: 'failed', message: distinctMessage('boom') });
   const res = await svc.http.post('/api/defects').send({ title, assignee: ANA.email, caseRunIds: [run.id] });
   expect(res.status).toBe(201);
   const links = await settledLinks(svc.http, res.body.key, 0);

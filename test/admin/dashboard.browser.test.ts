@@ -49,6 +49,16 @@ describe('the dashboard in Chromium', () => {
     expect(backfill.status).toBe(202);
     await expect.poll(() => page.getAttribute('[data-connection-card="asana"] [data-backfill]', 'data-backfill'), { timeout: 10_000 }).toBe('finished');
     expect(await page.textContent('[data-connection-card="asana"] [data-backfill]')).toMatch(/^finished .+: 0 of 0 done · 0 failed$/);
+    // An open triage incident (a storm launch whose defects are held back) is listed with its counts.
+    const incident = await svc.prisma.triageIncident.create({
+      data: { project: unique('web'), launch: unique('nightly'), reason: 'ratio', runs: 300, failed: 290, newSignatures: 4, topSignatures: [{ signature: '0123456789abcdef', text: 'Error: connect ECONNREFUSED <ip>:<port>', count: 290 }] },
+    });
+    const incidentRow = page.locator(`#incidents tr[data-incident="${incident.id}"]`);
+    await incidentRow.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await incidentRow.textContent()).toContain('too many runs failed');
+    expect(await incidentRow.textContent()).toContain('290× Error: connect ECONNREFUSED <ip>:<port>');
+    await svc.prisma.triageIncident.update({ where: { id: incident.id }, data: { status: 'released' } });
+    await incidentRow.waitFor({ state: 'detached', timeout: 15_000 });
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'ds_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
     expect(await page.evaluate('document.cookie')).toBe(''); // HttpOnly: no script can read it

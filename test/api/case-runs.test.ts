@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testApi, unique } from '../helpers/context.ts';
+import { testApi, unique, distinctMessage } from '../helpers/context.ts';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
 
 const { prisma, http } = testApi();
@@ -40,11 +40,11 @@ describe('POST /api/case-runs', () => {
 describe('POST /api/case-runs/:id/defect', () => {
   it('raises a defect from a failed run: title from test case and first message line, medium, run linked', async () => {
     const testCase = unique('checkout › pays');
-    const run = await recordRun(http, { testCase, status: 'failed', message: 'Timeout 5000ms exceeded\n  at pay()' });
+    const run = await recordRun(http, { testCase, status: 'failed', message: distinctMessage('Timeout 5000ms exceeded\n  at pay()') });
     const res = await http.post(`/api/case-runs/${run.id}/defect`).set('X-Actor', 'user:qa');
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      title: `${testCase}: Timeout 5000ms exceeded`,
+      title: expect.stringMatching(new RegExp(`^${testCase}: Timeout 5000ms exceeded \\([g-z]+\\)$`)),
       severity: 'medium',
       status: 'open',
       caseRuns: [{ id: run.id }],
@@ -98,7 +98,7 @@ describe('POST /api/defects/:idOrKey/case-runs', () => {
 
 describe('verification loop', () => {
   async function resolvedDefectFor(testCase: string) {
-    const run = await recordRun(http, { testCase, status: 'failed', message: 'broken' });
+    const run = await recordRun(http, { testCase, status: 'failed', message: distinctMessage('broken') });
     const d = (await http.post(`/api/case-runs/${run.id}/defect`).expect(201)).body;
     await patchDefect(http, d.key, { status: 'resolved' });
     return d;
@@ -107,7 +107,7 @@ describe('verification loop', () => {
   it('reopens a resolved defect when its test case fails again, naming the run as cause', async () => {
     const testCase = unique('login');
     const d = await resolvedDefectFor(testCase);
-    const rerun = await recordRun(http, { testCase, status: 'failed', message: 'still broken' });
+    const rerun = await recordRun(http, { testCase, status: 'failed', message: distinctMessage('still broken') });
     expect(rerun.affectedDefects).toEqual([{ id: d.id, key: d.key, status: 'reopened' }]);
     const after = (await http.get(`/api/defects/${d.key}`)).body;
     expect(after.status).toBe('reopened');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testApi, unique } from '../helpers/context.ts';
+import { testApi, unique, distinctMessage } from '../helpers/context.ts';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
 import { TABLE } from '../helpers/lifecycle-table.ts';
 import { allowedTransitions } from '../../src/domain/lifecycle.ts';
@@ -38,7 +38,7 @@ describe('POST /api/defects', () => {
   });
 
   it('links the failed case runs that found it', async () => {
-    const run = await recordRun(http, { testCase: unique('tc'), status: 'failed', message: 'boom' });
+    const run = await recordRun(http, { testCase: unique('tc'), status: 'failed', message: distinctMessage('boom') });
     const defect = await createDefect(http, { severity: 'high', assignee: 'ann@example.com', caseRunIds: [run.id] });
     expect(defect.caseRuns.map((r: { id: string }) => r.id)).toEqual([run.id]);
     expect((await outboxOf(defect.id))[0]!.payload).toMatchObject({ caseRunIds: [run.id] });

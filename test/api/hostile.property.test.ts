@@ -5,7 +5,7 @@
 // the seed and the shrunk counterexample on failure, so a failure replays with FC_SEED=<seed>.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testApi, unique } from '../helpers/context.ts';
+import { testApi, unique, distinctMessage } from '../helpers/context.ts';
 import { createDefect, recordRun } from '../helpers/fixtures.ts';
 
 const { prisma, http } = testApi();
@@ -173,7 +173,7 @@ const property = (arb: fc.Arbitrary<Req>) => fc.assert(fc.asyncProperty(arb, che
 let defectKey = '';
 let failedRunId = '';
 beforeAll(async () => {
-  const run = await recordRun(http, { testCase: unique('tc'), status: 'failed', message: 'boom' });
+  const run = await recordRun(http, { testCase: unique('tc'), status: 'failed', message: distinctMessage('boom') });
   failedRunId = run.id;
   defectKey = (await createDefect(http, { milestone: 'R-prop', severity: 'critical' })).key;
 });

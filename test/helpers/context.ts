@@ -21,3 +21,14 @@ export function testApi() {
 export function unique(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
 }
+
+/**
+ * A failure message of this run alone: failures that share a signature (src/domain/signature.ts) are
+ * linked to one defect automatically, and numbers, hex and ids are masked in a signature, so the mark
+ * is letters (g-z: never read as hex).
+ */
+export function distinctMessage(message: string): string {
+  const mark = [...randomUUID().replace(/-/g, '').slice(0, 10)].map((c) => 'ghijklmnopqrstuvwxyz'[parseInt(c, 16)]).join('');
+  const [first, ...rest] = message.split('\n');
+  return [`${first} (${mark})`, ...rest].join('\n');
+}

@@ -85,6 +85,7 @@ export async function startService(opts: ServiceOptions) {
     checks,
     ops: createOps({ prisma, metrics }),
     hooks: config.hooks,
+    triage: sync.triage,
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
   handler = app;

@@ -3,6 +3,7 @@
 // receiver on loopback (HOOKS_ALLOW_PRIVATE, as tests and on-premise set-ups), checked with the reference
 // Standard Webhooks library; retried on 500 with the same id and bytes, not on 400; a hook failing for its
 // whole window is disabled; a private address is refused without the flag, at creation and at delivery.
+import { distinctMessage } from '../helpers/context.ts';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -80,7 +81,7 @@ describe('outgoing webhooks', () => {
     await patchDefect(svc.http, defect.key, { title: 'Hooked defect, renamed' });
     await patchDefect(svc.http, defect.key, { status: 'resolved' });
     // A failing re-run linked to the resolved defect reopens it (the verification loop).
-    const run = await recordRun(svc.http, { testCase: 'checkout.spec.ts', status: 'failed', message: 'Timeout 30000ms exceeded' });
+    const run = await recordRun(svc.http, { testCase: 'checkout.spec.ts', status: 'failed', message: distinctMessage('Timeout 30000ms exceeded') });
     expect((await svc.http.post(`/api/defects/${defect.key}/case-runs`).send({ caseRunId: run.id })).status).toBeLessThan(300);
 
     const verifier = new Webhook(hook.secret);

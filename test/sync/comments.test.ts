@@ -1,6 +1,7 @@
 // Comments end to end (issue 15 part 1) with all three fakes: a comment made in Defect Sync, GitHub, Jira or
 // Asana reaches the other places attributed; edits and deletions follow; a replayed webhook makes no
 // duplicate; an edit of one comment on two sides is decided by time and listed at /admin/conflicts.
+import { distinctMessage } from '../helpers/context.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Trackers } from '../../fakes/index.ts';
 import { type Service, until } from '../helpers/service.ts';
@@ -150,11 +151,11 @@ describe('comments cross to every linked ticket', () => {
 
   it('test evidence: a reopen by a failing run puts one comment on each ticket (one per launch), a verifying pass one more', async () => {
     const testCase = `evidence › ${randomUUID().slice(0, 8)}`;
-    const run = await recordRun(svc.http, { testCase, status: 'failed', message: 'expected 200\ngot 500', launch: 'nightly-41' });
+    const run = await recordRun(svc.http, { testCase, status: 'failed', message: distinctMessage('expected 200\ngot 500'), launch: 'nightly-41' });
     const made = await svc.http.post(`/api/case-runs/${run.id}/defect`).expect(201);
     const d = { key: made.body.key as string, links: await settledLinks(svc.http, made.body.key, 0) };
     await patchDefect(svc.http, d.key, { status: 'resolved' });
-    await recordRun(svc.http, { testCase, status: 'failed', message: 'TypeError: x is undefined\n  at y', launch: 'nightly-42' });
+    await recordRun(svc.http, { testCase, status: 'failed', message: distinctMessage('TypeError: x is undefined\n  at y'), launch: 'nightly-42' });
     await until('evidence on all three tickets', () => gh(d.links).length === 1 && jira(d.links).length === 1 && asana(d.links).length === 1);
     const body = gh(d.links)[0]!.body;
     expect(body).toContain('**Defect Sync verification** wrote in Defect Sync:');
@@ -165,7 +166,7 @@ describe('comments cross to every linked ticket', () => {
     expect(jira(d.links)[0]!.text).toContain('nightly-42');
     // The same launch reopening it again adds nothing.
     await patchDefect(svc.http, d.key, { status: 'resolved' });
-    await recordRun(svc.http, { testCase, status: 'failed', message: 'again', launch: 'nightly-42' });
+    await recordRun(svc.http, { testCase, status: 'failed', message: distinctMessage('again'), launch: 'nightly-42' });
     expect((await svc.http.get(`/api/defects/${d.key}`)).body.status).toBe('reopened');
     // A pass closes it once resolved: one comment listing the verifying runs.
     await patchDefect(svc.http, d.key, { status: 'resolved' });

@@ -3,6 +3,7 @@
 // surrogates are stored cut or cleaned, the link says so, the other trackers stay in step, and no link
 // goes retrying or failed. A name that is empty after cleaning refuses the ticket (rejected, a clear
 // message, no retry loop) until a person gives it a name.
+import { distinctMessage } from '../helpers/context.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANA, type Trackers } from '../../fakes/index.ts';
@@ -25,7 +26,7 @@ const ghIssue = (l: Link[]) => t.github.issue(Number(remoteIdOf(l, 'github'))) a
 const asanaLink = (l: Link[]) => l.find((x) => x.tracker === 'asana')!;
 
 async function syncedDefect(title: string) {
-  const run = await recordRun(svc.http, { testCase: `inbound-values › ${randomUUID().slice(0, 8)}`, status: 'failed', message: 'boom' });
+  const run = await recordRun(svc.http, { testCase: `inbound-values › ${randomUUID().slice(0, 8)}`, status: 'failed', message: distinctMessage('boom') });
   const res = await svc.http.post('/api/defects').send({ title, assignee: ANA.email, caseRunIds: [run.id] });
   expect(res.status).toBe(201);
   const links = await settledLinks(svc.http, res.body.key, 0);

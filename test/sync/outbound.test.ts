@@ -1,5 +1,6 @@
 // Outbound sync end to end: HTTP in, tickets out, against all three fake trackers through the real
 // SDKs, with the relay and workers running in this process.
+import { distinctMessage } from '../helpers/context.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDefect, patchDefect, recordRun } from '../helpers/fixtures.ts';
 import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
@@ -44,7 +45,7 @@ const oneEach = (defectId: string) => {
 describe('outbound sync to GitHub, Jira and Asana', () => {
   it('creates exactly one ticket per tracker for a new defect, with mapped values, and stores the links', async () => {
     const before = t.creates();
-    const run = await recordRun(svc.http, { testCase: 'checkout › pays by card', status: 'failed', message: 'Timeout 5000ms exceeded' });
+    const run = await recordRun(svc.http, { testCase: 'checkout › pays by card', status: 'failed', message: distinctMessage('Timeout 5000ms exceeded') });
     const d = await createDefect(svc.http, {
       title: 'Card payment times out',
       description: 'Pay with a Visa card; the spinner never stops.',

@@ -7,7 +7,7 @@ import { ANA, type Trackers } from '../../fakes/index.ts';
 import { type Service, until } from '../helpers/service.ts';
 import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { loadTicket } from '../../src/sync/ticket.ts';
-import { unique } from '../helpers/context.ts';
+import { unique, distinctMessage } from '../helpers/context.ts';
 
 let t: Trackers;
 let svc: Service;
@@ -34,7 +34,7 @@ describe('failing runs on the ticket', () => {
     // Runs 0..29, one hour apart, except that runs 20 and 21 (the 10th and 11th newest) finished together.
     for (let i = 0; i < 30; i++) {
       const at = new Date(base + Math.min(i, i === 21 ? 20 : i) * 3600_000).toISOString();
-      ids.push((await recordRun(svc.http, { testCase: `${testCase}-${i}`, status: 'failed', message: `boom ${i}`, finishedAt: at })).id);
+      ids.push((await recordRun(svc.http, { testCase: `${testCase}-${i}`, status: 'failed', message: distinctMessage(`boom ${i}`), finishedAt: at })).id);
     }
     const d = await createDefect(svc.http, { title: 'Found by thirty runs', caseRunIds: ids });
 

@@ -1,6 +1,7 @@
 // Two-way sync end to end: people edit tickets in the fake trackers, the fakes send signed webhooks (or
 // none, and polling heals), the service verifies, records and applies them through the real SDKs, and
 // carries each change to the defect and the other trackers, field by field, the later change winning.
+import { distinctMessage } from '../helpers/context.ts';
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
@@ -49,7 +50,7 @@ const poll = (tracker: TrackerKind) => pollTracker(svc.prisma, svc.connectors.ge
 /** A defect raised from a failed run, with its three tickets in step. */
 async function syncedDefect(title: string) {
   const testCase = `two-way › ${randomUUID().slice(0, 8)}`;
-  const run = await recordRun(svc.http, { testCase, status: 'failed', message: 'boom' });
+  const run = await recordRun(svc.http, { testCase, status: 'failed', message: distinctMessage('boom') });
   const res = await svc.http.post('/api/defects').send({ title, assignee: ANA.email, caseRunIds: [run.id] });
   expect(res.status).toBe(201);
   const l = await settledLinks(svc.http, res.body.key, 0);
@@ -190,7 +191,7 @@ describe('webhooks from the trackers', () => {
       return (await defect(d.key)).status === 'resolved' && jiraStatus(l).category === 'done' && asanaTask(l).completed;
     });
 
-    await recordRun(svc.http, { testCase: d.testCase, status: 'failed', message: 'still broken' });
+    await recordRun(svc.http, { testCase: d.testCase, status: 'failed', message: distinctMessage('still broken') });
     await until('reopened everywhere', async () => {
       const l = await linksOf(svc.http, d.key);
       return (await defect(d.key)).status === 'reopened' && ghIssue(l).state === 'open' && jiraStatus(l).category === 'new' && !asanaTask(l).completed;
@@ -300,7 +301,7 @@ describe('status moves from trackers', () => {
     t.jira.webhooks.pause();
     t.jira.setStatus(remoteIdOf(d.links, 'jira'), "Won't Do"); // a person closes it as won't fix…
     await new Promise((r) => setTimeout(r, 50));
-    await recordRun(svc.http, { testCase: d.testCase, status: 'failed', message: 'fails again' }); // …then the re-run fails
+    await recordRun(svc.http, { testCase: d.testCase, status: 'failed', message: distinctMessage('fails again') }); // …then the re-run fails
     await until('reopened on all four sides', async () => {
       const l = await linksOf(svc.http, d.key);
       return (await defect(d.key)).status === 'reopened' && ghIssue(l).state === 'open' && jiraStatus(l).category === 'new' && !asanaTask(l).completed;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isReservedActor, trackerActor, VERIFICATION_ACTOR } from '../../src/domain/actors.ts';
 
 describe('reserved actor names', () => {
-  it.each([VERIFICATION_ACTOR, 'VERIFICATION', ' verification', trackerActor('jira'), 'tracker:anything', 'Tracker:GitHub', 'system', 'System:reconciler'])(
+  it.each([VERIFICATION_ACTOR, 'VERIFICATION', ' verification', 'triage', 'Triage ', trackerActor('jira'), 'tracker:anything', 'Tracker:GitHub', 'system', 'System:reconciler'])(
     '%j is reserved',
     (name) => expect(isReservedActor(name)).toBe(true),
   );

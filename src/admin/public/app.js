@@ -1,6 +1,6 @@
 // The operations dashboard: plain DOM, no framework. Signs in with the admin token (the server answers
-// with an HttpOnly session cookie, never readable here), then shows /admin/sync-status, the links in
-// trouble, recent conflicts and activity, refreshing every 5 s. Every value goes in through textContent.
+// with an HttpOnly session cookie, never readable here), then shows /admin/sync-status, open triage
+// incidents, the links in trouble, recent conflicts and activity, refreshing every 5 s. Every value goes in through textContent.
 'use strict';
 
 const REFRESH_MS = 5000;
@@ -113,6 +113,25 @@ function troubleRow(l) {
   );
 }
 
+/** A storm incident (failure triage): the launch's automatic defects are held until someone releases it (POST /api/incidents/:id/release). */
+function incidentRow(i) {
+  const why = i.reason === 'signatures' ? 'too many new signatures' : 'too many runs failed';
+  const top = i.topSignatures.map((s) => `${s.count}× ${s.text.split('\n')[0]}`).join(' · ');
+  return el(
+    'tr',
+    { 'data-incident': i.id },
+    el('td', {}, when(i.createdAt)),
+    el('td', {}, i.project),
+    el('td', {}, i.launch),
+    el('td', {}, why),
+    el('td', {}, String(i.counts.runs)),
+    el('td', {}, String(i.counts.failed)),
+    el('td', {}, String(i.counts.newSignatures)),
+    el('td', {}, String(i.counts.held)),
+    el('td', { class: 'err' }, top),
+  );
+}
+
 function conflictRow(c) {
   return el('tr', {}, el('td', {}, when(c.decidedAt)), el('td', {}, c.defect), el('td', {}, c.connection), el('td', {}, c.field), el('td', {}, value(c.defectValue)), el('td', {}, value(c.remoteValue)), el('td', {}, c.winner));
 }
@@ -130,11 +149,12 @@ function fill(table, rows, empty) {
 async function refresh() {
   clearTimeout(timer);
   try {
-    const [status, trouble, conflicts, activity] = await Promise.all([
+    const [status, trouble, conflicts, activity, incidents] = await Promise.all([
       api('GET', '/admin/sync-status'),
       api('GET', '/admin/links?state=failed,retrying,missing&limit=50'),
       api('GET', '/admin/conflicts?limit=10'),
       api('GET', '/admin/activity?limit=20'),
+      api('GET', '/admin/incidents'),
     ]);
     $('#signin').hidden = true;
     $('#dashboard').hidden = false;
@@ -143,6 +163,7 @@ async function refresh() {
     $('#cards').replaceChildren(...status.connections.map(card));
     $('#outbox').textContent = `Outbox: ${status.outbox.unpublished} change(s) waiting to be queued${status.outbox.unpublished ? `, oldest ${status.outbox.oldestAgeSeconds} s` : ''}.`;
     $('#problems').textContent = (status.errors ?? []).join('; ');
+    fill('#incidents', incidents.data.map(incidentRow), '#incidents-empty');
     fill('#trouble', trouble.data.map(troubleRow), '#trouble-empty');
     fill('#conflicts', conflicts.data.map(conflictRow), '#conflicts-empty');
     fill('#activity', activity.data.map(activityRow), '#activity-empty');
