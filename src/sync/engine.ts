@@ -24,7 +24,7 @@ import type { SqlQuery, SyncLocks } from './lock.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { syncWarnings } from './warnings.ts';
 import type { Metrics } from '../metrics.ts';
-import { recordActivity } from '../store/sync-activity.ts';
+import { recordActivity, type ActivityRecord } from '../store/sync-activity.ts';
 
 import type { SyncOutcome } from './outcome.ts';
 export type { SyncOutcome };
@@ -140,20 +140,20 @@ export class SyncEngine {
           const { withheld = [], ...created } = ref;
           facts.warnings.push(...withheld.map((w) => w.reason));
           const fields = createdFields(connector.canonical(initial.fields, initial.context), withheld.map((w) => w.change));
-          await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts);
-          this.logWarnings(link, facts);
           trace.pushed = [...this.deps.outbound, 'context'];
-          return await this.finished(connector, defectId, 'created', trace, loaded);
+          await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts, { ...trace, outcome: 'created' });
+          this.logWarnings(link, facts);
+          return await this.finished(connector, defectId, 'created', trace, loaded, true);
         }
         // Adopt the ticket the crashed attempt made; it holds the defect as it was then, so read it
         // and let the update below send whatever changed since.
         const remote = await connector.read(found);
         link = await save.success(link.id, found, { fields: connector.canonical(remote.fields), contextDigest: '' }, attemptAt, facts);
-        await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace);
-        return await this.finished(connector, defectId, 'adopted', trace, loaded);
+        await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace, 'adopted');
+        return await this.finished(connector, defectId, 'adopted', trace, loaded, true);
       }
       const outcome = await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace);
-      return await this.finished(connector, defectId, outcome, trace, loaded);
+      return await this.finished(connector, defectId, outcome, trace, loaded, true);
     } catch (err) {
       // Not a failure of the ticket: the caller reads both sides again right away.
       if (err instanceof DefectMovedOn && mayRetryNow) throw new SyncFailure({ action: 'retry', state: 'retrying', message: err.message }, err);
@@ -177,6 +177,8 @@ export class SyncEngine {
     facts: SyncedFacts,
     save: GuardedSave,
     trace: Trace,
+    /** The outcome the activity row records when it is not this exchange's own (a ticket adopted). */
+    outcomeAs?: SyncOutcome,
   ): Promise<'updated' | 'unchanged'> {
     save.check();
     const { prisma, directions, log } = this.deps;
@@ -200,11 +202,12 @@ export class SyncEngine {
     for (const c of result.conflicts) this.deps.metrics?.conflict(c.field);
     if (result.version !== undefined) facts.version = result.version;
     if (result.ref.key !== link.key) log.info({ connection: link.connection, from: link.key, to: result.ref.key }, 'ticket key changed');
-    await save.success(link.id, result.ref, result.snapshot, attemptAt, facts);
-    this.logWarnings(link, facts);
     const changed = result.pushed.size > 0 || result.pulled.length > 0;
+    const outcome = changed ? 'updated' : 'unchanged';
+    await save.success(link.id, result.ref, result.snapshot, attemptAt, facts, { ...trace, outcome: outcomeAs ?? outcome });
+    this.logWarnings(link, facts);
     if (changed) log.debug({ connection: link.connection, key: result.ref.key, pushed: [...result.pushed], pulled: result.pulled }, 'ticket exchanged');
-    return changed ? 'updated' : 'unchanged';
+    return outcome;
   }
 
   /**
@@ -212,9 +215,10 @@ export class SyncEngine {
    * outbound from the defect's newest stamp among the fields written (its commit) to now, inbound from
    * the tracker's time of the change to now (clamped at 0: the tracker's clock may run ahead of ours).
    */
-  private async finished(connector: Connector, defectId: string, outcome: SyncOutcome, trace: Trace, loaded: LoadedTicket): Promise<SyncOutcome> {
+  private async finished(connector: Connector, defectId: string, outcome: SyncOutcome, trace: Trace, loaded: LoadedTicket, recorded = false): Promise<SyncOutcome> {
     const { metrics, prisma, log } = this.deps;
-    await recordActivity(prisma, log, { defectId, connection: connector.connection, ...trace, outcome });
+    // A success records its activity row with the link's own write (markSynced); anything else here.
+    if (!recorded) await recordActivity(prisma, log, { defectId, connection: connector.connection, ...trace, outcome });
     if (!metrics) return outcome;
     metrics.syncJob(connector, outcome);
     const now = Date.now();
@@ -233,9 +237,9 @@ export class SyncEngine {
         check();
         return recordCreateAttempt(sql, id, at);
       },
-      success: (id, ref, snapshot, at, facts) => {
+      success: (id, ref, snapshot, at, facts, activity) => {
         check();
-        return markSynced(sql, id, ref, snapshot, at, facts);
+        return markSynced(sql, id, ref, snapshot, at, facts, activity);
       },
     };
   }
@@ -274,7 +278,7 @@ export class SyncEngine {
 type GuardedSave = {
   check(): void;
   createAttempt(id: string, at: Date): Promise<TrackerLink>;
-  success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts): Promise<TrackerLink>;
+  success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts, activity?: Omit<ActivityRecord, 'defectId' | 'connection'>): Promise<TrackerLink>;
 };
 
 /** The newest of the defect's change stamps (fieldChangedAt) among `fields`, in ms; undefined when none is stamped. */
