@@ -12,8 +12,7 @@ import { deleteRedisPrefix } from '../src/outbox/queues.ts';
 import { startTrackers, personFor, ANA, BOB } from '../fakes/index.ts';
 import { createGithubFake } from '../fakes/github/server.ts';
 import { freePort } from '../fakes/free-port.ts';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHookReceiver } from '../fakes/hook-receiver.ts';
 import { signatureHeader } from '../src/hooks/signing.ts';
 
 const once = process.argv.includes('--once');
@@ -190,26 +189,18 @@ async function tour(): Promise<void> {
   console.log(`  acme/mobile holds ${mobile.issues().length} issue(s), acme/shop ${github.issues().length}: the shop's defects never reached the mobile team's repository`);
 
   console.log('\n8. A team\'s own workflow: an outgoing webhook hears of every new defect, signed (Standard Webhooks).');
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const receiver = await startHookReceiver('/defects');
+  const { received } = receiver;
   const hookRes = await fetch(`${api}/admin/hooks`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/defects`, events: ['defect.created', 'defect.reopened'], description: 'demo receiver' }),
+    body: JSON.stringify({ url: receiver.url, events: ['defect.created', 'defect.reopened'], description: 'demo receiver' }),
   });
   const hook = (await hookRes.json()) as { id: string; secret: string };
   if (hookRes.status !== 201) throw new Error(`POST /admin/hooks → ${hookRes.status} ${JSON.stringify(hook)}`);
   const third = await call('POST', '/api/defects', { title: 'Coupon field rejects lower case', severity: 'low' });
   for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-  receiver.close();
+  await receiver.close();
   const got = received[0];
   if (!got) throw new Error('the hook delivery did not arrive in 10 s');
   const [id, ts] = [String(got.headers['webhook-id']), Number(got.headers['webhook-timestamp'])];

@@ -1,6 +1,7 @@
 // The exact HTTP each connector's comments capability sends (issue 15), nock standing in for the trackers.
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { recordRequests } from './nock-recorder.ts';
 import type { OutboundComment, TicketRef } from '../../connectors/contract.ts';
 import { connector as githubConnector } from './github/helpers.ts';
 import { connectorFor as jiraConnectorFor } from './jira/helpers.ts';
@@ -11,26 +12,7 @@ import { People } from '../../connectors/people.ts';
 const CID = '11111111-2222-4333-8444-555555555555';
 const ANA: OutboundComment = { commentId: CID, body: 'Which browser?\n\nAnd which OS?', authorName: 'Ana', writtenIn: 'Defect Sync' };
 
-type Seen = { method: string; path: string; body: unknown };
-let seen: Seen[] = [];
-function answer(status: number, body: unknown) {
-  return async (req: Request) => {
-    const url = new URL(req.url);
-    const text = await req.text();
-    seen.push({ method: req.method, path: url.pathname + url.search, body: text ? JSON.parse(text) : undefined });
-    return [status, body as Record<string, unknown>] as const;
-  };
-}
-beforeEach(() => {
-  seen = [];
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-});
+const { seen, answer } = recordRequests();
 
 describe('GitHub issue comments', () => {
   const API = 'https://api.github.com';
@@ -40,7 +22,7 @@ describe('GitHub issue comments', () => {
   it('creates with the attribution and an HTML-comment marker, one POST', async () => {
     nock(API).post('/repos/acme/app/issues/12/comments').reply(answer(201, made));
     const r = await githubConnector().comments!.create(REF, ANA);
-    expect(seen).toEqual([{ method: 'POST', path: '/repos/acme/app/issues/12/comments', body: { body: `**Ana** wrote in Defect Sync:\n\nWhich browser?\n\nAnd which OS?\n\n<!-- defect-sync-comment-${CID} -->` } }]);
+    expect(seen.map(({ headers: _, ...s }) => s)).toEqual([{ method: 'POST', path: '/repos/acme/app/issues/12/comments', body: { body: `**Ana** wrote in Defect Sync:\n\nWhich browser?\n\nAnd which OS?\n\n<!-- defect-sync-comment-${CID} -->` } }]);
     expect(r).toMatchObject({ remoteId: '77', authorName: 'defect-sync-bot' });
   });
 

@@ -3,7 +3,8 @@
 // operations beside the marker and fix versions by name (created only with jira.createVersions), Asana
 // tags (workspace tags created on first use, one addTag/removeTag call each) and a text custom field.
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { recordRequests } from './nock-recorder.ts';
 import type { TicketChange, TicketFields, TicketRef } from '../../connectors/contract.ts';
 import { createAsanaConnector } from '../../connectors/asana/connector.ts';
 import { asanaMappingSchema } from '../../connectors/asana/mapping.ts';
@@ -13,28 +14,7 @@ import { basicAuth, connectorFor as jiraConnector, MARKER, ticket as jiraTicket 
 import { ticket } from './shared.ts';
 
 const changes = (...c: TicketChange[]) => new Set<TicketChange>(c);
-type Seen = { method: string; path: string; body: unknown };
-let seen: Seen[] = [];
-function answer(status: number, body: unknown) {
-  return async (req: Request) => {
-    const url = new URL(req.url);
-    const text = await req.text();
-    seen.push({ method: req.method, path: url.pathname + url.search, body: text ? JSON.parse(text) : undefined });
-    return [status, body as Record<string, unknown>] as const;
-  };
-}
-const calls = () => seen.map((s) => `${s.method} ${decodeURIComponent(s.path)}`);
-
-beforeEach(() => {
-  seen = [];
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-});
+const { seen, answer, calls } = recordRequests();
 
 describe('GitHub', () => {
   const API = 'https://api.github.com';

@@ -3,8 +3,7 @@
 // raise a defect and a one-off flake does not; a 300-failure launch makes one incident and no defect, and
 // releasing it raises what it held. Projects are this file's own (unique names), so no other file's runs
 // count in their launches.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHookReceiver, type ReceivedHook } from '../../fakes/hook-receiver.ts';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWithTrackers, type Tracked } from '../helpers/tracked-service.ts';
@@ -22,19 +21,13 @@ let svc: Tracked['svc'];
 let tracked: Tracked;
 const ADMIN = 'admin-token-for-the-triage-tests';
 /** The triage.incident deliveries of the hook this file makes. */
-const received: { headers: IncomingHttpHeaders; body: string }[] = [];
-const receiver = createServer((req, res) => {
-  let body = '';
-  req.setEncoding('utf8').on('data', (c: string) => (body += c));
-  req.on('end', () => {
-    received.push({ headers: req.headers, body });
-    res.end('ok');
-  });
-});
+let receiver: Awaited<ReturnType<typeof startHookReceiver>>;
+let received: ReceivedHook[] = [];
 let hookSecret = '';
 
 beforeAll(async () => {
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiver = await startHookReceiver('/triage');
+  received = receiver.received;
   tracked = await startWithTrackers({
     debounceMs: 50,
     env: { ADMIN_TOKEN: ADMIN, HOOKS_ALLOW_PRIVATE: 'true' },
@@ -55,13 +48,13 @@ beforeAll(async () => {
   const hook = await svc.http
     .post('/admin/hooks')
     .set('authorization', `Bearer ${ADMIN}`)
-    .send({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/triage`, events: ['triage.incident'] });
+    .send({ url: receiver.url, events: ['triage.incident'] });
   expect(hook.status, JSON.stringify(hook.body)).toBe(201);
   hookSecret = hook.body.secret;
 });
 afterAll(async () => {
   await tracked?.stop();
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
 type Defect = { id: string; key: string; title: string; severity: string; caseRunCount: number; history: { actor: string; note: string | null }[] };

@@ -1,7 +1,8 @@
 // The exact HTTP the GitHub connector sends, request by request, with nock standing in for api.github.com.
 import { generateKeyPairSync, verify } from 'node:crypto';
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { recordRequests } from '../nock-recorder.ts';
 import { markdownBody, markdownFooter } from '../../../connectors/body.ts';
 import type { TicketChange, TicketRef } from '../../../connectors/contract.ts';
 import { markerFor } from '../../../connectors/marker.ts';
@@ -10,32 +11,10 @@ import { connector, DEFECT_ID, issueJson, OTHER_DEFECT_ID, ticket, TOKEN, tracke
 const API = 'https://api.github.com';
 const REF: TicketRef = { remoteId: '12', key: 'acme/app#12', url: 'https://github.com/acme/app/issues/12' };
 
-type Seen = { method: string; path: string; headers: Record<string, unknown>; body: unknown };
-let seen: Seen[] = [];
-
-/** A nock reply that records the request it answers (nock 15 hands reply functions a fetch Request). */
-function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return async (req: Request) => {
-    const url = new URL(req.url);
-    const text = await req.text();
-    seen.push({ method: req.method, path: url.pathname + url.search, headers: Object.fromEntries(req.headers), body: text ? JSON.parse(text) : undefined });
-    return [status, body as string | Record<string, unknown>, headers] as const;
-  };
-}
+const { seen, answer } = recordRequests();
 
 const changes = (...c: TicketChange[]) => new Set<TicketChange>(c);
 
-beforeEach(() => {
-  seen = [];
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-});
 
 describe('headers', () => {
   it('sends the token as "token …", the JSON media type and the pinned API version', async () => {
