@@ -1,6 +1,6 @@
 // A new defect, in the caller's transaction: its first history entry, its linked runs and its outbox row.
 // The API's create, raising from a run, and failure triage's automatic defects all come through here.
-import type { Defect } from '../generated/prisma/client.ts';
+import type { CaseRun, Defect, StatusChange } from '../generated/prisma/client.ts';
 import type { Tx } from '../db.ts';
 import { normalizeTags, stampFieldTimes, EDITABLE_FIELDS } from '../domain/defect-fields.ts';
 import type { Severity } from '../domain/severity.ts';
@@ -18,8 +18,11 @@ export type NewDefect = {
   caseRunIds?: string[];
 };
 
+/** The new row with what the API's view of it needs: its first history entry and the runs it was given. */
+export type InsertedDefect = Defect & { history: StatusChange[]; linkedRuns: CaseRun[] };
+
 /** `note`: why an automatic creation happened, on the first history entry. */
-export async function insertDefect(tx: Tx, input: NewDefect, actor: string, note?: string): Promise<Defect> {
+export async function insertDefect(tx: Tx, input: NewDefect, actor: string, note?: string): Promise<InsertedDefect> {
   const runs = await loadFailedRuns(tx, input.caseRunIds ?? [], (i) => `caseRunIds[${i}]`);
   const runIds = runs.map((r) => r.id);
   const now = new Date();
@@ -38,6 +41,7 @@ export async function insertDefect(tx: Tx, input: NewDefect, actor: string, note
       caseRuns: { create: runIds.map((caseRunId) => ({ caseRunId })) },
       history: { create: { from: null, to: 'open', actor, at: now, note: note ?? null, causeCaseRunId: null } },
     },
+    include: { history: true },
   });
   await appendOutbox(tx, defect.id, 'defect.created', {
     version: defect.version,
@@ -45,5 +49,5 @@ export async function insertDefect(tx: Tx, input: NewDefect, actor: string, note
     actor,
     ...(runIds.length && { caseRunIds: runIds }),
   });
-  return defect;
+  return { ...defect, linkedRuns: runs };
 }

@@ -37,6 +37,19 @@ describe('POST /api/defects', () => {
     expect(outbox[0]!.payload).toMatchObject({ version: 1, actor: 'api' });
   });
 
+  it('answers the create with the same view a GET gives (built from the insert, not read back)', async () => {
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await recordRun(http, { testCase: unique('tc'), status: 'failed', message: distinctMessage(`view ${i}`) }));
+    const made = await http.post('/api/defects').set('X-Actor', 'user:ann').send({ title: 'The view', tags: ['b', 'a'], caseRunIds: runs.map((r) => r.id).reverse() });
+    expect(made.status).toBe(201);
+    const read = await http.get(`/api/defects/${made.body.key}`);
+    expect(made.body).toEqual(read.body);
+    expect(made.body.caseRuns).toHaveLength(3);
+    const raised = await http.post(`/api/case-runs/${(await recordRun(http, { testCase: unique('tc'), status: 'failed', message: distinctMessage('raised') })).id}/defect`);
+    expect(raised.status).toBe(201);
+    expect(raised.body).toEqual((await http.get(`/api/defects/${raised.body.key}`)).body);
+  });
+
   it('links the failed case runs that found it', async () => {
     const run = await recordRun(http, { testCase: unique('tc'), status: 'failed', message: distinctMessage('boom') });
     const defect = await createDefect(http, { severity: 'high', assignee: 'ann@example.com', caseRunIds: [run.id] });
