@@ -47,6 +47,15 @@ try {
   const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
   const cpus = () => services.map((s) => s.cpuMs());
 
+  /** The first service's heap in use (prom-client's default metric at /metrics, loopback), in MB. */
+  const heapMb = async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const m = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+    return m ? Number(m[1]) / 2 ** 20 : Number.NaN;
+  };
+  const memory = async () => ({ rss: Math.max(...services.map((s) => s.rssMb())), heap: await heapMb() });
+  const atStart = await memory();
+
   /** Runs `drive` and waits until `done`; the service's CPU and the trackers' calls over the whole phase. */
   async function phase(what: string, drive: () => Promise<void>, done: () => Promise<boolean>): Promise<Phase> {
     const calls0 = await fakes.counts();
@@ -70,6 +79,7 @@ try {
     async () => (await count(`SELECT count(*) AS n FROM "TrackerLink" WHERE "syncState" = 'synced'`)) >= DEFECTS * 3,
   );
   const census = await fakes.census();
+  const afterCreates = await memory();
 
   // 2. One edit of each defect: every ticket gets one update.
   await sleep(500); // let stragglers (none expected) settle so the phases do not overlap
@@ -82,7 +92,7 @@ try {
       (await count(`SELECT count(*) AS n FROM "TrackerLink" l JOIN "Defect" d ON d.id = l."defectId" WHERE l."syncState" = 'synced' AND l."syncedVersion" = d.version`)) >=
       DEFECTS * 3,
   );
-  const rss = Math.max(...services.map((s) => s.rssMb()));
+  const atEnd = await memory();
   for (const s of services) await s.stop();
   services.length = 0;
 
@@ -98,7 +108,8 @@ try {
   const dupes = Object.entries(census).map(([k, c]) => `${k} ${c.tickets} tickets for ${c.defects} defects, ${c.duplicates} duplicated`).join('; ');
   console.log(`  duplicates: ${dupes}`);
   report('updates', 'updates', updates, floor.update, tickets);
-  console.log(`  service RSS at the end ${rss.toFixed(0)} MB`);
+  const mem = (m: { rss: number; heap: number }) => `RSS ${m.rss.toFixed(0)} MB, heap ${m.heap.toFixed(0)} MB`;
+  console.log(`  service memory: at start ${mem(atStart)}; after the creates ${mem(afterCreates)}; at the end ${mem(atEnd)}`);
   const dupCount = Object.values(census).reduce((n, c) => n + c.duplicates, 0);
   console.log(
     `SUMMARY outbound: ${(tickets / creates.seconds).toFixed(0)} tickets/s (${(tickets / creates.seconds / floor.create.perSecond).toFixed(2)}× floor), ` +
