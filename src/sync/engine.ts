@@ -15,7 +15,7 @@ import type { TrackerLink } from '../generated/prisma/client.ts';
 import { failpoint } from '../failpoints.ts';
 import { contextDigest, createdFields, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
-import { loadTicketAndLink, type LoadedTicket } from './ticket.ts';
+import { loadTicketAndLink, ticketAndLinkOf, ticketAndLinkRead, type LoadedTicket } from './ticket.ts';
 import { insertLink, markSynced, recordCreateAttempt, setRemote } from './link-writes.ts';
 import { exchange } from './two-way.ts';
 import { DefectMovedOn } from './apply-inbound.ts';
@@ -72,16 +72,22 @@ export class SyncEngine {
   sync(connection: ConnectionName, defectId: string, finalAttempt = false): Promise<SyncOutcome> {
     const connector = this.deps.connectors.get(connection);
     if (!connector) throw new Error(`connection ${connection} is not configured`);
-    return this.deps.locks.withLock(defectId, connection, async (lost, sql) => {
-      // A defect written between our read and applying the ticket's changes: read both again, at once.
-      for (let round = 1; ; round++) {
-        try {
-          return await this.syncLocked(connector, defectId, finalAttempt, lost, sql, round < 3);
-        } catch (err) {
-          if (!(err instanceof SyncFailure && err.cause instanceof DefectMovedOn) || round >= 3) throw err;
+    // The first read rides with the lock (one round trip); a round after DefectMovedOn reads again.
+    return this.deps.locks.withLock(
+      defectId,
+      connection,
+      async (lost, sql, firstRows) => {
+        // A defect written between our read and applying the ticket's changes: read both again, at once.
+        for (let round = 1; ; round++) {
+          try {
+            return await this.syncLocked(connector, defectId, finalAttempt, lost, sql, round < 3, round === 1 ? firstRows : null);
+          } catch (err) {
+            if (!(err instanceof SyncFailure && err.cause instanceof DefectMovedOn) || round >= 3) throw err;
+          }
         }
-      }
-    });
+      },
+      ticketAndLinkRead(defectId, connection),
+    );
   }
 
   private async syncLocked(
@@ -91,11 +97,13 @@ export class SyncEngine {
     lockLost: AbortSignal,
     sql: SqlQuery,
     mayRetryNow: boolean,
+    /** The rows of the read made with the lock, for the first round. */
+    prefetched: Record<string, unknown>[] | null,
   ): Promise<SyncOutcome> {
     const { prisma, publicUrl } = this.deps;
     const { connection } = connector;
     // The defect, its failing runs and the link in one statement on the lock's connection.
-    const read = await loadTicketAndLink(sql, defectId, connection, publicUrl);
+    const read = prefetched ? ticketAndLinkOf(prefetched, publicUrl) : await loadTicketAndLink(sql, defectId, connection, publicUrl);
     if (!read) return 'skipped';
     const { loaded } = read;
     const { ticket } = loaded;

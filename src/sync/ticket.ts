@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db.ts';
 import type { OutboundTicket } from '../../connectors/contract.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
-import type { SqlQuery } from './lock.ts';
+import type { FirstRead, SqlQuery } from './lock.ts';
 
 /** How many failing runs a ticket lists (the footer shows these and counts the rest). */
 export const TICKET_RUNS = 10;
@@ -42,7 +42,17 @@ export async function loadTicketAndLink(
   connection: string | null,
   publicUrl: string,
 ): Promise<{ loaded: LoadedTicket; link: TrackerLink | null } | null> {
-  const [row] = await query(LOAD_SQL, [defectId, connection]);
+  return ticketAndLinkOf(await query(LOAD_SQL, [defectId, connection]), publicUrl);
+}
+
+/** The read loadTicketAndLink makes, for SyncLocks to run with the lock (a job's first round trip). */
+export function ticketAndLinkRead(defectId: string, connection: string): FirstRead {
+  return { text: LOAD_SQL, values: [defectId, connection] };
+}
+
+/** loadTicketAndLink's answer from the rows of its read (run by it, or with the lock). */
+export function ticketAndLinkOf(rows: Record<string, unknown>[], publicUrl: string): { loaded: LoadedTicket; link: TrackerLink | null } | null {
+  const [row] = rows;
   if (!row) return null;
   const key = formatDefectKey(row.number as number);
   const runs = JSON.parse(row.runs as string) as RunJson[];
