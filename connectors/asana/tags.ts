@@ -2,6 +2,7 @@
 // and kept a few minutes; a name not among them is listed again (a person may have made it since), then
 // created in the workspace on first use. Asana does not keep tag names unique: the first listed wins.
 import type Asana from 'asana';
+import { NamedListing } from '../named-listing.ts';
 
 type Call = <T>(fn: () => Promise<T>, onTicket?: boolean) => Promise<T>;
 type TagPage = { data?: { gid?: string; name?: string }[]; next_page?: { offset?: string } | null };
@@ -19,35 +20,32 @@ export type AsanaTags = {
 };
 
 export function asanaTags(api: InstanceType<typeof Asana.TagsApi>, call: Call, workspace: () => Promise<string>): AsanaTags {
-  let known: Map<string, string> | null = null;
-  let listedAt = 0;
-
-  async function list(): Promise<Map<string, string>> {
-    const ws = await workspace();
-    const out = new Map<string, string>();
-    let offset: string | undefined;
-    let pages = 0;
-    do {
-      const page = (await call(() => api.getTagsForWorkspace(ws, { limit: 100, opt_fields: 'name', ...(offset && { offset }) }))) as TagPage;
-      for (const t of page.data ?? []) if (t.gid && t.name && !out.has(t.name)) out.set(t.name, t.gid);
-      offset = page.next_page?.offset ?? undefined;
-    } while (offset && ++pages < MAX_PAGES);
-    listedAt = Date.now();
-    return (known = out);
-  }
+  const tags = new NamedListing<string>({
+    keepMs: KEEP_MS,
+    relistMs: RELIST_MS,
+    async list() {
+      const ws = await workspace();
+      const out = new Map<string, string>();
+      let offset: string | undefined;
+      let pages = 0;
+      do {
+        const page = (await call(() => api.getTagsForWorkspace(ws, { limit: 100, opt_fields: 'name', ...(offset && { offset }) }))) as TagPage;
+        for (const t of page.data ?? []) if (t.gid && t.name && !out.has(t.name)) out.set(t.name, t.gid);
+        offset = page.next_page?.offset ?? undefined;
+      } while (offset && ++pages < MAX_PAGES);
+      return out;
+    },
+  });
 
   return {
     async gidOf(name) {
-      if (Date.now() - listedAt > KEEP_MS) known = null;
-      // A listing of the last seconds is not repeated; an older one is, before a create.
-      const recent = known && Date.now() - listedAt < RELIST_MS;
-      const found = known?.get(name) ?? (recent ? undefined : (await list()).get(name));
-      if (found) return found;
+      const found = await tags.find(name);
+      if (found !== undefined) return found;
       const ws = await workspace();
       const made = (await call(() => api.createTagForWorkspace({ data: { name } }, ws, { opt_fields: 'name' }))) as { data?: { gid?: string } };
       const gid = made.data?.gid;
       if (!gid) throw new Error(`asana answered the tag create for "${name}" without a gid`);
-      known!.set(name, gid);
+      tags.remember(name, gid);
       return gid;
     },
   };

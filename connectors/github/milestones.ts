@@ -3,6 +3,7 @@
 // once and kept; a title not among them is listed again (a person may have made it since), then created.
 import type { Octokit } from '@octokit/rest';
 import { TrackerError } from '../errors.ts';
+import { NamedListing } from '../named-listing.ts';
 import type { Repo } from './refs.ts';
 
 type Answer<T> = { status: number; headers: Record<string, string | number | undefined>; data: T };
@@ -11,7 +12,7 @@ type Milestone = { number: number; title: string };
 
 /** A milestone deleted in GitHub is forgotten at the latest this long after the listing that showed it. */
 const KEEP_MS = 10 * 60_000;
-/** A listing younger than this is trusted for a miss. */
+/** A listing younger than this is trusted for a miss (a create GitHub then refuses as taken lists again). */
 const RELIST_MS = 30_000;
 /** 1,000 milestones: more than any repository we expect, and a bound on the calls one lookup spends. */
 const MAX_PAGES = 10;
@@ -22,42 +23,39 @@ export type GithubMilestones = {
 };
 
 export function githubMilestones(octokit: Octokit, repo: Repo, send: Send): GithubMilestones {
-  let known: Map<string, number> | null = null;
-  let listedAt = 0;
   const key = (title: string) => title.trim().toLowerCase();
-
-  async function list(): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const res = await send('listing milestones', false, () =>
-        octokit.rest.issues.listMilestones({ owner: repo.owner, repo: repo.repo, state: 'all', per_page: 100, page }) as Promise<Answer<Milestone[]>>,
-      );
-      for (const m of res.data) if (!out.has(key(m.title))) out.set(key(m.title), m.number);
-      if (res.data.length < 100) break;
-    }
-    listedAt = Date.now();
-    return (known = out);
-  }
+  const milestones = new NamedListing<number>({
+    keepMs: KEEP_MS,
+    relistMs: RELIST_MS,
+    key,
+    async list() {
+      const out = new Map<string, number>();
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const res = await send('listing milestones', false, () =>
+          octokit.rest.issues.listMilestones({ owner: repo.owner, repo: repo.repo, state: 'all', per_page: 100, page }) as Promise<Answer<Milestone[]>>,
+        );
+        for (const m of res.data) if (!out.has(key(m.title))) out.set(key(m.title), m.number);
+        if (res.data.length < 100) break;
+      }
+      return out;
+    },
+  });
 
   return {
     async numberOf(title) {
-      if (Date.now() - listedAt > KEEP_MS) known = null;
-      // A listing of the last seconds is not repeated; an older one is, before a create (which GitHub
-      // refuses for a title taken meanwhile: that 422 lists again below).
-      const recent = known && Date.now() - listedAt < RELIST_MS;
-      const found = known?.get(key(title)) ?? (recent ? undefined : (await list()).get(key(title)));
-      if (found) return found;
+      const found = await milestones.find(title);
+      if (found !== undefined) return found;
       try {
         const made = await send(`creating the milestone "${title}"`, false, () =>
           octokit.rest.issues.createMilestone({ owner: repo.owner, repo: repo.repo, title: title.trim() }) as Promise<Answer<Milestone>>,
         );
-        known!.set(key(title), made.data.number);
+        milestones.remember(title, made.data.number);
         return made.data.number;
       } catch (err) {
         // Made by someone else between our listing and our create: list once more.
         if (!(err instanceof TrackerError && err.status === 422)) throw err;
-        const again = (await list()).get(key(title));
-        if (again) return again;
+        const again = await milestones.relist(title);
+        if (again !== undefined) return again;
         throw err;
       }
     },

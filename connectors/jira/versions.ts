@@ -4,6 +4,7 @@
 // since). A version that does not exist is created only with `jira.createVersions: true`; otherwise the
 // milestone is withheld with a warning on the link, and the next sync tries again.
 import type { CloudClient } from 'jira.js';
+import { NamedListing } from '../named-listing.ts';
 
 type Call = <T>(fn: () => Promise<T>, onTicket?: boolean) => Promise<T>;
 
@@ -20,36 +21,32 @@ const RELIST_MS = 1_000;
 export type VersionFound = { name: string } | { missing: string };
 
 export function jiraVersions(jira: CloudClient, call: Call, projectKey: string, createVersions: boolean) {
-  let known: Map<string, string> | null = null;
-  let listedAt = 0;
   let projectId: number | null = null;
-
-  async function list(): Promise<Map<string, string>> {
-    const versions = await call(() => jira.projectVersions.getProjectVersions({ projectIdOrKey: projectKey }));
-    const out = new Map<string, string>();
-    for (const v of versions) {
-      if (v.name && !out.has(v.name.toLowerCase())) out.set(v.name.toLowerCase(), v.name);
-      if (typeof v.projectId === 'number') projectId = v.projectId;
-    }
-    listedAt = Date.now();
-    return (known = out);
-  }
+  const versions = new NamedListing<string>({
+    keepMs: KEEP_MS,
+    relistMs: RELIST_MS,
+    key: (name) => name.trim().toLowerCase(),
+    async list() {
+      const out = new Map<string, string>();
+      for (const v of await call(() => jira.projectVersions.getProjectVersions({ projectIdOrKey: projectKey }))) {
+        if (v.name && !out.has(v.name.toLowerCase())) out.set(v.name.toLowerCase(), v.name);
+        if (typeof v.projectId === 'number') projectId = v.projectId;
+      }
+      return out;
+    },
+  });
 
   return {
     /** The project's version with this name (compared case-insensitively, as Jira keeps names unique). */
     async find(name: string): Promise<VersionFound> {
-      const key = name.trim().toLowerCase();
-      if (Date.now() - listedAt > KEEP_MS) known = null;
-      // A listing of the last seconds is not repeated; an older one is, before saying the version is missing.
-      const recent = known && Date.now() - listedAt < RELIST_MS;
-      const hit = known?.get(key) ?? (recent ? undefined : (await list()).get(key));
-      if (hit) return { name: hit };
+      const hit = await versions.find(name);
+      if (hit !== undefined) return { name: hit };
       if (!createVersions) {
         return { missing: `Jira project ${projectKey} has no version "${name.trim()}", so the milestone was not set on the issue; create the version in Jira (Releases), or set jira.createVersions: true to let Defect Sync create it` };
       }
       projectId ??= Number((await call(() => jira.projects.getProject({ projectIdOrKey: projectKey }))).id);
       const made = await call(() => jira.projectVersions.createVersion({ name: name.trim(), projectId: projectId! }));
-      known!.set(key, made.name ?? name.trim());
+      versions.remember(name, made.name ?? name.trim());
       return { name: made.name ?? name.trim() };
     },
   };
