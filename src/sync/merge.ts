@@ -93,9 +93,10 @@ export function applyTagMerge(defectTags: readonly string[], canonicalTags: read
  */
 export function completeBase(base: TicketFields | null, local: TicketFields, remote: TicketFields): TicketFields | null {
   if (!base || (base.milestone !== undefined && Array.isArray(base.tags))) return base;
+  const first = firstLinkBase(local, remote);
   const out = { ...base };
-  if (out.milestone === undefined) out.milestone = local.milestone === null ? null : remote.milestone;
-  if (!Array.isArray(out.tags)) out.tags = local.tags.filter((t) => remote.tags.includes(t));
+  if (out.milestone === undefined) out.milestone = first.milestone;
+  if (!Array.isArray(out.tags)) out.tags = first.tags;
   return out;
 }
 
@@ -161,13 +162,10 @@ function mergedTags(input: MergeInput): { both: string[]; next: string[] } | nul
       return null;
     case 'outbound':
       return { both: [...local.tags], next: [...local.tags] };
-    case 'inbound': {
-      // The ticket's additions and removals come in; the defect's own are never written out.
-      if (!base) return { both: [...local.tags], next: [...remote.tags] };
-      const added = remote.tags.filter((t) => !base.tags.includes(t));
-      const removed = new Set(base.tags.filter((t) => !remote.tags.includes(t)));
-      return { both: [...new Set([...local.tags.filter((t) => !removed.has(t)), ...added])].sort(), next: [...remote.tags] };
-    }
+    case 'inbound':
+      // The same merge (the ticket's additions and removals come in, the defect's own stay), never written
+      // out: the ticket keeps its own set. With no base, no ticket change can be told apart: nothing comes in.
+      return { both: base ? mergeTags(local.tags, remote.tags, base.tags) : [...local.tags], next: [...remote.tags] };
     default: {
       const merged = mergeTags(local.tags, remote.tags, base?.tags ?? null);
       return { both: merged, next: merged };
