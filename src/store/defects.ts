@@ -10,7 +10,7 @@ import { findCaseRun, findDefect, lockDefect } from './find.ts';
 import { linkRuns, loadFailedRuns, requireFailed } from './case-run-links.ts';
 
 export type { NewDefect };
-import { caseRunView, defectView, linkView, statusChangeView } from './views.ts';
+import { defectDetailView, defectView } from './views.ts';
 
 /** How many case runs and history entries a defect's detail shows (the newest; totals alongside). */
 export const DETAIL_LIMIT = 100;
@@ -116,14 +116,7 @@ export class DefectStore {
     const links = await db.trackerLink.findMany({ where: { defectId: id }, orderBy: { tracker: 'asc' } });
     const history = await db.statusChange.findMany({ where: { defectId: id }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: DETAIL_LIMIT });
     const historyCount = history.length < DETAIL_LIMIT ? history.length : await db.statusChange.count({ where: { defectId: id } });
-    return {
-      ...defectView(d),
-      caseRuns: runs.reverse().map((l) => caseRunView(l.caseRun)),
-      caseRunCount,
-      links: links.map(linkView),
-      history: history.reverse().map(statusChangeView),
-      historyCount,
-    };
+    return defectDetailView(d, { runs: runs.reverse().map((l) => l.caseRun), caseRunCount, links, history: history.reverse(), historyCount });
   }
 }
 
@@ -133,12 +126,5 @@ export class DefectStore {
  */
 function newDefectDetail(d: InsertedDefect) {
   const runs = [...d.linkedRuns].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, DETAIL_LIMIT).reverse();
-  return {
-    ...defectView(d),
-    caseRuns: runs.map(caseRunView),
-    caseRunCount: d.linkedRuns.length,
-    links: [],
-    history: d.history.map(statusChangeView),
-    historyCount: d.history.length,
-  };
+  return defectDetailView(d, { runs, caseRunCount: d.linkedRuns.length, links: [], history: d.history, historyCount: d.history.length });
 }

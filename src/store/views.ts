@@ -64,4 +64,22 @@ export function statusChangeView(h: StatusChange) {
   return { from: h.from, to: h.to, actor: h.actor, causeCaseRunId: h.causeCaseRunId, note: h.note, at: h.at.toISOString() };
 }
 
+/**
+ * A defect with its case runs, links and history as the API shows it (runs and history oldest first,
+ * the newest ones the caller chose, with their totals): one shape, whether read back or just written.
+ */
+export function defectDetailView(
+  d: Defect,
+  p: { runs: readonly CaseRun[]; caseRunCount: number; links: readonly TrackerLink[]; history: readonly StatusChange[]; historyCount: number },
+) {
+  return {
+    ...defectView(d),
+    caseRuns: p.runs.map(caseRunView),
+    caseRunCount: p.caseRunCount,
+    links: p.links.map(linkView),
+    history: p.history.map(statusChangeView),
+    historyCount: p.historyCount,
+  };
+}
+
 export type DefectView = ReturnType<typeof defectView>;
