@@ -52,6 +52,15 @@ export function createAsanaFake(options: AsanaFakeOptions) {
     ],
   });
 
+  /** One page of a list in its own order (limit, default and at most 100), after the item the offset names. */
+  function pagedByGid<T extends { gid: string }>(req: FakeRequest, all: readonly T[]): { page: T[]; next: string | null } {
+    const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 100) || 100));
+    const offset = req.query.get('offset');
+    const start = offset === null ? 0 : all.findIndex((x) => x.gid === decodeOffset(offset)) + 1;
+    const page = all.slice(start, start + limit);
+    return { page, next: start + limit < all.length ? encodeOffset(page.at(-1)!.gid) : null };
+  }
+
   // ---- tags: workspace tags, offset-paged; a task gains and loses them one call each
   function tagJson(tag: FakeTag): Record<string, unknown> {
     return { gid: tag.gid, resource_type: 'tag', name: tag.name };
@@ -59,13 +68,8 @@ export function createAsanaFake(options: AsanaFakeOptions) {
 
   function listTags(req: FakeRequest): FakeResponse {
     if (req.params['workspace_gid'] !== state.workspace.gid) throw httpError(404, `Unknown object: ${req.params['workspace_gid']}`);
-    const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 100) || 100));
-    const all = [...state.tags.values()];
-    const offset = req.query.get('offset');
-    const start = offset === null ? 0 : all.findIndex((t) => t.gid === decodeOffset(offset)) + 1;
-    const page = all.slice(start, start + limit);
-    const more = start + limit < all.length;
-    return { status: 200, body: { data: page.map(tagJson), next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: '', uri: '' } : null } };
+    const { page, next } = pagedByGid(req, [...state.tags.values()]);
+    return { status: 200, body: { data: page.map(tagJson), next_page: next ? { offset: next, path: '', uri: '' } : null } };
   }
 
   function createTag(req: FakeRequest, workspace: unknown): FakeResponse {
@@ -95,12 +99,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
   // ---- stories: the task's change record, oldest first, offset-paged like every Asana list
   function listStories(req: FakeRequest): FakeResponse {
     const task = state.findTask(req.params['task_gid']!);
-    const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 100) || 100));
-    const all = task.stories ?? [];
-    const offset = req.query.get('offset');
-    const start = offset === null ? 0 : all.findIndex((st) => st.gid === decodeOffset(offset)) + 1;
-    const page = all.slice(start, start + limit);
-    const more = start + limit < all.length;
+    const { page, next } = pagedByGid(req, task.stories ?? []);
     return {
       status: 200,
       body: {
@@ -113,7 +112,7 @@ export function createAsanaFake(options: AsanaFakeOptions) {
           text: st.text,
           ...(st.custom_field && { custom_field: { gid: st.custom_field.gid, resource_type: 'custom_field', name: st.custom_field.name } }),
         })),
-        next_page: more ? { offset: encodeOffset(page.at(-1)!.gid), path: `/tasks/${task.gid}/stories`, uri: '' } : null,
+        next_page: next ? { offset: next, path: `/tasks/${task.gid}/stories`, uri: '' } : null,
       },
     };
   }

@@ -195,6 +195,23 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
     };
   }
 
+  /**
+   * One page of `all` as GitHub pages a list (per_page, default 30, at most 100; page from 1), with the
+   * Link header's next and last relations on the request's own path, other query params kept.
+   */
+  function paged<T>(req: FakeRequest, all: readonly T[]): { items: T[]; headers?: { link: string } } {
+    const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const url = (p: number) => {
+      const q = new URLSearchParams(req.query);
+      q.set('page', String(p));
+      return `${base()}${req.path}?${q.toString()}`;
+    };
+    const items = all.slice((page - 1) * perPage, page * perPage);
+    return page < last ? { items, headers: { link: `<${url(page + 1)}>; rel="next", <${url(last)}>; rel="last"` } } : { items };
+  }
+
   /** GitHub's Link header: absolute URLs on /repositories/{id}/issues, other query params kept. */
   function linkHeader(repo: FakeRepo, query: URLSearchParams, page: number, last: number): string | undefined {
     if (last <= 1) return undefined;
@@ -413,17 +430,9 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
       handle: guarded((req) => {
         const found = located(req, `${DOCS_EVENTS}#list-issue-events`);
         if ('status' in found) return found;
-        const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30) || 30));
-        const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
-        const last = Math.max(1, Math.ceil(found.issue.events.length / perPage));
-        const url = (p: number) => {
-          const q = new URLSearchParams(req.query);
-          q.set('page', String(p));
-          return `${base()}${req.path}?${q.toString()}`;
-        };
-        const rels = page < last ? [`<${url(page + 1)}>; rel="next"`, `<${url(last)}>; rel="last"`] : [];
+        const { items, headers } = paged(req, found.issue.events);
         const actor = { login: 'someone', type: 'User' };
-        const body = found.issue.events.slice((page - 1) * perPage, page * perPage).map((e) => ({
+        const body = items.map((e) => ({
           id: e.id,
           node_id: `IE_fake${e.id}`,
           url: `${base()}${req.path.replace(/\/\d+\/events$/, '')}/events/${e.id}`,
@@ -437,7 +446,7 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
           ...(e.rename && { rename: e.rename }),
           ...(e.milestone && { milestone: e.milestone }),
         }));
-        return { status: 200, body, ...(rels.length && { headers: { link: rels.join(', ') } }) };
+        return { status: 200, body, ...(headers && { headers }) };
       }, `${DOCS_EVENTS}#list-issue-events`),
     },
     // Where a 301 for a transferred issue points.
@@ -461,18 +470,8 @@ export function createGithubFake(options: GithubFakeOptions = {}) {
         if (!repo) return notFound(`${DOCS_MILESTONES}#list-milestones`);
         const wanted = req.query.get('state') ?? 'open';
         if (!['open', 'closed', 'all'].includes(wanted)) return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'Milestone', field: 'state', code: 'invalid' }] } };
-        const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30) || 30));
-        const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
-        const all = repo.milestones.filter((m) => wanted === 'all' || m.state === wanted);
-        const url = (p: number) => {
-          const q = new URLSearchParams(req.query);
-          q.set('page', String(p));
-          return `${base()}${req.path}?${q.toString()}`;
-        };
-        const last = Math.max(1, Math.ceil(all.length / perPage));
-        const rels = page < last ? [`<${url(page + 1)}>; rel="next"`, `<${url(last)}>; rel="last"`] : [];
-        const body = all.slice((page - 1) * perPage, page * perPage).map((m) => milestoneJson(repo, m));
-        return { status: 200, body, ...(rels.length && { headers: { link: rels.join(', ') } }) };
+        const { items, headers } = paged(req, repo.milestones.filter((m) => wanted === 'all' || m.state === wanted));
+        return { status: 200, body: items.map((m) => milestoneJson(repo, m)), ...(headers && { headers }) };
       }, `${DOCS_MILESTONES}#list-milestones`),
     },
     {
