@@ -5,6 +5,7 @@
 // and started again (same nodes file: same node id and slots, no data): every defect still gets its
 // ticket in each tracker and ends in step, since what Redis lost is found again from PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDefect } from '../helpers/fixtures.ts';
 import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
 import { until } from '../helpers/service.ts';
 import { cli, privateCluster } from '../helpers/redis-cluster.ts';
@@ -35,11 +36,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function create(title: string): Promise<{ id: string; key: string }> {
-  const res = await svc.http.post('/api/defects').send({ title, assignee: ANA.email });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
+const create = (title: string): Promise<{ id: string; key: string }> => createDefect(svc.http, { title, assignee: ANA.email });
 
 const wanted = (title: string, assignee = ANA.email) => ({ title, severity: 'medium', done: false, assignee });
 const ticketOf = async (key: string, tracker: string) => (await linksOf(svc.http, key)).find((l) => l.tracker === tracker)!.remoteId!;

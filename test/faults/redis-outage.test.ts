@@ -5,6 +5,7 @@
 // recorded while their jobs could not be queued are queued by the sweep, and jobs Redis forgot are
 // requeued by the reconciler. Nothing is lost: every defect ends in step on all four sides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDefect } from '../helpers/fixtures.ts';
 import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
 import { until } from '../helpers/service.ts';
 import { privateRedis } from '../helpers/redis-server.ts';
@@ -27,11 +28,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function create(title: string): Promise<{ id: string; key: string }> {
-  const res = await svc.http.post('/api/defects').send({ title, assignee: ANA.email });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
+const create = (title: string): Promise<{ id: string; key: string }> => createDefect(svc.http, { title, assignee: ANA.email });
 
 const ticketOf = async (key: string, tracker: string) => (await linksOf(svc.http, key)).find((l) => l.tracker === tracker)!.remoteId!;
 
