@@ -51,7 +51,7 @@ async function startApi(
   const ops = createOps({ prisma, redis, connections: [...connectors.values()], metrics });
   const inbound = startInbound(config, connections, { prisma, log, queues: redis.queues });
   // Dashboard sessions, webhook counts and the queues the admin routes count and requeue (Redis).
-  const admin = createAdminServices({ redis, routes });
+  const admin = createAdminServices({ redis, routes, onCountError: (err) => log.warn({ err }, 'could not count webhooks for the admin status; kept for the next try') });
   const checks = createConnectionChecks(connections, connectors, { publicUrl: config.publicUrl, publicUrlSet: config.publicUrlSet, prisma });
   const app = createApp({
     prisma,

@@ -23,14 +23,20 @@ export type AdminServices = {
 };
 
 /** The queues are the wiring's (one per configured connection), closed with it after these services. */
-export function createAdminServices(s: { redis: Pick<RedisWiring, 'producer' | 'queues' | 'prefix'>; routes?: readonly Route[] | undefined }): AdminServices {
+export function createAdminServices(s: {
+  redis: Pick<RedisWiring, 'producer' | 'queues' | 'prefix'>;
+  routes?: readonly Route[] | undefined;
+  /** A webhook count that could not reach Redis (kept and tried again at the next flush). */
+  onCountError?: (err: unknown) => void;
+}): AdminServices {
   const { producer, queues, prefix } = s.redis;
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
+  const webhookStats = new WebhookStats(producer, prefix, { onFlushError: s.onCountError });
   return {
     queues,
     sessions: new AdminSessions(producer, prefix),
-    webhookStats: new WebhookStats(producer, prefix),
+    webhookStats,
     routes: s.routes,
     stopping: stopping.signal,
     track: (work) => {
@@ -41,6 +47,7 @@ export function createAdminServices(s: { redis: Pick<RedisWiring, 'producer' | '
     close: async () => {
       stopping.abort();
       await Promise.allSettled(running);
+      await webhookStats.close();
     },
   };
 }

@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
   // Webhook outcomes feed /metrics and the admin sync-status's 24-hour counts (shared through Redis).
   const onWebhook = (target: WebhookTarget, outcome: WebhookOutcome) => {
     ops.metrics.webhook(target, outcome);
-    admin?.webhookStats.record(target.connection, outcome).catch((err: unknown) => deps.log.warn({ err }, 'could not count the webhook for the admin status'));
+    admin?.webhookStats.record(target.connection, outcome);
   };
   const app = express();
   app.disable('x-powered-by');
