@@ -20,7 +20,9 @@ export type ErrorCode =
   /** The tracker did not answer usefully (5xx, timeout, rate limit); trying later may work. */
   | 'tracker_unavailable'
   /** ADMIN_TOKEN is not set, so the admin API is off. */
-  | 'admin_disabled';
+  | 'admin_disabled'
+  /** No database connection came free in time (every pooled connection busy); trying again shortly works. */
+  | 'database_busy';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { isDatabaseBusy } from '../store/database-busy.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
@@ -20,6 +21,7 @@ const STATUS: Record<ErrorCode, number> = {
   tracker_rejected: 422,
   tracker_unavailable: 503,
   admin_disabled: 503,
+  database_busy: 503,
 };
 
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -65,6 +67,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     if (typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500) {
       return send(bp.status, 'bad_request', bp.message);
+    }
+    if (isDatabaseBusy(err)) {
+      // Nothing was written (the transaction never started): the client may simply send it again.
+      log.warn({ method: req.method, path: req.path }, 'database busy: no connection free in time');
+      res.set('Retry-After', '1');
+      return send(STATUS.database_busy, 'database_busy', 'the database is busy (no connection came free in time); try again shortly');
     }
     log.error({ err, method: req.method, path: req.path }, 'unhandled error');
     return send(500, 'internal', 'internal error');

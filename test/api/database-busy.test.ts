@@ -1,0 +1,41 @@
+// A database too busy to hand out a connection in time (every pooled connection held: a pause, a
+// long migration, a burst) is a temporary condition: the API answers 503 with Retry-After and a code
+// a client can act on, not a 500, and nothing is half-written.
+import { afterAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../src/db.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createLogger } from '../../src/logger.ts';
+import { databaseUrl } from '../helpers/context.ts';
+import { createDefect } from '../helpers/fixtures.ts';
+
+// One pooled connection, and a transaction gives up waiting for it after 100 ms.
+const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 1 }), transactionOptions: { maxWait: 100 } });
+const http = request(createApp({ prisma, log: createLogger('silent') }));
+afterAll(() => prisma.$disconnect());
+
+describe('a database with no connection free', () => {
+  it('answers 503 database_busy with Retry-After, and the write lands once it is free again', async () => {
+    const defect = await createDefect(http, { title: 'busy database' });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const started = new Promise<void>((r) => (holding = r));
+    const holder = prisma.$transaction(async () => { holding(); await held; }, { timeout: 10_000 });
+    await started;
+
+    const res = await http.patch(`/api/defects/${defect.key}`).send({ title: 'while busy' });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body.error).toMatchObject({ code: 'database_busy', message: expect.stringMatching(/database/) });
+
+    release();
+    await holder;
+    const after = await http.get(`/api/defects/${defect.key}`);
+    expect(after.body).toMatchObject({ title: 'busy database', version: 1 }); // nothing half-written
+    const retried = await http.patch(`/api/defects/${defect.key}`).send({ title: 'after' });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ title: 'after', version: 2 });
+  });
+});
