@@ -31,7 +31,8 @@ EXPOSE 3000
 # --no-healthcheck (docker-compose.yml disables the check for the workers).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The plain entry point, not `npm start` (npm would not forward SIGTERM for a graceful stop).
-ENTRYPOINT ["node", "src/main.ts"]
+# The plain entry point, not `npm start` (npm would not forward SIGTERM for a graceful stop), with the
+# heap bounds of src/node-flags.ts.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=384", "src/main.ts"]
 # `all` applies pending migrations before it starts; give `api`, `worker` or `migrate` to split roles.
 CMD ["all"]

@@ -18,6 +18,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 5);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const SPLIT = process.env.BENCH_SPLIT === '1';
 const CLIENTS = 16; // API clients creating and editing defects
+const MEMORY_EVERY = 2000; // defects between memory marks
 const settings = {
   SYNC_CONCURRENCY: String(CONCURRENCY),
   SYNC_JOBS_PER_SECOND: '10000', // the service's pace, not the trackers' allowance
@@ -47,14 +48,24 @@ try {
   const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
   const cpus = () => services.map((s) => s.cpuMs());
 
-  /** The first service's heap in use (prom-client's default metric at /metrics, loopback), in MB. */
-  const heapMb = async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const m = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+  /** A gauge of the first service's /metrics (loopback), in MB. */
+  const gaugeMb = (text: string, name: string) => {
+    const m = new RegExp(`^${name} (\\d+(?:\\.\\d+)?)`, 'm').exec(text);
     return m ? Number(m[1]) / 2 ** 20 : Number.NaN;
   };
-  const memory = async () => ({ rss: Math.max(...services.map((s) => s.rssMb())), heap: await heapMb() });
+  /** RSS (the largest service process), heap in use, and the live heap (in use after the latest full GC). */
+  const memory = async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    return { rss: Math.max(...services.map((s) => s.rssMb())), heap: gaugeMb(text, 'nodejs_heap_size_used_bytes'), live: gaugeMb(text, 'defect_sync_heap_live_bytes') };
+  };
+  type Memory = Awaited<ReturnType<typeof memory>>;
   const atStart = await memory();
+  // Memory each time another MEMORY_EVERY defects have all their tickets: growth from one mark to the next is a leak.
+  const marks: { defects: number; m: Memory }[] = [];
+  const markMemory = async (synced: number) => {
+    const defects = Math.floor(synced / 3 / MEMORY_EVERY) * MEMORY_EVERY;
+    if (defects > (marks.at(-1)?.defects ?? 0)) marks.push({ defects, m: await memory() });
+  };
 
   /** Runs `drive` and waits until `done`; the service's CPU and the trackers' calls over the whole phase. */
   async function phase(what: string, drive: () => Promise<void>, done: () => Promise<boolean>): Promise<Phase> {
@@ -76,7 +87,11 @@ try {
     () => pool(DEFECTS, CLIENTS, async (i) => {
       keys[i] = (await api(base, 'POST', '/api/defects', { title: `bench defect ${i}`, severity: 'high', assignee: 'ana@example.com' })).key;
     }),
-    async () => (await count(`SELECT count(*) AS n FROM "TrackerLink" WHERE "syncState" = 'synced'`)) >= DEFECTS * 3,
+    async () => {
+      const synced = await count(`SELECT count(*) AS n FROM "TrackerLink" WHERE "syncState" = 'synced'`);
+      await markMemory(synced);
+      return synced >= DEFECTS * 3;
+    },
   );
   const census = await fakes.census();
   const afterCreates = await memory();
@@ -93,6 +108,7 @@ try {
       DEFECTS * 3,
   );
   const atEnd = await memory();
+  const lockWaits = await sumOverServices(services, 'defect_sync_sync_lock_waits_total');
   for (const s of services) await s.stop();
   services.length = 0;
 
@@ -108,19 +124,42 @@ try {
   const dupes = Object.entries(census).map(([k, c]) => `${k} ${c.tickets} tickets for ${c.defects} defects, ${c.duplicates} duplicated`).join('; ');
   console.log(`  duplicates: ${dupes}`);
   report('updates', 'updates', updates, floor.update, tickets);
-  const mem = (m: { rss: number; heap: number }) => `RSS ${m.rss.toFixed(0)} MB, heap ${m.heap.toFixed(0)} MB`;
+  const mem = (m: Memory) => `RSS ${m.rss.toFixed(0)} MB, heap ${m.heap.toFixed(0)} MB (live ${m.live.toFixed(0)})`;
   console.log(`  service memory: at start ${mem(atStart)}; after the creates ${mem(afterCreates)}; at the end ${mem(atEnd)}`);
+  if (marks.length > 1) {
+    const [a, b] = [marks[0]!, marks.at(-1)!];
+    console.log(`  memory by defects synced: ${marks.map((k) => `${k.defects}: ${mem(k.m)}`).join('; ')}`);
+    console.log(`    growth ${a.defects} → ${b.defects} defects: RSS ${pct(b.m.rss, a.m.rss)}, live heap ${pct(b.m.live, a.m.live)} (target: live heap within 10 %)`);
+  }
+  console.log(`  sync lock waits (a job waiting for another's lock on its defect): ${lockWaits}`);
   const dupCount = Object.values(census).reduce((n, c) => n + c.duplicates, 0);
   console.log(
     `SUMMARY outbound: ${(tickets / creates.seconds).toFixed(0)} tickets/s (${(tickets / creates.seconds / floor.create.perSecond).toFixed(2)}× floor), ` +
       `${(creates.cpuMs / tickets).toFixed(2)} ms CPU/ticket; ${(tickets / updates.seconds).toFixed(0)} updates/s (${(tickets / updates.seconds / floor.update.perSecond).toFixed(2)}× floor), ` +
-      `${(updates.cpuMs / tickets).toFixed(2)} ms CPU/update; ${dupCount} duplicates`,
+      `${(updates.cpuMs / tickets).toFixed(2)} ms CPU/update; ${dupCount} duplicates; ${lockWaits} lock waits; RSS ${atEnd.rss.toFixed(0)} MB at the end`,
   );
 } finally {
   await db.end().catch(() => undefined);
   for (const s of services) await s.stop();
   await fakes.stop();
   await deployment.cleanup();
+}
+
+/** A counter summed over every series and every service process's /metrics. */
+async function sumOverServices(list: readonly ServiceProcess[], name: string): Promise<number> {
+  let sum = 0;
+  for (const s of list) {
+    const url = s.metricsUrl();
+    if (!url) continue;
+    const text = await (await fetch(url)).text();
+    for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+function pct(after: number, before: number): string {
+  const p = ((after - before) / before) * 100;
+  return `${p >= 0 ? '+' : ''}${p.toFixed(0)} %`;
 }
 
 function report(name: string, unit: string, p: Phase, floor: FloorFigures, n: number): void {

@@ -14,6 +14,7 @@ import { createGithubFake } from '../fakes/github/server.ts';
 import { freePort } from '../fakes/free-port.ts';
 import { startHookReceiver } from '../fakes/hook-receiver.ts';
 import { signatureHeader } from '../src/hooks/signing.ts';
+import { SERVICE_NODE_FLAGS } from '../src/node-flags.ts';
 
 const once = process.argv.includes('--once');
 const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103,4104').split(',').map(Number) as [number, number, number, number];
@@ -51,7 +52,7 @@ await deleteRedisPrefix({ redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:
 const port = process.env.PORT && process.env.PORT !== '0' ? process.env.PORT : process.env.PORT === '0' ? String(await freePort()) : '3000';
 const WEBHOOK_SECRETS = { github: 'demo-github-webhook-secret', jira: 'demo-jira-webhook-secret' };
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'demo-admin-token-0123456789';
-const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, 'all'], {
+const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, new URL('../src/main.ts', import.meta.url).pathname, 'all'], {
   env: {
     ...process.env,
     DATABASE_URL: databaseUrl,

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { TrackerKind } from '../connectors/contract.ts';
 import type { TrackerErrorKind } from '../connectors/errors.ts';
 import type { SyncOutcome } from './sync/outcome.ts';
+import { heapLiveBytes } from './heap-live.ts';
 
 /** What became of one sync job: the engine's outcome, or the kind of failure a connector reported. */
 export type SyncJobOutcome = SyncOutcome | TrackerErrorKind | 'error';
@@ -54,6 +55,12 @@ export class Metrics {
     labelNames: ['connection', 'tracker', 'status'] as const,
     registers: [this.registry],
   });
+  private readonly lockWaits = new Counter({
+    name: `${PREFIX}sync_lock_waits_total`,
+    help: 'Sync jobs that waited for their defect lock because another job (often another worker process) held it, by lock: the connection, or "<connection>:comments".',
+    labelNames: ['lock'] as const,
+    registers: [this.registry],
+  });
   private readonly conflicts = new Counter({
     name: `${PREFIX}conflicts_total`,
     help: 'Fields changed on both sides since the last sync, by field.',
@@ -77,6 +84,15 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    heapLiveBytes(); // starts watching collections now, not at the first scrape
+    new Gauge({
+      name: `${PREFIX}heap_live_bytes`,
+      help: 'V8 heap in use right after the latest full collection: the live set, without the uncollected garbage in nodejs_heap_size_used_bytes.',
+      registers: [this.registry],
+      collect() {
+        this.set(heapLiveBytes());
+      },
+    });
   }
 
   syncJob(t: MetricTarget, outcome: SyncJobOutcome): void {
@@ -94,6 +110,10 @@ export class Metrics {
   /** `status`: the HTTP status code the tracker answered, or 'network' / 'timeout' when none came. */
   trackerCall(connection: string, kind: TrackerKind, status: number | 'network' | 'timeout'): void {
     this.trackerCalls.inc({ connection, tracker: kind, status: String(status) });
+  }
+
+  lockWait(lock: string): void {
+    this.lockWaits.inc({ lock });
   }
 
   conflict(field: string): void {

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { deleteRedisPrefix } from '../../src/outbox/queues.ts';
+import { SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
 
 export const PG_SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -50,6 +51,8 @@ export type ServiceProcess = {
   pid: number;
   /** The API's base URL (roles all and api). */
   base: string;
+  /** Its /metrics (the API's, or a worker's own METRICS_PORT), once it serves one. */
+  metricsUrl(): string | undefined;
   cpuMs(): number;
   rssMb(): number;
   stop(): Promise<void>;
@@ -64,12 +67,16 @@ export type ServiceProcess = {
  */
 export async function startServiceProcess(role: 'all' | 'api' | 'worker' | 'migrate', env: Record<string, string>): Promise<ServiceProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, MAIN, role], {
-    env: { ...process.env, PORT: '0', ...env },
+  // The heap bounds the service runs with (src/node-flags.ts); BENCH_NODE_FLAGS measures others ('' for V8's defaults).
+  const heapFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : SERVICE_NODE_FLAGS;
+  const child: ChildProcess = spawn(process.execPath, [...heapFlags, ...profile, MAIN, role], {
+    // A worker serves its /metrics on a port of its own (METRICS_PORT=0: any free one).
+    env: { ...process.env, PORT: '0', ...(role === 'worker' && { METRICS_PORT: '0' }), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const waitFor = role === 'worker' ? 'sync worker running' : role === 'migrate' ? 'starting' : 'API listening';
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let workerMetrics: string | undefined;
   const base = await new Promise<string>((resolve, reject) => {
     void exited.then((code) => reject(new Error(`service (${role}) exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -80,6 +87,7 @@ export async function startServiceProcess(role: 'all' | 'api' | 'worker' | 'migr
         return;
       }
       if (entry.level !== undefined && entry.level >= 50) console.error(`[${role}] ${line}`);
+      if (entry.msg === 'worker metrics listening') workerMetrics = `http://127.0.0.1:${entry.port}`;
       if (entry.msg === waitFor) resolve(entry.port ? `http://127.0.0.1:${entry.port}` : '');
     });
   });
@@ -88,6 +96,10 @@ export async function startServiceProcess(role: 'all' | 'api' | 'worker' | 'migr
     pid,
     base,
     exited,
+    metricsUrl: () => {
+      const root = role === 'worker' ? workerMetrics : base;
+      return root ? `${root}/metrics` : undefined;
+    },
     cpuMs: () => cpuMsOf(pid),
     rssMb: () => rssMbOf(pid),
     async stop() {

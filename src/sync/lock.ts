@@ -34,7 +34,11 @@ export type FirstRead = { text: string; values: [string, string] };
 export class SyncLocks {
   private readonly pool: pg.Pool;
 
-  constructor(databaseUrl: string, size: number) {
+  /** Told each time a lock had to be waited for (another worker held it), with the lock's scope (withLock's `tracker`). */
+  private readonly onWait: (scope: string) => void;
+
+  constructor(databaseUrl: string, size: number, onWait: (scope: string) => void = () => {}) {
+    this.onWait = onWait;
     // lock_timeout bounds the wait behind a slow sync; the job then retries like any transient error.
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: size, options: '-c lock_timeout=120s' });
     this.pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
@@ -69,16 +73,24 @@ export class SyncLocks {
     client.on('error', onError);
     try {
       let firstRows: Record<string, unknown>[] | null = null;
+      let waited: boolean;
       if (first) {
         try {
-          const res = await client.query<{ j: Record<string, unknown> }>('SELECT j FROM defect_sync_lock_and_query($1, $2, $3, $4) AS j', [key, first.text, ...first.values]);
-          firstRows = res.rows.map((r) => r.j);
+          const res = await client.query<{ j: Record<string, unknown> }>('SELECT j FROM defect_sync_lock_wait_and_query($1, $2, $3, $4) AS j', [key, first.text, ...first.values]);
+          waited = res.rows[0]?.j.waited === true;
+          firstRows = res.rows.slice(1).map((r) => r.j);
         } catch (err) {
           // The lock may be held though the read failed: the connection is closed, not pooled, which ends it.
           broken = err as Error;
           throw err;
         }
-      } else await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      } else {
+        // Try first, so a wait (another worker holds it) is told apart from a free lock.
+        const [row] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key])).rows;
+        waited = !row?.locked;
+        if (waited) await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      }
+      if (waited) this.onWait(tracker);
       try {
         const sql: SqlQuery = async (text, values) => (await client.query(text, values)).rows as Record<string, unknown>[];
         return await fn(lost.signal, sql, firstRows);

@@ -123,7 +123,7 @@ export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
 
   const retired = await s.prisma.connection.findMany({ where: { status: 'retired', name: { notIn: connections } }, select: { name: true } });
   await clearRetiredQueues(s.redis.producer, prefix, retired.map((r) => r.name), s.log);
-  const locks = new SyncLocks(s.databaseUrl, lockPoolSize(s.concurrency, connections.length, s.lockConnections));
+  const locks = new SyncLocks(s.databaseUrl, lockPoolSize(s.concurrency, connections.length, s.lockConnections), (lock) => s.metrics?.lockWait(lock));
   const engine = new SyncEngine({ prisma: s.prisma, connectors: s.connectors, outbound: s.outbound, directions: s.directions, locks, publicUrl: s.publicUrl, log: s.log, retry, ...(s.metrics && { metrics: s.metrics }) });
   const inbox = new Inbox(s.prisma, queues, { ms: s.debounceMs, maxMs: s.debounceMaxMs });
   const registrations = new WebhookRegistrations(s.prisma);

@@ -8,6 +8,7 @@ import { markEarlierChangesHandled, until } from './service.ts';
 import { createPrisma } from '../../src/db.ts';
 import { freePort } from '../../fakes/free-port.ts';
 
+import { SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const children = new Set<ChildProcess>();
 afterAll(() => {
@@ -29,7 +30,7 @@ export type ServiceProcess = {
  * otherwise), with short sweeps and retries for tests. `env` must name QUEUE_PREFIX.
  */
 export function serviceProcess(role: 'all' | 'api' | 'worker', env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [MAIN, role], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, MAIN, role], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

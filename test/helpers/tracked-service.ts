@@ -21,27 +21,29 @@ export type TrackedOptions = Omit<ServiceOptions, 'env'> & {
   sendWebhooks?: boolean;
   /** stop() first waits for the webhook deliveries under way. */
   settleOnStop?: boolean;
+  /** Fakes already running (another service used them first) instead of fresh ones; stop() leaves them running. */
+  on?: Trackers;
 };
 
 export type Tracked = { t: Trackers; svc: Service; secrets: WebhookSecrets | undefined; stop: () => Promise<void> };
 
 export async function startWithTrackers(opts: TrackedOptions = {}): Promise<Tracked> {
-  const { trackers, env, secrets: given, sendWebhooks, settleOnStop, ...service } = opts;
+  const { trackers, env, secrets: given, sendWebhooks, settleOnStop, on, ...service } = opts;
   const secrets = given === true || (sendWebhooks && !given) ? freshSecrets() : given || undefined;
-  const t = await startTrackers(trackers);
+  const t = on ?? (await startTrackers(trackers));
   const base = { ...t.env, ...(secrets && { GITHUB_WEBHOOK_SECRET: secrets.github, JIRA_WEBHOOK_SECRET: secrets.jira }) };
   let svc: Service;
   try {
     svc = await startService({ ...service, listen: service.listen ?? sendWebhooks, env: typeof env === 'function' ? env(base, t) : { ...base, ...env } });
   } catch (err) {
-    await t.stop();
+    if (!on) await t.stop();
     throw err;
   }
   if (sendWebhooks) t.sendWebhooksTo(svc.url!, secrets!);
   const stop = async () => {
     if (settleOnStop) await t.webhooksSettled();
     await svc.stop();
-    await t.stop();
+    if (!on) await t.stop();
   };
   return { t, svc, secrets, stop };
 }

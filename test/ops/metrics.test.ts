@@ -1,5 +1,7 @@
 // GET /metrics: Prometheus text from the app's own registry; series move when the service does.
 import { mkdtempSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +67,7 @@ describe('GET /metrics', () => {
     ops.metrics.trackerCall('shop-github', 'github', 429);
     ops.metrics.trackerCall('jira', 'jira', 'timeout');
     ops.metrics.conflict('title');
+    ops.metrics.lockWait('jira:comments');
     ops.metrics.syncLatency('outbound', shop, 0.3);
     ops.metrics.syncLatency('inbound', jira, 7);
     const text = await scrape();
@@ -76,9 +79,37 @@ describe('GET /metrics', () => {
     expect(value(text, 'defect_sync_tracker_api_calls_total{connection="shop-github",tracker="github",status="429"}')).toBe(1);
     expect(value(text, 'defect_sync_tracker_api_calls_total{connection="jira",tracker="jira",status="timeout"}')).toBe(1);
     expect(value(text, 'defect_sync_conflicts_total{field="title"}')).toBe(1);
+    expect(value(text, 'defect_sync_sync_lock_waits_total{lock="jira:comments"}')).toBe(1);
     expect(value(text, 'defect_sync_sync_latency_seconds_bucket{le="0.5",direction="outbound",connection="shop-github",tracker="github"}')).toBe(1);
     expect(value(text, 'defect_sync_sync_latency_seconds_bucket{le="5",direction="inbound",connection="jira",tracker="jira"}')).toBe(0);
     expect(value(text, 'defect_sync_sync_latency_seconds_sum{direction="inbound",connection="jira",tracker="jira"}')).toBe(7);
+  });
+
+  it('shows the live heap: in use after the latest full collection, so freed memory leaves it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const settle = async () => {
+      gc();
+      await new Promise((r) => setTimeout(r, 50)); // the collection's performance entry is delivered asynchronously
+    };
+    let held: unknown[] | undefined = Array.from({ length: 400_000 }, (_, i) => ({ i, s: `held ${i}` }));
+    await settle();
+    const withHeld = value(await scrape(), 'defect_sync_heap_live_bytes')!;
+    expect(held.length).toBe(400_000);
+    held = undefined;
+    await settle();
+    const without = value(await scrape(), 'defect_sync_heap_live_bytes')!;
+    // 400,000 small objects and strings are well over 20 MB; the figure is taken after a collection, not at random.
+    expect(withHeld - without).toBeGreaterThan(20 * 2 ** 20);
+    expect(without).toBeGreaterThan(0);
+    // Garbage made since (no full collection yet) shows in the heap used, not in the live heap.
+    let junk = 0;
+    for (let i = 0; i < 100_000; i++) junk += [`garbage ${i}`, { i }].length;
+    const after = await scrape();
+    expect(junk).toBe(200_000);
+    // (Within 2 MB: a full collection V8 chose to run meanwhile would find about the same live set.)
+    expect(Math.abs(value(after, 'defect_sync_heap_live_bytes')! - without)).toBeLessThan(2 * 2 ** 20);
+    expect(value(after, 'nodejs_heap_size_used_bytes')!).toBeGreaterThanOrEqual(value(after, 'defect_sync_heap_live_bytes')!);
   });
 
   it('keeps each app instance on its own registry', async () => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROLES } from '../../src/main.ts';
+import { SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
 import { KNOWN_ENV_VARS } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -38,7 +39,15 @@ const runtime = stages.at(-1)!;
 const last = (keyword: string) => runtime.filter((i) => i.keyword === keyword).at(-1);
 const entrypoint = execForm(last('ENTRYPOINT')?.args ?? '[]');
 const imageCommand = [...entrypoint, ...execForm(last('CMD')?.args ?? '[]')];
-const ENTRY = ['node', 'src/main.ts'];
+// The service always runs with its heap bounds (src/node-flags.ts).
+const ENTRY = ['node', ...SERVICE_NODE_FLAGS, 'src/main.ts'];
+
+describe('npm start', () => {
+  it('runs the service with the same heap bounds as the image', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start!.split(' ')).toEqual([...ENTRY, 'all']);
+  });
+});
 
 describe('Dockerfile', () => {
   it("uses node:<major>-slim with the major of package.json's engines, in every stage", () => {
@@ -49,8 +58,8 @@ describe('Dockerfile', () => {
   });
 
   it('runs `node src/main.ts <role>` with a role main.ts knows, by default all', () => {
-    expect(imageCommand.slice(0, 2)).toEqual(ENTRY);
-    expect(ROLES).toContain(imageCommand[2]);
+    expect(imageCommand.slice(0, ENTRY.length)).toEqual(ENTRY);
+    expect(ROLES).toContain(imageCommand[ENTRY.length]);
     expect(imageCommand).toEqual([...ENTRY, 'all']);
     expect(entrypoint).toEqual(ENTRY); // so `docker run defect-sync worker` picks the role
   });
@@ -123,9 +132,9 @@ describe('docker-compose.yml', () => {
   it('runs the migration once, one API and two workers, each as `node src/main.ts <role>`', () => {
     const roles = appServices.map(([name, s]) => {
       const command = [...entrypoint, ...(s.command ?? [])];
-      expect(command.slice(0, 2), name).toEqual(ENTRY);
-      expect(ROLES, name).toContain(command[2]);
-      return [command[2], s.deploy?.replicas ?? 1];
+      expect(command.slice(0, ENTRY.length), name).toEqual(ENTRY);
+      expect(ROLES, name).toContain(command[ENTRY.length]);
+      return [command[ENTRY.length], s.deploy?.replicas ?? 1];
     });
     expect(Object.fromEntries(roles)).toEqual({ migrate: 1, api: 1, worker: 2 });
   });

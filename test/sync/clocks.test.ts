@@ -2,31 +2,27 @@
 // so every write of a failed attempt must stamp updatedAt with the database's clock too. Here the worker's
 // clock runs ten minutes behind the database's: the failed attempt's updatedAt must still be the database's now.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { startService, type Service, until } from '../helpers/service.ts';
-import { githubOnly } from '../helpers/tracked-service.ts';
+import type { Trackers } from '../../fakes/index.ts';
+import { type Service, until } from '../helpers/service.ts';
+import { githubOnly, startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { linksOf } from '../helpers/links.ts';
 
+// The fakes of the describe block running (each starts its own, with GitHub alone configured).
 let t: Trackers;
 let svc: Service;
 
-beforeAll(async () => {
-  t = await startTrackers();
-});
 afterEach(() => {
   vi.useRealTimers();
   t.clearFaults();
 });
-afterAll(async () => {
-  await t?.stop();
-});
 
 describe('the clock of a failed attempt', () => {
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    svc = await startService({ env: githubOnly(t.env), debounceMs: 0, tune: { jobRetry: { attempts: 2, backoffMs: 100 } } });
+    ({ t, svc, stop } = await startWithTrackers({ env: (base) => githubOnly(base), debounceMs: 0, tune: { jobRetry: { attempts: 2, backoffMs: 100 } } }));
   });
-  afterAll(() => svc?.stop());
+  afterAll(() => stop?.());
 
   it("stamps the link's updatedAt with the database's clock, not the worker's", async () => {
     t.github.tracker.fail({ status: 503, route: 'ticket.create', times: 1000 });
@@ -46,10 +42,11 @@ describe('the clock of a failed attempt', () => {
 describe('the clock of a link attached by hand', () => {
   // No workers: what is read back is the API's own write, not a later sync's.
   let api: Service;
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    api = await startService({ env: githubOnly(t.env), debounceMs: 0, workers: false });
+    ({ t, svc: api, stop } = await startWithTrackers({ env: (base) => githubOnly(base), debounceMs: 0, workers: false }));
   });
-  afterAll(() => api?.stop());
+  afterAll(() => stop?.());
 
   it("stamps the link's updatedAt with the database's clock, not the API host's", async () => {
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });

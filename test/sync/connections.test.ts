@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANA, BOB, startTrackers, type Trackers } from '../../fakes/index.ts';
+import { ANA, BOB, type Trackers } from '../../fakes/index.ts';
 import { createGithubFake } from '../../fakes/github/server.ts';
-import { startService, until, type Service } from '../helpers/service.ts';
+import { until, type Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect, patchDefect } from '../helpers/fixtures.ts';
 import { pollTracker } from '../../src/inbound/poll.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -24,9 +25,10 @@ const mobile = createGithubFake({ token: 'ghp_mobile_token', repository: 'acme/m
 let svc: Service;
 let designProject = '';
 
-beforeAll(async () => {
-  t = await startTrackers({ repository: 'acme/shop' });
-  await mobile.tracker.start();
+let stop: () => Promise<void>;
+
+/** The fakes' set-up for this file, and the SYNC_CONFIG of its six connections and five routes. */
+function configure(t: Trackers): Record<string, string> {
   t.jira.state.projects.add('MOBILE');
   t.jira.state.components.set('QA', new Set(['Web']));
   designProject = t.asana.addProject('Design reviews').gid;
@@ -55,21 +57,27 @@ beforeAll(async () => {
       ],
     }),
   );
-  svc = await startService({
-    env: { SYNC_CONFIG: config, DESIGN_PROJECT: designProject, SHOP_TOKEN: t.github.token, MOBILE_APP_KEY: mobile.app.privateKey, JIRA_TOKEN: t.env.JIRA_API_TOKEN!, SHOP_HOOK: SECRETS.shop },
+  return { SYNC_CONFIG: config, DESIGN_PROJECT: designProject, SHOP_TOKEN: t.github.token, MOBILE_APP_KEY: mobile.app.privateKey, JIRA_TOKEN: t.env.JIRA_API_TOKEN!, SHOP_HOOK: SECRETS.shop };
+}
+
+beforeAll(async () => {
+  await mobile.tracker.start();
+  ({ t, svc, stop } = await startWithTrackers({
+    trackers: { repository: 'acme/shop' },
+    // The connections come from SYNC_CONFIG alone: none of the fakes' GITHUB_*/JIRA_*/ASANA_* variables.
+    env: (_base, t) => configure(t),
     debounceMs: 50,
     // Serving on a port: each Asana connection registers its own webhook through the fake's handshake.
     listen: true,
-  });
+  }));
 });
 afterEach(() => {
   t.clearFaults();
   mobile.tracker.clearFaults();
 });
 afterAll(async () => {
-  await svc?.stop();
+  await stop?.();
   await mobile.tracker.stop();
-  await t?.stop();
 });
 
 const linksOf = async (key: string): Promise<Link[]> => (await svc.http.get(`/api/defects/${key}/links`)).body.data;

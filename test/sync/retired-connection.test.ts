@@ -6,8 +6,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrackers, type Trackers } from '../../fakes/index.ts';
-import { githubOnly } from '../helpers/tracked-service.ts';
-import { startService, until } from '../helpers/service.ts';
+import { githubOnly, startWithTrackers } from '../helpers/tracked-service.ts';
+import { until } from '../helpers/service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { redisUrl } from '../helpers/context.ts';
 import { POLL_JOB, queueName } from '../../src/outbox/queues.ts';
@@ -25,10 +25,10 @@ afterAll(async () => {
 
 describe('a retired connection', () => {
   it('keeps its links, and its queue and poll schedule are cleared when the workers start without it', async () => {
-    const first = await startService({ env: t.env, debounceMs: 50 });
+    const { svc: first, stop: stopFirst } = await startWithTrackers({ on: t, debounceMs: 50 });
     const defect = await createDefect(first.http, { title: 'Retired Jira keeps its link' });
     await until('tickets in all three', async () => (await first.prisma.trackerLink.count({ where: { defectId: defect.id, syncState: 'synced' } })) === 3);
-    await first.stop();
+    await stopFirst();
 
     // What the old process left in Jira's queue: a job delayed behind a 429, and its poll schedule.
     const jira = new Queue(queueName('jira'), { connection: redis, prefix: first.queuePrefix });
@@ -38,7 +38,8 @@ describe('a retired connection', () => {
     const github = new Queue(queueName('github'), { connection: redis, prefix: first.queuePrefix });
     await github.add('sync', { outboxId: 'kept', defectId: defect.id, kind: 'defect.updated', version: 1, fields: ['title'] }, { jobId: 'kept', delay: 3_600_000 });
 
-    const second = await startService({ env: githubOnly(t.env), queuePrefix: first.queuePrefix });
+    // The same fakes (its tickets are there), Jira no longer configured.
+    const { svc: second, stop: stopSecond } = await startWithTrackers({ on: t, env: (base) => githubOnly(base), queuePrefix: first.queuePrefix });
     expect(await second.prisma.connection.findUnique({ where: { name: 'jira' } })).toMatchObject({ status: 'retired' });
     const counts = await jira.getJobCounts('delayed', 'waiting', 'active', 'prioritized', 'wait');
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
@@ -49,6 +50,6 @@ describe('a retired connection', () => {
     // A configured connection's queue is left as it was.
     expect(await github.getJob('kept')).toBeDefined();
     await Promise.all([jira.close(), github.close()]);
-    await second.stop();
+    await stopSecond();
   });
 });
