@@ -51,7 +51,7 @@ try {
   const floorFakes = await startFakesProcess();
   const config = loadConfig({ ...floorFakes.env, DATABASE_URL: 'postgresql://unused', SYNC_TIMEOUT_MS: '15000' });
   const sync = loadSyncConfig(config.syncConfigPath);
-  const connectors = buildConnectors(resolveConnections(config, sync), sync, config.sync.timeoutMs);
+  const connectors = await buildConnectors(resolveConnections(config, sync), sync, config.sync.timeoutMs);
   const refs = new Map<string, TicketRef[]>();
   for (const c of connectors.values()) {
     const list: TicketRef[] = [];

@@ -17,7 +17,7 @@ export async function runCheck(config: Config, sync: SyncConfig, connections: re
     print('No connection is configured (GITHUB_*, JIRA_*, ASANA_* or SYNC_CONFIG connections): nothing to check.');
     return 0;
   }
-  const connectors = buildConnectors(connections, sync, config.sync.timeoutMs);
+  const connectors = await buildConnectors(connections, sync, config.sync.timeoutMs);
   const prisma = connections.some((c) => c.kind === 'asana') ? createPrisma(config.databaseUrl) : null;
   try {
     const env = { publicUrl: config.publicUrl, publicUrlSet: config.publicUrlSet, prisma };

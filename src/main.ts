@@ -136,7 +136,7 @@ async function startWorker(
   metrics: Metrics,
   redis: RedisWiring,
 ): Promise<Stoppable> {
-  const stop = await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log, redis }), metrics });
+  const stop = await startSync({ ...(await syncSettings(config, sync, connections, { prisma, connectors, log, redis })), metrics });
   // With no connection configured the relay marks changes handled without queueing them.
   log.info({ connections: [...connectors.keys()], queuePrefix: config.queuePrefix }, 'sync worker running');
   return stop;
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   // One registry per process: what the workers record shows on this process's /metrics (role all), or
   // on METRICS_PORT (role worker).
   const metrics = new Metrics();
-  const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
+  const connectors = await buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   // One producer connection and one Queue per connection for the whole process (API, relay, inbox, admin,
   // readiness, metrics), one connection for its workers; closed after everything that uses them.
   const redis = wireRedis({ ...config, connections: [...connectors.keys()], log });

@@ -36,7 +36,7 @@ export async function measureFloor(trackerEnv: Record<string, string>, n: number
   const config = loadConfig({ ...trackerEnv, DATABASE_URL: 'postgresql://unused', SYNC_TIMEOUT_MS: '15000' });
   const sync = loadSyncConfig(config.syncConfigPath);
   const outbound = outboundFields(sync);
-  const connectors = buildConnectors(resolveConnections(config, sync), sync, config.sync.timeoutMs);
+  const connectors = await buildConnectors(resolveConnections(config, sync), sync, config.sync.timeoutMs);
   const refs = new Map<string, TicketRef[]>([...connectors.keys()].map((k) => [k, []]));
   const tickets = Array.from({ length: n }, (_, i) => ticketFor(i, `floor defect ${i}`));
   const create = await timed(connectors, n, concurrency, async (c, i) => {

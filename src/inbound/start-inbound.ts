@@ -39,7 +39,7 @@ export function startInbound(
     inbox,
     registrations,
     async registerWebhooks() {
-      for (const registrar of buildWebhookRegistrars(connections, config.sync.timeoutMs)) {
+      for (const registrar of await buildWebhookRegistrars(connections, config.sync.timeoutMs)) {
         if (!config.publicUrlSet) {
           deps.log.warn({ connection: registrar.connection }, 'webhook not registered: PUBLIC_URL is not set (polling every SYNC_POLL_MS still picks up changes)');
           continue;

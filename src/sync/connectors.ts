@@ -1,12 +1,12 @@
 // The configured connections' connectors, webhook receivers and registrars, keyed by connection name.
 // This is the only place in src/ that names a concrete tracker's connector.
+//
+// A kind's connector (and its SDK) is loaded only when a connection of that kind is configured: the SDKs
+// are most of the service's footprint (jira.js about 40 MB resident, asana about 30), and a deployment
+// with GitHub alone should not carry them.
 import type { Connector, TrackerKind } from '../../connectors/contract.ts';
 import { People } from '../../connectors/people.ts';
-import { createGithubConnector } from '../../connectors/github/connector.ts';
-import { createJiraConnector } from '../../connectors/jira/connector.ts';
-import { createAsanaConnector } from '../../connectors/asana/connector.ts';
 import type { WebhookReceiver, WebhookRegistrar } from '../../connectors/webhooks.ts';
-import { createAsanaWebhookRegistrar } from '../../connectors/asana/webhooks-api.ts';
 import { createGithubWebhookReceiver } from '../../connectors/github/webhook.ts';
 import { createJiraWebhookReceiver } from '../../connectors/jira/webhook.ts';
 import { createAsanaWebhookReceiver } from '../../connectors/asana/webhook.ts';
@@ -17,21 +17,21 @@ import { withInboundRules } from './inbound-text.ts';
 /** Told of every tracker API call's answer (the tracker-calls metric); connectors never import metrics. */
 export type TrackerCallListener = (connection: ConnectionName, kind: TrackerKind, status: number | 'network' | 'timeout') => void;
 
-export function buildConnectors(
+export async function buildConnectors(
   connections: readonly ConnectionConfig[],
   sync: Pick<SyncConfig, 'people'>,
   timeoutMs: number,
   onCall?: TrackerCallListener,
-): Map<ConnectionName, Connector> {
+): Promise<Map<ConnectionName, Connector>> {
   const out = new Map<ConnectionName, Connector>();
   for (const c of connections) {
     const common = { connection: c.name, people: peopleOf(sync, c.name, c.kind), timeoutMs, ...(onCall && { onCall: (status: number | 'network' | 'timeout') => onCall(c.name, c.kind, status) }) };
     const connector =
       c.kind === 'github'
-        ? createGithubConnector({ ...common, settings: c.settings, mapping: c.mapping })
+        ? (await import('../../connectors/github/connector.ts')).createGithubConnector({ ...common, settings: c.settings, mapping: c.mapping })
         : c.kind === 'jira'
-          ? createJiraConnector({ ...common, settings: c.settings, mapping: c.mapping })
-          : createAsanaConnector({ ...common, settings: c.settings, mapping: c.mapping });
+          ? (await import('../../connectors/jira/connector.ts')).createJiraConnector({ ...common, settings: c.settings, mapping: c.mapping })
+          : (await import('../../connectors/asana/connector.ts')).createAsanaConnector({ ...common, settings: c.settings, mapping: c.mapping });
     // Whatever a tracker holds passes the API's text rules before any part of the service reads it.
     out.set(c.name, withInboundRules(connector));
   }
@@ -55,6 +55,9 @@ export function buildWebhookReceivers(connections: readonly ConnectionConfig[]):
 }
 
 /** Registrars for the connections whose webhooks this service registers through their API (Asana). */
-export function buildWebhookRegistrars(connections: readonly ConnectionConfig[], timeoutMs: number): WebhookRegistrar[] {
-  return connections.flatMap((c) => (c.kind === 'asana' ? [createAsanaWebhookRegistrar(c.settings, timeoutMs, c.name)] : []));
+export async function buildWebhookRegistrars(connections: readonly ConnectionConfig[], timeoutMs: number): Promise<WebhookRegistrar[]> {
+  const asana = connections.flatMap((c) => (c.kind === 'asana' ? [c] : []));
+  if (asana.length === 0) return [];
+  const { createAsanaWebhookRegistrar } = await import('../../connectors/asana/webhooks-api.ts');
+  return asana.map((c) => createAsanaWebhookRegistrar(c.settings, timeoutMs, c.name));
 }

@@ -68,12 +68,12 @@ export type SyncSettings = {
 };
 
 /** The settings the worker role runs with, from the environment and SYNC_CONFIG. */
-export function syncSettings(
+export async function syncSettings(
   config: Config,
   sync: SyncConfig,
   connections: readonly ConnectionConfig[],
   deps: { prisma: PrismaClient; connectors: ReadonlyMap<ConnectionName, Connector>; log: Logger; redis: RedisWiring },
-): SyncSettings {
+): Promise<SyncSettings> {
   return {
     ...deps,
     routes: sync.routes,
@@ -91,7 +91,7 @@ export function syncSettings(
     pollMs: config.sync.pollMs,
     inboundRetentionDays: config.inboundRetentionDays,
     hooks: config.hooks,
-    registrars: config.publicUrlSet ? buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
+    registrars: config.publicUrlSet ? await buildWebhookRegistrars(connections, config.sync.timeoutMs) : [],
     noEvidence: new Set(connections.filter((c) => c.evidenceComments === false).map((c) => c.name)),
     triage: sync.triage,
   };

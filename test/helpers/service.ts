@@ -68,7 +68,7 @@ export async function startService(opts: ServiceOptions) {
   await recordConnections(prisma, connections);
   // One registry for the API and the workers, as in the `all` role.
   const metrics = new Metrics();
-  const connectors = buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
+  const connectors = await buildConnectors(connections, sync, config.sync.timeoutMs, (connection, kind, status) => metrics.trackerCall(connection, kind, status));
   // The process's Redis as main.ts wires it: one producer connection and one Queue per connection.
   const redis = wireRedis({ ...config, connections: [...connectors.keys()], log, jobRetry: opts.tune?.jobRetry });
   const inbound = startInbound(config, connections, { prisma, log, queues: redis.queues });
@@ -93,7 +93,7 @@ export async function startService(opts: ServiceOptions) {
   const stopSync =
     opts.workers === false
       ? async () => undefined
-      : await startSync({ ...syncSettings(config, sync, connections, { prisma, connectors, log, redis }), ...(opts.tune?.slowRetry && { slowRetry: opts.tune.slowRetry }), metrics });
+      : await startSync({ ...(await syncSettings(config, sync, connections, { prisma, connectors, log, redis })), ...(opts.tune?.slowRetry && { slowRetry: opts.tune.slowRetry }), metrics });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

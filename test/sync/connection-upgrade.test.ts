@@ -98,7 +98,7 @@ describe('the upgrade from tracker keys to connections', () => {
       const renamedFirst = resolveConnections(loadConfig({}), parseSyncConfig(`connections:\n  shop-github: { kind: github, repository: acme/app, apiUrl: "${github.tracker.baseUrl}", token: x }\n`));
       await expect(recordConnections(prisma, renamedFirst)).rejects.toThrow(/connection shop-github: is new, and the 1 live github links of the environment-only set-up \(connection github\) were never adopted/);
       expect(await recordConnections(prisma, connections)).toEqual({ adopted: ['github'], retired: ['jira', 'asana'], retargeted: [] });
-      const connectors = buildConnectors(connections, sync, 5000);
+      const connectors = await buildConnectors(connections, sync, 5000);
       const engine = new SyncEngine({
         prisma,
         connectors,

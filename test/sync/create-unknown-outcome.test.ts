@@ -27,7 +27,7 @@ beforeAll(async () => {
   ({ t, svc, stop } = await startWithTrackers({ env: { JIRA_SEARCH_LAG_MS: String(LAG_MS) }, workers: false }));
   const sync = loadSyncConfig(svc.config.syncConfigPath);
   // The worker's own engine, driven by hand so that each attempt happens exactly when the test says.
-  const connectors = buildConnectors(svc.connections, sync, TIMEOUT_MS);
+  const connectors = await buildConnectors(svc.connections, sync, TIMEOUT_MS);
   locks = new SyncLocks(databaseUrl, 2);
   engine = new SyncEngine({
     prisma: svc.prisma,

@@ -60,7 +60,7 @@ describe('scheduled polling', () => {
 
   it('registers one webhook when several processes check at once', async () => {
     for (const w of t.asana.webhooks()) w.active = false;
-    const registrar = buildWebhookRegistrars(svc.connections, 5000)[0]!;
+    const registrar = (await buildWebhookRegistrars(svc.connections, 5000))[0]!;
     const log = createLogger('silent');
     const results = await Promise.all([1, 2, 3].map(() => ensureWebhook(registrar, svc.registrations, svc.config.publicUrl, log)));
     expect(results.filter((r) => r?.outcome === 'created')).toHaveLength(1);

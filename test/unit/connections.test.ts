@@ -192,9 +192,9 @@ connections:
   mobile-github: { kind: github, repository: acme/mobile, apiUrl: "https://ghe.acme.test/api/v3", token: "\${GITHUB_TOKEN}" }
   oncall-asana:  { kind: asana, token: "\${ASANA_TOKEN}", workspace: "1200000000000001", project: "1200000000000002" }
 `;
-  it('a person\'s account on one connection overrides their account of its kind there, and only there', () => {
+  it('a person\'s account on one connection overrides their account of its kind there, and only there', async () => {
     const sync = parseSyncConfig(FILE, 'SYNC_CONFIG', ENV);
-    const connectors = buildConnectors(resolveConnections(noEnvTrackers, sync), sync, 1000);
+    const connectors = await buildConnectors(resolveConnections(noEnvTrackers, sync), sync, 1000);
     const fields = { title: 't', description: '', severity: 'high' as const, status: 'open' as const, milestone: null, tags: [] as string[] };
     // canonical() folds an assignee the connection cannot name into nobody: it shows who maps where.
     const assigneeOn = (name: string, email: string) => connectors.get(name)!.canonical({ ...fields, assignee: email }).assignee;
