@@ -20,11 +20,16 @@ type Sql = { $executeRaw: (query: Prisma.Sql) => Promise<number> };
 /** Records `types` about the defect, case run or incident `subjectId` for every enabled hook that takes them. */
 export async function recordHookEvent(db: Sql, types: readonly HookEvent[], subjectId: string, change: Record<string, unknown> = {}): Promise<void> {
   if (types.length === 0) return;
-  await db.$executeRaw(Prisma.sql`
+  await db.$executeRaw(hookDeliveriesInsert(types, subjectId, change));
+}
+
+/** The INSERT that records them: a statement of its own, or a CTE in the change's own statement (src/store/outbox.ts). */
+export function hookDeliveriesInsert(types: readonly HookEvent[], subjectId: string, change: Record<string, unknown>): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO "HookDelivery" (id, "hookId", type, "subjectId", change)
     SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), h.id, t.type, ${subjectId}::uuid, ${JSON.stringify(change)}::jsonb
     FROM "Hook" h CROSS JOIN unnest(${types as string[]}::text[]) AS t(type)
-    WHERE h.enabled AND t.type = ANY(h.events)`);
+    WHERE h.enabled AND t.type = ANY(h.events)`;
 }
 
 /** The events an outbox row of a defect change is. */

@@ -2,9 +2,9 @@
 // all come through here, so every change gets the same lifecycle check, version bump, field stamps,
 // status history row and outbox row, in the caller's transaction.
 import type { Defect } from '../generated/prisma/client.ts';
-import type { PrismaClient, Tx } from '../db.ts';
+import { Prisma, type PrismaClient, type Tx } from '../db.ts';
 import { AppError } from '../errors.ts';
-import { changedFields, stampFieldTimes, type DefectPatch } from '../domain/defect-fields.ts';
+import { changedFields, stampFieldTimes, type DefectPatch, type EditableField } from '../domain/defect-fields.ts';
 import { checkTransition } from '../domain/lifecycle.ts';
 import { appendOutbox, type OutboxKind } from './outbox.ts';
 
@@ -53,17 +53,14 @@ export async function applyDefectChange(
   if (changed.length === 0 && !ctx.caseRunIds?.length) return { defect, changed };
 
   const now = new Date();
-  const values = Object.fromEntries(changed.map((f) => [f, patch[f]]));
-  const updated = await tx.defect.updateMany({
-    where: { id: defect.id, version: defect.version },
-    data: {
-      ...values,
-      fieldChangedAt: stampFieldTimes(defect.fieldChangedAt as Record<string, string>, changed, now, ctx.changedAt),
-      version: { increment: 1 },
-      updatedAt: now,
-    },
-  });
-  if (updated.count === 0) throw new ConcurrentUpdate();
+  const fieldChangedAt = stampFieldTimes(defect.fieldChangedAt as Record<string, string>, changed, now, ctx.changedAt);
+  // One statement writes and reads back the row (a model update and a read were two).
+  const [updated] = await tx.$queryRaw<Defect[]>`
+    UPDATE "Defect" SET ${changed.length ? Prisma.join(changed.map((f) => setColumn(f, patch[f])), ', ', '', ', ') : Prisma.empty}
+      "fieldChangedAt" = ${JSON.stringify(fieldChangedAt)}::jsonb, version = version + 1, "updatedAt" = ${now}
+    WHERE id = ${defect.id}::uuid AND version = ${defect.version}
+    RETURNING *`;
+  if (!updated) throw new ConcurrentUpdate();
 
   if (statusMoved) {
     await tx.statusChange.create({
@@ -83,7 +80,22 @@ export async function applyDefectChange(
     ...(ctx.caseRunIds?.length && { caseRunIds: ctx.caseRunIds }),
     ...(ctx.origin && { origin: ctx.origin }),
   });
-  return { defect: await tx.defect.findUniqueOrThrow({ where: { id: defect.id } }), changed };
+  return { defect: updated, changed };
+}
+
+/** `column = value` for one editable field, cast to the column's type. */
+function setColumn(field: EditableField, value: DefectPatch[EditableField]): Prisma.Sql {
+  switch (field) {
+    case 'severity':
+      return Prisma.sql`severity = ${value}::"Severity"`;
+    case 'status':
+      return Prisma.sql`status = ${value}::"DefectStatus"`;
+    case 'tags':
+      return Prisma.sql`tags = ${value}::text[]`;
+    default:
+      // The column is the field's own name (a member of EDITABLE_FIELDS, never input).
+      return Prisma.sql`${Prisma.raw(`"${field}"`)} = ${value ?? null}`;
+  }
 }
 
 /** Runs fn in a transaction, again from the start (a few times) when a concurrent writer won the race. */

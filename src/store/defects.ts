@@ -1,5 +1,6 @@
 // Defect use cases over the store. Every write runs in one transaction with its outbox row.
 import type { PrismaClient, Tx } from '../db.ts';
+import type { Defect } from '../generated/prisma/client.ts';
 import { normalizeTags, type DefectPatch } from '../domain/defect-fields.ts';
 import type { Severity } from '../domain/severity.ts';
 import type { DefectStatus } from '../domain/lifecycle.ts';
@@ -57,7 +58,7 @@ export class DefectStore {
     return inTransaction(this.prisma, async (tx) => {
       const current = await lockDefect(tx, idOrKey);
       const normalized = patch.tags ? { ...patch, tags: normalizeTags(patch.tags) } : patch;
-      return this.detail((await applyDefectChange(tx, current, normalized, opts)).defect.id, tx);
+      return this.detail((await applyDefectChange(tx, current, normalized, opts)).defect, tx);
     });
   }
 
@@ -66,13 +67,13 @@ export class DefectStore {
       const current = await lockDefect(tx, idOrKey);
       const runs = await loadFailedRuns(tx, [caseRunId], () => 'caseRunId');
       const after = await linkRuns(tx, current, runs, actor);
-      return { created: after.version !== current.version, defect: await this.detail(after.id, tx) };
+      return { created: after.version !== current.version, defect: await this.detail(after, tx) };
     });
   }
 
   async get(idOrKey: string) {
     const defect = await findDefect(this.prisma, idOrKey);
-    return this.detail(defect.id);
+    return this.detail(defect);
   }
 
   async list(filter: DefectFilter, page: { limit: number; cursor?: number }) {
@@ -103,9 +104,10 @@ export class DefectStore {
    * first, as before) and the totals. Bounded because writes return it from inside their transaction.
    * The parts are read one after another: Prisma runs the relation loads of one query concurrently,
    * which on a transaction's single connection is what pg deprecates (overlapping client.query calls).
+   * `d` is the row the caller already holds (just read, or returned by its own write): not read again.
    */
-  private async detail(id: string, db: Tx | PrismaClient = this.prisma) {
-    const d = await db.defect.findUniqueOrThrow({ where: { id } });
+  private async detail(d: Defect, db: Tx | PrismaClient = this.prisma) {
+    const id = d.id;
     const runs = await db.defectCaseRun.findMany({
       where: { defectId: id },
       include: { caseRun: true },

@@ -18,12 +18,14 @@ export async function findDefect(tx: Tx, idOrKey: string): Promise<Defect> {
  */
 export async function lockDefect(tx: Tx, idOrKey: string): Promise<Defect> {
   const ref = parseDefectRef(idOrKey);
-  if (ref) {
-    await ('id' in ref
-      ? tx.$executeRaw`SELECT 1 FROM "Defect" WHERE id = ${ref.id}::uuid FOR UPDATE`
-      : tx.$executeRaw`SELECT 1 FROM "Defect" WHERE number = ${ref.number} FOR UPDATE`);
-  }
-  return findDefect(tx, idOrKey);
+  // Locked and read in one statement (the row as it is once the lock is granted: FOR UPDATE reads the latest version).
+  const [defect] = !ref
+    ? []
+    : 'id' in ref
+      ? await tx.$queryRaw<Defect[]>`SELECT * FROM "Defect" WHERE id = ${ref.id}::uuid FOR UPDATE`
+      : await tx.$queryRaw<Defect[]>`SELECT * FROM "Defect" WHERE number = ${ref.number} FOR UPDATE`;
+  if (!defect) throw notFound('defect', idOrKey);
+  return defect;
 }
 
 export async function findCaseRun(tx: Tx, id: string) {
