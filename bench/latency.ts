@@ -1,7 +1,8 @@
 // Sync latency: `npm run bench:latency`. Two paths, each at low load and under the outbound load of
 // bench:outbound (new defects streaming in while measuring):
-//   outbound  a defect change committed → the tracker updated: the link's lastSyncedAt (stamped when the
-//             tracker's answer is back) minus the defect's updatedAt, minus the debounce;
+//   outbound  a defect change committed → the tracker updated: the time of the first sync that wrote the
+//             change (its SyncActivity row, written when the tracker's answer is back) minus the defect's
+//             updatedAt, minus the debounce;
 //   inbound   a tracker change → the defect updated: a title edited through the fake GitHub's API, which
 //             sends its signed webhook to the service; the defect's updatedAt minus the moment the edit
 //             returned, minus the debounce (webhook jobs wait it out too).
@@ -39,6 +40,7 @@ try {
   const github = new Map((await rows(`SELECT "defectId"::text AS d, "remoteId" FROM "TrackerLink" WHERE tracker = 'github'`)).map((r) => [r.d as string, r.remoteId as string]));
   await sleep(DEBOUNCE_MS + 500); // the creates' own webhooks come back and settle
 
+  const slowest: string[] = [];
   /** Edits each defect through the API, one every 100 ms; per link, lastSyncedAt - updatedAt - debounce. */
   async function outbound(defects: { id: string; key: string }[]): Promise<number[]> {
     for (const d of defects) {
@@ -46,10 +48,15 @@ try {
       await sleep(100);
     }
     const ids = defects.map((d) => d.id);
-    const q = `SELECT extract(epoch FROM (l."lastSyncedAt" - d."updatedAt")) * 1000 AS ms FROM "TrackerLink" l JOIN "Defect" d ON d.id = l."defectId"
-               WHERE d.id = ANY($1::uuid[]) AND l."syncedVersion" = d.version AND l."syncState" = 'synced'`;
+    // The first sync that wrote the edit to the ticket (its activity row), not the link's lastSyncedAt: a later
+    // job (the tracker's webhook echoing our own write, say) stamps that again without writing anything.
+    const q = `SELECT extract(epoch FROM (min(a.at) - d."updatedAt")) * 1000 AS ms, a.connection, d.id::text AS id
+               FROM "Defect" d JOIN "SyncActivity" a ON a."defectId" = d.id AND a.at >= d."updatedAt" AND 'title' = ANY(a.pushed)
+               WHERE d.id = ANY($1::uuid[]) GROUP BY a.connection, d.id, d."updatedAt"`;
     await until('the edits synced', async () => (await rows(q, [ids])).length >= ids.length * 3, 120_000);
-    return (await rows(q, [ids])).map((r) => Number(r.ms) - DEBOUNCE_MS);
+    const found = (await rows(q, [ids])).map((r) => ({ ms: Number(r.ms) - DEBOUNCE_MS, connection: r.connection as string, edit: ids.indexOf(r.id as string) }));
+    slowest.push(found.sort((a, b) => b.ms - a.ms).slice(0, 3).map((f) => `${f.connection} edit #${f.edit} ${f.ms.toFixed(0)} ms`).join(', '));
+    return found.map((f) => f.ms);
   }
 
   /** Edits each defect's GitHub issue through the fake's API; the fake's webhook brings the change in. */
@@ -92,6 +99,7 @@ try {
   console.log(`  SYNC_DEBOUNCE_MS=${DEBOUNCE_MS} (default; subtracted: the floor), ${SAMPLES} edits per path, one every 100 ms`);
   console.log(`  defect change → tracker updated (3 trackers)   low load: ${fmt(quiet.out)}`);
   console.log(`                                                 under load: ${fmt(busy.out)}`);
+  console.log(`    slowest links: low load ${slowest[0]}; under load ${slowest[1]}`);
   console.log(`  tracker change → defect updated (GitHub webhook) low load: ${fmt(quiet.in)}`);
   console.log(`                                                 under load: ${fmt(busy.in)}`);
   console.log(`  load: ${LOAD_DEFECTS} new defects from 16 clients${overlapped ? ', still arriving when the measurements ended' : ', done before the measurements ended (raise BENCH_LOAD_DEFECTS)'}`);
