@@ -16,7 +16,9 @@ RUN node scripts/prisma.ts generate
 
 # Stage 2: the runtime, as the unprivileged `node` user of the base image.
 FROM node:24-slim
-ENV NODE_ENV=production CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 PORT=3000
+# The heap bounds of src/node-flags.ts; `docker run -e NODE_OPTIONS=…` replaces them (a larger old space, say).
+ENV NODE_ENV=production CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 PORT=3000 \
+    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=384"
 WORKDIR /app
 COPY --chown=node:node package.json prisma.config.ts ./
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
@@ -31,8 +33,7 @@ EXPOSE 3000
 # --no-healthcheck (docker-compose.yml disables the check for the workers).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The plain entry point, not `npm start` (npm would not forward SIGTERM for a graceful stop), with the
-# heap bounds of src/node-flags.ts.
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=384", "src/main.ts"]
+# The plain entry point, not `npm start` (npm would not forward SIGTERM for a graceful stop).
+ENTRYPOINT ["node", "src/main.ts"]
 # `all` applies pending migrations before it starts; give `api`, `worker` or `migrate` to split roles.
 CMD ["all"]

@@ -1,5 +1,6 @@
-// The V8 heap bounds the service runs with: `npm start`, the Docker image, the demo, the benchmarks and
-// the process tests all start `node` with these (test/ops/packaging.test.ts keeps package.json and the Dockerfile in step).
+// The V8 heap bounds the service runs with: `npm start`, the Docker image (in NODE_OPTIONS, so a deployment
+// can replace them), the demo, the benchmarks and the process tests all start `node` with these
+// (test/ops/packaging.test.ts keeps package.json and the Dockerfile in step).
 //
 // Left to itself on a large machine, V8 grows the young generation to 64 MB semi-spaces (128 MB resident
 // once a burst has passed through) and lets the old generation run towards a quarter of RAM before it

@@ -48,21 +48,36 @@ export class WebhookStats {
     this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
   }
 
-  /** Writes the unflushed counts in one pipeline; on failure they are kept for the next flush (and reported). */
+  /**
+   * Writes the unflushed counts in one MULTI; a key whose INCRBY did not apply (the whole transaction
+   * refused, or that command alone) is kept for the next flush, and the error reported. Never rejects,
+   * so one bad flush cannot stop the later ones.
+   */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       if (this.pending.size === 0) return;
-      const batch = this.pending;
+      const batch = [...this.pending];
       this.pending = new Map();
-      const multi = this.redis.multi();
-      for (const [key, n] of batch) multi.incrby(key, n).expire(key, TTL_SECONDS);
+      let failed: [string, number][] = batch;
+      let error: unknown;
       try {
+        const multi = this.redis.multi();
+        for (const [key, n] of batch) multi.incrby(key, n).expire(key, TTL_SECONDS);
         const results = await multi.exec();
-        const failed = results?.find(([err]) => err)?.[0];
-        if (!results || failed) throw failed ?? new Error('the webhook counts transaction was discarded');
+        if (!results) throw new Error('the webhook counts transaction was discarded');
+        // Two replies per key: INCRBY, then EXPIRE.
+        failed = batch.filter((_, i) => results[2 * i]?.[0]);
+        error = results.find(([err]) => err)?.[0];
       } catch (err) {
-        for (const [key, n] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + n);
-        this.onFlushError(err);
+        error = err;
+      }
+      for (const [key, n] of failed) this.pending.set(key, (this.pending.get(key) ?? 0) + n);
+      if (error) {
+        try {
+          this.onFlushError(error);
+        } catch {
+          // a reporting failure must not stop the counting
+        }
       }
     });
     return this.flushing;

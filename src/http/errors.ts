@@ -69,7 +69,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return send(bp.status, 'bad_request', bp.message);
     }
     if (isDatabaseBusy(err)) {
-      // Nothing was written (the transaction never started): the client may simply send it again.
+      // A transaction that could not start wrote nothing; API writes all run in one, so sending again is safe.
       log.warn({ method: req.method, path: req.path }, 'database busy: no connection free in time');
       res.set('Retry-After', '1');
       return send(STATUS.database_busy, 'database_busy', 'the database is busy (no connection came free in time); try again shortly');

@@ -76,7 +76,7 @@ export class SyncLocks {
       let waited: boolean;
       if (first) {
         try {
-          const res = await client.query<{ j: Record<string, unknown> }>('SELECT j FROM defect_sync_lock_wait_and_query($1, $2, $3, $4) AS j', [key, first.text, ...first.values]);
+          const res = await client.query<{ j: Record<string, unknown> }>('SELECT j FROM defect_sync_lock_wait_and_query($1, $2, $3, $4) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, ...first.values]);
           waited = res.rows[0]?.j.waited === true;
           firstRows = res.rows.slice(1).map((r) => r.j);
         } catch (err) {
@@ -90,8 +90,9 @@ export class SyncLocks {
         waited = !row?.locked;
         if (waited) await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
       }
-      if (waited) this.onWait(tracker);
       try {
+        // Inside the try: should the report throw, the lock is still released below.
+        if (waited) this.onWait(tracker);
         const sql: SqlQuery = async (text, values) => (await client.query(text, values)).rows as Record<string, unknown>[];
         return await fn(lost.signal, sql, firstRows);
       } finally {

@@ -89,4 +89,33 @@ describe('WebhookStats', () => {
     await expect.poll(async () => (await redis.keys(`${prefix}:*`)).length, { timeout: 2000 }).toBe(1);
     await stats.close();
   });
+
+  it('keeps only the counts whose INCRBY failed, and a flush that throws does not stop later ones', async () => {
+    const prefix = unique(`${queuePrefix}-hooks`);
+    const errors: unknown[] = [];
+    const stats = new WebhookStats(redis, prefix, { flushMs: NO_TIMER, onFlushError: (err) => errors.push(err) });
+    const now = Date.now();
+    const hour = Math.floor(now / HOUR);
+    // Something else wrote a non-number where jira's count goes: its INCRBY fails, github's applies.
+    await redis.set(`${prefix}:admin:webhooks:${hour}:jira:accepted`, 'not a number');
+    stats.record('github', 'accepted', now);
+    stats.record('jira', 'accepted', now);
+    await stats.flush();
+    expect(errors).toHaveLength(1);
+    expect(await redis.get(`${prefix}:admin:webhooks:${hour}:github:accepted`)).toBe('1');
+    await redis.del(`${prefix}:admin:webhooks:${hour}:jira:accepted`);
+    await stats.flush(); // jira's kept count, and github's not written twice
+    expect(await redis.get(`${prefix}:admin:webhooks:${hour}:github:accepted`)).toBe('1');
+    expect(await redis.get(`${prefix}:admin:webhooks:${hour}:jira:accepted`)).toBe('1');
+
+    // A client that throws while the transaction is built: reported, kept, and the next flush still runs.
+    const throwing = Object.create(redis, { multi: { value: () => { throw new Error('no multi today'); } } });
+    const fragile = new WebhookStats(throwing, prefix, { flushMs: NO_TIMER, onFlushError: (err) => errors.push(err) });
+    fragile.record('asana', 'accepted', now);
+    await expect(fragile.flush()).resolves.toBeUndefined();
+    await expect(fragile.flush()).resolves.toBeUndefined();
+    expect(errors.length).toBe(3);
+    expect((await fragile.last24h(['asana'], now)).get('asana')).toMatchObject({ accepted: 1 }); // still pending, still shown
+    await stats.close();
+  });
 });
