@@ -217,13 +217,24 @@ async function tour(): Promise<void> {
 }
 
 /** The admin view of the same loop: each connection's health at a glance, and where the dashboard is. */
+type SyncStatus = {
+  connections: { connection: string; tracker: string; health: string; links: Record<string, number>; conflicts24h: number; webhooks24h: Record<string, number>; queue: Record<string, number> }[];
+  outbox: { unpublished: number };
+};
+
 async function summary(): Promise<void> {
-  const res = await fetch(`${api}/admin/sync-status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  if (!res.ok) throw new Error(`GET /admin/sync-status → ${res.status}`);
-  const status = (await res.json()) as {
-    connections: { connection: string; tracker: string; health: string; links: Record<string, number>; conflicts24h: number; webhooks24h: Record<string, number>; queue: Record<string, number> }[];
-    outbox: { unpublished: number };
+  const read = async (): Promise<SyncStatus> => {
+    const res = await fetch(`${api}/admin/sync-status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    if (!res.ok) throw new Error(`GET /admin/sync-status → ${res.status}`);
+    return (await res.json()) as SyncStatus;
   };
+  // The last steps' tickets (the hook's defect, say) are still inside their debounce: show the settled state,
+  // waiting at most 15 s (after that, what is still pending is shown as pending).
+  let status = await read();
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && status.connections.some((c) => (c.links.pending ?? 0) > 0); ) {
+    await new Promise((r) => setTimeout(r, 250));
+    status = await read();
+  }
   console.log('\nSync status (GET /admin/sync-status):');
   const names = status.connections.map((t) => (t.connection === t.tracker ? t.connection : `${t.connection} (${t.tracker})`));
   const width = Math.max(...names.map((n) => n.length));
