@@ -48,15 +48,11 @@ try {
   const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
   const cpus = () => services.map((s) => s.cpuMs());
 
-  /** A gauge of the first service's /metrics (loopback), in MB. */
-  const gaugeMb = (text: string, name: string) => {
-    const m = new RegExp(`^${name} (\\d+(?:\\.\\d+)?)`, 'm').exec(text);
-    return m ? Number(m[1]) / 2 ** 20 : Number.NaN;
-  };
-  /** RSS (the largest service process), heap in use, and the live heap (in use after the latest full GC). */
+  /** RSS (the largest service process), and the first one's heap in use and live heap (in use after the latest full GC), in MB. */
   const memory = async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    return { rss: Math.max(...services.map((s) => s.rssMb())), heap: gaugeMb(text, 'nodejs_heap_size_used_bytes'), live: gaugeMb(text, 'defect_sync_heap_live_bytes') };
+    const text = await scrape(services[0]!);
+    const mb = (name: string) => (text.includes(`\n${name} `) ? seriesSum(text, name) / 2 ** 20 : Number.NaN);
+    return { rss: Math.max(...services.map((s) => s.rssMb())), heap: mb('nodejs_heap_size_used_bytes'), live: mb('defect_sync_heap_live_bytes') };
   };
   type Memory = Awaited<ReturnType<typeof memory>>;
   const atStart = await memory();
@@ -145,15 +141,23 @@ try {
   await deployment.cleanup();
 }
 
+/** A service process's /metrics text (the API's, or a worker's METRICS_PORT); empty before it serves one. */
+async function scrape(s: ServiceProcess): Promise<string> {
+  const url = s.metricsUrl();
+  return url ? (await fetch(url)).text() : '';
+}
+
+/** The sum of every series of metric `name` in a Prometheus text (a gauge without labels: its value). */
+function seriesSum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
 /** A counter summed over every series and every service process's /metrics. */
 async function sumOverServices(list: readonly ServiceProcess[], name: string): Promise<number> {
   let sum = 0;
-  for (const s of list) {
-    const url = s.metricsUrl();
-    if (!url) continue;
-    const text = await (await fetch(url)).text();
-    for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
+  for (const s of list) sum += seriesSum(await scrape(s), name);
   return sum;
 }
 

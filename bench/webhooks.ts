@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { benchDeployment, cpuMsOf, startServiceProcess, type ServiceProcess } from './lib/service.ts';
 import { startFakesProcess } from './lib/fakes-client.ts';
 import pg from 'pg';
-import { githubDelivery, hmacHex } from '../fakes/webhooks.ts';
+import { githubDelivery } from '../fakes/webhooks.ts';
 import { api, machine } from './lib/stats.ts';
 
 const REQUESTS = Number(process.env.BENCH_WEBHOOKS ?? 5000);
@@ -26,15 +26,15 @@ const SECRET = 'bench-webhook-secret';
 
 type Run = { rps: number; p50: number; p99: number; non2xx: number; errors: number; cpuMsPerRequest: number; statuses: string };
 
-/** A delivery about issue `issue`; each request gets a fresh delivery id and its own body, signed for it. */
+/** Deliveries about issue `issue`: each request is a fresh githubDelivery (its own id and body, signed for it). */
 function delivery(repository: string, issue: number) {
-  const { headers } = githubDelivery('edited', { number: issue, title: 'edited', state: 'open', labels: [], assignees: [] }, { full_name: repository }, SECRET);
   let n = 0;
+  const next = () => githubDelivery('edited', { number: issue, title: `edited ${n++} ${randomUUID()}`, state: 'open', labels: [], assignees: [] }, { full_name: repository }, SECRET);
   return {
-    headers,
+    headers: next().headers,
     setupRequest: (req: { headers: Record<string, string> }) => {
-      const body = JSON.stringify({ action: 'edited', issue: { number: issue, title: `edited ${n++} ${randomUUID()}`, state: 'open', labels: [], assignees: [] }, repository: { full_name: repository }, sender: { login: 'someone', type: 'User' } });
-      return { ...req, body, headers: { ...req.headers, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${hmacHex(SECRET, body)}` } };
+      const { headers, body } = next();
+      return { ...req, body, headers: { ...req.headers, ...headers } };
     },
   };
 }

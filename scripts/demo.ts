@@ -216,12 +216,12 @@ async function tour(): Promise<void> {
   console.log(`  ${linked.key} now has ${linked.caseRunCount} failed runs; history: ${linked.history.at(-1).actor} — ${linked.history.at(-1).note}`);
 }
 
-/** The admin view of the same loop: each connection's health at a glance, and where the dashboard is. */
 type SyncStatus = {
   connections: { connection: string; tracker: string; health: string; links: Record<string, number>; conflicts24h: number; webhooks24h: Record<string, number>; queue: Record<string, number> }[];
   outbox: { unpublished: number };
 };
 
+/** The admin view of the same loop: each connection's health at a glance, and where the dashboard is. */
 async function summary(): Promise<void> {
   const read = async (): Promise<SyncStatus> => {
     const res = await fetch(`${api}/admin/sync-status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -3,7 +3,7 @@
 // The count is the sum of the newest 24 buckets, so "the last 24 h" is accurate to the hour.
 //
 // A delivery is counted in memory and the counts go to Redis in one pipeline per flush (every second by
-// default, and on close): a Redis round trip per delivery cost a third of the webhook route's CPU. The
+// default, and on close): a Redis round trip per delivery was about a tenth of the webhook route's CPU. The
 // process's own unflushed counts are added to what it reads, so it never shows less than it took; other
 // API processes see them within a flush. A failed flush keeps its counts for the next one.
 import type { RedisClient } from '../redis.ts';
