@@ -5,7 +5,9 @@
 // A delivery is counted in memory and the counts go to Redis in one pipeline per flush (every second by
 // default, and on close): a Redis round trip per delivery was about a tenth of the webhook route's CPU. The
 // process's own unflushed counts are added to what it reads, so it never shows less than it took; other
-// API processes see them within a flush. A failed flush keeps its counts for the next one.
+// API processes see them within a flush. A failed flush keeps its counts for the next one. Flushes and
+// reads take turns (one chain): a flush between a read's MGET and its look at the pending counts would
+// leave those counts in neither place for that read.
 import type { RedisClient } from '../redis.ts';
 import type { WebhookOutcome } from '../http/webhook-routes.ts';
 
@@ -26,7 +28,8 @@ export class WebhookStats {
   private readonly onFlushError: (err: unknown) => void;
   /** Unflushed counts by bucket key. */
   private pending = new Map<string, number>();
-  private flushing: Promise<void> = Promise.resolve();
+  /** Flushes and reads, one at a time. */
+  private turns: Promise<unknown> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
 
   constructor(redis: RedisClient, queuePrefix: string, options: WebhookStatsOptions = {}) {
@@ -54,7 +57,7 @@ export class WebhookStats {
    * so one bad flush cannot stop the later ones.
    */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
+    return this.inTurn(async () => {
       if (this.pending.size === 0) return;
       const batch = [...this.pending];
       this.pending = new Map();
@@ -80,7 +83,13 @@ export class WebhookStats {
         }
       }
     });
-    return this.flushing;
+  }
+
+  /** Runs `work` after every flush and read already asked for; `work` must not reject the chain for the next one. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const mine = this.turns.then(work);
+    this.turns = mine.catch(() => undefined);
+    return mine;
   }
 
   /** Stops the timer and writes what is left. */
@@ -90,7 +99,11 @@ export class WebhookStats {
   }
 
   /** Per connection, each outcome summed over the newest 24 hourly buckets (one MGET), this process's unflushed counts included. */
-  async last24h(connections: readonly string[], now = Date.now()): Promise<Map<string, WebhookCounts>> {
+  last24h(connections: readonly string[], now = Date.now()): Promise<Map<string, WebhookCounts>> {
+    return this.inTurn(() => this.read(connections, now));
+  }
+
+  private async read(connections: readonly string[], now: number): Promise<Map<string, WebhookCounts>> {
     const hour = Math.floor(now / HOUR_MS);
     const slots = connections.flatMap((connection) =>
       COUNTED_OUTCOMES.flatMap((outcome) => Array.from({ length: BUCKETS }, (_, i) => ({ connection, outcome, key: this.key(hour - i, connection, outcome) }))),

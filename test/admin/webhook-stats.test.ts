@@ -63,6 +63,23 @@ describe('WebhookStats', () => {
     await stats.close();
   });
 
+  it('counts exactly once when a flush runs while a read is in flight (the counts are neither in Redis nor pending for a moment)', async () => {
+    const prefix = unique(`${queuePrefix}-hooks`);
+    const stats = new WebhookStats(redis, prefix, { flushMs: NO_TIMER });
+    const now = Date.now();
+    for (let round = 1; round <= 20; round++) {
+      stats.record('github', 'accepted', now);
+      stats.record('github', 'accepted', now);
+      const read = stats.last24h(['github'], now); // its MGET is on the wire...
+      const flushed = stats.flush(); // ...when the timer's flush takes the pending counts
+      const during = (await read).get('github')!.accepted;
+      await flushed;
+      const afterwards = (await stats.last24h(['github'], now)).get('github')!.accepted;
+      expect([during, afterwards]).toEqual([2 * round, 2 * round]);
+    }
+    await stats.close();
+  });
+
   it('keeps the counts of a flush Redis refused and writes them with the next one', async () => {
     const prefix = unique(`${queuePrefix}-hooks`);
     const broken = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
