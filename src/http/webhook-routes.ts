@@ -2,8 +2,9 @@
 // /webhooks/jira for the connections named github and jira), /webhooks/asana/<registration id>. The raw
 // body is read (size-limited before buffering), its signature verified before anything is parsed or
 // stored, then each notice about a linked ticket is recorded (unique per delivery and per signed body)
-// and the linked defects' sync jobs queued before the answer: 202 when something new was taken, 200 for a
-// repeat or a notice about no ticket of ours (ignored: counted so, and no row). A connection with no secret configured has no open route: unsigned requests are never trusted.
+// and answered: 202 when something new was taken, 200 for a repeat or a notice about no ticket of ours
+// (ignored: counted so, and no row). The linked defects' sync jobs are queued behind the answer, many
+// deliveries together (Inbox.queueSoon); a row whose jobs could not be queued is queued by the sweep. A connection with no secret configured has no open route: unsigned requests are never trusted.
 import express, { Router, type Request, type Response } from 'express';
 import type { TrackerKind } from '../../connectors/contract.ts';
 import { WebhookPayloadError, type WebhookNotice, type WebhookReceiver, type WebhookRequest } from '../../connectors/webhooks.ts';
@@ -31,13 +32,8 @@ export function webhookRoutes(deps: WebhookDeps, onOutcome: (target: WebhookTarg
   const take = async (target: WebhookTarget, receiver: WebhookReceiver, req: WebhookRequest): Promise<{ status: number; body: object }> => {
     const notices = parse(receiver, req);
     const recorded = await deps.inbox.record(target.connection, notices, 'webhook');
-    try {
-      await deps.inbox.dispatch(recorded.rows);
-    } catch (err) {
-      // Recorded but not queued: the sweep queues it; the tracker may retry meanwhile (a duplicate then).
-      deps.log.warn({ err, connection: target.connection }, 'webhook recorded but not queued; the sweep will queue it');
-      throw new AppError('tracker_unavailable', 'the event was recorded but could not be queued yet; it will be processed shortly');
-    }
+    // Recorded is durable: the jobs are queued behind the answer (a failure there leaves the rows to the sweep).
+    deps.inbox.queueSoon(recorded.rows);
     const outcome: WebhookOutcome = recorded.accepted ? 'accepted' : recorded.duplicates ? 'duplicate' : 'ignored';
     onOutcome(target, outcome);
     // The request log line already says a webhook came; the details are for debugging.

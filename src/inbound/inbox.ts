@@ -6,6 +6,11 @@
 // waiting) and the row is stamped queued. The sync job reads the ticket as it is now and merges both
 // ways, so the notice itself carries no field values. A row left unqueued (Redis down at that moment,
 // a crash) is queued by the sweep, so nothing recorded is lost.
+//
+// A webhook is answered once its row is recorded (that is what makes it durable); its jobs are queued
+// behind the answer by `queueSoon`, many deliveries' rows in one pass: one script call and one addBulk
+// per connection and one stamping statement, where queueing each delivery before its answer cost two
+// Redis round trips and two more statements per delivery (the webhook route's CPU, bench:webhooks).
 import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db.ts';
 import type { ConnectionName } from '../sync/connections.ts';
@@ -19,7 +24,8 @@ export function touchesComments(event: string): boolean {
 
 export type InboundSource = 'webhook' | 'poll';
 
-type Row = { id: bigint; connection: ConnectionName; event: string; remoteIds: string[] };
+/** A recorded notice; `defectIds`, when known, are the defects linked to its tickets (recording finds them). */
+type Row = { id: bigint; connection: ConnectionName; event: string; remoteIds: string[]; defectIds?: string[] };
 
 /** accepted: new rows to queue; duplicates: seen before; ignored: about no ticket of ours (no row). */
 export type RecordResult = { accepted: number; duplicates: number; ignored: number; rows: Row[] };
@@ -34,11 +40,22 @@ export class Inbox {
   private readonly prisma: PrismaClient;
   private readonly queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>;
   private readonly debounce: Debounce;
+  private readonly onQueueError: (err: unknown) => void;
+  /** Rows recorded and waiting for queueSoon's next pass, and the pass running now. */
+  private waiting: Row[] = [];
+  private passing: Promise<void> | undefined;
 
-  constructor(prisma: PrismaClient, queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>, debounce: Debounce) {
+  constructor(
+    prisma: PrismaClient,
+    queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>,
+    debounce: Debounce,
+    /** A queueSoon pass that failed (Redis away): its rows stay unqueued for the sweep. */
+    onQueueError: (err: unknown) => void = () => {},
+  ) {
     this.prisma = prisma;
     this.queues = queues;
     this.debounce = debounce;
+    this.onQueueError = onQueueError;
   }
 
   /**
@@ -46,11 +63,11 @@ export class Inbox {
    * before is a duplicate and is not recorded again. A notice about no ticket of ours (another repository,
    * a pull request, an unlinked issue, a ping) is ignored and leaves no row: there is nothing to sync, and
    * so nothing to recognise when it comes again. One statement: the rows that come back are the new ones
-   * to queue.
+   * to queue, each with the defects linked to its tickets.
    */
   async record(connection: ConnectionName, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
     if (notices.length === 0) return { accepted: 0, duplicates: 0, ignored: 0, rows: [] };
-    const [result] = await this.prisma.$queryRaw<{ ours: number; rows: { id: string; connection: ConnectionName; event: string; remoteIds: string[] }[] }[]>`
+    const [result] = await this.prisma.$queryRaw<{ ours: number; rows: (Omit<Row, 'id'> & { id: string })[] }[]>`
       WITH n AS (
         SELECT n."deliveryId", n."contentKey", n.event, r."remoteIds",
                EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.connection = ${connection} AND l."remoteId" = ANY(r."remoteIds")) AS ours
@@ -65,43 +82,91 @@ export class Inbox {
         RETURNING id, connection, event, "remoteIds"
       )
       SELECT (SELECT count(*)::int FROM n WHERE n.ours) AS ours,
-             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'connection', connection, 'event', event, 'remoteIds', "remoteIds") ORDER BY id), '[]'::json) FROM ins) AS rows`;
+             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'connection', connection, 'event', event, 'remoteIds', "remoteIds",
+                        'defectIds', ARRAY(SELECT DISTINCT l."defectId"::text FROM "TrackerLink" l WHERE l.connection = ins.connection AND l."remoteId" = ANY(ins."remoteIds")))
+                      ORDER BY id), '[]'::json) FROM ins) AS rows`;
     const ours = result?.ours ?? 0;
     const rows = (result?.rows ?? []).map((r) => ({ ...r, id: BigInt(r.id) }));
     return { accepted: rows.length, duplicates: ours - rows.length, ignored: notices.length - ours, rows };
   }
 
-  /** Queues a sync job for every defect linked to the rows' tickets, then stamps the rows queued. */
+  /**
+   * Queues the rows' jobs soon, behind the caller's answer: rows given while a pass runs go together in
+   * the next one. A pass that fails is reported and leaves its rows to the sweep. Never rejects.
+   */
+  queueSoon(rows: readonly Row[]): void {
+    if (rows.length === 0) return;
+    this.waiting.push(...rows);
+    this.passing ??= this.passes();
+  }
+
+  /** Waits until every row given to queueSoon so far has had its pass (shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.passing) await this.passing;
+  }
+
+  private async passes(): Promise<void> {
+    try {
+      while (this.waiting.length) {
+        const rows = this.waiting;
+        this.waiting = [];
+        await this.dispatch(rows).catch((err: unknown) => {
+          try {
+            this.onQueueError(err);
+          } catch {
+            // reporting must not stop the queueing
+          }
+        });
+      }
+    } finally {
+      this.passing = undefined;
+    }
+  }
+
+  /**
+   * Queues a sync job for every defect linked to the rows' tickets (one per defect and job name: the
+   * later row's), then stamps the rows queued. Per connection: one script call for the debounce, one
+   * addBulk; the links are looked up only for rows that came without them (the sweep's).
+   */
   async dispatch(rows: readonly Row[]): Promise<number> {
     if (rows.length === 0) return 0;
     let jobs = 0;
     for (const [connection, group] of groupBy(rows, (r) => r.connection)) {
       const queue = this.queues.get(connection);
-      const remoteIds = [...new Set(group.flatMap((r) => r.remoteIds))];
-      if (queue && remoteIds.length) {
-        const links = await this.prisma.$queryRaw<{ defectId: string; remoteId: string }[]>`
-          SELECT "defectId"::text AS "defectId", "remoteId" FROM "TrackerLink"
-          WHERE connection = ${connection} AND "remoteId" = ANY(${remoteIds}::text[])`;
-        for (const row of group) {
-          for (const link of links.filter((l) => row.remoteIds.includes(l.remoteId))) {
-            const data: SyncJobData = { outboxId: `inbound-${row.id}`, defectId: link.defectId, kind: 'defect.updated', version: 0, fields: [] };
-            const jobId = `inbound-${row.id}-${link.defectId}`;
-            const [options] = await debouncedJobOptions(queue, [{ jobId, defectId: link.defectId }], this.debounce);
-            await queue.add('inbound', data, options);
-            jobs++;
-            // A comment event, or a poll (which cannot tell a comment from another change): the ticket's
-            // comments are read too (src/sync/comment-sync.ts).
-            if (touchesComments(row.event)) {
-              const [copts] = await debouncedJobOptions(queue, [{ jobId: `${jobId}-comments`, defectId: dedupeKeyOf(COMMENTS_IN_JOB, link.defectId) }], this.debounce);
-              await queue.add(COMMENTS_IN_JOB, { ...data, kind: 'defect.commented' }, copts);
-            }
+      if (!queue) continue; // a connection no longer configured: nothing to queue, the rows are done
+      const linked = await this.linkedDefects(connection, group);
+      const wanted = new Map<string, { name: string; jobId: string; dedupe: string; data: SyncJobData }>();
+      for (const row of group) {
+        for (const defectId of linked(row)) {
+          const data: SyncJobData = { outboxId: `inbound-${row.id}`, defectId, kind: 'defect.updated', version: 0, fields: [] };
+          const jobId = `inbound-${row.id}-${defectId}`;
+          wanted.set(`sync ${defectId}`, { name: 'inbound', jobId, dedupe: defectId, data });
+          // A comment event, or a poll (which cannot tell a comment from another change): the ticket's
+          // comments are read too (src/sync/comment-sync.ts).
+          if (touchesComments(row.event)) {
+            wanted.set(`comments ${defectId}`, { name: COMMENTS_IN_JOB, jobId: `${jobId}-comments`, dedupe: dedupeKeyOf(COMMENTS_IN_JOB, defectId), data: { ...data, kind: 'defect.commented' } });
           }
         }
       }
-      // Rows about tickets no defect is linked to (or a connection no longer configured) are done too.
+      const list = [...wanted.values()];
+      if (list.length === 0) continue; // about tickets no defect is linked to (any more): done too
+      const options = await debouncedJobOptions(queue, list.map((j) => ({ jobId: j.jobId, defectId: j.dedupe })), this.debounce);
+      await queue.addBulk(list.map((j, i) => ({ name: j.name, data: j.data, opts: options[i]! })));
+      jobs += list.length;
     }
     await this.prisma.$executeRaw`UPDATE "InboundEvent" SET "queuedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
     return jobs;
+  }
+
+  /** Each row's linked defects: as recorded, or looked up in one statement for the rows that lack them. */
+  private async linkedDefects(connection: ConnectionName, rows: readonly Row[]): Promise<(row: Row) => string[]> {
+    const remoteIds = [...new Set(rows.filter((r) => !r.defectIds).flatMap((r) => r.remoteIds))];
+    const links = remoteIds.length
+      ? await this.prisma.$queryRaw<{ defectId: string; remoteId: string }[]>`
+          SELECT "defectId"::text AS "defectId", "remoteId" FROM "TrackerLink"
+          WHERE connection = ${connection} AND "remoteId" = ANY(${remoteIds}::text[])`
+      : [];
+    return (row) => row.defectIds ?? [...new Set(links.filter((l) => row.remoteIds.includes(l.remoteId)).map((l) => l.defectId))];
   }
 
   /**

@@ -25,7 +25,9 @@ export function startInbound(
   stop: () => Promise<void>;
 } {
   const receivers = buildWebhookReceivers(connections);
-  const inbox = new Inbox(deps.prisma, deps.queues, { ms: config.sync.debounceMs, maxMs: config.sync.debounceMaxMs });
+  const inbox = new Inbox(deps.prisma, deps.queues, { ms: config.sync.debounceMs, maxMs: config.sync.debounceMaxMs }, (err) =>
+    deps.log.warn({ err }, 'webhook deliveries recorded but not queued; the sweep will queue them'),
+  );
   const registrations = new WebhookRegistrations(deps.prisma);
   const signed = new Map<ConnectionName, SignedReceiver>();
   for (const c of connections) {
@@ -51,7 +53,7 @@ export function startInbound(
         }
       }
     },
-    // Nothing of its own to close: the queues are the process's.
-    stop: async () => undefined,
+    // The queues are the process's; what is left is the jobs of deliveries already answered.
+    stop: () => inbox.settled(),
   };
 }

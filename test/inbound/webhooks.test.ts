@@ -8,6 +8,11 @@ import type { Service } from '../helpers/service.ts';
 import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { forgetEarlierSyncState } from '../admin/fresh.ts';
+import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { Inbox } from '../../src/inbound/inbox.ts';
+import type { SyncJobData } from '../../src/outbox/queues.ts';
+import { redisUrl } from '../helpers/context.ts';
 
 const SECRETS = { github: 'gh-webhook-secret-for-inbound-tests', jira: 'jira-webhook-secret-for-inbound-tests' };
 const ADMIN = 'admin-token-for-inbound-webhook-tests';
@@ -110,6 +115,56 @@ describe('notices about tickets that are not ours', () => {
     expect(await metric(tracker, 'accepted')).toBe(before.accepted);
     const after = (await admin()).find((x) => x.tracker === tracker)!.webhooks24h;
     expect(after).toMatchObject({ ignored: stats['ignored']! + 1, accepted: stats['accepted'] });
+  });
+});
+
+describe('jobs queued behind the answer', () => {
+  it('answers 100 deliveries about 5 linked issues once recorded, then queues them in passes: one job per defect, every row stamped', async () => {
+    const issues = [7101, 7102, 7103, 7104, 7105];
+    const defects = await Promise.all(issues.map((n) => linked('github', String(n))));
+    const queue = svc.redis.queues.get('github')!;
+    const monitor = await new Redis(redisUrl).monitor();
+    const evals: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (String(args[0]).toLowerCase() === 'eval' && args.some((a) => String(a).includes(`${svc.queuePrefix}:`) && String(a).includes(':first-change:'))) evals.push(args);
+    });
+    const answers = await many(100, (i) =>
+      github(JSON.stringify({ action: 'edited', issue: { number: issues[i % 5], updated_at: new Date(Date.UTC(2026, 11, 2, 9, 0, i)).toISOString() }, repository: { full_name: t.github.repository } })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(100).fill(202));
+    await svc.inbox.settled();
+    monitor.disconnect();
+    // Every row is stamped queued, and each defect has its one sync job waiting (the debounce's).
+    expect(await svc.prisma.inboundEvent.count({ where: { connection: 'github', remoteIds: { hasSome: issues.map(String) }, queuedAt: null } })).toBe(0);
+    const waiting = (await queue.getJobs(['delayed', 'waiting'])).filter((j) => defects.some((d) => d.id === j.data.defectId));
+    expect(new Set(waiting.map((j) => j.data.defectId)).size).toBe(5);
+    expect(waiting).toHaveLength(5);
+    // The debounce's script ran once per pass, not once per delivery (ten deliveries come at a time).
+    expect(evals.length).toBeGreaterThan(0);
+    expect(evals.length).toBeLessThanOrEqual(34);
+  });
+
+  it('answers 202 when the jobs cannot be queued, leaves the row to the sweep, and the sweep queues it', async () => {
+    const d = await linked('github', '7201');
+    const broken = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    broken.on('error', () => undefined);
+    const queues = new Map([['github', new Queue<SyncJobData>(svc.redis.queues.get('github')!.name, { connection: broken, prefix: svc.queuePrefix })]]);
+    queues.get('github')!.on('error', () => undefined);
+    const errors: unknown[] = [];
+    const inbox = new Inbox(svc.prisma, queues, { ms: 300, maxMs: 1000 }, (err) => errors.push(err));
+    const { rows } = await inbox.record('github', [{ deliveryId: randomUUID(), event: 'issues.edited', remoteIds: ['7201'] }], 'webhook');
+    inbox.queueSoon(rows);
+    await inbox.settled();
+    expect(errors).toHaveLength(1);
+    expect(await svc.prisma.inboundEvent.findUniqueOrThrow({ where: { id: rows[0]!.id } })).toMatchObject({ queuedAt: null });
+    // Older than the sweep's wait: the service's own inbox (Redis up) queues it.
+    await svc.prisma.$executeRaw`UPDATE "InboundEvent" SET "receivedAt" = now() - interval '1 minute' WHERE id = ${rows[0]!.id}`;
+    await svc.inbox.sweep();
+    expect((await svc.prisma.inboundEvent.findUniqueOrThrow({ where: { id: rows[0]!.id } })).queuedAt).not.toBeNull();
+    const jobs = await svc.redis.queues.get('github')!.getJobs(['delayed', 'waiting']);
+    expect(jobs.filter((j) => j.data.defectId === d.id)).toHaveLength(1);
+    await queues.get('github')!.close().catch(() => undefined);
+    broken.disconnect();
   });
 });
 
