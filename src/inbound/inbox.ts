@@ -12,7 +12,7 @@
 // per connection and one stamping statement, where queueing each delivery before its answer cost two
 // Redis round trips and two more statements per delivery (the webhook route's CPU, bench:webhooks).
 import type { Queue } from 'bullmq';
-import type { PrismaClient } from '../db.ts';
+import { queryRows, type PrismaClient } from '../db.ts';
 import type { ConnectionName } from '../sync/connections.ts';
 import type { WebhookNotice } from '../../connectors/webhooks.ts';
 import { COMMENTS_IN_JOB, debouncedJobOptions, dedupeKeyOf, type Debounce, type SyncJobData } from '../outbox/queues.ts';
@@ -29,6 +29,27 @@ type Row = { id: bigint; connection: ConnectionName; event: string; remoteIds: s
 
 /** accepted: new rows to queue; duplicates: seen before; ignored: about no ticket of ours (no row). */
 export type RecordResult = { accepted: number; duplicates: number; ignored: number; rows: Row[] };
+
+// The notices that concern a linked ticket are inserted (a repeat by delivery id, or by content: a signed
+// body under a fresh id, meets either unique key and is skipped); the new rows come back with the defects
+// linked to their tickets. $1 connection, $2 the notices as JSON, $3 the source.
+const RECORD_SQL = `
+  WITH n AS (
+    SELECT n."deliveryId", n."contentKey", n.event, r."remoteIds",
+           EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.connection = $1 AND l."remoteId" = ANY(r."remoteIds")) AS ours
+    FROM jsonb_to_recordset($2::jsonb) AS n("deliveryId" text, "contentKey" text, event text, "remoteIds" jsonb)
+    CROSS JOIN LATERAL (SELECT ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds") r
+  ), ins AS (
+    INSERT INTO "InboundEvent" (connection, "deliveryId", "contentKey", event, "remoteIds", source)
+    SELECT $1, n."deliveryId", n."contentKey", n.event, n."remoteIds", $3::text
+    FROM n WHERE n.ours
+    ON CONFLICT DO NOTHING
+    RETURNING id, connection, event, "remoteIds"
+  )
+  SELECT (SELECT count(*)::int FROM n WHERE n.ours) AS ours,
+         (SELECT coalesce(json_agg(json_build_object('id', id::text, 'connection', connection, 'event', event, 'remoteIds', "remoteIds",
+                    'defectIds', ARRAY(SELECT DISTINCT l."defectId"::text FROM "TrackerLink" l WHERE l.connection = ins.connection AND l."remoteId" = ANY(ins."remoteIds")))
+                  ORDER BY id), '[]'::json) FROM ins) AS rows`;
 
 /** Rows deleted per statement when pruning (the index on queuedAt finds them). */
 const PRUNE_BATCH = 1000;
@@ -67,24 +88,7 @@ export class Inbox {
    */
   async record(connection: ConnectionName, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
     if (notices.length === 0) return { accepted: 0, duplicates: 0, ignored: 0, rows: [] };
-    const [result] = await this.prisma.$queryRaw<{ ours: number; rows: (Omit<Row, 'id'> & { id: string })[] }[]>`
-      WITH n AS (
-        SELECT n."deliveryId", n."contentKey", n.event, r."remoteIds",
-               EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.connection = ${connection} AND l."remoteId" = ANY(r."remoteIds")) AS ours
-        FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS n("deliveryId" text, "contentKey" text, event text, "remoteIds" jsonb)
-        CROSS JOIN LATERAL (SELECT ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds") r
-      ), ins AS (
-        INSERT INTO "InboundEvent" (connection, "deliveryId", "contentKey", event, "remoteIds", source)
-        SELECT ${connection}, n."deliveryId", n."contentKey", n.event, n."remoteIds", ${source}
-        FROM n WHERE n.ours
-        -- A repeat by delivery id, or by content (a signed body under a fresh id): either unique key.
-        ON CONFLICT DO NOTHING
-        RETURNING id, connection, event, "remoteIds"
-      )
-      SELECT (SELECT count(*)::int FROM n WHERE n.ours) AS ours,
-             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'connection', connection, 'event', event, 'remoteIds', "remoteIds",
-                        'defectIds', ARRAY(SELECT DISTINCT l."defectId"::text FROM "TrackerLink" l WHERE l.connection = ins.connection AND l."remoteId" = ANY(ins."remoteIds")))
-                      ORDER BY id), '[]'::json) FROM ins) AS rows`;
+    const [result] = await queryRows<{ ours: number; rows: (Omit<Row, 'id'> & { id: string })[] }>(this.prisma, RECORD_SQL, [connection, JSON.stringify(notices), source]);
     const ours = result?.ours ?? 0;
     const rows = (result?.rows ?? []).map((r) => ({ ...r, id: BigInt(r.id) }));
     return { accepted: rows.length, duplicates: ours - rows.length, ignored: notices.length - ours, rows };
