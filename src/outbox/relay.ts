@@ -4,6 +4,13 @@
 // at once; a periodic sweep catches anything a dropped LISTEN connection missed. Each row goes to the
 // queues of the connections its defect is linked to and of those its route names now (src/sync/routes.ts):
 // routing is decided when a defect first needs tickets and again at each change, and a link never stops.
+//
+// One relay per deployment publishes (with `leaderLock`, the service's QUEUE_PREFIX): the relay that holds
+// a session advisory lock on its LISTEN connection. The others stand by, trying for the lock at each sweep,
+// so when the publishing process stops or dies (its connection closes, the lock with it) another takes
+// over within OUTBOX_SWEEP_MS. Every worker process has a relay; without this, each NOTIFY woke all of
+// them and all but one claimed an empty batch (a transaction of their own per change). Two relays at once
+// stay safe (SKIP LOCKED, deterministic job ids): a relay whose connection is lost sweeps, as before.
 import pg from 'pg';
 import type { Queue } from 'bullmq';
 import { Prisma, type PrismaClient } from '../db.ts';
@@ -32,6 +39,8 @@ export type RelayOptions = {
   debounceMs?: number;
   /** The longest a change waits while more keep coming (see debouncedJobOptions); default debounceMs. */
   debounceMaxMs?: number;
+  /** One relay per value publishes (the deployment's QUEUE_PREFIX); absent, this relay always publishes. */
+  leaderLock?: string;
 };
 
 type Row = {
@@ -47,7 +56,7 @@ type Row = {
 };
 
 export class OutboxRelay {
-  private readonly opts: Required<Omit<RelayOptions, 'debounceMaxMs' | 'routes'>> & Pick<RelayOptions, 'routes'>;
+  private readonly opts: Required<Omit<RelayOptions, 'debounceMaxMs' | 'routes' | 'leaderLock'>> & Pick<RelayOptions, 'routes' | 'leaderLock'>;
   private readonly debounce: { ms: number; maxMs: number };
   private listener: pg.Client | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -55,6 +64,8 @@ export class OutboxRelay {
   private draining: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Connected, and another relay of the deployment holds the lock: this one publishes nothing. */
+  private standingBy = false;
 
   constructor(opts: RelayOptions) {
     this.opts = { batchSize: 200, retentionMs: 24 * 3600_000, debounceMs: 0, ...opts };
@@ -75,8 +86,14 @@ export class OutboxRelay {
     await this.listener?.end().catch(() => undefined);
   }
 
+  /** Whether this relay publishes now (false while another relay of the deployment does). */
+  get publishing(): boolean {
+    return !this.standingBy && !this.stopped;
+  }
+
   /** Drains now; calls made while a drain runs fold into one more pass after it. */
   wake(): Promise<void> {
+    if (this.standingBy) return Promise.resolve();
     if (this.draining) {
       this.again = true;
       return this.draining;
@@ -138,6 +155,8 @@ export class OutboxRelay {
   }
 
   private async sweep(): Promise<void> {
+    if (this.standingBy) await this.tryToLead().catch((err: unknown) => this.opts.log.warn({ err }, 'outbox relay: could not ask for the publishing lock; trying again at the next sweep'));
+    if (this.standingBy) return; // the publishing relay prunes too
     await this.wake();
     const cutoff = new Date(Date.now() - this.opts.retentionMs);
     await this.opts.prisma.outboxEvent
@@ -152,6 +171,7 @@ export class OutboxRelay {
     const lost = (err?: Error) => {
       if (this.stopped || this.listener !== client) return;
       this.opts.log.warn({ err }, 'outbox relay: LISTEN connection lost; sweeping until it is back');
+      this.standingBy = false;
       void client.end().catch(() => undefined);
       this.scheduleReconnect();
     };
@@ -159,13 +179,33 @@ export class OutboxRelay {
     client.on('end', () => lost());
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.listener = client;
+      await this.tryToLead();
     } catch (err) {
       this.opts.log.warn({ err }, 'outbox relay: cannot LISTEN; sweeping until it can');
+      this.listener = undefined;
+      this.standingBy = false;
       await client.end().catch(() => undefined);
       this.scheduleReconnect();
     }
+  }
+
+  /** Takes the deployment's lock if it is free (on the LISTEN connection, so it goes when that does), then listens. */
+  private async tryToLead(): Promise<void> {
+    const client = this.listener;
+    if (!client) return;
+    if (this.opts.leaderLock !== undefined) {
+      const key = `defect-sync/outbox-relay/${this.opts.leaderLock}`;
+      const [row] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key])).rows;
+      if (!row?.locked) {
+        if (!this.standingBy) this.opts.log.info('outbox relay: standing by (another process of this deployment publishes)');
+        this.standingBy = true;
+        return;
+      }
+      if (this.standingBy) this.opts.log.info('outbox relay: publishing (the previous publisher stopped)');
+    }
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.standingBy = false;
   }
 
   private scheduleReconnect(): void {

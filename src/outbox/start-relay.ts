@@ -18,10 +18,12 @@ export type RelaySettings = {
   /** SYNC_DEBOUNCE_MAX_MS; default debounceMs. */
   debounceMaxMs?: number;
   log: Logger;
+  /** The deployment (QUEUE_PREFIX): one relay of it publishes at a time. */
+  deployment: string;
 };
 
 export async function startRelay(s: RelaySettings): Promise<() => Promise<void>> {
-  const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues: s.queues, routes: s.routes, log: s.log, sweepMs: s.sweepMs, debounceMs: s.debounceMs, ...(s.debounceMaxMs !== undefined && { debounceMaxMs: s.debounceMaxMs }) });
+  const relay = new OutboxRelay({ prisma: s.prisma, databaseUrl: s.databaseUrl, queues: s.queues, routes: s.routes, log: s.log, sweepMs: s.sweepMs, debounceMs: s.debounceMs, ...(s.debounceMaxMs !== undefined && { debounceMaxMs: s.debounceMaxMs }), leaderLock: s.deployment });
   await relay.start();
   return () => relay.stop();
 }

@@ -108,7 +108,7 @@ export function lockPoolSize(concurrency: number, connections: number, cap = 20)
 export async function startSync(s: SyncSettings): Promise<() => Promise<void>> {
   const connections = [...s.connectors.keys()];
   const { queues, prefix } = s.redis;
-  const relay = await startRelay({ ...s, queues });
+  const relay = await startRelay({ ...s, queues, deployment: prefix });
   // Outgoing webhooks are delivered by the worker role whether or not any tracker is configured.
   const stopHooks = startHookDeliveries({ prisma: s.prisma, producer: s.redis.producer, workers: s.redis.workers(), prefix, log: s.log, settings: s.hooks });
   // Automatic defects (issue 16 part 2) are raised here, whether or not any tracker is configured.

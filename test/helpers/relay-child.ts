@@ -9,7 +9,7 @@ const env = process.env as Record<string, string>;
 const prisma = createPrisma(env.DATABASE_URL!);
 const log = createLogger('warn', 'relay-child');
 const redis = wireRedis({ redisUrl: env.REDIS_URL!, queuePrefix: env.QUEUE_PREFIX!, connections: (env.CONNECTIONS ?? '').split(',').filter(Boolean), log });
-const stop = await startRelay({ prisma, databaseUrl: env.DATABASE_URL!, queues: redis.queues, sweepMs: 200, debounceMs: 0, log });
+const stop = await startRelay({ prisma, databaseUrl: env.DATABASE_URL!, queues: redis.queues, sweepMs: 200, debounceMs: 0, log, deployment: env.QUEUE_PREFIX! });
 process.once('SIGTERM', async () => {
   await stop();
   await redis.close();

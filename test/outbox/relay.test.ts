@@ -173,6 +173,36 @@ describe('outbox relay', () => {
     expect(published.sort()).toEqual(ids.map(String).sort());
   });
 
+  it('publishes from one relay per deployment; another stands by and takes over within a sweep when the first stops', async () => {
+    const prefix = `${queuePrefix}-leader`;
+    const queue = queuesFor(prefix, ['jira']).get('jira')!;
+    const relayOf = (deployment: string) => {
+      const r = new OutboxRelay({ prisma, databaseUrl, queues: queuesFor(deployment, ['jira']), log, sweepMs: 100, leaderLock: deployment });
+      running.push(r);
+      return r;
+    };
+    const a = relayOf(prefix);
+    await a.start();
+    const b = relayOf(prefix);
+    await b.start();
+    expect([a.publishing, b.publishing]).toEqual([true, false]);
+
+    const published = async (n: number) => {
+      const defects = await Promise.all(Array.from({ length: n }, () => createDefect(http)));
+      const ids = (await prisma.outboxEvent.findMany({ where: { defectId: { in: defects.map((d) => d.id) } } })).map((o) => String(o.id));
+      await until('every row stamped', async () => (await prisma.outboxEvent.count({ where: { id: { in: ids.map(BigInt) }, publishedAt: null } })) === 0);
+      return ids;
+    };
+    const first = await published(10);
+    expect(b.publishing).toBe(false);
+    await a.stop();
+    await until('the standby to take over', async () => b.publishing, 3_000);
+    const second = await published(10);
+    // Every row reached the queue once, from whichever relay published it then.
+    const jobs = (await queue.getJobs(['waiting'])).map((j) => j.data.outboxId);
+    expect(jobs.filter((j) => first.includes(j) || second.includes(j)).sort()).toEqual([...first, ...second].sort());
+  });
+
   it('prunes published rows once they are past retention', async () => {
     const published = await createDefect(http);
     await relay(new Map(), 100, 50).start();
