@@ -10,7 +10,8 @@
 // so when the publishing process stops or dies (its connection closes, the lock with it) another takes
 // over within OUTBOX_SWEEP_MS. Every worker process has a relay; without this, each NOTIFY woke all of
 // them and all but one claimed an empty batch (a transaction of their own per change). Two relays at once
-// stay safe (SKIP LOCKED, deterministic job ids): a relay whose connection is lost sweeps, as before.
+// stay safe (SKIP LOCKED, deterministic job ids): a relay whose connection is lost sweeps, as before, and a
+// standby publishes anyway when rows wait far too long (the holder alive to PostgreSQL but not publishing).
 import pg from 'pg';
 import type { Queue } from 'bullmq';
 import { Prisma, type PrismaClient } from '../db.ts';
@@ -41,6 +42,12 @@ export type RelayOptions = {
   debounceMaxMs?: number;
   /** One relay per value publishes (the deployment's QUEUE_PREFIX); absent, this relay always publishes. */
   leaderLock?: string;
+  /**
+   * A standing-by relay publishes anyway once the oldest unpublished row is this old: the lock's holder may be
+   * alive to PostgreSQL but not publishing (a frozen process keeps its session until TCP gives up, hours).
+   * Default 30 s, or 10 sweeps if longer.
+   */
+  standbyTakesOverAfterMs?: number;
 };
 
 type Row = {
@@ -68,7 +75,7 @@ export class OutboxRelay {
   private standingBy = false;
 
   constructor(opts: RelayOptions) {
-    this.opts = { batchSize: 200, retentionMs: 24 * 3600_000, debounceMs: 0, ...opts };
+    this.opts = { batchSize: 200, retentionMs: 24 * 3600_000, debounceMs: 0, standbyTakesOverAfterMs: Math.max(30_000, 10 * opts.sweepMs), ...opts };
     this.debounce = { ms: this.opts.debounceMs, maxMs: opts.debounceMaxMs ?? this.opts.debounceMs };
   }
 
@@ -91,9 +98,9 @@ export class OutboxRelay {
     return !this.standingBy && !this.stopped;
   }
 
-  /** Drains now; calls made while a drain runs fold into one more pass after it. */
-  wake(): Promise<void> {
-    if (this.standingBy) return Promise.resolve();
+  /** Drains now (unless standing by, or `anyway`); calls made while a drain runs fold into one more pass after it. */
+  wake(anyway = false): Promise<void> {
+    if (this.standingBy && !anyway) return Promise.resolve();
     if (this.draining) {
       this.again = true;
       return this.draining;
@@ -156,12 +163,26 @@ export class OutboxRelay {
 
   private async sweep(): Promise<void> {
     if (this.standingBy) await this.tryToLead().catch((err: unknown) => this.opts.log.warn({ err }, 'outbox relay: could not ask for the publishing lock; trying again at the next sweep'));
-    if (this.standingBy) return; // the publishing relay prunes too
+    if (this.standingBy) {
+      // The publishing relay prunes too; this one only steps in when rows wait far longer than it would let them.
+      if (await this.publisherIsStuck().catch(() => false)) {
+        this.opts.log.warn({ afterMs: this.opts.standbyTakesOverAfterMs }, 'outbox relay: the publishing process holds the lock but rows wait; publishing them from this one');
+        await this.wake(true);
+      }
+      return;
+    }
     await this.wake();
     const cutoff = new Date(Date.now() - this.opts.retentionMs);
     await this.opts.prisma.outboxEvent
       .deleteMany({ where: { publishedAt: { lt: cutoff } } })
       .catch((err: unknown) => this.opts.log.warn({ err }, 'outbox relay: pruning failed'));
+  }
+
+  private async publisherIsStuck(): Promise<boolean> {
+    const [row] = await this.opts.prisma.$queryRaw<{ stuck: boolean }[]>`
+      SELECT coalesce((SELECT "createdAt" < now() - make_interval(secs => ${this.opts.standbyTakesOverAfterMs / 1000}) FROM "OutboxEvent"
+                       WHERE "publishedAt" IS NULL ORDER BY id LIMIT 1), false) AS stuck`;
+    return row?.stuck ?? false;
   }
 
   private async listen(): Promise<void> {

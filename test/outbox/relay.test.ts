@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { Queue } from 'bullmq';
 import { databaseUrl, queuePrefix, redisUrl, testApi } from '../helpers/context.ts';
 import { createDefect } from '../helpers/fixtures.ts';
@@ -201,6 +202,30 @@ describe('outbox relay', () => {
     // Every row reached the queue once, from whichever relay published it then.
     const jobs = (await queue.getJobs(['waiting'])).map((j) => j.data.outboxId);
     expect(jobs.filter((j) => first.includes(j) || second.includes(j)).sort()).toEqual([...first, ...second].sort());
+  });
+
+  it('publishes from a standby when the lock holder is alive to PostgreSQL but publishes nothing', async () => {
+    const prefix = `${queuePrefix}-frozen`;
+    const queue = queuesFor(prefix, ['jira']).get('jira')!;
+    // A holder that never publishes: the lock taken on a plain session, as a frozen process would keep it.
+    const frozen = new pg.Client({ connectionString: databaseUrl });
+    await frozen.connect();
+    await frozen.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`defect-sync/outbox-relay/${prefix}`]);
+    try {
+      const r = new OutboxRelay({ prisma, databaseUrl, queues: queuesFor(prefix, ['jira']), log, sweepMs: 100, leaderLock: prefix, standbyTakesOverAfterMs: 1000 });
+      running.push(r);
+      await r.start();
+      expect(r.publishing).toBe(false);
+      const d = await createDefect(http);
+      const [outboxId] = await outboxIdsOf(d.id);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await prisma.outboxEvent.findUnique({ where: { id: outboxId! } }))!.publishedAt).toBeNull(); // not yet: it stands by
+      await until('the standby to publish the waiting row', async () => (await prisma.outboxEvent.findUnique({ where: { id: outboxId! } }))?.publishedAt, 5_000);
+      expect(await jobsFor(queue, outboxId!)).toHaveLength(1);
+      expect(r.publishing).toBe(false); // still standing by: the lock is not its
+    } finally {
+      await frozen.end();
+    }
   });
 
   it('prunes published rows once they are past retention', async () => {
