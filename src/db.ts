@@ -11,6 +11,9 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
 
 export function createPrisma(databaseUrl: string): PrismaClient {
   const pool = new pg.Pool({ connectionString: databaseUrl });
+  // An idle connection the server drops must not crash the process before Prisma attaches its own listener
+  // (it does at its first connect); the next query simply gets another connection.
+  pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(prisma, pool);
   return prisma;
@@ -24,6 +27,7 @@ export function createPrisma(databaseUrl: string): PrismaClient {
  */
 export async function queryRows<T>(prisma: PrismaClient, text: string, values: readonly unknown[]): Promise<T[]> {
   const pool = pools.get(prisma);
-  if (!pool) return prisma.$queryRawUnsafe<T[]>(text, ...values);
+  // Ended by $disconnect: Prisma makes itself a new pool if used again, so go through it.
+  if (!pool || pool.ended) return prisma.$queryRawUnsafe<T[]>(text, ...values);
   return (await pool.query(text, values as unknown[])).rows as T[];
 }

@@ -51,6 +51,9 @@ const RECORD_SQL = `
                     'defectIds', ARRAY(SELECT DISTINCT l."defectId"::text FROM "TrackerLink" l WHERE l.connection = ins.connection AND l."remoteId" = ANY(ins."remoteIds")))
                   ORDER BY id), '[]'::json) FROM ins) AS rows`;
 
+/** The most rows one queueSoon pass takes (the relay's batch is 200). */
+const PASS_ROWS = 500;
+
 /** Rows deleted per statement when pruning (the index on queuedAt finds them). */
 const PRUNE_BATCH = 1000;
 
@@ -101,7 +104,8 @@ export class Inbox {
   queueSoon(rows: readonly Row[]): void {
     if (rows.length === 0) return;
     this.waiting.push(...rows);
-    this.passing ??= this.passes();
+    // The pass starts after this tick, so rows given together go together.
+    this.passing ??= Promise.resolve().then(() => this.passes());
   }
 
   /** Waits until every row given to queueSoon so far has had its pass (shutdown, tests). */
@@ -112,8 +116,8 @@ export class Inbox {
   private async passes(): Promise<void> {
     try {
       while (this.waiting.length) {
-        const rows = this.waiting;
-        this.waiting = [];
+        // At most PASS_ROWS per pass, so one after a Redis stall is not one huge script call and transaction.
+        const rows = this.waiting.splice(0, PASS_ROWS);
         await this.dispatch(rows).catch((err: unknown) => {
           try {
             this.onQueueError(err);

@@ -73,6 +73,8 @@ export class OutboxRelay {
   private stopped = false;
   /** Connected, and another relay of the deployment holds the lock: this one publishes nothing. */
   private standingBy = false;
+  /** Standing by, and publishing anyway because rows waited too long (see standbyTakesOverAfterMs). */
+  private steppedIn = false;
 
   constructor(opts: RelayOptions) {
     this.opts = { batchSize: 200, retentionMs: 24 * 3600_000, debounceMs: 0, standbyTakesOverAfterMs: Math.max(30_000, 10 * opts.sweepMs), ...opts };
@@ -165,10 +167,11 @@ export class OutboxRelay {
     if (this.standingBy) await this.tryToLead().catch((err: unknown) => this.opts.log.warn({ err }, 'outbox relay: could not ask for the publishing lock; trying again at the next sweep'));
     if (this.standingBy) {
       // The publishing relay prunes too; this one only steps in when rows wait far longer than it would let them.
-      if (await this.publisherIsStuck().catch(() => false)) {
-        this.opts.log.warn({ afterMs: this.opts.standbyTakesOverAfterMs }, 'outbox relay: the publishing process holds the lock but rows wait; publishing them from this one');
-        await this.wake(true);
-      }
+      const stuck = await this.publisherIsStuck().catch(() => false);
+      // Said once per episode, not at every sweep (a long backlog looks the same for a while).
+      if (stuck && !this.steppedIn) this.opts.log.warn({ afterMs: this.opts.standbyTakesOverAfterMs }, 'outbox relay: the publishing process holds the lock but rows wait; publishing them from this one');
+      this.steppedIn = stuck;
+      if (stuck) await this.wake(true);
       return;
     }
     await this.wake();
@@ -200,6 +203,11 @@ export class OutboxRelay {
     client.on('end', () => lost());
     try {
       await client.connect();
+      // Stopped while connecting: this session must not take the lock (nothing would ever end it).
+      if (this.stopped) {
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.listener = client;
       await this.tryToLead();
     } catch (err) {

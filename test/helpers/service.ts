@@ -98,11 +98,12 @@ export async function startService(opts: ServiceOptions) {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    // The server first, as main.ts does: a delivery arriving later would queue on a closed Redis.
+    if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
     await stopSync();
     await inbound.stop();
     await admin.close();
     await redis.close();
-    if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
     await prisma.$disconnect();
   };
   afterAll(stop);

@@ -185,6 +185,14 @@ describe('outbox relay', () => {
     const a = relayOf(prefix);
     await a.start();
     const b = relayOf(prefix);
+    // What b publishes, batch by batch: nothing while a holds the lock.
+    const byB: number[] = [];
+    const publishBatch = b.publishBatch.bind(b);
+    b.publishBatch = async () => {
+      const n = await publishBatch();
+      byB.push(n);
+      return n;
+    };
     await b.start();
     expect([a.publishing, b.publishing]).toEqual([true, false]);
 
@@ -196,9 +204,11 @@ describe('outbox relay', () => {
     };
     const first = await published(10);
     expect(b.publishing).toBe(false);
+    expect(byB.filter((n) => n > 0)).toEqual([]);
     await a.stop();
     await until('the standby to take over', async () => b.publishing, 3_000);
     const second = await published(10);
+    expect(byB.reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(10); // b published the second ten
     // Every row reached the queue once, from whichever relay published it then.
     const jobs = (await queue.getJobs(['waiting'])).map((j) => j.data.outboxId);
     expect(jobs.filter((j) => first.includes(j) || second.includes(j)).sort()).toEqual([...first, ...second].sort());
