@@ -32,23 +32,24 @@ export type RecordResult = { accepted: number; duplicates: number; ignored: numb
 
 // The notices that concern a linked ticket are inserted (a repeat by delivery id, or by content: a signed
 // body under a fresh id, meets either unique key and is skipped); the new rows come back with the defects
-// linked to their tickets. $1 connection, $2 the notices as JSON, $3 the source.
+// linked to their tickets, looked up once per notice. $1 connection, $2 the notices as JSON, $3 the source.
 const RECORD_SQL = `
   WITH n AS (
-    SELECT n."deliveryId", n."contentKey", n.event, r."remoteIds",
-           EXISTS (SELECT 1 FROM "TrackerLink" l WHERE l.connection = $1 AND l."remoteId" = ANY(r."remoteIds")) AS ours
+    SELECT n."deliveryId", n."contentKey", n.event, r."remoteIds", d."defectIds"
     FROM jsonb_to_recordset($2::jsonb) AS n("deliveryId" text, "contentKey" text, event text, "remoteIds" jsonb)
     CROSS JOIN LATERAL (SELECT ARRAY(SELECT jsonb_array_elements_text(n."remoteIds")) AS "remoteIds") r
+    CROSS JOIN LATERAL (SELECT ARRAY(SELECT DISTINCT l."defectId"::text FROM "TrackerLink" l
+                                     WHERE l.connection = $1 AND l."remoteId" = ANY(r."remoteIds")) AS "defectIds") d
   ), ins AS (
     INSERT INTO "InboundEvent" (connection, "deliveryId", "contentKey", event, "remoteIds", source)
     SELECT $1, n."deliveryId", n."contentKey", n.event, n."remoteIds", $3::text
-    FROM n WHERE n.ours
+    FROM n WHERE cardinality(n."defectIds") > 0
     ON CONFLICT DO NOTHING
-    RETURNING id, connection, event, "remoteIds"
+    RETURNING id, connection, "deliveryId", event, "remoteIds"
   )
-  SELECT (SELECT count(*)::int FROM n WHERE n.ours) AS ours,
+  SELECT (SELECT count(*)::int FROM n WHERE cardinality(n."defectIds") > 0) AS ours,
          (SELECT coalesce(json_agg(json_build_object('id', id::text, 'connection', connection, 'event', event, 'remoteIds', "remoteIds",
-                    'defectIds', ARRAY(SELECT DISTINCT l."defectId"::text FROM "TrackerLink" l WHERE l.connection = ins.connection AND l."remoteId" = ANY(ins."remoteIds")))
+                    'defectIds', (SELECT n."defectIds" FROM n WHERE n."deliveryId" = ins."deliveryId" AND n."remoteIds" = ins."remoteIds" LIMIT 1))
                   ORDER BY id), '[]'::json) FROM ins) AS rows`;
 
 /** The most rows one queueSoon pass takes (the relay's batch is 200). */
@@ -143,16 +144,18 @@ export class Inbox {
       const queue = this.queues.get(connection);
       if (!queue) continue; // a connection no longer configured: nothing to queue, the rows are done
       const linked = await this.linkedDefects(connection, group);
+      // One job per deduplication key (a defect's sync, its comments): the later row's.
       const wanted = new Map<string, { name: string; jobId: string; dedupe: string; data: SyncJobData }>();
       for (const row of group) {
         for (const defectId of linked(row)) {
           const data: SyncJobData = { outboxId: `inbound-${row.id}`, defectId, kind: 'defect.updated', version: 0, fields: [] };
           const jobId = `inbound-${row.id}-${defectId}`;
-          wanted.set(`sync ${defectId}`, { name: 'inbound', jobId, dedupe: defectId, data });
+          wanted.set(defectId, { name: 'inbound', jobId, dedupe: defectId, data });
           // A comment event, or a poll (which cannot tell a comment from another change): the ticket's
           // comments are read too (src/sync/comment-sync.ts).
           if (touchesComments(row.event)) {
-            wanted.set(`comments ${defectId}`, { name: COMMENTS_IN_JOB, jobId: `${jobId}-comments`, dedupe: dedupeKeyOf(COMMENTS_IN_JOB, defectId), data: { ...data, kind: 'defect.commented' } });
+            const dedupe = dedupeKeyOf(COMMENTS_IN_JOB, defectId);
+            wanted.set(dedupe, { name: COMMENTS_IN_JOB, jobId: `${jobId}-comments`, dedupe, data: { ...data, kind: 'defect.commented' } });
           }
         }
       }
