@@ -224,8 +224,7 @@ export class OutboxRelay {
     const client = this.listener;
     if (!client) return;
     if (this.opts.leaderLock !== undefined) {
-      const key = `defect-sync/outbox-relay/${this.opts.leaderLock}`;
-      const [row] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key])).rows;
+      const [row] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [relayLeaderKey(this.opts.leaderLock)])).rows;
       if (!row?.locked) {
         if (!this.standingBy) this.opts.log.info('outbox relay: standing by (another process of this deployment publishes)');
         this.standingBy = true;
@@ -245,6 +244,11 @@ export class OutboxRelay {
       void this.listen().then(() => this.wake());
     }, 1000);
   }
+}
+
+/** The advisory lock's name whose holder publishes for the deployment (hashed with hashtextextended). */
+export function relayLeaderKey(deployment: string): string {
+  return `defect-sync/outbox-relay/${deployment}`;
 }
 
 /**

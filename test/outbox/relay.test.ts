@@ -7,7 +7,7 @@ import type { Queue } from 'bullmq';
 import { databaseUrl, queuePrefix, redisUrl, testApi } from '../helpers/context.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 import { createLogger } from '../../src/logger.ts';
-import { OutboxRelay } from '../../src/outbox/relay.ts';
+import { OutboxRelay, relayLeaderKey } from '../../src/outbox/relay.ts';
 import { createQueues, jobIdFor, type SyncJobData } from '../../src/outbox/queues.ts';
 
 const { prisma, http } = testApi();
@@ -220,7 +220,7 @@ describe('outbox relay', () => {
     // A holder that never publishes: the lock taken on a plain session, as a frozen process would keep it.
     const frozen = new pg.Client({ connectionString: databaseUrl });
     await frozen.connect();
-    await frozen.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`defect-sync/outbox-relay/${prefix}`]);
+    await frozen.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [relayLeaderKey(prefix)]);
     try {
       const r = new OutboxRelay({ prisma, databaseUrl, queues: queuesFor(prefix, ['jira']), log, sweepMs: 100, leaderLock: prefix, standbyTakesOverAfterMs: 1000 });
       running.push(r);
