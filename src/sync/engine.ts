@@ -16,7 +16,7 @@ import { failpoint } from '../failpoints.ts';
 import { contextDigest, createdFields, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
 import { loadTicketAndLink, ticketAndLinkOf, ticketAndLinkRead, type LoadedTicket } from './ticket.ts';
-import { insertLink, markSynced, recordCreateAttempt, setRemote } from './link-writes.ts';
+import { insertLink, markSynced, recordCreateAttempt, setRemote, type SyncedLink } from './link-writes.ts';
 import { exchange } from './two-way.ts';
 import { DefectMovedOn } from './apply-inbound.ts';
 import type { Direction } from './sync-config.ts';
@@ -55,6 +55,9 @@ export type EngineDeps = {
   metrics?: Metrics;
 };
 
+/** A sync's outcome, and whether the ticket needs the defect's comments copied now (it was just made, or adopted). */
+export type TicketSynced = { outcome: SyncOutcome; copyComments: boolean };
+
 /** What crossed during one attempt, for its activity row and the metrics. */
 type Trace = { pushed: string[]; pulled: string[]; conflicts: string[]; pulledChangedAt?: Date };
 
@@ -69,7 +72,12 @@ export class SyncEngine {
   }
 
   /** Brings the defect's ticket in `connection` up to date; `finalAttempt` decides whether a transient error is final. */
-  sync(connection: ConnectionName, defectId: string, finalAttempt = false): Promise<SyncOutcome> {
+  async sync(connection: ConnectionName, defectId: string, finalAttempt = false): Promise<SyncOutcome> {
+    return (await this.syncTicket(connection, defectId, finalAttempt)).outcome;
+  }
+
+  /** As sync, and says whether the ticket now needs the defect's comments (it was just made or adopted). */
+  syncTicket(connection: ConnectionName, defectId: string, finalAttempt = false): Promise<TicketSynced> {
     const connector = this.deps.connectors.get(connection);
     if (!connector) throw new Error(`connection ${connection} is not configured`);
     // The first read rides with the lock (one round trip); a round after DefectMovedOn reads again.
@@ -99,17 +107,17 @@ export class SyncEngine {
     mayRetryNow: boolean,
     /** The rows of the read made with the lock, for the first round. */
     prefetched: Record<string, unknown>[] | null,
-  ): Promise<SyncOutcome> {
+  ): Promise<TicketSynced> {
     const { prisma, publicUrl } = this.deps;
     const { connection } = connector;
     // The defect, its failing runs and the link in one statement on the lock's connection.
     const read = prefetched ? ticketAndLinkOf(prefetched, publicUrl) : await loadTicketAndLink(sql, defectId, connection, publicUrl);
-    if (!read) return 'skipped';
+    if (!read) return { outcome: 'skipped', copyComments: false };
     const { loaded } = read;
     const { ticket } = loaded;
     let link = read.link;
     // A deleted or moved ticket is not recreated behind a person's back: relinking is their call.
-    if (link?.syncState === 'missing') return 'skipped';
+    if (link?.syncState === 'missing') return { outcome: 'skipped', copyComments: false };
 
     const digest = contextDigest(ticket.context);
     const facts: SyncedFacts = { version: loaded.version, warnings: syncWarnings(connector, ticket.fields, this.deps.outbound) };
@@ -149,19 +157,21 @@ export class SyncEngine {
           facts.warnings.push(...withheld.map((w) => w.reason));
           const fields = createdFields(connector.canonical(initial.fields, initial.context), withheld.map((w) => w.change));
           trace.pushed = [...this.deps.outbound, 'context'];
-          await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts, { ...trace, outcome: 'created' });
+          const synced = await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts, { ...trace, outcome: 'created' });
           this.logWarnings(link, facts);
-          return await this.finished(connector, defectId, 'created', trace, loaded, true);
+          // A comment made before the ticket existed: its own job found no ticket, so this one copies it.
+          return { outcome: await this.finished(connector, defectId, 'created', trace, loaded, true), copyComments: synced.hasComments };
         }
         // Adopt the ticket the crashed attempt made; it holds the defect as it was then, so read it
         // and let the update below send whatever changed since.
         const remote = await connector.read(found);
         link = await save.success(link.id, found, { fields: connector.canonical(remote.fields), contextDigest: '' }, attemptAt, facts);
         await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace, 'adopted');
-        return await this.finished(connector, defectId, 'adopted', trace, loaded, true);
+        // The crashed attempt may have copied some comments already: the pass lists the ticket's first.
+        return { outcome: await this.finished(connector, defectId, 'adopted', trace, loaded, true), copyComments: true };
       }
       const outcome = await this.exchange(connector, link, loaded, digest, attemptAt, facts, save, trace);
-      return await this.finished(connector, defectId, outcome, trace, loaded, true);
+      return { outcome: await this.finished(connector, defectId, outcome, trace, loaded, true), copyComments: false };
     } catch (err) {
       // Not a failure of the ticket: the caller reads both sides again right away.
       if (err instanceof DefectMovedOn && mayRetryNow) throw new SyncFailure({ action: 'retry', state: 'retrying', message: err.message }, err);
@@ -286,7 +296,7 @@ export class SyncEngine {
 type GuardedSave = {
   check(): void;
   createAttempt(id: string, at: Date): Promise<TrackerLink>;
-  success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts, activity?: Omit<ActivityRecord, 'defectId' | 'connection'>): Promise<TrackerLink>;
+  success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts, activity?: Omit<ActivityRecord, 'defectId' | 'connection'>): Promise<SyncedLink>;
 };
 
 /** The newest of the defect's change stamps (fieldChangedAt) among `fields`, in ms; undefined when none is stamped. */

@@ -9,11 +9,14 @@ import type { SqlQuery } from './lock.ts';
 import type { Snapshot } from './plan.ts';
 import { directionOf, type ActivityRecord } from '../store/sync-activity.ts';
 
-async function one(sql: SqlQuery, text: string, values: unknown[]): Promise<TrackerLink> {
+async function one<Row = TrackerLink>(sql: SqlQuery, text: string, values: unknown[]): Promise<Row> {
   const [row] = await sql(text, values);
   if (!row) throw new Error('tracker link row not found');
-  return row as TrackerLink;
+  return row as Row;
 }
+
+/** A link just marked synced, and whether its defect has any comments (a new ticket gets them at once). */
+export type SyncedLink = TrackerLink & { hasComments: boolean };
 
 /** The link row written before the first create call (state pending, no remote id yet). */
 export function insertLink(sql: SqlQuery, defectId: string, target: { connection: string; kind: TrackerKind }, createStartedAt: Date): Promise<TrackerLink> {
@@ -44,7 +47,8 @@ export async function setRemote(sql: SqlQuery, id: string, ref: TicketRef): Prom
  * A successful sync: the ticket's ref and snapshot (when given), state synced, the attempt counters reset;
  * with `activity`, the attempt's activity row in the same statement (a data-modifying CTE): one round trip
  * where two cost a second socket write and Prisma's per-query work on every job (profiled: the statements
- * a job sends are most of its CPU).
+ * a job sends are most of its CPU). It also answers whether the defect has comments: a ticket just created
+ * needs a comment pass only then, and asking here spares the pass's own five statements on every create.
  */
 export function markSynced(
   sql: SqlQuery,
@@ -54,8 +58,8 @@ export function markSynced(
   attemptAt: Date,
   facts: { version: number; warnings: string[] },
   activity?: Omit<ActivityRecord, 'defectId' | 'connection'>,
-): Promise<TrackerLink> {
-  return one(
+): Promise<SyncedLink> {
+  return one<SyncedLink>(
     sql,
     `WITH u AS (
        UPDATE "TrackerLink" SET
@@ -67,7 +71,7 @@ export function markSynced(
      a AS (
        INSERT INTO "SyncActivity" ("defectId", connection, direction, pushed, pulled, outcome, conflicts)
        SELECT u."defectId", u.connection, $10, $11::text[], $12::text[], $13, $14::text[] FROM u WHERE $13::text IS NOT NULL)
-     SELECT * FROM u`,
+     SELECT u.*, EXISTS (SELECT 1 FROM "Comment" c WHERE c."defectId" = u."defectId") AS "hasComments" FROM u`,
     [
       id, ref?.remoteId ?? null, ref?.key ?? null, ref?.url ?? null, snapshot ? JSON.stringify(snapshot) : null, attemptAt, new Date(), facts.version, facts.warnings,
       activity ? directionOf(activity.pushed, activity.pulled) : null, [...(activity?.pushed ?? [])], [...(activity?.pulled ?? [])], activity?.outcome ?? null, [...(activity?.conflicts ?? [])],

@@ -64,9 +64,9 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
     }
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      const outcome = await s.engine.sync(connection, job.data.defectId, finalAttempt);
+      const { outcome, copyComments } = await s.engine.syncTicket(connection, job.data.defectId, finalAttempt);
       // A ticket just made (or found again) gets the defect's comments at once.
-      if ((outcome === 'created' || outcome === 'adopted') && s.comments) {
+      if (copyComments && s.comments) {
         await s.comments.sync(connection, job.data.defectId, { list: outcome === 'adopted' }).catch((err: unknown) => s.log.warn({ err, connection }, 'comments of a new ticket: the reconciler retries'));
       }
       s.log.debug({ connection, defectId: job.data.defectId, outcome, job: job.id }, 'sync done');

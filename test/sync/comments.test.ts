@@ -2,15 +2,16 @@
 // Asana reaches the other places attributed; edits and deletions follow; a replayed webhook makes no
 // duplicate; an edit of one comment on two sides is decided by time and listed at /admin/conflicts.
 import { distinctMessage } from '../helpers/context.ts';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Trackers } from '../../fakes/index.ts';
 import { type Service, until } from '../helpers/service.ts';
 import { startWithTrackers } from '../helpers/tracked-service.ts';
-import { remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
+import { linksOf, remoteIdOf, settledLinks, type Link } from '../helpers/links.ts';
 import { patchDefect, recordRun } from '../helpers/fixtures.ts';
 import { randomUUID } from 'node:crypto';
 import { pollTracker } from '../../src/inbound/poll.ts';
 import { createLogger } from '../../src/logger.ts';
+import { CommentSync } from '../../src/sync/comment-sync.ts';
 
 const ADMIN = 'admin-token-for-comment-tests';
 let t: Trackers;
@@ -63,6 +64,37 @@ describe('comments cross to every linked ticket', () => {
     // One create, one update and one delete per tracker.
     const calls = (fake: { tracker: { calls: { route: string }[] } }, route: string) => fake.tracker.calls.filter((x) => x.route === route).length;
     expect(calls(t.github, 'comments.create')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a comment made while the ticket is being created reaches the ticket once it exists', async () => {
+    // The comment's own job runs while GitHub is still answering the create: it finds no ticket, so the
+    // create's job must copy it when the create returns.
+    t.github.tracker.slow('ticket.create', 1500);
+    const res = await svc.http.post('/api/defects').send({ title: 'Commented during its create' });
+    expect(res.status).toBe(201);
+    // The link row is written just before the create call, which GitHub holds for 1.5 s.
+    await until('the GitHub create under way', async () => (await linksOf(svc.http, res.body.key)).some((l) => l.tracker === 'github' && !l.remoteId));
+    const c = (await svc.http.post(`/api/defects/${res.body.key}/comments`).set('X-Actor', 'Ana').send({ body: 'Seen on Firefox too' })).body as C;
+    const links = await settledLinks(svc.http, res.body.key, 0);
+    await until('the comment on every ticket', () => gh(links).length === 1 && jira(links).length === 1 && asana(links).length === 1);
+    expect(gh(links)[0]!.body).toContain(`defect-sync-comment-${c.id}`);
+    await t.webhooksSettled();
+  });
+
+  it('a new ticket of a defect without comments costs no comment pass', async () => {
+    const passes = vi.spyOn(CommentSync.prototype, 'sync');
+    try {
+      const d = await linkedDefect('No comments at all');
+      await svc.http.patch(`/api/defects/${d.key}`).send({ title: 'No comments at all, edited' }).expect(200);
+      await until('the edit in GitHub', () => (t.github.issue(Number(remoteIdOf(d.links, 'github'))) as { title: string }).title === 'No comments at all, edited');
+      expect(passes.mock.calls.filter(([, defectId]) => defectId === d.id)).toEqual([]);
+      // With a comment, the pass runs for each ticket (its own job), and the comment crosses.
+      await svc.http.post(`/api/defects/${d.key}/comments`).send({ body: 'Now one' }).expect(201);
+      await until('the comment on every ticket', () => gh(d.links).length === 1 && jira(d.links).length === 1 && asana(d.links).length === 1);
+      expect(new Set(passes.mock.calls.filter(([, defectId]) => defectId === d.id).map(([connection]) => connection))).toEqual(new Set(['github', 'jira', 'asana']));
+    } finally {
+      passes.mockRestore();
+    }
   });
 
   it("a person's GitHub comment becomes a defect comment and reaches Jira and Asana; its edit and deletion follow", async () => {
