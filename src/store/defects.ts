@@ -12,6 +12,7 @@ import { linkRuns, loadFailedRuns, requireFailed } from './case-run-links.ts';
 
 export type { NewDefect };
 import { defectDetailView, defectView } from './views.ts';
+import { readDetailParts } from './defect-detail.ts';
 
 /** How many case runs and history entries a defect's detail shows (the newest; totals alongside). */
 export const DETAIL_LIMIT = 100;
@@ -101,24 +102,11 @@ export class DefectStore {
 
   /**
    * The defect as the API shows it, with the newest DETAIL_LIMIT case runs and history entries (oldest
-   * first, as before) and the totals. Bounded because writes return it from inside their transaction.
-   * The parts are read one after another: Prisma runs the relation loads of one query concurrently,
-   * which on a transaction's single connection is what pg deprecates (overlapping client.query calls).
-   * `d` is the row the caller already holds (just read, or returned by its own write): not read again.
+   * first) and the totals, in one statement. Bounded because writes return it from inside their
+   * transaction. `d` is the row the caller already holds (just read, or returned by its own write): not read again.
    */
   private async detail(d: Defect, db: Tx | PrismaClient = this.prisma) {
-    const id = d.id;
-    const runs = await db.defectCaseRun.findMany({
-      where: { defectId: id },
-      include: { caseRun: true },
-      orderBy: [{ linkedAt: 'desc' }, { caseRunId: 'desc' }],
-      take: DETAIL_LIMIT,
-    });
-    const caseRunCount = runs.length < DETAIL_LIMIT ? runs.length : await db.defectCaseRun.count({ where: { defectId: id } });
-    const links = await db.trackerLink.findMany({ where: { defectId: id }, orderBy: { tracker: 'asc' } });
-    const history = await db.statusChange.findMany({ where: { defectId: id }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: DETAIL_LIMIT });
-    const historyCount = history.length < DETAIL_LIMIT ? history.length : await db.statusChange.count({ where: { defectId: id } });
-    return defectDetailView(d, { runs: runs.reverse().map((l) => l.caseRun), caseRunCount, links, history: history.reverse(), historyCount });
+    return defectDetailView(d, await readDetailParts(db, d.id, DETAIL_LIMIT));
   }
 }
 

@@ -39,8 +39,11 @@ export function caseRunView(r: CaseRun) {
   };
 }
 
+/** The columns of a link the API shows. */
+export type LinkShown = Pick<TrackerLink, 'connection' | 'tracker' | 'remoteId' | 'key' | 'url' | 'syncState' | 'lastError' | 'attempts' | 'lastAttemptAt' | 'lastSyncedAt' | 'nextAttemptAt' | 'warnings'>;
+
 /** Links are shown without the stored snapshot: that is sync-engine state, not API surface. */
-export function linkView(l: TrackerLink) {
+export function linkView(l: LinkShown) {
   return {
     connection: l.connection,
     tracker: l.tracker,
@@ -70,7 +73,7 @@ export function statusChangeView(h: StatusChange) {
  */
 export function defectDetailView(
   d: Defect,
-  p: { runs: readonly CaseRun[]; caseRunCount: number; links: readonly TrackerLink[]; history: readonly StatusChange[]; historyCount: number },
+  p: { runs: readonly CaseRun[]; caseRunCount: number; links: readonly LinkShown[]; history: readonly StatusChange[]; historyCount: number },
 ) {
   return {
     ...defectView(d),
