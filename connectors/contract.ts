@@ -129,10 +129,13 @@ export interface Connector {
 
   /**
    * Creates a ticket carrying the idempotency marker for ticket.context.defectId. `onCreated` is
-   * awaited with the new ticket's ref the moment the tracker's create call returns, before any
-   * follow-up call (a status move, say): the engine records the remote id there, so a follow-up that
-   * fails or a crash after it can never lead to a second ticket. Returns the ref after the follow-ups,
-   * with what it withheld (the ticket was made without it: a milestone Jira has no version for).
+   * awaited with the new ticket's ref once the tracker's create call returns and before anything else
+   * can fail: before any follow-up call (a status move, say) and before throwing about the ticket made.
+   * The engine records the remote id there, so a follow-up that fails or a crash after it can never
+   * lead to a second ticket. A create that returns right after the tracker's answer may skip it: the
+   * engine then records the ref with the sync's own write (a statement fewer per ticket). Returns the
+   * ref after the follow-ups, with what it withheld (the ticket was made without it: a milestone Jira
+   * has no version for).
    */
   create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<UpdatedTicket>;
 

@@ -191,7 +191,7 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
       return context ? { ...read, description: descriptionOf(plainBody({ fields, context })) } : read;
     },
 
-    async create(ticket: OutboundTicket, onCreated?: (ref: TicketRef) => Promise<void>): Promise<TicketRef> {
+    async create(ticket: OutboundTicket): Promise<TicketRef> {
       const { fields } = ticket;
       const customFields = { ...customFieldsFor(fields.severity, mapping), ...(fields.milestone && milestoneWrite(fields.milestone, mapping)) };
       const tagged = await tagGids(tagNames(fields.tags));
@@ -207,10 +207,9 @@ export function createAsanaConnector(options: AsanaConnectorOptions): Connector 
         ...(tagged.length && { tags: tagged }),
       };
       const body = await call(() => tasks.createTask({ data }, { opt_fields: REF_OPT_FIELDS }));
-      const ref = refOf(taskOf(body, 'POST /tasks'));
-      // The task exists from here on: the engine records its id before anything else can fail.
-      await onCreated?.(ref);
-      return ref;
+      // Nothing follows the create (completed and tags ride in it), so onCreated is not needed: the
+      // engine records the ref returned with the sync's own write.
+      return refOf(taskOf(body, 'POST /tasks'));
     },
 
     async update(ref: TicketRef, ticket: OutboundTicket, changes: ReadonlySet<TicketChange>): Promise<UpdatedTicket> {

@@ -329,12 +329,14 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
       });
       attempts.delete(ticket.context.defectId);
       const ref = refOf(created.id, created.key);
-      // The engine records the issue before any follow-up call, so a failed transition (or a crash)
-      // can never lead to a second issue.
-      await onCreated?.(ref);
       const target = targetFor(mapping, fields.status);
       // A new issue sits in its workflow's initial status, which is in the 'new' category.
-      if (!(target.kind === 'category' && target.category === 'new')) await moveStatus(created.id, fields.status, null);
+      if (!(target.kind === 'category' && target.category === 'new')) {
+        // The engine records the issue before the follow-up call, so a failed transition (or a crash)
+        // can never lead to a second issue.
+        await onCreated?.(ref);
+        await moveStatus(created.id, fields.status, null);
+      }
       return withheld.length ? { ...ref, withheld } : ref;
     },
 

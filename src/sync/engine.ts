@@ -143,16 +143,20 @@ export class SyncEngine {
           creating.called = true;
           // The remote id is stored the moment the ticket exists, before any follow-up call can fail;
           // even with the lock lost, since it is a fact that spares the next attempt a marker search.
-          const ref = await connector.create(initial, async (created) => {
+          const record = async (created: TicketRef, beforeFollowUps: boolean) => {
             creating.created = true;
             // A crash here (the ticket exists, its id not yet saved) is what the marker search is for.
             failpoint('sync.after-create');
             // The lock's connection when it still holds the lock (one cheap statement), else Prisma's pool.
             const remote = { remoteId: created.remoteId, key: created.key, url: created.url };
             if (lockLost.aborted) await prisma.trackerLink.update({ where: { id: linkId }, data: remote });
-            else await setRemote(sql, linkId, remote).catch(() => prisma.trackerLink.update({ where: { id: linkId }, data: remote }));
+            else if (beforeFollowUps) await setRemote(sql, linkId, remote).catch(() => prisma.trackerLink.update({ where: { id: linkId }, data: remote }));
             save.check();
-          });
+          };
+          const ref = await connector.create(initial, (created) => record(created, true));
+          // A create with no follow-up call returns without onCreated: its id rides in markSynced below
+          // (a statement fewer per ticket), unless the lock is gone and markSynced will not run.
+          if (!creating.created) await record(ref, false);
           const { withheld = [], ...created } = ref;
           facts.warnings.push(...withheld.map((w) => w.reason));
           const fields = createdFields(connector.canonical(initial.fields, initial.context), withheld.map((w) => w.change));
