@@ -16,9 +16,9 @@ RUN node scripts/prisma.ts generate
 
 # Stage 2: the runtime, as the unprivileged `node` user of the base image.
 FROM node:24-slim
-# The heap bounds of src/node-flags.ts; `docker run -e NODE_OPTIONS=…` replaces them (a larger old space, say).
+# The heap bounds and malloc arenas of src/node-flags.ts; `docker run -e NODE_OPTIONS=…` replaces them (a larger old space, say).
 ENV NODE_ENV=production CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 PORT=3000 \
-    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=384"
+    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=384" MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --chown=node:node package.json prisma.config.ts ./
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules

@@ -14,7 +14,7 @@ import { createGithubFake } from '../fakes/github/server.ts';
 import { freePort } from '../fakes/free-port.ts';
 import { startHookReceiver } from '../fakes/hook-receiver.ts';
 import { signatureHeader } from '../src/hooks/signing.ts';
-import { SERVICE_NODE_FLAGS } from '../src/node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../src/node-flags.ts';
 
 const once = process.argv.includes('--once');
 const ports = (process.env.DEMO_PORTS ?? '4101,4102,4103,4104').split(',').map(Number) as [number, number, number, number];
@@ -54,6 +54,7 @@ const WEBHOOK_SECRETS = { github: 'demo-github-webhook-secret', jira: 'demo-jira
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'demo-admin-token-0123456789';
 const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, new URL('../src/main.ts', import.meta.url).pathname, 'all'], {
   env: {
+    ...SERVICE_ENV,
     ...process.env,
     DATABASE_URL: databaseUrl,
     QUEUE_PREFIX: queuePrefix,

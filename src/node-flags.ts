@@ -10,3 +10,12 @@
 // the heap far past the live set. Raise --max-old-space-size for a deployment whose live heap is larger
 // (a very large admin export, say): past it, V8 stops the process rather than swap.
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=384'] as const;
+
+/**
+ * The environment the service starts with, beside the flags (read by glibc before Node runs, so it cannot
+ * be set from inside). glibc gives each thread that allocates its own malloc arena, up to eight per core,
+ * and each keeps its freed pages: Node's I/O and V8's helper threads made the service hold about 12 MB more
+ * resident with the default than with two arenas (bench:outbound, 2,000 defects: 237 against 225 MB after
+ * the creates), for no CPU difference beyond run-to-run noise.
+ */
+export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;

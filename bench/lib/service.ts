@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { deleteRedisPrefix } from '../../src/outbox/queues.ts';
-import { SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
 
 export const PG_SERVER = process.env.BENCH_PG_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -71,7 +71,7 @@ export async function startServiceProcess(role: 'all' | 'api' | 'worker' | 'migr
   const heapFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : SERVICE_NODE_FLAGS;
   const child: ChildProcess = spawn(process.execPath, [...heapFlags, ...profile, MAIN, role], {
     // A worker serves its /metrics on a port of its own (METRICS_PORT=0: any free one).
-    env: { ...process.env, PORT: '0', ...(role === 'worker' && { METRICS_PORT: '0' }), ...env },
+    env: { ...SERVICE_ENV, ...process.env, PORT: '0', ...(role === 'worker' && { METRICS_PORT: '0' }), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const waitFor = role === 'worker' ? 'sync worker running' : role === 'migrate' ? 'starting' : 'API listening';

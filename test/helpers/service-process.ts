@@ -8,7 +8,7 @@ import { markEarlierChangesHandled, until } from './service.ts';
 import { createPrisma } from '../../src/db.ts';
 import { freePort } from '../../fakes/free-port.ts';
 
-import { SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const children = new Set<ChildProcess>();
 afterAll(() => {
@@ -32,6 +32,7 @@ export type ServiceProcess = {
 export function serviceProcess(role: 'all' | 'api' | 'worker', env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, MAIN, role], {
     env: {
+      ...SERVICE_ENV,
       ...process.env,
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROLES } from '../../src/main.ts';
-import { SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../src/node-flags.ts';
 import { KNOWN_ENV_VARS } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -42,9 +42,10 @@ const imageCommand = [...entrypoint, ...execForm(last('CMD')?.args ?? '[]')];
 const ENTRY = ['node', 'src/main.ts'];
 
 describe('npm start', () => {
-  it('runs the service with its heap bounds (src/node-flags.ts)', () => {
+  it('runs the service with its heap bounds and environment (src/node-flags.ts)', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.start!.split(' ')).toEqual(['node', ...SERVICE_NODE_FLAGS, 'src/main.ts', 'all']);
+    const env = Object.entries(SERVICE_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(scripts.start!.split(' ')).toEqual([...env, 'node', ...SERVICE_NODE_FLAGS, 'src/main.ts', 'all']);
   });
 });
 
@@ -66,6 +67,7 @@ describe('Dockerfile', () => {
   it('runs the service with its heap bounds (src/node-flags.ts) in NODE_OPTIONS, which `docker run -e` can replace', () => {
     const env = runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
     expect(/NODE_OPTIONS="([^"]*)"/.exec(env)?.[1]?.split(' ')).toEqual([...SERVICE_NODE_FLAGS]);
+    for (const [k, v] of Object.entries(SERVICE_ENV)) expect(env.split(/\s+/)).toContain(`${k}=${v}`);
   });
 
   it('installs production dependencies only, and runs as a non-root user', () => {
