@@ -6,7 +6,7 @@
 // admin webhook that posts here (GET /rest/webhooks/1.0/webhook: the webhooks made in Jira's settings,
 // readable by an account with the Administer Jira permission; the REST API's /rest/api/3/webhook lists only
 // a Connect or OAuth app's own). Without that permission the webhook cannot be verified: a warning.
-import type { CloudClient } from 'jira.js';
+import type { JiraClient } from './sdk.ts';
 import type { FieldCreateMetadata } from 'jira.js/cloud';
 import type { CheckContext, CheckFinding } from '../contract.ts';
 import { failedCall, hostOf, reachesPath, statusOf } from '../check.ts';
@@ -24,7 +24,7 @@ const META_PAGE = 200;
 export type JiraCheckTarget = { connection: string; baseUrl: string; projectKey: string; issueType: string; createFields: Record<string, unknown>; mapping: JiraMapping };
 
 /** `adminWebhooks` reads GET /rest/webhooks/1.0/webhook (jira.js has no method for the admin webhooks). */
-export async function checkJira(jira: CloudClient, t: JiraCheckTarget, ctx: CheckContext, adminWebhooks: () => Promise<unknown>): Promise<CheckFinding[]> {
+export async function checkJira(jira: JiraClient, t: JiraCheckTarget, ctx: CheckContext, adminWebhooks: () => Promise<unknown>): Promise<CheckFinding[]> {
   const host = hostOf(t.baseUrl);
   const out: CheckFinding[] = [];
   const call = async <T>(run: () => Promise<T>): Promise<T | Error> => {
@@ -101,7 +101,7 @@ async function webhookFinding(list: () => Promise<unknown>, t: Pick<JiraCheckTar
   return { level: 'ok', what: `webhook posts Issue updated and deleted events to ${url}` };
 }
 
-async function createFields(jira: CloudClient, projectKey: string, issueTypeId: string): Promise<FieldCreateMetadata[] | Error> {
+async function createFields(jira: JiraClient, projectKey: string, issueTypeId: string): Promise<FieldCreateMetadata[] | Error> {
   const all: FieldCreateMetadata[] = [];
   try {
     for (let startAt = 0; ; ) {

@@ -4,7 +4,7 @@
 // Jira has no hidden text in a comment, so a copy's marker is its last paragraph ("defect-sync-comment-<id>").
 // Visibility restrictions (a comment limited to a role or group) are not carried: such comments are read
 // only when the token's account may see them, and copies are written visible to all who see the issue.
-import type { CloudClient } from 'jira.js';
+import type { JiraClient } from './sdk.ts';
 import type { CommentsCapability, OutboundComment, RemoteComment, TicketRef } from '../contract.ts';
 import { TrackerError } from '../errors.ts';
 import { commentMarker, findCommentMarker } from '../comment-text.ts';
@@ -40,7 +40,7 @@ function remoteOf(c: JiraComment): RemoteComment {
   };
 }
 
-export function jiraComments(jira: CloudClient, call: <T>(fn: () => Promise<T>, onTicket?: boolean) => Promise<T>): CommentsCapability {
+export function jiraComments(jira: JiraClient, call: <T>(fn: () => Promise<T>, onTicket?: boolean) => Promise<T>): CommentsCapability {
   const fit = (doc: AdfDoc) => {
     const size = blocksText(doc.content).length;
     if (size > JIRA_COMMENT_MAX) throw new TrackerError('jira', 'rejected', `the comment is ${size} characters; Jira takes at most ${JIRA_COMMENT_MAX}`);

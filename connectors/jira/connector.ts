@@ -1,7 +1,7 @@
 // The Jira Cloud connector, on jira.js 6 (REST API v3). Issues are addressed by their numeric id, which
 // survives a move to another project; the key is re-read from Jira on every write so a changed key
 // reaches the engine. The idempotency marker is a label, found through the enhanced JQL search.
-import { createCloudClient, type CloudClient } from 'jira.js';
+import { createJiraClient, type JiraClient } from './sdk.ts';
 import type { Issue, IssueTransition } from 'jira.js/cloud';
 import type { ChangedTicket, Connector, FieldTimes, OutboundTicket, RemoteTicket, TicketChange, TicketContext, TicketField, TicketFields, TicketRef, UpdatedTicket, WithheldChange } from '../contract.ts';
 import type { DefectStatus } from '../../src/domain/lifecycle.ts';
@@ -104,7 +104,7 @@ export function createJiraConnector(options: JiraConnectorOptions): Connector {
     timeoutMs,
     ...(options.onCall && { onCall: options.onCall }),
   });
-  const jira: CloudClient = createCloudClient(transport);
+  const jira: JiraClient = createJiraClient(transport);
 
   async function call<T>(fn: () => Promise<T>, onTicket = false): Promise<T> {
     try {

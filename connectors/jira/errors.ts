@@ -1,7 +1,7 @@
 // jira.js failures as TrackerErrors. The SDK throws typed errors (ApiError subclasses with the status
 // and Jira's parsed body, RateLimitError with Retry-After in ms, NetworkError for transport failures);
 // the message is built from Jira's own error body, never from the request, so no credential leaks.
-import { isApiError, isNetworkError as isSdkNetworkError, isRateLimitError } from 'jira.js';
+import { isApiError, isNetworkError as isSdkNetworkError, isRateLimitError } from 'jira.js/core';
 import { classifyStatus, isNetworkError, TrackerError } from '../errors.ts';
 
 /** Jira's error body: {errorMessages:[…], errors:{field: msg}}; the auth layer answers {message}. */

@@ -1,7 +1,7 @@
 // The HTTP transport under jira.js. jira.js 6's own client calls the global fetch with no signal and
 // no timeout option (createClient takes host, auth, headers, retry, onSchemaMismatch; see
 // node_modules/jira.js/src/core/createClient.ts), so a request abandoned on a deadline would go on
-// and could land after a retry. createCloudClient accepts any `Client` (one sendRequest method), so
+// and could land after a retry. createClient (sdk.ts) accepts any `Client` (one sendRequest method), so
 // this one sends the request itself with an AbortSignal that really cancels it on the deadline, and
 // remembers Jira's clock from each answer's Date header. It speaks jira.js's wire format (JSON bodies,
 // array query values repeated, Basic auth) and throws jira.js's own error classes, so errors.ts reads

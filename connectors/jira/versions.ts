@@ -3,7 +3,7 @@
 // are listed once and kept a few minutes; a name not among them is listed again (a person may have made it
 // since). A version that does not exist is created only with `jira.createVersions: true`; otherwise the
 // milestone is withheld with a warning on the link, and the next sync tries again.
-import type { CloudClient } from 'jira.js';
+import type { JiraClient } from './sdk.ts';
 import { NamedListing } from '../named-listing.ts';
 
 type Call = <T>(fn: () => Promise<T>, onTicket?: boolean) => Promise<T>;
@@ -20,7 +20,7 @@ const RELIST_MS = 1_000;
 
 export type VersionFound = { name: string } | { missing: string };
 
-export function jiraVersions(jira: CloudClient, call: Call, projectKey: string, createVersions: boolean) {
+export function jiraVersions(jira: JiraClient, call: Call, projectKey: string, createVersions: boolean) {
   let projectId: number | null = null;
   const versions = new NamedListing<string>({
     keepMs: KEEP_MS,
