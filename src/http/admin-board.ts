@@ -3,11 +3,12 @@
 // Its pages get a Content-Security-Policy like the dashboard's, and its template's stylesheet from
 // fonts.googleapis.com is taken out: the admin's browser fetches nothing from another host (the board
 // falls back to the system fonts), and nothing outside could inject script or style into the page.
+//
+// The board loads on its first request: @bull-board and its page templates are about 22 MB resident
+// beside the rest of the service (measured with express, BullMQ and the SDKs already loaded), which a
+// service whose board nobody opens should not carry.
 import { Router, type Response } from 'express';
 import type { Queue } from 'bullmq';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -29,13 +30,7 @@ export function withoutOutsideLinks(html: string): string {
 }
 
 export function bullBoard(queues: readonly Queue[]): Router {
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(BOARD_PATH);
-  createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q)),
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'Defect Sync queues' } },
-  });
+  let board: Promise<Router> | undefined;
   const r = Router();
   r.use((_req, res, next) => {
     res.set('Content-Security-Policy', BOARD_CSP);
@@ -45,6 +40,29 @@ export function bullBoard(queues: readonly Queue[]): Router {
       render(view, options ?? {}, (err, html) => (err ? next(err) : void res.type('html').send(withoutOutsideLinks(html ?? ''))));
     next();
   });
-  r.use(serverAdapter.getRouter() as Router);
+  r.use((req, res, next) => {
+    // One load for every request that comes meanwhile; a load that failed is tried again by the next request.
+    board ??= boardRouter(queues).catch((err: unknown) => {
+      board = undefined;
+      throw err;
+    });
+    board.then((handle) => handle(req, res, next), next);
+  });
   return r;
+}
+
+async function boardRouter(queues: readonly Queue[]): Promise<Router> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q)),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Defect Sync queues' } },
+  });
+  return serverAdapter.getRouter() as Router;
 }

@@ -49,3 +49,17 @@ describe('SDKs load with their connections', () => {
     expect(loaded.jiraGroups).toBeLessThan(15);
   });
 });
+
+describe('the queue board', () => {
+  it('does not load with the HTTP app: @bull-board comes with the first request to /admin/queues', () => {
+    const script = `
+import { registerHooks } from 'node:module';
+const loaded = new Set();
+registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); loaded.add(r.url); return r; } });
+await import(new URL('src/http/app.ts', process.env.ROOT));
+console.log(JSON.stringify([...loaded].some((u) => u.includes('/node_modules/@bull-board/'))));
+`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH ?? '', ROOT }, encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toBe(false);
+  });
+});
