@@ -66,7 +66,9 @@ async function cannon(url: string, pid: number, amount: number, repository: stri
 }
 
 async function startBare(env: Record<string, string>): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [new URL('./lib/bare-webhook-server.ts', import.meta.url).pathname], {
+  // Profiled like the service (BENCH_CPU_PROF), so the two profiles can be read side by side.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, new URL('./lib/bare-webhook-server.ts', import.meta.url).pathname], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -23,11 +23,13 @@ export function createPrisma(databaseUrl: string): PrismaClient {
  * One statement straight on the client's pg pool (`$1`… parameters), for the hot paths where Prisma's own
  * work per query outweighs the query: a webhook's recording statement was an eighth of the route's CPU
  * in Prisma. Same connections, same database; a client from elsewhere (none in the service) goes through
- * $queryRawUnsafe.
+ * $queryRawUnsafe. With `name`, the statement is prepared once per connection under that name (a name
+ * is one fixed text): PostgreSQL neither parses nor plans it again, and only its parameters are sent
+ * after the first time.
  */
-export async function queryRows<T>(prisma: PrismaClient, text: string, values: readonly unknown[]): Promise<T[]> {
+export async function queryRows<T>(prisma: PrismaClient, text: string, values: readonly unknown[], name?: string): Promise<T[]> {
   const pool = pools.get(prisma);
   // Ended by $disconnect: Prisma makes itself a new pool if used again, so go through it.
   if (!pool || pool.ended) return prisma.$queryRawUnsafe<T[]>(text, ...values);
-  return (await pool.query(text, values as unknown[])).rows as T[];
+  return (await pool.query({ text, values: values as unknown[], ...(name && { name }) })).rows as T[];
 }

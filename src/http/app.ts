@@ -43,6 +43,9 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** A request to a webhook receiver (express strips a router's mount path from req.url; originalUrl keeps it). */
+const isWebhook = (req: { url?: string; originalUrl?: string }) => (req.originalUrl ?? req.url ?? '').startsWith('/webhooks/');
+
 export type AppDeps = {
   prisma: PrismaClient;
   log: Logger;
@@ -88,11 +91,14 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(noSniff);
   // One structured line per request; 4xx at warn, 5xx at error. Headers are left out: they carry tokens.
+  // A webhook delivery answered 2xx logs at debug: trackers send them by the thousand, each is counted
+  // (metrics, /admin/sync-status), and writing the line was a tenth of the webhook route's CPU.
   app.use(
     pinoHttp({
       logger: deps.log,
       genReqId: requestId,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : isWebhook(req) ? 'debug' : 'info',
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -52,6 +52,8 @@ const RECORD_SQL = `
                     'defectIds', (SELECT n."defectIds" FROM n WHERE n."deliveryId" = ins."deliveryId" AND n."remoteIds" = ins."remoteIds" LIMIT 1))
                   ORDER BY id), '[]'::json) FROM ins) AS rows`;
 
+const STAMP_QUEUED_SQL = `UPDATE "InboundEvent" SET "queuedAt" = now() WHERE id = ANY($1::bigint[])`;
+
 /** The most rows one queueSoon pass takes (the relay's batch is 200). */
 const PASS_ROWS = 500;
 
@@ -92,7 +94,13 @@ export class Inbox {
    */
   async record(connection: ConnectionName, notices: readonly WebhookNotice[], source: InboundSource): Promise<RecordResult> {
     if (notices.length === 0) return { accepted: 0, duplicates: 0, ignored: 0, rows: [] };
-    const [result] = await queryRows<{ ours: number; rows: (Omit<Row, 'id'> & { id: string })[] }>(this.prisma, RECORD_SQL, [connection, JSON.stringify(notices), source]);
+    const [result] = await queryRows<{ ours: number; rows: (Omit<Row, 'id'> & { id: string })[] }>(
+      this.prisma,
+      RECORD_SQL,
+      [connection, JSON.stringify(notices), source],
+      // Prepared per pool connection: parsed and planned once there, not for every delivery.
+      'defect-sync-inbox-record',
+    );
     const ours = result?.ours ?? 0;
     const rows = (result?.rows ?? []).map((r) => ({ ...r, id: BigInt(r.id) }));
     return { accepted: rows.length, duplicates: ours - rows.length, ignored: notices.length - ours, rows };
@@ -165,7 +173,7 @@ export class Inbox {
       await queue.addBulk(list.map((j, i) => ({ name: j.name, data: j.data, opts: options[i]! })));
       jobs += list.length;
     }
-    await this.prisma.$executeRaw`UPDATE "InboundEvent" SET "queuedAt" = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+    await queryRows(this.prisma, STAMP_QUEUED_SQL, [rows.map((r) => String(r.id))], 'defect-sync-inbox-stamp');
     return jobs;
   }
 

@@ -6,7 +6,7 @@ import { afterAll } from 'vitest';
 import request from 'supertest';
 import { createPrisma } from '../../src/db.ts';
 import { createApp } from '../../src/http/app.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadSyncConfig } from '../../src/sync/sync-config.ts';
 import { resolveConnections } from '../../src/sync/connections.ts';
@@ -38,6 +38,8 @@ export type ServiceOptions = {
   listen?: boolean;
   /** QUEUE_PREFIX: another service's, to start where it left its queues (a restart); fresh by default. */
   queuePrefix?: string;
+  /** The service's logger (a test that reads the log); silent by default, or TEST_LOG_LEVEL. */
+  log?: Logger;
 };
 
 export async function startService(opts: ServiceOptions) {
@@ -62,7 +64,7 @@ export async function startService(opts: ServiceOptions) {
   });
   const sync = loadSyncConfig(config.syncConfigPath, opts.env);
   const connections = resolveConnections(config, sync);
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const log = opts.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const prisma = createPrisma(databaseUrl);
   await markEarlierChangesHandled(prisma);
   await recordConnections(prisma, connections);

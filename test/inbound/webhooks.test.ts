@@ -13,6 +13,8 @@ import { Queue } from 'bullmq';
 import { Inbox } from '../../src/inbound/inbox.ts';
 import type { SyncJobData } from '../../src/outbox/queues.ts';
 import { redisUrl } from '../helpers/context.ts';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger.ts';
 
 const SECRETS = { github: 'gh-webhook-secret-for-inbound-tests', jira: 'jira-webhook-secret-for-inbound-tests' };
 const ADMIN = 'admin-token-for-inbound-webhook-tests';
@@ -20,9 +22,12 @@ const ADMIN = 'admin-token-for-inbound-webhook-tests';
 let t: Trackers;
 let svc: Service;
 let stop: () => Promise<void>;
+/** The service's log at info, one JSON line each. */
+let logged = '';
+const sink = new Writable({ write: (chunk, _enc, done) => ((logged += String(chunk)), done()) });
 
 beforeAll(async () => {
-  ({ t, svc, stop } = await startWithTrackers({ secrets: SECRETS, env: { ADMIN_TOKEN: ADMIN }, workers: false, listen: true }));
+  ({ t, svc, stop } = await startWithTrackers({ secrets: SECRETS, env: { ADMIN_TOKEN: ADMIN }, workers: false, listen: true, log: createLogger('info', 'test', sink) }));
 });
 afterAll(() => stop?.());
 
@@ -210,5 +215,23 @@ describe("a tracker's health and refused webhook posts", () => {
     expect(wrong.health).toBe('amber');
     expect(wrong.reasons).toEqual([expect.stringMatching(/1 signed webhook\(s\) rejected in 24 h/)]);
     expect(wrong.webhooks24h).toMatchObject({ unsigned: 20, rejected: 1 });
+  });
+});
+
+describe('the request log', () => {
+  it('has no line for a delivery answered 2xx (counted instead), and a warn line for a refused one', async () => {
+    await linked('github', '7001');
+    logged = '';
+    const body = JSON.stringify({ action: 'edited', issue: { number: 7001 }, repository: { full_name: t.env.GITHUB_REPOSITORY } });
+    expect((await github(body)).status).toBe(202);
+    // Unsigned (a signed one with a wrong secret would colour the connection's health for the tests below).
+    expect((await post('/webhooks/github', { 'x-github-event': 'issues', 'x-github-delivery': randomUUID() }, body)).status).toBe(401);
+    const ok = await svc.http.get('/healthz');
+    expect(ok.status).toBe(200);
+    const lines = logged.trim().split('\n').map((l) => JSON.parse(l) as { level: number; req?: { id: string; url: string }; res?: { statusCode: number } });
+    const requests = lines.filter((l) => l.req && l.res);
+    expect(requests.filter((l) => l.req!.url === '/webhooks/github').map((l) => [l.level, l.res!.statusCode])).toEqual([[40, 401]]);
+    // Other requests keep their info line.
+    expect(requests.find((l) => l.req!.id === ok.headers['x-request-id'])).toMatchObject({ level: 30, res: { statusCode: 200 } });
   });
 });
