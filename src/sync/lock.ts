@@ -25,6 +25,20 @@ export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string,
   }
 }
 
+/**
+ * The statements a sync sends on its lock's connection are a handful of fixed texts (the lock, the first
+ * read, the link writes, the unlock), sent thousands of times: each is prepared once per connection, under
+ * a name given to its text here, so PostgreSQL parses and plans it once and only parameters cross after.
+ * Only constant texts reach these connections (a text built per call would prepare without end).
+ */
+const statementNames = new Map<string, string>();
+
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `defect-sync-lock-${statementNames.size + 1}`));
+  return { name, text, values };
+}
+
 /** Runs one parameterised SQL statement and returns its rows (a pg client, or Prisma's raw query). */
 export type SqlQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -76,7 +90,7 @@ export class SyncLocks {
       let waited: boolean;
       if (first) {
         try {
-          const res = await client.query<{ j: Record<string, unknown> }>('SELECT j FROM defect_sync_lock_wait_and_query($1, $2, $3, $4) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, ...first.values]);
+          const res = await client.query<{ j: Record<string, unknown> }>(prepared('SELECT j FROM defect_sync_lock_wait_and_query($1, $2, $3, $4) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, ...first.values]));
           waited = res.rows[0]?.j.waited === true;
           firstRows = res.rows.slice(1).map((r) => r.j);
         } catch (err) {
@@ -86,18 +100,18 @@ export class SyncLocks {
         }
       } else {
         // Try first, so a wait (another worker holds it) is told apart from a free lock.
-        const [row] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key])).rows;
+        const [row] = (await client.query<{ locked: boolean }>(prepared('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key]))).rows;
         waited = !row?.locked;
-        if (waited) await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+        if (waited) await client.query(prepared('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]));
       }
       try {
         // Inside the try: should the report throw, the lock is still released below.
         if (waited) this.onWait(tracker);
-        const sql: SqlQuery = async (text, values) => (await client.query(text, values)).rows as Record<string, unknown>[];
+        const sql: SqlQuery = async (text, values) => (await client.query(prepared(text, values))).rows as Record<string, unknown>[];
         return await fn(lost.signal, sql, firstRows);
       } finally {
         // Should the unlock fail, the connection is destroyed instead of pooled: closing it releases the lock.
-        if (!broken) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((err: Error) => (broken = err));
+        if (!broken) await client.query(prepared('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key])).catch((err: Error) => (broken = err));
       }
     } finally {
       client.release(broken ?? (lost.signal.aborted ? new Error('lock session lost') : undefined));
