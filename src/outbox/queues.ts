@@ -114,7 +114,7 @@ return out`;
  * changes go on. Each job's delay is therefore the debounce, cut to what is left of `maxMs` since the
  * first change still pending; a later add with a shorter delay replaces the waiting job, so the sync runs
  * at most `maxMs` after that first change. The worker forgets the first change when it starts a job
- * (forgetFirstChange), before it reads the defect. One round trip for all the jobs.
+ * (startChangeJob), before it reads the defect. One round trip for all the jobs.
  */
 export async function debouncedJobOptions(
   queue: Queue<SyncJobData>,
@@ -130,9 +130,27 @@ export async function debouncedJobOptions(
   });
 }
 
-/** Called by the worker as it starts a defect's job: the next change starts a new maximum wait. */
-export async function forgetFirstChange(worker: { opts: { connection: unknown } }, queueQualifiedName: string, defectId: string): Promise<void> {
-  await redisOf(worker).del(firstChangeKey(queueQualifiedName, defectId));
+// A change job starting: forget its defect's first pending change (the next change starts a new maximum
+// wait), then drop the job's deduplication key if it is still this job's (BullMQ's removeDeduplicationKey
+// rule), so a change from here on queues a new job. One round trip where the two were two. The keys share
+// the queue's prefix, so in a Cluster (a hash-tag prefix) they are in one slot.
+const START_CHANGE_JOB = `
+redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 0`;
+
+type StartingJob = { id?: string; deduplicationId?: string; queueQualifiedName: string };
+
+/** Called by the worker as it starts a change job of `dedupe` (dedupeKeyOf), before it reads the defect. */
+export async function startChangeJob(worker: { opts: { connection: unknown }; keys: Record<string, string> }, job: StartingJob, dedupe: string): Promise<void> {
+  const keys = [firstChangeKey(job.queueQualifiedName, dedupe), `${worker.keys.de}:${job.deduplicationId ?? ''}`];
+  await scripted(redisOf(worker)).defectSyncStartChangeJob(keys[0]!, keys[1]!, job.id ?? '');
+}
+
+/** The client with the script defined (EVALSHA, the text sent again only if Redis does not have it). */
+function scripted(redis: RedisClient): RedisClient & { defectSyncStartChangeJob(firstChange: string, dedupe: string, jobId: string): Promise<unknown> } {
+  if (!('defectSyncStartChangeJob' in redis)) redis.defineCommand('defectSyncStartChangeJob', { numberOfKeys: 2, lua: START_CHANGE_JOB });
+  return redis as ReturnType<typeof scripted>;
 }
 
 /** The ioredis connection a queue or worker was built on (createQueues and the workers are always given one). */

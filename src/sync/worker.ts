@@ -4,7 +4,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { ConnectionName } from './connections.ts';
-import { COMMENTS_IN_JOB, COMMENTS_JOB, dedupeKeyOf, forgetFirstChange, queueName, type SyncJobData } from '../outbox/queues.ts';
+import { COMMENTS_IN_JOB, COMMENTS_JOB, dedupeKeyOf, queueName, startChangeJob, type SyncJobData } from '../outbox/queues.ts';
 import type { CommentSync } from './comment-sync.ts';
 import { SyncFailure, type SyncEngine } from './engine.ts';
 import { decide } from './error-policy.ts';
@@ -56,8 +56,7 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
       // From here on, a new change of this defect queues a new job: this one may already have read the defect.
       // That job's maximum wait counts from its own first change (forgotten first: a change in between is
       // then folded into this job, and only shortens the next one's wait).
-      await forgetFirstChange(worker, job.queueQualifiedName, dedupeKeyOf(job.name, job.data.defectId));
-      await job.removeDeduplicationKey();
+      await startChangeJob(worker, job, dedupeKeyOf(job.name, job.data.defectId));
     }
     if (job.name === COMMENTS_JOB || job.name === COMMENTS_IN_JOB) {
       return s.comments ? commentJob(s.comments, worker, connection, job) : 'skipped';
