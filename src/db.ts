@@ -24,7 +24,7 @@ export function createPrisma(databaseUrl: string): PrismaClient {
  * work per query outweighs the query: a webhook's recording statement was an eighth of the route's CPU
  * in Prisma. Same connections, same database; a client from elsewhere (none in the service) goes through
  * $queryRawUnsafe. With `name`, the statement is prepared once per connection under that name (a name
- * is one fixed text): PostgreSQL neither parses nor plans it again, and only its parameters are sent
+ * is one fixed text): PostgreSQL parses it once (and may keep a generic plan), and only its parameters are sent
  * after the first time.
  */
 export async function queryRows<T>(prisma: PrismaClient, text: string, values: readonly unknown[], name?: string): Promise<T[]> {

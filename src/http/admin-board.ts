@@ -46,7 +46,13 @@ export function bullBoard(queues: readonly Queue[]): Router {
       board = undefined;
       throw err;
     });
-    board.then((handle) => handle(req, res, next), next);
+    board.then((handle) => {
+      try {
+        handle(req, res, next);
+      } catch (err) {
+        next(err);
+      }
+    }, next);
   });
   return r;
 }

@@ -98,7 +98,7 @@ export class Inbox {
       this.prisma,
       RECORD_SQL,
       [connection, JSON.stringify(notices), source],
-      // Prepared per pool connection: parsed and planned once there, not for every delivery.
+      // Prepared per pool connection: parsed once there, not for every delivery.
       'defect-sync-inbox-record',
     );
     const ours = result?.ours ?? 0;

@@ -32,7 +32,8 @@ export async function readDetailParts(db: Tx | PrismaClient, defectId: string, l
     runs: rowsOf(row.runs, ['startedAt', 'finishedAt', 'ranAt', 'createdAt']) as CaseRun[],
     caseRunCount: row.caseRunCount,
     links: rowsOf(row.links, ['lastAttemptAt', 'lastSyncedAt', 'nextAttemptAt']) as LinkShown[],
-    history: rowsOf(row.history, ['at']) as StatusChange[],
+    // json_agg writes the bigint id as a JSON number: back to the model's bigint.
+    history: rowsOf(row.history, ['at']).map((h) => ({ ...h, id: BigInt(h.id as number | string) })) as StatusChange[],
     historyCount: row.historyCount,
   };
 }

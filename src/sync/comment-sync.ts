@@ -51,6 +51,13 @@ export function fitComment(text: string): string {
 
 type Row = Comment & { links: CommentLink[] };
 
+/** A comment job met a ticket still being created: transient, so the job retries (error-policy.ts). */
+export class TicketBeingCreated extends Error {
+  constructor(connection: string) {
+    super(`the ${connection} ticket is being created; its comments follow once it exists`);
+  }
+}
+
 export class CommentSync {
   private readonly deps: CommentSyncDeps;
   constructor(deps: CommentSyncDeps) {
@@ -70,6 +77,10 @@ export class CommentSync {
     if (!comments) return { ...result, skipped: 'the connector has no comments capability' };
     const connection = connector.connection;
     const link = await prisma.trackerLink.findUnique({ where: { defectId_connection: { defectId, connection } } });
+    // The ticket's create is under way: its id is written with the create's final statement, whose look
+    // for comments may have been taken before this comment was committed. Try again (the job's backoff)
+    // rather than skip, or the comment would wait for the next one.
+    if (link && !link.remoteId && link.syncState === 'pending' && link.createStartedAt) throw new TicketBeingCreated(connection);
     if (!link?.remoteId || link.syncState === 'missing') return { ...result, skipped: 'no ticket' };
     const ref: TicketRef = { remoteId: link.remoteId, key: link.key ?? link.remoteId, url: link.url ?? '' };
 

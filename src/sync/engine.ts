@@ -141,16 +141,19 @@ export class SyncEngine {
           const initial = ticketToCreate(ticket, this.deps.outbound);
           const linkId = link.id;
           creating.called = true;
-          // The remote id is stored the moment the ticket exists, before any follow-up call can fail;
-          // even with the lock lost, since it is a fact that spares the next attempt a marker search.
+          // The remote id is stored before any follow-up call can fail (or with the sync's final write
+          // when none follows); even with the lock lost, since it is a fact that spares the next attempt a
+          // marker search. Off the lock's connection, it goes through Prisma's pool.
+          const saveRemote = (remote: TicketRef) => prisma.trackerLink.update({ where: { id: linkId }, data: { remoteId: remote.remoteId, key: remote.key, url: remote.url } });
+          let remoteSaved = false;
           const record = async (created: TicketRef, beforeFollowUps: boolean) => {
             creating.created = true;
             // A crash here (the ticket exists, its id not yet saved) is what the marker search is for.
             failpoint('sync.after-create');
-            // The lock's connection when it still holds the lock (one cheap statement), else Prisma's pool.
             const remote = { remoteId: created.remoteId, key: created.key, url: created.url };
-            if (lockLost.aborted) await prisma.trackerLink.update({ where: { id: linkId }, data: remote });
-            else if (beforeFollowUps) await setRemote(sql, linkId, remote).catch(() => prisma.trackerLink.update({ where: { id: linkId }, data: remote }));
+            if (lockLost.aborted) await saveRemote(remote);
+            else if (beforeFollowUps) await setRemote(sql, linkId, remote).catch(() => saveRemote(remote));
+            remoteSaved = lockLost.aborted || beforeFollowUps;
             save.check();
           };
           const ref = await connector.create(initial, (created) => record(created, true));
@@ -161,7 +164,11 @@ export class SyncEngine {
           facts.warnings.push(...withheld.map((w) => w.reason));
           const fields = createdFields(connector.canonical(initial.fields, initial.context), withheld.map((w) => w.change));
           trace.pushed = [...this.deps.outbound, 'context'];
-          const synced = await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts, { ...trace, outcome: 'created' });
+          const synced = await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts, { ...trace, outcome: 'created' }).catch(async (err: unknown) => {
+            // The final write failed with the id not yet saved: save it apart, so the retry needs no search.
+            if (!remoteSaved) await saveRemote(created).catch(() => undefined);
+            throw err;
+          });
           this.logWarnings(link, facts);
           // A comment made before the ticket existed: its own job found no ticket, so this one copies it.
           return { outcome: await this.finished(connector, defectId, 'created', trace, loaded, true), copyComments: synced.hasComments };

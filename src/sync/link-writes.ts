@@ -1,13 +1,21 @@
 // The sync engine's writes to its link row, as single SQL statements on the connection that holds the
 // sync's lock (SyncLocks gives it): the hot path of every sync job, where Prisma's per-query cost was
-// most of the service's CPU. Each returns the row as Prisma would (RETURNING *; timestamptz columns come
-// back as Dates from pg). A new row's id, which Prisma fills in on the client side (uuid()), is set here;
+// most of the service's CPU. Each returns the row as Prisma would (the model's columns; timestamptz columns
+// come back as Dates from pg). A new row's id, which Prisma fills in on the client side (uuid()), is set here;
 // "updatedAt" is the database's own (a trigger, migration 20261202160000).
 import type { TicketRef, TrackerKind } from '../../connectors/contract.ts';
+import { Prisma } from '../db.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import type { SqlQuery } from './lock.ts';
 import type { Snapshot } from './plan.ts';
 import { directionOf, type ActivityRecord } from '../store/sync-activity.ts';
+
+/**
+ * The columns this build's model has, named rather than `*`: these statements are prepared once per lock
+ * connection (lock.ts), and a prepared `RETURNING *` fails with "cached plan must not change result type"
+ * once a migration adds a column under a process of the previous release (a rolling deploy).
+ */
+const LINK_COLUMNS = Object.values(Prisma.TrackerLinkScalarFieldEnum).map((c) => `"${c}"`).join(', ');
 
 async function one<Row = TrackerLink>(sql: SqlQuery, text: string, values: unknown[]): Promise<Row> {
   const [row] = await sql(text, values);
@@ -23,7 +31,7 @@ export function insertLink(sql: SqlQuery, defectId: string, target: { connection
   return one(
     sql,
     `INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "createStartedAt", "lastCreateAttemptAt")
-     VALUES (gen_random_uuid(), $1::uuid, $2, $3::"TrackerKind", $4, $4) RETURNING *`,
+     VALUES (gen_random_uuid(), $1::uuid, $2, $3::"TrackerKind", $4, $4) RETURNING ${LINK_COLUMNS}`,
     [defectId, target.connection, target.kind, createStartedAt],
   );
 }
@@ -33,7 +41,7 @@ export function recordCreateAttempt(sql: SqlQuery, id: string, at: Date): Promis
   return one(
     sql,
     `UPDATE "TrackerLink" SET "createStartedAt" = coalesce("createStartedAt", $2), "lastCreateAttemptAt" = $2
-     WHERE id = $1::uuid RETURNING *`,
+     WHERE id = $1::uuid RETURNING ${LINK_COLUMNS}`,
     [id, at],
   );
 }
@@ -67,7 +75,7 @@ export function markSynced(
          snapshot = coalesce($5::jsonb, snapshot),
          "syncState" = 'synced', "lastError" = NULL, attempts = 0, "lastAttemptAt" = $6, "lastSyncedAt" = $7,
          "nextAttemptAt" = NULL, "syncedVersion" = $8, warnings = $9::text[]
-       WHERE id = $1::uuid RETURNING *),
+       WHERE id = $1::uuid RETURNING ${LINK_COLUMNS}),
      a AS (
        INSERT INTO "SyncActivity" ("defectId", connection, direction, pushed, pulled, outcome, conflicts)
        SELECT u."defectId", u.connection, $10, $11::text[], $12::text[], $13, $14::text[] FROM u WHERE $13::text IS NOT NULL)

@@ -28,7 +28,8 @@ export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string,
 /**
  * The statements a sync sends on its lock's connection are a handful of fixed texts (the lock, the first
  * read, the link writes, the unlock), sent thousands of times: each is prepared once per connection, under
- * a name given to its text here, so PostgreSQL parses and plans it once and only parameters cross after.
+ * a name given to its text here, so PostgreSQL parses it once and only parameters cross after (the first read is
+ * dynamic SQL inside the lock function, planned there per call).
  * Only constant texts reach these connections (a text built per call would prepare without end).
  */
 const statementNames = new Map<string, string>();

@@ -69,16 +69,31 @@ describe('comments cross to every linked ticket', () => {
   it('a comment made while the ticket is being created reaches the ticket once it exists', async () => {
     // The comment's own job runs while GitHub is still answering the create: it finds no ticket, so the
     // create's job must copy it when the create returns.
-    t.github.tracker.slow('ticket.create', 1500);
-    const res = await svc.http.post('/api/defects').send({ title: 'Commented during its create' });
-    expect(res.status).toBe(201);
-    // The link row is written just before the create call, which GitHub holds for 1.5 s.
-    await until('the GitHub create under way', async () => (await linksOf(svc.http, res.body.key)).some((l) => l.tracker === 'github' && !l.remoteId));
-    const c = (await svc.http.post(`/api/defects/${res.body.key}/comments`).set('X-Actor', 'Ana').send({ body: 'Seen on Firefox too' })).body as C;
-    const links = await settledLinks(svc.http, res.body.key, 0);
-    await until('the comment on every ticket', () => gh(links).length === 1 && jira(links).length === 1 && asana(links).length === 1);
-    expect(gh(links)[0]!.body).toContain(`defect-sync-comment-${c.id}`);
-    await t.webhooksSettled();
+    // Its job must not skip the ticket being created either: the create's look for comments may predate
+    // the comment (it is in the create's final statement), so the job tries again instead (TicketBeingCreated).
+    const original = CommentSync.prototype.sync;
+    const outcomes: string[] = [];
+    const passes = vi.spyOn(CommentSync.prototype, 'sync').mockImplementation(function (this: CommentSync, ...args) {
+      const pass = original.apply(this, args);
+      pass.then((r) => outcomes.push(`${args[0]}: ${r.skipped ?? 'done'}`), (err: Error) => outcomes.push(`${args[0]}: ${err.constructor.name}`));
+      return pass;
+    });
+    try {
+      t.github.tracker.slow('ticket.create', 1500);
+      const res = await svc.http.post('/api/defects').send({ title: 'Commented during its create' });
+      expect(res.status).toBe(201);
+      // The link row is written just before the create call, which GitHub holds for 1.5 s.
+      await until('the GitHub create under way', async () => (await linksOf(svc.http, res.body.key)).some((l) => l.tracker === 'github' && !l.remoteId));
+      const c = (await svc.http.post(`/api/defects/${res.body.key}/comments`).set('X-Actor', 'Ana').send({ body: 'Seen on Firefox too' })).body as C;
+      const links = await settledLinks(svc.http, res.body.key, 0);
+      await until('the comment on every ticket', () => gh(links).length === 1 && jira(links).length === 1 && asana(links).length === 1);
+      expect(gh(links)[0]!.body).toContain(`defect-sync-comment-${c.id}`);
+      expect(outcomes).toContain('github: TicketBeingCreated');
+      expect(outcomes).not.toContain('github: no ticket');
+      await t.webhooksSettled();
+    } finally {
+      passes.mockRestore();
+    }
   });
 
   it('a new ticket of a defect without comments costs no comment pass', async () => {
