@@ -48,10 +48,25 @@ const MASKS: ReadonlyArray<readonly [RegExp, string]> = [
   [/(?<![A-Za-z_])\d+(?:\.\d+)?|\d{3,}/g, '<n>'],
 ];
 
-function mask(line: string): string {
+function maskOnce(line: string): string {
   let out = line;
   for (const [pattern, by] of MASKS) out = out.replace(pattern, by);
   return out.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The masks until nothing changes (at most a few rounds): one mask's output can open another's match, as
+ * in `0""`, whose number becomes `<n>` and so frees the quotes after it (`<n>""`, then `<n><str>`). A
+ * signature's own text must mask to itself, or the same failure read back would get a second signature.
+ */
+function mask(line: string): string {
+  let out = maskOnce(line);
+  for (let round = 0; round < 4; round++) {
+    const again = maskOnce(out);
+    if (again === out) break;
+    out = again;
+  }
+  return out;
 }
 
 // Frames of the frameworks and runtimes themselves: every failure passes through them, so they tell nothing.

@@ -72,10 +72,12 @@ describe('comments cross to every linked ticket', () => {
     // Its job must not skip the ticket being created either: the create's look for comments may predate
     // the comment (it is in the create's final statement), so the job tries again instead (TicketBeingCreated).
     const original = CommentSync.prototype.sync;
-    const outcomes: string[] = [];
+    // Each pass's outcome by defect (other tests' jobs may still be running).
+    const outcomes: { defectId: string; outcome: string }[] = [];
     const passes = vi.spyOn(CommentSync.prototype, 'sync').mockImplementation(function (this: CommentSync, ...args) {
       const pass = original.apply(this, args);
-      pass.then((r) => outcomes.push(`${args[0]}: ${r.skipped ?? 'done'}`), (err: Error) => outcomes.push(`${args[0]}: ${err.constructor.name}`));
+      const seen = (outcome: string) => outcomes.push({ defectId: args[1], outcome: `${args[0]}: ${outcome}` });
+      pass.then((r) => seen(r.skipped ?? 'done'), (err: Error) => seen(err.constructor.name));
       return pass;
     });
     try {
@@ -88,8 +90,9 @@ describe('comments cross to every linked ticket', () => {
       const links = await settledLinks(svc.http, res.body.key, 0);
       await until('the comment on every ticket', () => gh(links).length === 1 && jira(links).length === 1 && asana(links).length === 1);
       expect(gh(links)[0]!.body).toContain(`defect-sync-comment-${c.id}`);
-      expect(outcomes).toContain('github: TicketBeingCreated');
-      expect(outcomes).not.toContain('github: no ticket');
+      const ours = outcomes.filter((o) => o.defectId === res.body.id).map((o) => o.outcome);
+      expect(ours).toContain('github: TicketBeingCreated');
+      expect(ours).not.toContain('github: no ticket');
       await t.webhooksSettled();
     } finally {
       passes.mockRestore();

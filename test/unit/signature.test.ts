@@ -158,6 +158,11 @@ describe('properties', () => {
     );
   });
 
+  it.each(['0""', "9''", '1``x', 'run 5"a" then 7\'b\''])('masks %s to a text that masks to itself (a mask freeing another: CI found 0"")', (s) => {
+    const once = signatureOf(s)!.text.split('\n', 1)[0]!;
+    expect(signatureOf(once)!.text.split('\n', 1)[0]).toBe(once);
+  });
+
   it('never throws and is idempotent on its own text', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), (s) => {
