@@ -261,12 +261,13 @@ export function createGithubConnector(options: GithubConnectorOptions): Connecto
         }) as Promise<Answer<Issue>>,
       );
       const ref = refOf(created.data);
+      const labelled = includesName(labelNames(created.data), label);
       const missing = assignees.find((login) => !includesName(loginsOf(created.data), login));
       const target = remoteState(fields.status);
-      if (target.state === 'open' && includesName(labelNames(created.data), label) && !missing) return ref;
+      if (target.state === 'open' && labelled && !missing) return ref;
       // The issue exists from here on, whatever a later call or refusal does: the engine records it first.
       await onCreated?.(ref);
-      if (!includesName(labelNames(created.data), label)) throw dropped(`the label "${label}"`, created.data.number);
+      if (!labelled) throw dropped(`the label "${label}"`, created.data.number);
       if (missing) throw dropped(`the assignee ${missing}`, created.data.number, missing);
       // GitHub creates every issue open; a defect that is already fixed is closed right after.
       const closed = await patchIssue(created.data.number, target);

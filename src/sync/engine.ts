@@ -150,9 +150,8 @@ export class SyncEngine {
             creating.created = true;
             // A crash here (the ticket exists, its id not yet saved) is what the marker search is for.
             failpoint('sync.after-create');
-            const remote = { remoteId: created.remoteId, key: created.key, url: created.url };
-            if (lockLost.aborted) await saveRemote(remote);
-            else if (beforeFollowUps) await setRemote(sql, linkId, remote).catch(() => saveRemote(remote));
+            if (lockLost.aborted) await saveRemote(created);
+            else if (beforeFollowUps) await setRemote(sql, linkId, created).catch(() => saveRemote(created));
             remoteSaved = lockLost.aborted || beforeFollowUps;
             save.check();
           };
