@@ -23,13 +23,26 @@ export function createPrisma(databaseUrl: string): PrismaClient {
  * One statement straight on the client's pg pool (`$1`… parameters), for the hot paths where Prisma's own
  * work per query outweighs the query: a webhook's recording statement was an eighth of the route's CPU
  * in Prisma. Same connections, same database; a client from elsewhere (none in the service) goes through
- * $queryRawUnsafe. With `name`, the statement is prepared once per connection under that name (a name
- * is one fixed text): PostgreSQL parses it once (and may keep a generic plan), and only its parameters are sent
- * after the first time.
+ * $queryRawUnsafe. With `prepare`, the statement is prepared (see `prepared`).
  */
-export async function queryRows<T>(prisma: PrismaClient, text: string, values: readonly unknown[], name?: string): Promise<T[]> {
+export async function queryRows<T>(prisma: PrismaClient, text: string, values: readonly unknown[], opts: { prepare?: boolean } = {}): Promise<T[]> {
   const pool = pools.get(prisma);
   // Ended by $disconnect: Prisma makes itself a new pool if used again, so go through it.
   if (!pool || pool.ended) return prisma.$queryRawUnsafe<T[]>(text, ...values);
-  return (await pool.query({ text, values: values as unknown[], ...(name && { name }) })).rows as T[];
+  return (await pool.query(opts.prepare ? prepared(text, values) : { text, values: values as unknown[] })).rows as T[];
+}
+
+/**
+ * A statement sent thousands of times (a sync's lock, first read and link writes; the inbox's recording
+ * and stamping), prepared once per connection under a name given to its text here: PostgreSQL parses it
+ * once there (and may keep a generic plan), and only its parameters are sent after the first time. Only
+ * constant texts may come here: a text built per call would prepare without end. A prepared statement's
+ * result columns must not be `*` of a table a migration may widen under a running release.
+ */
+const statementNames = new Map<string, string>();
+
+export function prepared(text: string, values: readonly unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `defect-sync-${statementNames.size + 1}`));
+  return { name, text, values: values as unknown[] };
 }

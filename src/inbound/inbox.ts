@@ -98,8 +98,8 @@ export class Inbox {
       this.prisma,
       RECORD_SQL,
       [connection, JSON.stringify(notices), source],
-      // Prepared per pool connection: parsed once there, not for every delivery.
-      'defect-sync-inbox-record',
+      // Parsed once per pool connection, not for every delivery.
+      { prepare: true },
     );
     const ours = result?.ours ?? 0;
     const rows = (result?.rows ?? []).map((r) => ({ ...r, id: BigInt(r.id) }));
@@ -173,7 +173,7 @@ export class Inbox {
       await queue.addBulk(list.map((j, i) => ({ name: j.name, data: j.data, opts: options[i]! })));
       jobs += list.length;
     }
-    await queryRows(this.prisma, STAMP_QUEUED_SQL, [rows.map((r) => String(r.id))], 'defect-sync-inbox-stamp');
+    await queryRows(this.prisma, STAMP_QUEUED_SQL, [rows.map((r) => String(r.id))], { prepare: true });
     return jobs;
   }
 

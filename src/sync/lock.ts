@@ -2,7 +2,7 @@
 // dedicated connection for the whole sync (remote calls included). If the process dies, Postgres
 // ends the session and the lock goes with it, so a crash never leaves a defect locked.
 import pg from 'pg';
-import type { Tx } from '../db.ts';
+import { prepared, type Tx } from '../db.ts';
 
 /** The lock's name; the API's link route takes the same lock inside its transaction. */
 function lockName(defectId: string, tracker: string): string {
@@ -25,20 +25,8 @@ export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string,
   }
 }
 
-/**
- * The statements a sync sends on its lock's connection are a handful of fixed texts (the lock, the first
- * read, the link writes, the unlock), sent thousands of times: each is prepared once per connection, under
- * a name given to its text here, so PostgreSQL parses it once and only parameters cross after (the first read is
- * dynamic SQL inside the lock function, planned there per call).
- * Only constant texts reach these connections (a text built per call would prepare without end).
- */
-const statementNames = new Map<string, string>();
-
-function prepared(text: string, values: unknown[]): pg.QueryConfig {
-  let name = statementNames.get(text);
-  if (!name) statementNames.set(text, (name = `defect-sync-lock-${statementNames.size + 1}`));
-  return { name, text, values };
-}
+// Every statement on a lock's connection is a fixed text, prepared once per connection (db.ts `prepared`);
+// the first read is dynamic SQL inside the lock function, so only its wrapper is, and it is planned per call.
 
 /** Runs one parameterised SQL statement and returns its rows (a pg client, or Prisma's raw query). */
 export type SqlQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
