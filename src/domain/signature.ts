@@ -60,8 +60,8 @@ function maskOnce(line: string): string {
  * signature's own text must mask to itself, or the same failure read back would get a second signature.
  */
 function mask(line: string): string {
-  let out = maskOnce(line);
-  for (let round = 0; round < 4; round++) {
+  let out = line;
+  for (let round = 0; round < 5; round++) {
     const again = maskOnce(out);
     if (again === out) break;
     out = again;
