@@ -16,11 +16,11 @@ import { failpoint } from '../failpoints.ts';
 import { contextDigest, createdFields, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
 import { loadTicketAndLink, ticketAndLinkOf, ticketAndLinkRead, type LoadedTicket } from './ticket.ts';
-import { insertLink, markSynced, recordCreateAttempt, setRemote, type SyncedLink } from './link-writes.ts';
+import { ENSURE_LINK, ensureLinkValues, insertLink, markSynced, recordCreateAttempt, setRemote, type SyncedLink } from './link-writes.ts';
 import { exchange } from './two-way.ts';
 import { DefectMovedOn } from './apply-inbound.ts';
 import type { Direction } from './sync-config.ts';
-import type { SqlQuery, SyncLocks } from './lock.ts';
+import type { LockSession, SyncLocks } from './lock.ts';
 import { TrackerError } from '../../connectors/errors.ts';
 import { syncWarnings } from './warnings.ts';
 import type { Metrics } from '../metrics.ts';
@@ -80,21 +80,24 @@ export class SyncEngine {
   syncTicket(connection: ConnectionName, defectId: string, finalAttempt = false): Promise<TicketSynced> {
     const connector = this.deps.connectors.get(connection);
     if (!connector) throw new Error(`connection ${connection} is not configured`);
-    // The first read rides with the lock (one round trip); a round after DefectMovedOn reads again.
+    // The first read rides with the lock (one round trip), and so does the link row a first create needs
+    // (written only if there is none); a round after DefectMovedOn reads again.
+    const attemptAt = new Date();
+    const first = { ...ticketAndLinkRead(defectId, connection), ensure: { text: ENSURE_LINK, values: ensureLinkValues(connector, attemptAt) } };
     return this.deps.locks.withLock(
       defectId,
       connection,
-      async (lost, sql, firstRows) => {
+      async (lock) => {
         // A defect written between our read and applying the ticket's changes: read both again, at once.
         for (let round = 1; ; round++) {
           try {
-            return await this.syncLocked(connector, defectId, finalAttempt, lost, sql, round < 3, round === 1 ? firstRows : null);
+            return await this.syncLocked(connector, defectId, finalAttempt, lock, round < 3, round === 1 ? { ...lock.first!, attemptAt } : null);
           } catch (err) {
             if (!(err instanceof SyncFailure && err.cause instanceof DefectMovedOn) || round >= 3) throw err;
           }
         }
       },
-      ticketAndLinkRead(defectId, connection),
+      first,
     );
   }
 
@@ -102,16 +105,17 @@ export class SyncEngine {
     connector: Connector,
     defectId: string,
     finalAttempt: boolean,
-    lockLost: AbortSignal,
-    sql: SqlQuery,
+    lock: LockSession,
     mayRetryNow: boolean,
-    /** The rows of the read made with the lock, for the first round. */
-    prefetched: Record<string, unknown>[] | null,
+    /** The first round's read made with the lock, whether it wrote the link row, and the time it gave the row. */
+    prefetched: { rows: Record<string, unknown>[]; ensured: boolean; attemptAt: Date } | null,
   ): Promise<TicketSynced> {
     const { prisma, publicUrl } = this.deps;
     const { connection } = connector;
+    const { sql } = lock;
+    const lockLost = lock.lost;
     // The defect, its failing runs and the link in one statement on the lock's connection.
-    const read = prefetched ? ticketAndLinkOf(prefetched, publicUrl) : await loadTicketAndLink(sql, defectId, connection, publicUrl);
+    const read = prefetched ? ticketAndLinkOf(prefetched.rows, publicUrl) : await loadTicketAndLink(sql, defectId, connection, publicUrl);
     if (!read) return { outcome: 'skipped', copyComments: false };
     const { loaded } = read;
     const { ticket } = loaded;
@@ -121,19 +125,21 @@ export class SyncEngine {
 
     const digest = contextDigest(ticket.context);
     const facts: SyncedFacts = { version: loaded.version, warnings: syncWarnings(connector, ticket.fields, this.deps.outbound) };
-    const attemptAt = new Date();
+    const attemptAt = prefetched?.attemptAt ?? new Date();
+    // The link row this job's lock statement just wrote: no earlier attempt can have made a ticket.
+    const fresh = prefetched?.ensured === true;
     // Set once the create call is made, and once the tracker says the ticket exists.
     const creating = { called: false, created: false };
     const trace: Trace = { pushed: [], pulled: [], conflicts: [] };
     // Writes below happen only while the lock is held; a lost lock session ends the attempt (transient).
-    const save = this.guardedSave(lockLost, sql);
+    const save = this.guardedSave(lock);
     try {
       if (!link?.remoteId) {
         // A link row with a window means an earlier attempt may have created the ticket and died.
-        const earlier = link?.createStartedAt ?? null;
+        const earlier = fresh ? null : (link?.createStartedAt ?? null);
         const latest = link?.lastCreateAttemptAt ?? earlier;
         if (!link) link = await insertLink(sql, defectId, connector, attemptAt);
-        else if (!earlier) link = await save.createAttempt(link.id, attemptAt);
+        else if (!earlier && !fresh) link = await save.createAttempt(link.id, attemptAt);
         const found = earlier && (await connector.findByMarker(defectId, earlier, latest ?? earlier));
         if (!found) {
           // Every attempt that may make a ticket is recorded, so the next search waits for this one's.
@@ -163,7 +169,7 @@ export class SyncEngine {
           facts.warnings.push(...withheld.map((w) => w.reason));
           const fields = createdFields(connector.canonical(initial.fields, initial.context), withheld.map((w) => w.change));
           trace.pushed = [...this.deps.outbound, 'context'];
-          const synced = await save.success(link.id, created, { fields, contextDigest: digest }, attemptAt, facts, { ...trace, outcome: 'created' }).catch(async (err: unknown) => {
+          const synced = await save.last(link.id, created, { fields, contextDigest: digest }, attemptAt, facts, { ...trace, outcome: 'created' }).catch(async (err: unknown) => {
             // The final write failed with the id not yet saved: save it apart, so the retry needs no search.
             if (!remoteSaved) await saveRemote(created).catch(() => undefined);
             throw err;
@@ -232,7 +238,7 @@ export class SyncEngine {
     if (result.ref.key !== link.key) log.info({ connection: link.connection, from: link.key, to: result.ref.key }, 'ticket key changed');
     const changed = result.pushed.size > 0 || result.pulled.length > 0;
     const outcome = changed ? 'updated' : 'unchanged';
-    await save.success(link.id, result.ref, result.snapshot, attemptAt, facts, { ...trace, outcome: outcomeAs ?? outcome });
+    await save.last(link.id, result.ref, result.snapshot, attemptAt, facts, { ...trace, outcome: outcomeAs ?? outcome });
     this.logWarnings(link, facts);
     if (changed) log.debug({ connection: link.connection, key: result.ref.key, pushed: [...result.pushed], pulled: result.pulled }, 'ticket exchanged');
     return outcome;
@@ -257,8 +263,8 @@ export class SyncEngine {
   }
 
   /** Link writes that refuse to run once the lock's session is gone (another worker may hold it by then). */
-  private guardedSave(lockLost: AbortSignal, sql: SqlQuery): GuardedSave {
-    const check = () => lockLost.throwIfAborted();
+  private guardedSave({ lost, sql, sqlThenUnlock }: LockSession): GuardedSave {
+    const check = () => lost.throwIfAborted();
     return {
       check,
       createAttempt: (id, at) => {
@@ -268,6 +274,10 @@ export class SyncEngine {
       success: (id, ref, snapshot, at, facts, activity) => {
         check();
         return markSynced(sql, id, ref, snapshot, at, facts, activity);
+      },
+      last: (id, ref, snapshot, at, facts, activity) => {
+        check();
+        return markSynced(sqlThenUnlock, id, ref, snapshot, at, facts, activity);
       },
     };
   }
@@ -307,6 +317,8 @@ type GuardedSave = {
   check(): void;
   createAttempt(id: string, at: Date): Promise<TrackerLink>;
   success(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts, activity?: Omit<ActivityRecord, 'defectId' | 'connection'>): Promise<SyncedLink>;
+  /** As success, as the attempt's last write: committed and the lock released in the same round trip. */
+  last(id: string, ref: TicketRef | null, snapshot: Snapshot | null, at: Date, facts: SyncedFacts, activity?: Omit<ActivityRecord, 'defectId' | 'connection'>): Promise<SyncedLink>;
 };
 
 /** The newest of the defect's change stamps (fieldChangedAt) among `fields`, in ms; undefined when none is stamped. */

@@ -20,20 +20,39 @@ const LINK_COLUMNS = Object.values(Prisma.TrackerLinkScalarFieldEnum).map((c) =>
 async function one<Row = TrackerLink>(sql: SqlQuery, text: string, values: unknown[]): Promise<Row> {
   const [row] = await sql(text, values);
   if (!row) throw new Error('tracker link row not found');
-  return row as Row;
+  return linkFromJson(row) as Row;
+}
+
+const LINK_TIMES = ['createStartedAt', 'lastCreateAttemptAt', 'lastAttemptAt', 'lastSyncedAt', 'nextAttemptAt', 'createdAt', 'updatedAt'] as const;
+
+/** A TrackerLink row read as JSON (times are strings there) in the shape Prisma gives it; a row from pg passes unchanged. */
+export function linkFromJson(json: Record<string, unknown>): TrackerLink {
+  for (const f of LINK_TIMES) if (typeof json[f] === 'string') json[f] = new Date(json[f] as string);
+  return json as TrackerLink;
 }
 
 /** A link just marked synced, and whether its defect has any comments (a new ticket gets them at once). */
 export type SyncedLink = TrackerLink & { hasComments: boolean };
 
-/** The link row written before the first create call (state pending, no remote id yet). */
+/**
+ * The link row written before the first create call (state pending, no remote id yet), unless the defect
+ * has one in the connection or no longer exists: $1 the defect, $2 the connection, $3 the attempt's time,
+ * $4 the tracker kind. The sync lock runs it as its `ensure` (lock.ts), before the job's first read.
+ */
+export const ENSURE_LINK = `
+  INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "createStartedAt", "lastCreateAttemptAt")
+  SELECT gen_random_uuid(), $1::uuid, $2, $4::"TrackerKind", $3::timestamptz, $3::timestamptz
+  WHERE EXISTS (SELECT 1 FROM "Defect" WHERE id = $1::uuid)
+  ON CONFLICT ("defectId", connection) DO NOTHING`;
+
+/** ENSURE_LINK's own two values (the read gives the first two). */
+export function ensureLinkValues(target: { kind: TrackerKind }, createStartedAt: Date): [string, string] {
+  return [createStartedAt.toISOString(), target.kind];
+}
+
+/** ENSURE_LINK run apart (a round that reads again after DefectMovedOn), returning the new row. */
 export function insertLink(sql: SqlQuery, defectId: string, target: { connection: string; kind: TrackerKind }, createStartedAt: Date): Promise<TrackerLink> {
-  return one(
-    sql,
-    `INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "createStartedAt", "lastCreateAttemptAt")
-     VALUES (gen_random_uuid(), $1::uuid, $2, $3::"TrackerKind", $4, $4) RETURNING ${LINK_COLUMNS}`,
-    [defectId, target.connection, target.kind, createStartedAt],
-  );
+  return one(sql, `${ENSURE_LINK} RETURNING ${LINK_COLUMNS}`, [defectId, target.connection, ...ensureLinkValues(target, createStartedAt)]);
 }
 
 /** A create attempt about to be made: the first one's time stays, the latest one's is this. */
@@ -57,6 +76,7 @@ export async function setRemote(sql: SqlQuery, id: string, ref: TicketRef): Prom
  * where two cost a second socket write and Prisma's per-query work on every job (profiled: the statements
  * a job sends are most of its CPU). It also answers whether the defect has comments: a ticket just created
  * needs a comment pass only then, and asking here spares the pass's own five statements on every create.
+ * Every parameter is cast where it is used: given the lock's `sqlThenUnlock`, they all arrive as text.
  */
 export function markSynced(
   sql: SqlQuery,
@@ -71,14 +91,14 @@ export function markSynced(
     sql,
     `WITH u AS (
        UPDATE "TrackerLink" SET
-         "remoteId" = coalesce($2, "remoteId"), key = coalesce($3, key), url = coalesce($4, url),
+         "remoteId" = coalesce($2::text, "remoteId"), key = coalesce($3::text, key), url = coalesce($4::text, url),
          snapshot = coalesce($5::jsonb, snapshot),
-         "syncState" = 'synced', "lastError" = NULL, attempts = 0, "lastAttemptAt" = $6, "lastSyncedAt" = $7,
-         "nextAttemptAt" = NULL, "syncedVersion" = $8, warnings = $9::text[]
+         "syncState" = 'synced', "lastError" = NULL, attempts = 0, "lastAttemptAt" = $6::timestamptz, "lastSyncedAt" = $7::timestamptz,
+         "nextAttemptAt" = NULL, "syncedVersion" = $8::int, warnings = $9::text[]
        WHERE id = $1::uuid RETURNING ${LINK_COLUMNS}),
      a AS (
        INSERT INTO "SyncActivity" ("defectId", connection, direction, pushed, pulled, outcome, conflicts)
-       SELECT u."defectId", u.connection, $10, $11::text[], $12::text[], $13, $14::text[] FROM u WHERE $13::text IS NOT NULL)
+       SELECT u."defectId", u.connection, $10::text, $11::text[], $12::text[], $13::text, $14::text[] FROM u WHERE $13::text IS NOT NULL)
      SELECT u.*, EXISTS (SELECT 1 FROM "Comment" c WHERE c."defectId" = u."defectId") AS "hasComments" FROM u`,
     [
       id, ref?.remoteId ?? null, ref?.key ?? null, ref?.url ?? null, snapshot ? JSON.stringify(snapshot) : null, attemptAt, new Date(), facts.version, facts.warnings,

@@ -26,13 +26,37 @@ export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string,
 }
 
 // Every statement on a lock's connection is a fixed text, prepared once per connection (db.ts `prepared`);
-// the first read is dynamic SQL inside the lock function, so only its wrapper is, and it is planned per call.
+// the first read and the final write are dynamic SQL inside the lock's function and procedure, so only
+// their wrappers are, and they are planned per call.
 
 /** Runs one parameterised SQL statement and returns its rows (a pg client, or Prisma's raw query). */
 export type SqlQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
-/** A read to run in the same round trip as taking the lock (after it): SQL with two text parameters. */
-export type FirstRead = { text: string; values: [string, string] };
+/**
+ * A read to run in the same round trip as taking the lock (after it): SQL with two text parameters. With
+ * `ensure`, a statement run before the read (given the read's two values and its own two as $1…$4): the
+ * read sees what it wrote, and the session is told whether it changed a row.
+ */
+export type FirstRead = { text: string; values: [string, string]; ensure?: { text: string; values: [string, string] } };
+
+/** The most parameters a statement given to `sqlThenUnlock` may take (defect_sync_write_and_unlock's). */
+const FINAL_PARAMS = 16;
+
+/** What a function run under the lock is given. */
+export type LockSession = {
+  /** Aborts if the lock's session dies mid-run: the lock is gone then, so the holder must stop writing. */
+  lost: AbortSignal;
+  /** Runs a statement on the lock's own connection. */
+  sql: SqlQuery;
+  /**
+   * The holder's last statement: run, committed and the lock released in one round trip (migration
+   * 20261207233000). Its parameters arrive as text, so the statement casts each where it is used, and its
+   * rows come back as JSON (times as strings). Nothing may be written under the lock after it.
+   */
+  sqlThenUnlock: SqlQuery;
+  /** The first read's rows (the lock's own row left out) and whether its `ensure` changed a row; null without one. */
+  first: { rows: Record<string, unknown>[]; ensured: boolean } | null;
+};
 
 export class SyncLocks {
   private readonly pool: pg.Pool;
@@ -48,40 +72,41 @@ export class SyncLocks {
   }
 
   /**
-   * Runs fn holding the lock. fn is given a signal that aborts if the lock's session dies mid-run
-   * (server restart, failover, pg_terminate_backend, idle_session_timeout): the lock is gone then, so
-   * fn must stop writing. The dead connection is destroyed rather than pooled, and its 'error' event
-   * is handled here: unhandled, it would crash the process. fn is also given `sql`, which runs on the
-   * lock's own connection: a job's reads and writes need no second connection (nor Prisma's per-query
-   * cost), and a write through it can never land after the lock's session is gone.
+   * Runs fn holding the lock. fn's `lost` aborts if the lock's session dies mid-run (server restart,
+   * failover, pg_terminate_backend, idle_session_timeout): the dead connection is destroyed rather than
+   * pooled, and its 'error' event is handled here: unhandled, it would crash the process. fn's `sql` runs
+   * on the lock's own connection: a job's reads and writes need no second connection (nor Prisma's
+   * per-query cost), and a write through it can never land after the lock's session is gone.
    */
   async withLock<T>(
     defectId: string,
     tracker: string,
-    fn: (lockLost: AbortSignal, sql: SqlQuery, firstRows: Record<string, unknown>[] | null) => Promise<T>,
-    /**
-     * Read right after the lock is granted, in the lock's own statement (migration 20261203080000): one
-     * round trip less per job. Its rows are handed to fn; without it, fn gets null.
-     */
+    fn: (session: LockSession) => Promise<T>,
+    /** Read right after the lock is granted, in the lock's own statement: one round trip less per job. */
     first?: FirstRead,
   ): Promise<T> {
     const client = await this.pool.connect();
     const key = lockName(defectId, tracker);
     const lost = new AbortController();
     let broken: Error | undefined;
+    let released = false;
     const onError = (err: Error) => {
       broken = err;
       lost.abort(new Error(`the sync lock's database session was lost: ${err.message}`));
     };
     client.on('error', onError);
     try {
-      let firstRows: Record<string, unknown>[] | null = null;
+      let firstRead: LockSession['first'] = null;
       let waited: boolean;
       if (first) {
         try {
-          const res = await client.query<{ j: Record<string, unknown> }>(prepared('SELECT j FROM defect_sync_lock_wait_and_query($1, $2, $3, $4) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, ...first.values]));
-          waited = res.rows[0]?.j.waited === true;
-          firstRows = res.rows.slice(1).map((r) => r.j);
+          const { ensure } = first;
+          const res = await client.query<{ j: Record<string, unknown> }>(
+            prepared('SELECT j FROM defect_sync_lock_and_start($1, $2, $3, $4, $5, $6, $7) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, ...first.values, ensure?.text ?? null, ...(ensure?.values ?? [null, null])]),
+          );
+          const head = res.rows[0]?.j;
+          waited = head?.waited === true;
+          firstRead = { rows: res.rows.slice(1).map((r) => r.j), ensured: head?.ensured === true };
         } catch (err) {
           // The lock may be held though the read failed: the connection is closed, not pooled, which ends it.
           broken = err as Error;
@@ -96,11 +121,24 @@ export class SyncLocks {
       try {
         // Inside the try: should the report throw, the lock is still released below.
         if (waited) this.onWait(tracker);
-        const sql: SqlQuery = async (text, values) => (await client.query(prepared(text, values))).rows as Record<string, unknown>[];
-        return await fn(lost.signal, sql, firstRows);
+        const sql: SqlQuery = async (text, values) => {
+          if (released) throw new Error('the sync lock was already released');
+          return (await client.query(prepared(text, values))).rows as Record<string, unknown>[];
+        };
+        const sqlThenUnlock: SqlQuery = async (text, values) => {
+          if (released) throw new Error('the sync lock was already released');
+          if (values.length > FINAL_PARAMS) throw new Error(`a final statement takes at most ${FINAL_PARAMS} parameters`);
+          // pg sends each value in its text form (a Date with its offset, an array as an array literal, an object as JSON).
+          const params = [...values, ...Array<null>(FINAL_PARAMS - values.length).fill(null)];
+          const placeholders = params.map((_, i) => `$${i + 3}`).join(', ');
+          const res = await client.query<{ result: Record<string, unknown>[] }>(prepared(`CALL defect_sync_write_and_unlock($1, $2, ${placeholders}, NULL)`, [key, text, ...params]));
+          released = true;
+          return res.rows[0]?.result ?? [];
+        };
+        return await fn({ lost: lost.signal, sql, sqlThenUnlock, first: firstRead });
       } finally {
         // Should the unlock fail, the connection is destroyed instead of pooled: closing it releases the lock.
-        if (!broken) await client.query(prepared('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key])).catch((err: Error) => (broken = err));
+        if (!broken && !released) await client.query(prepared('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key])).catch((err: Error) => (broken = err));
       }
     } finally {
       client.release(broken ?? (lost.signal.aborted ? new Error('lock session lost') : undefined));
@@ -113,3 +151,4 @@ export class SyncLocks {
     return this.pool.end();
   }
 }
+

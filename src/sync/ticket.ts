@@ -4,6 +4,7 @@ import type { OutboundTicket } from '../../connectors/contract.ts';
 import type { TrackerLink } from '../generated/prisma/client.ts';
 import { formatDefectKey } from '../domain/defect-key.ts';
 import type { FirstRead, SqlQuery } from './lock.ts';
+import { linkFromJson } from './link-writes.ts';
 
 /** How many failing runs a ticket lists (the footer shows these and counts the rest). */
 export const TICKET_RUNS = 10;
@@ -83,12 +84,4 @@ export function ticketAndLinkOf(rows: Record<string, unknown>[], publicUrl: stri
 export async function loadTicket(prisma: PrismaClient, defectId: string, publicUrl: string): Promise<LoadedTicket | null> {
   const loaded = await loadTicketAndLink((text, values) => prisma.$queryRawUnsafe(text, ...values), defectId, null, publicUrl);
   return loaded?.loaded ?? null;
-}
-
-const LINK_TIMES = ['createStartedAt', 'lastCreateAttemptAt', 'lastAttemptAt', 'lastSyncedAt', 'nextAttemptAt', 'createdAt', 'updatedAt'] as const;
-
-/** A TrackerLink row read as JSON (times are strings there) in the shape Prisma gives it. */
-function linkFromJson(json: Record<string, unknown>): TrackerLink {
-  for (const f of LINK_TIMES) if (typeof json[f] === 'string') json[f] = new Date(json[f] as string);
-  return json as TrackerLink;
 }

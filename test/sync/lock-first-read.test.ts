@@ -1,9 +1,11 @@
-// A sync job's first read rides in the statement that takes its lock (defect_sync_lock_and_query): it must
+// A sync job's first read rides in the statement that takes its lock (defect_sync_lock_and_start): it must
 // see what the lock's previous holder committed before unlocking, though it was sent before that commit
 // (a read in the locking statement itself would use a snapshot from before the wait and miss it: the
 // next job would then create a second ticket, or overwrite a fresh snapshot). A first read that fails
 // must not leave the lock held. A lock that had to be waited for is reported (the lock-waits metric), a
-// free one is not.
+// free one is not. The read's `ensure` statement (the link row a create needs) runs before it, and says
+// whether it wrote; the holder's last write (sqlThenUnlock) commits before the lock is released, in one
+// round trip, and its parameters, all sent as text, arrive as the statement casts them.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrisma } from '../../src/db.ts';
@@ -30,7 +32,7 @@ describe('the first read taken with the lock', () => {
     const held = new Promise<void>((r) => (release = r));
     let holding!: () => void;
     const locked = new Promise<void>((r) => (holding = r));
-    const first = locks.withLock(id, 'x', async (_lost, sql) => {
+    const first = locks.withLock(id, 'x', async ({ sql }) => {
       holding();
       await held;
       // Written (and committed) by the holder just before it unlocks.
@@ -38,7 +40,7 @@ describe('the first read taken with the lock', () => {
     });
     await locked;
     // Sent while the lock is held: it waits, then reads.
-    const second = locks.withLock(id, 'x', async (_lost, _sql, rows) => rows, { text: TITLE, values: [id, 'x'] });
+    const second = locks.withLock(id, 'x', async ({ first }) => first?.rows ?? null, { text: TITLE, values: [id, 'x'] });
     await new Promise((r) => setTimeout(r, 300));
     release();
     await first;
@@ -49,7 +51,7 @@ describe('the first read taken with the lock', () => {
     const id = randomUUID();
     await expect(locks.withLock(id, 'x', async () => 'ran', { text: 'SELECT no_such_column FROM "Defect" WHERE id = $1::uuid AND $2 = $2', values: [id, 'x'] })).rejects.toThrow(/no_such_column/);
     // Held by a pooled connection, the lock would make this wait for lock_timeout (120 s).
-    const again = locks.withLock(id, 'x', async (_lost, _sql, rows) => rows, { text: TITLE, values: [id, 'x'] });
+    const again = locks.withLock(id, 'x', async ({ first }) => first?.rows ?? null, { text: TITLE, values: [id, 'x'] });
     const outcome = await Promise.race([again, new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
     expect(outcome).toEqual([]);
   });
@@ -69,12 +71,71 @@ describe('the first read taken with the lock', () => {
       const locked = new Promise<void>((r) => (holding = r));
       const holder = locks.withLock(id, scope, async () => { holding(); await held; });
       await locked;
-      const waiter = locks.withLock(id, scope, async (_lost, _sql, rows) => rows, first);
+      const waiter = locks.withLock(id, scope, async ({ first }) => first?.rows ?? null, first);
       await new Promise((r) => setTimeout(r, 200));
       release();
       await holder;
       expect(await waiter).toEqual(first ? [] : null); // the read's rows, without the wait flag's row
     }
     expect(mine()).toBe(2);
+  });
+});
+
+describe('ensure, and the last write that releases the lock', () => {
+  const ENSURE = 'UPDATE "Defect" SET description = description || $3 WHERE id = $1::uuid AND $2::text IS NOT NULL AND $4::text IS NOT NULL';
+  const DESCRIPTION = 'SELECT description FROM "Defect" WHERE id = $1::uuid AND $2::text IS NOT NULL';
+
+  it('runs ensure before the read, which sees its write, and tells whether it changed a row', async () => {
+    const id = randomUUID();
+    await prisma.$executeRaw`INSERT INTO "Defect" (id, number, title, description) VALUES (${id}::uuid, ${BASE - 1}, 't', '')`;
+    const first = { text: DESCRIPTION, values: [id, 'x'] as [string, string], ensure: { text: ENSURE, values: ['+', 'y'] as [string, string] } };
+    expect(await locks.withLock(id, 'x', async ({ first: f }) => f)).toBeNull();
+    expect(await locks.withLock(id, 'x', async ({ first: f }) => f, first)).toEqual({ rows: [{ description: '+' }], ensured: true });
+    const gone = randomUUID();
+    expect(await locks.withLock(gone, 'x', async ({ first: f }) => f, { ...first, values: [gone, 'x'] })).toEqual({ rows: [], ensured: false });
+  });
+
+  it('commits the last write before another holder can read, releases the lock with it, and refuses writes after it', async () => {
+    const id = randomUUID();
+    await prisma.$executeRaw`INSERT INTO "Defect" (id, number, title) VALUES (${id}::uuid, ${BASE - 2}, 'before')`;
+    for (let i = 0; i < 10; i++) {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let holding!: () => void;
+      const locked = new Promise<void>((r) => (holding = r));
+      let afterRelease!: () => void;
+      const stillRunning = new Promise<void>((r) => (afterRelease = r));
+      const holder = locks.withLock(id, 'x', async ({ sql, sqlThenUnlock }) => {
+        holding();
+        await held;
+        const rows = await sqlThenUnlock('UPDATE "Defect" SET title = $2 WHERE id = $1::uuid RETURNING title', [id, `after ${i}`]);
+        await stillRunning; // the lock is free while the holder finishes up
+        await expect(sql('SELECT 1', [])).rejects.toThrow(/already released/);
+        return rows;
+      });
+      await locked;
+      const waiter = locks.withLock(id, 'x', async ({ first }) => first?.rows, { text: TITLE, values: [id, 'x'] });
+      await new Promise((r) => setTimeout(r, 20));
+      release();
+      expect(await waiter).toEqual([{ title: `after ${i}` }]);
+      afterRelease();
+      expect(await holder).toEqual([{ title: `after ${i}` }]);
+    }
+  });
+
+  it('sends every value as text, which the statement casts back', async () => {
+    const id = randomUUID();
+    const at = new Date('2026-12-07T23:30:00.123Z');
+    const [row] = await locks.withLock(id, 'x', ({ sqlThenUnlock }) =>
+      sqlThenUnlock('SELECT $1::uuid AS id, $2::timestamptz AS at, $3::text[] AS tags, $4::jsonb AS doc, $5::int AS n, $6::text AS none', [id, at, ['a', 'b "c"', 'd,e', ''], JSON.stringify({ k: [1, 'x'] }), 7, null]),
+    );
+    expect(row).toEqual({ id, at: '2026-12-07T23:30:00.123+00:00', tags: ['a', 'b "c"', 'd,e', ''], doc: { k: [1, 'x'] }, n: 7, none: null });
+  });
+
+  it('leaves the lock to be released as before when the last write fails', async () => {
+    const id = randomUUID();
+    await expect(locks.withLock(id, 'x', ({ sqlThenUnlock }) => sqlThenUnlock('SELECT no_such_column FROM "Defect"', []))).rejects.toThrow(/no_such_column/);
+    const again = locks.withLock(id, 'x', async () => 'free');
+    expect(await Promise.race([again, new Promise((r) => setTimeout(() => r('still waiting'), 5_000))])).toBe('free');
   });
 });
