@@ -22,11 +22,12 @@ export function createPrisma(databaseUrl: string): PrismaClient {
 /**
  * One statement straight on the client's pg pool (`$1`… parameters), for the hot paths where Prisma's own
  * work per query outweighs the query: a webhook's recording statement was an eighth of the route's CPU
- * in Prisma. Same connections, same database; a client from elsewhere (none in the service) goes through
- * $queryRawUnsafe. With `prepare`, the statement is prepared (see `prepared`).
+ * in Prisma. Same connections, same database; a transaction's client, or a client from elsewhere, goes
+ * through $queryRawUnsafe. With `prepare`, the statement is prepared (see `prepared`).
  */
-export async function queryRows<T>(prisma: PrismaClient, text: string, values: readonly unknown[], opts: { prepare?: boolean } = {}): Promise<T[]> {
-  const pool = pools.get(prisma);
+export async function queryRows<T>(prisma: PrismaClient | Tx, text: string, values: readonly unknown[], opts: { prepare?: boolean } = {}): Promise<T[]> {
+  // A transaction's client has no pool of its own here: its statement goes through the transaction.
+  const pool = pools.get(prisma as PrismaClient);
   // Ended by $disconnect: Prisma makes itself a new pool if used again, so go through it.
   if (!pool || pool.ended) return prisma.$queryRawUnsafe<T[]>(text, ...values);
   return (await pool.query(opts.prepare ? prepared(text, values) : { text, values: values as unknown[] })).rows as T[];

@@ -1,6 +1,6 @@
 // Linking failed case runs to defects, and the verification loop that test results drive.
 import type { CaseRun, Defect } from '../generated/prisma/client.ts';
-import { Prisma, type Tx } from '../db.ts';
+import { Prisma, type PrismaClient, type Tx } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { shouldClose, shouldReopen } from '../domain/verification.ts';
 import { addEvidence, closeBody, reopenBody, verifyingRuns } from './evidence.ts';
@@ -31,7 +31,7 @@ export function requireFailed(run: CaseRun, field: string): void {
  * Loads the failed runs a request body refers to, in order and without repeats. An unknown id is a 400
  * naming its field (`field(i)` for the i-th id as sent); a run that did not fail is a 409.
  */
-export async function loadFailedRuns(tx: Tx, ids: readonly string[], field: (i: number) => string): Promise<CaseRun[]> {
+export async function loadFailedRuns(tx: Tx | PrismaClient, ids: readonly string[], field: (i: number) => string): Promise<CaseRun[]> {
   const wanted = ids.map((id) => id.toLowerCase());
   const found = wanted.length ? await tx.caseRun.findMany({ where: { id: { in: wanted } } }) : [];
   const byId = new Map(found.map((r) => [r.id, r]));

@@ -36,7 +36,8 @@ export class DefectStore {
   async create(input: NewDefect, actor: string) {
     // The view from what the insert returned, not five reads after it: a new defect has no links yet,
     // one history entry, and the runs it was given (profiled: the reads were most of the create's cost).
-    return newDefectDetail(await inTransaction(this.prisma, (tx) => this.insert(tx, input, actor)));
+    // One statement, its own transaction (insertDefect).
+    return newDefectDetail(await insertDefect(this.prisma, input, actor));
   }
 
   /**
@@ -48,7 +49,7 @@ export class DefectStore {
       const run = await findCaseRun(tx, caseRunId);
       requireFailed(run, 'caseRunId');
       const project = opts.project !== undefined ? opts.project : run.project;
-      return this.insert(tx, { title: titleFromFailedRun(run.testCase, run.message), project, caseRunIds: [run.id] }, actor);
+      return insertDefect(tx, { title: titleFromFailedRun(run.testCase, run.message), project, caseRunIds: [run.id] }, actor);
     });
     return newDefectDetail(defect);
   }
@@ -94,10 +95,6 @@ export class DefectStore {
     const more = rows.length > page.limit;
     const items = rows.slice(0, page.limit);
     return { items: items.map(defectView), nextCursor: more ? items.at(-1)!.number : null };
-  }
-
-  private insert(tx: Tx, input: NewDefect, actor: string): Promise<InsertedDefect> {
-    return insertDefect(tx, input, actor);
   }
 
   /**

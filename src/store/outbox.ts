@@ -1,7 +1,7 @@
 // The write side of the transactional outbox. Rows are inserted by the same transaction as the change
 // they describe; NOTIFY is delivered by Postgres only when that transaction commits, so the relay
 // wakes exactly when there is something committed to publish.
-import type { Tx } from '../db.ts';
+import { Prisma, type Tx } from '../db.ts';
 import { defectEvents, hookDeliveriesInsert } from '../hooks/events.ts';
 
 export const OUTBOX_CHANNEL = 'defect_sync_outbox';
@@ -35,15 +35,22 @@ export type OutboxPayload = {
  * trip here, not three.
  */
 export async function appendOutbox(tx: Tx, defectId: string, kind: OutboxKind, payload: OutboxPayload): Promise<void> {
+  await tx.$executeRaw`WITH ${outboxCtes(defectId, kind, payload)} SELECT pg_notify(${OUTBOX_CHANNEL}, '') FROM outbox`;
+}
+
+/**
+ * appendOutbox's writes as two CTEs (`outbox`, `hooks`), for a change's own statement to carry: that
+ * statement must select `pg_notify(OUTBOX_CHANNEL, '')` once from `outbox`.
+ */
+export function outboxCtes(defectId: string, kind: OutboxKind, payload: OutboxPayload): Prisma.Sql {
   const change = {
     actor: payload.actor,
     fields: payload.fields,
     ...(payload.status && { status: payload.status }),
     ...(payload.origin && { origin: payload.origin }),
   };
-  await tx.$executeRaw`
-    WITH outbox AS (
+  return Prisma.sql`
+    outbox AS (
       INSERT INTO "OutboxEvent" ("defectId", kind, payload) VALUES (${defectId}::uuid, ${kind}, ${JSON.stringify(payload)}::jsonb) RETURNING id
-    ), hooks AS (${hookDeliveriesInsert(defectEvents(kind, payload), defectId, change)} RETURNING 1)
-    SELECT pg_notify(${OUTBOX_CHANNEL}, '') FROM outbox`;
+    ), hooks AS (${hookDeliveriesInsert(defectEvents(kind, payload), defectId, change)} RETURNING 1)`;
 }
