@@ -9,12 +9,20 @@ export type Tx = Prisma.TransactionClient;
 /** The pg pool under each client createPrisma made (Prisma's adapter runs on it; $disconnect ends it). */
 const pools = new WeakMap<PrismaClient, pg.Pool>();
 
-export function createPrisma(databaseUrl: string): PrismaClient {
-  const pool = new pg.Pool({ connectionString: databaseUrl });
+/**
+ * How long a statement or a transaction waits for a pooled connection before giving up (then: 503
+ * database_busy, src/store/database-busy.ts): Prisma's own default for a transaction (maxWait), and the
+ * same for the statements that go straight to the pool (queryRows), which would otherwise wait for ever.
+ */
+const CONNECTION_WAIT_MS = 2000;
+
+export function createPrisma(databaseUrl: string, opts: { max?: number; waitMs?: number } = {}): PrismaClient {
+  const waitMs = opts.waitMs ?? CONNECTION_WAIT_MS;
+  const pool = new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: waitMs, ...(opts.max !== undefined && { max: opts.max }) });
   // An idle connection the server drops must not crash the process before Prisma attaches its own listener
   // (it does at its first connect); the next query simply gets another connection.
   pool.on('error', () => undefined);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions: { maxWait: waitMs } });
   pools.set(prisma, pool);
   return prisma;
 }

@@ -23,7 +23,7 @@ export async function recordHookEvent(db: Sql, types: readonly HookEvent[], subj
   await db.$executeRaw(hookDeliveriesInsert(types, subjectId, change));
 }
 
-/** The INSERT that records them: a statement of its own, or a CTE in the change's own statement (src/store/outbox.ts). */
+/** The INSERT that records them: a statement of its own, or a CTE in the change's own statement (src/store/outbox.ts), which may add a condition (it ends with its WHERE clause). */
 export function hookDeliveriesInsert(types: readonly HookEvent[], subjectId: string, change: Record<string, unknown>): Prisma.Sql {
   return Prisma.sql`
     INSERT INTO "HookDelivery" (id, "hookId", type, "subjectId", change)

@@ -7,6 +7,6 @@ export function isDatabaseBusy(err: unknown): boolean {
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
     return err.code === 'P2024' || (err.code === 'P2028' && /unable to start a transaction in the given time/i.test(err.message));
   }
-  // pg's own pool (connectionTimeoutMillis) when used without Prisma.
-  return err instanceof Error && /^timeout exceeded when trying to connect$/i.test(err.message);
+  // pg's own pool (connectionTimeoutMillis): used without Prisma (queryRows), or under it (Prisma wraps it).
+  return err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message);
 }

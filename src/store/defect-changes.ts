@@ -1,12 +1,13 @@
 // The one write path for an existing defect. The API's PATCH, case-run links and the verification loop
 // all come through here, so every change gets the same lifecycle check, version bump, field stamps,
-// status history row and outbox row, in the caller's transaction.
+// status history row and outbox row, in one statement: in the caller's transaction (under its row lock), or
+// on its own, guarded by the version it read (the API's PATCH).
 import type { Defect } from '../generated/prisma/client.ts';
-import { Prisma, type PrismaClient, type Tx } from '../db.ts';
+import { Prisma, queryRows, type PrismaClient, type Tx } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { changedFields, stampFieldTimes, type DefectPatch, type EditableField } from '../domain/defect-fields.ts';
 import { checkTransition } from '../domain/lifecycle.ts';
-import { appendOutbox, type OutboxKind } from './outbox.ts';
+import { OUTBOX_CHANNEL, outboxCtes, type OutboxKind } from './outbox.ts';
 
 export type ChangeContext = {
   actor: string;
@@ -25,13 +26,14 @@ export type ChangeContext = {
 };
 
 /**
- * Another writer bumped the version between our read and our update. Writers lock the row first
- * (lockDefect), so this is the guard for a caller that did not: the race retries instead of overwriting.
+ * Another writer bumped the version between our read and our update. Writers in a transaction lock the
+ * row first (lockDefect); the API's PATCH reads without a lock and relies on this: the race retries
+ * instead of overwriting.
  */
 class ConcurrentUpdate extends Error {}
 
 export async function applyDefectChange(
-  tx: Tx,
+  db: Tx | PrismaClient,
   defect: Defect,
   patch: DefectPatch,
   ctx: ChangeContext,
@@ -54,32 +56,43 @@ export async function applyDefectChange(
 
   const now = new Date();
   const fieldChangedAt = stampFieldTimes(defect.fieldChangedAt as Record<string, string>, changed, now, ctx.changedAt);
-  // One statement writes and reads back the row (a model update and a read were two).
-  const [updated] = await tx.$queryRaw<Defect[]>`
-    UPDATE "Defect" SET ${changed.length ? Prisma.join(changed.map((f) => setColumn(f, patch[f])), ', ', '', ', ') : Prisma.empty}
-      "fieldChangedAt" = ${JSON.stringify(fieldChangedAt)}::jsonb, version = version + 1, "updatedAt" = ${now}
-    WHERE id = ${defect.id}::uuid AND version = ${defect.version}
-    RETURNING *`;
-  if (!updated) throw new ConcurrentUpdate();
-
-  if (statusMoved) {
-    await tx.statusChange.create({
-      data: { defectId: defect.id, ...statusMoved, actor: ctx.actor, causeCaseRunId: ctx.causeCaseRunId ?? null, at: now },
-    });
-  }
   const kind: OutboxKind = statusMoved
     ? 'defect.status_changed'
     : changed.length
       ? 'defect.updated'
       : 'defect.case_run_linked';
-  await appendOutbox(tx, defect.id, kind, {
-    version: defect.version + 1,
-    fields: changed,
-    actor: ctx.actor,
-    ...(statusMoved && { status: statusMoved }),
-    ...(ctx.caseRunIds?.length && { caseRunIds: ctx.caseRunIds }),
-    ...(ctx.origin && { origin: ctx.origin }),
-  });
+  const history = statusMoved
+    ? Prisma.sql`s AS (
+        INSERT INTO "StatusChange" ("defectId", "from", "to", actor, "causeCaseRunId", at)
+        SELECT d.id, ${statusMoved.from}::"DefectStatus", ${statusMoved.to}::"DefectStatus", ${ctx.actor}, ${ctx.causeCaseRunId ?? null}::uuid, ${now} FROM d
+      ),`
+    : Prisma.empty;
+  // One statement writes the row (if still at the version read), its history entry, its outbox row and
+  // the webhooks' deliveries, and reads the row back: on its own (the API's PATCH) it is the whole
+  // transaction; the version check then stands in for the row lock, and a lost race is retried.
+  const statement = Prisma.sql`
+    WITH d AS (
+      UPDATE "Defect" SET ${changed.length ? Prisma.join(changed.map((f) => setColumn(f, patch[f])), ', ', '', ', ') : Prisma.empty}
+        "fieldChangedAt" = ${JSON.stringify(fieldChangedAt)}::jsonb, version = version + 1, "updatedAt" = ${now}
+      WHERE id = ${defect.id}::uuid AND version = ${defect.version}
+      RETURNING *
+    ), ${history} ${outboxCtes(
+      defect.id,
+      kind,
+      {
+        version: defect.version + 1,
+        fields: changed,
+        actor: ctx.actor,
+        ...(statusMoved && { status: statusMoved }),
+        ...(ctx.caseRunIds?.length && { caseRunIds: ctx.caseRunIds }),
+        ...(ctx.origin && { origin: ctx.origin }),
+      },
+      'd',
+    )}
+    SELECT d.*, pg_notify(${OUTBOX_CHANNEL}, '')::text AS notified FROM d`;
+  const [row] = await queryRows<Defect & { notified: unknown }>(db, statement.text, statement.values);
+  if (!row) throw new ConcurrentUpdate();
+  const { notified: _, ...updated } = row;
   return { defect: updated, changed };
 }
 
@@ -110,4 +123,9 @@ export async function inTransaction<T>(prisma: PrismaClient, fn: (tx: Tx) => Pro
       }
     }
   }
+}
+
+/** applyDefectChange lost the race: another writer changed the defect since it was read (without a lock). */
+export function isConcurrentUpdate(err: unknown): boolean {
+  return err instanceof ConcurrentUpdate;
 }

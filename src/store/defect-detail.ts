@@ -1,7 +1,7 @@
 // A defect's detail parts (its newest case runs, its links, its newest history entries and the totals) in
 // one statement. They were five of Prisma's model queries, one after another, inside every PATCH's
 // transaction: profiled, the largest share of the API's CPU per update after the write itself.
-import type { PrismaClient, Tx } from '../db.ts';
+import { queryRows, type PrismaClient, type Tx } from '../db.ts';
 import type { CaseRun, StatusChange } from '../generated/prisma/client.ts';
 import type { LinkShown } from './views.ts';
 
@@ -26,7 +26,7 @@ SELECT
 type Raw = { runs: unknown; caseRunCount: number; links: unknown; history: unknown; historyCount: number };
 
 export async function readDetailParts(db: Tx | PrismaClient, defectId: string, limit: number): Promise<DetailParts> {
-  const [row] = await db.$queryRawUnsafe<Raw[]>(DETAIL_SQL, defectId, limit);
+  const [row] = await queryRows<Raw>(db, DETAIL_SQL, [defectId, limit], { prepare: true });
   if (!row) throw new Error('the detail statement returned no row');
   return {
     runs: rowsOf(row.runs, ['startedAt', 'finishedAt', 'ranAt', 'createdAt']) as CaseRun[],

@@ -54,7 +54,7 @@ export async function insertDefect(db: Tx | PrismaClient, input: NewDefect, acto
       fields: [...EDITABLE_FIELDS],
       actor,
       ...(runIds.length && { caseRunIds: runIds }),
-    })}
+    }, 'd')}
     SELECT d.*, h.id AS h_id, h.actor AS h_actor, h.note AS h_note, h.at AS h_at, pg_notify(${OUTBOX_CHANNEL}, '')::text AS notified FROM d, h, outbox`;
   const [row] = await queryRows<Defect & { h_id: bigint | string; h_actor: string; h_note: string | null; h_at: Date; notified: unknown }>(db, statement.text, statement.values);
   const { h_id, h_actor, h_note, h_at, notified: _, ...defect } = row!;

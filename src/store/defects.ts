@@ -5,7 +5,7 @@ import { normalizeTags, type DefectPatch } from '../domain/defect-fields.ts';
 import type { Severity } from '../domain/severity.ts';
 import type { DefectStatus } from '../domain/lifecycle.ts';
 import { titleFromFailedRun } from '../domain/verification.ts';
-import { applyDefectChange, inTransaction } from './defect-changes.ts';
+import { applyDefectChange, inTransaction, isConcurrentUpdate } from './defect-changes.ts';
 import { insertDefect, type InsertedDefect, type NewDefect } from './defect-insert.ts';
 import { findCaseRun, findDefect, lockDefect } from './find.ts';
 import { linkRuns, loadFailedRuns, requireFailed } from './case-run-links.ts';
@@ -55,13 +55,18 @@ export class DefectStore {
   }
 
   async update(idOrKey: string, patch: DefectPatch, opts: { actor: string; expectedVersion?: number }) {
-    // The view is read inside the transaction, under the row lock: it shows this write's result, not a
-    // concurrent writer's that committed a moment later.
-    return inTransaction(this.prisma, async (tx) => {
-      const current = await lockDefect(tx, idOrKey);
-      const normalized = patch.tags ? { ...patch, tags: normalizeTags(patch.tags) } : patch;
-      return this.detail((await applyDefectChange(tx, current, normalized, opts)).defect, tx);
+    // First without a transaction: the defect read without a lock, and the write (one statement, its own
+    // transaction) made only if the defect is still at the version read: three statements where a
+    // transaction took six. Should another writer get in between, the edit waits its turn under the row
+    // lock instead (edits of one defect at once queue up rather than retry each other out). The view
+    // shows this write's row; its parts (runs, links, history) are read just after it.
+    const normalized = patch.tags ? { ...patch, tags: normalizeTags(patch.tags) } : patch;
+    const write = (db: Tx | PrismaClient, current: Defect) => applyDefectChange(db, current, normalized, opts);
+    const written = await write(this.prisma, await findDefect(this.prisma, idOrKey)).catch((err: unknown) => {
+      if (!isConcurrentUpdate(err)) throw err;
+      return inTransaction(this.prisma, async (tx) => write(tx, await lockDefect(tx, idOrKey)));
     });
+    return this.detail(written.defect);
   }
 
   async linkCaseRun(idOrKey: string, caseRunId: string, actor: string) {

@@ -1,12 +1,20 @@
 import type { Defect } from '../generated/prisma/client.ts';
-import type { Tx } from '../db.ts';
+import { Prisma, queryRows, type PrismaClient, type Tx } from '../db.ts';
 import { parseDefectRef, isUuid } from '../domain/defect-key.ts';
 import { notFound } from '../errors.ts';
 
+/** The model's columns, named: a prepared `SELECT *` breaks once a migration widens the table under a running release. */
+const DEFECT_COLUMNS = Object.values(Prisma.DefectScalarFieldEnum).map((c) => `"${c}"`).join(', ');
+
 /** Loads a defect by UUID or DEF-<n> key, or throws not_found. */
-export async function findDefect(tx: Tx, idOrKey: string): Promise<Defect> {
+export async function findDefect(db: Tx | PrismaClient, idOrKey: string): Promise<Defect> {
   const ref = parseDefectRef(idOrKey);
-  const defect = ref && (await tx.defect.findUnique({ where: ref }));
+  // Straight to the pool (queryRows), prepared: every PATCH and API read starts here.
+  const [defect] = !ref
+    ? []
+    : 'id' in ref
+      ? await queryRows<Defect>(db, `SELECT ${DEFECT_COLUMNS} FROM "Defect" WHERE id = $1::uuid`, [ref.id], { prepare: true })
+      : await queryRows<Defect>(db, `SELECT ${DEFECT_COLUMNS} FROM "Defect" WHERE number = $1`, [ref.number], { prepare: true });
   if (!defect) throw notFound('defect', idOrKey);
   return defect;
 }

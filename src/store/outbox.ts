@@ -40,17 +40,19 @@ export async function appendOutbox(tx: Tx, defectId: string, kind: OutboxKind, p
 
 /**
  * appendOutbox's writes as two CTEs (`outbox`, `hooks`), for a change's own statement to carry: that
- * statement must select `pg_notify(OUTBOX_CHANNEL, '')` once from `outbox`.
+ * statement must select `pg_notify(OUTBOX_CHANNEL, '')` once from `outbox`. With `gate` (the name of an
+ * earlier CTE: the change's own write), nothing is recorded unless the gate wrote a row.
  */
-export function outboxCtes(defectId: string, kind: OutboxKind, payload: OutboxPayload): Prisma.Sql {
+export function outboxCtes(defectId: string, kind: OutboxKind, payload: OutboxPayload, gate?: 'd'): Prisma.Sql {
   const change = {
     actor: payload.actor,
     fields: payload.fields,
     ...(payload.status && { status: payload.status }),
     ...(payload.origin && { origin: payload.origin }),
   };
+  const from = gate ? Prisma.raw(`FROM ${gate}`) : Prisma.empty;
   return Prisma.sql`
     outbox AS (
-      INSERT INTO "OutboxEvent" ("defectId", kind, payload) VALUES (${defectId}::uuid, ${kind}, ${JSON.stringify(payload)}::jsonb) RETURNING id
-    ), hooks AS (${hookDeliveriesInsert(defectEvents(kind, payload), defectId, change)} RETURNING 1)`;
+      INSERT INTO "OutboxEvent" ("defectId", kind, payload) SELECT ${defectId}::uuid, ${kind}, ${JSON.stringify(payload)}::jsonb ${from} RETURNING id
+    ), hooks AS (${hookDeliveriesInsert(defectEvents(kind, payload), defectId, change)} AND EXISTS (SELECT 1 FROM outbox) RETURNING 1)`;
 }

@@ -3,15 +3,14 @@
 // a client can act on, not a 500, and nothing is half-written.
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../src/db.ts';
+import { createPrisma } from '../../src/db.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { databaseUrl } from '../helpers/context.ts';
 import { createDefect } from '../helpers/fixtures.ts';
 
-// One pooled connection, and a transaction gives up waiting for it after 100 ms.
-const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 1 }), transactionOptions: { maxWait: 100 } });
+// One connection, given up on after 100 ms: a write without a transaction (the PATCH) waits for the pool too.
+const prisma = createPrisma(databaseUrl, { max: 1, waitMs: 100 });
 const http = request(createApp({ prisma, log: createLogger('silent') }));
 afterAll(() => prisma.$disconnect());
 
