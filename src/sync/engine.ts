@@ -16,7 +16,7 @@ import { failpoint } from '../failpoints.ts';
 import { contextDigest, createdFields, parseSnapshot, ticketToCreate, type Snapshot } from './plan.ts';
 import { decide, slowRetryDelayMs, type Decision, type SlowRetry } from './error-policy.ts';
 import { loadTicketAndLink, ticketAndLinkOf, ticketAndLinkRead, type LoadedTicket } from './ticket.ts';
-import { ENSURE_LINK, ensureLinkValues, insertLink, markSynced, recordCreateAttempt, setRemote, type SyncedLink } from './link-writes.ts';
+import { ensureLink, insertLink, markSynced, recordCreateAttempt, setRemote, type SyncedLink } from './link-writes.ts';
 import { exchange } from './two-way.ts';
 import { DefectMovedOn } from './apply-inbound.ts';
 import type { Direction } from './sync-config.ts';
@@ -83,7 +83,7 @@ export class SyncEngine {
     // The first read rides with the lock (one round trip), and so does the link row a first create needs
     // (written only if there is none); a round after DefectMovedOn reads again.
     const attemptAt = new Date();
-    const first = { ...ticketAndLinkRead(defectId, connection), ensure: { text: ENSURE_LINK, values: ensureLinkValues(connector, attemptAt) } };
+    const first = { ...ticketAndLinkRead(defectId, connection), ensure: ensureLink(defectId, connector, attemptAt) };
     return this.deps.locks.withLock(
       defectId,
       connection,

@@ -37,22 +37,22 @@ export type SyncedLink = TrackerLink & { hasComments: boolean };
 /**
  * The link row written before the first create call (state pending, no remote id yet), unless the defect
  * has one in the connection or no longer exists: $1 the defect, $2 the connection, $3 the attempt's time,
- * $4 the tracker kind. The sync lock runs it as its `ensure` (lock.ts), before the job's first read.
+ * $4 the tracker kind.
  */
-export const ENSURE_LINK = `
+const INSERT_LINK = `
   INSERT INTO "TrackerLink" (id, "defectId", connection, tracker, "createStartedAt", "lastCreateAttemptAt")
-  SELECT gen_random_uuid(), $1::uuid, $2, $4::"TrackerKind", $3::timestamptz, $3::timestamptz
+  SELECT gen_random_uuid(), $1::uuid, $2::text, $4::"TrackerKind", $3::timestamptz, $3::timestamptz
   WHERE EXISTS (SELECT 1 FROM "Defect" WHERE id = $1::uuid)
   ON CONFLICT ("defectId", connection) DO NOTHING`;
 
-/** ENSURE_LINK's own two values (the read gives the first two). */
-export function ensureLinkValues(target: { kind: TrackerKind }, createStartedAt: Date): [string, string] {
-  return [createStartedAt.toISOString(), target.kind];
+/** INSERT_LINK as the sync lock's `ensure` (lock.ts), before the job's first read: a row back means it wrote one. */
+export function ensureLink(defectId: string, target: { connection: string; kind: TrackerKind }, createStartedAt: Date): { text: string; values: unknown[] } {
+  return { text: `${INSERT_LINK} RETURNING 1`, values: [defectId, target.connection, createStartedAt, target.kind] };
 }
 
-/** ENSURE_LINK run apart (a round that reads again after DefectMovedOn), returning the new row. */
+/** INSERT_LINK run apart (a round that reads again after DefectMovedOn), returning the new row. */
 export function insertLink(sql: SqlQuery, defectId: string, target: { connection: string; kind: TrackerKind }, createStartedAt: Date): Promise<TrackerLink> {
-  return one(sql, `${ENSURE_LINK} RETURNING ${LINK_COLUMNS}`, [defectId, target.connection, ...ensureLinkValues(target, createStartedAt)]);
+  return one(sql, `${INSERT_LINK} RETURNING ${LINK_COLUMNS}`, [defectId, target.connection, createStartedAt, target.kind]);
 }
 
 /** A create attempt about to be made: the first one's time stays, the latest one's is this. */

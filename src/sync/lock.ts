@@ -33,14 +33,13 @@ export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string,
 export type SqlQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /**
- * A read to run in the same round trip as taking the lock (after it): SQL with two text parameters. With
- * `ensure`, a statement run before the read (given the read's two values and its own two as $1…$4): the
- * read sees what it wrote, and the session is told whether it changed a row.
+ * A read to run in the same round trip as taking the lock (after it). With `ensure`, a statement run before
+ * the read: the read sees what it wrote, and the session is told whether it returned a row. Both run as
+ * statements the database prepares once per connection (defect_sync_run_prepared, migration
+ * 20261207233000), so a text built per call would prepare without end: fixed texts only. Their parameters
+ * arrive as text, so each is cast where it is used.
  */
-export type FirstRead = { text: string; values: [string, string]; ensure?: { text: string; values: [string, string] } };
-
-/** The most parameters a statement given to `sqlThenUnlock` may take (defect_sync_write_and_unlock's). */
-const FINAL_PARAMS = 16;
+export type FirstRead = { text: string; values: unknown[]; ensure?: { text: string; values: unknown[] } };
 
 /** What a function run under the lock is given. */
 export type LockSession = {
@@ -50,11 +49,12 @@ export type LockSession = {
   sql: SqlQuery;
   /**
    * The holder's last statement: run, committed and the lock released in one round trip (migration
-   * 20261207233000). Its parameters arrive as text, so the statement casts each where it is used, and its
-   * rows come back as JSON (times as strings). Nothing may be written under the lock after it.
+   * 20261207233000). As a FirstRead's, its text is fixed and prepared by the database, its parameters arrive
+   * as text (cast each where used), and its rows come back as JSON (times as strings). Nothing may be
+   * written under the lock after it.
    */
   sqlThenUnlock: SqlQuery;
-  /** The first read's rows (the lock's own row left out) and whether its `ensure` changed a row; null without one. */
+  /** The first read's rows (the lock's own row left out) and whether its `ensure` returned a row; null without one. */
   first: { rows: Record<string, unknown>[]; ensured: boolean } | null;
 };
 
@@ -102,7 +102,7 @@ export class SyncLocks {
         try {
           const { ensure } = first;
           const res = await client.query<{ j: Record<string, unknown> }>(
-            prepared('SELECT j FROM defect_sync_lock_and_start($1, $2, $3, $4, $5, $6, $7) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, ...first.values, ensure?.text ?? null, ...(ensure?.values ?? [null, null])]),
+            prepared('SELECT j FROM defect_sync_lock_and_start($1, $2, $3, $4, $5) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, texts(first.values), ensure?.text ?? null, ensure ? texts(ensure.values) : null]),
           );
           const head = res.rows[0]?.j;
           waited = head?.waited === true;
@@ -127,11 +127,7 @@ export class SyncLocks {
         };
         const sqlThenUnlock: SqlQuery = async (text, values) => {
           if (released) throw new Error('the sync lock was already released');
-          if (values.length > FINAL_PARAMS) throw new Error(`a final statement takes at most ${FINAL_PARAMS} parameters`);
-          // pg sends each value in its text form (a Date with its offset, an array as an array literal, an object as JSON).
-          const params = [...values, ...Array<null>(FINAL_PARAMS - values.length).fill(null)];
-          const placeholders = params.map((_, i) => `$${i + 3}`).join(', ');
-          const res = await client.query<{ result: Record<string, unknown>[] }>(prepared(`CALL defect_sync_write_and_unlock($1, $2, ${placeholders}, NULL)`, [key, text, ...params]));
+          const res = await client.query<{ result: Record<string, unknown>[] }>(prepared('CALL defect_sync_write_and_unlock($1, $2, $3, NULL)', [key, text, texts(values)]));
           released = true;
           return res.rows[0]?.result ?? [];
         };
@@ -152,3 +148,26 @@ export class SyncLocks {
   }
 }
 
+/**
+ * Parameters in the text form PostgreSQL parses (they travel as one text[]): a Date as ISO time, an array
+ * as an array literal, an object as JSON, null as NULL.
+ */
+function texts(values: readonly unknown[]): (string | null)[] {
+  return values.map((v) => {
+    if (v === null || v === undefined) return null;
+    if (v instanceof Date) return v.toISOString();
+    if (Array.isArray(v)) return arrayLiteral(v);
+    if (typeof v === 'object') return JSON.stringify(v);
+    return String(v);
+  });
+}
+
+/** A one-dimensional array literal: every element quoted (backslash and quote escaped), null as NULL. */
+function arrayLiteral(items: readonly unknown[]): string {
+  const element = (v: unknown) => {
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'object') throw new Error('only flat arrays of scalars can be sent as text');
+    return `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  };
+  return `{${items.map(element).join(',')}}`;
+}

@@ -82,17 +82,17 @@ describe('the first read taken with the lock', () => {
 });
 
 describe('ensure, and the last write that releases the lock', () => {
-  const ENSURE = 'UPDATE "Defect" SET description = description || $3 WHERE id = $1::uuid AND $2::text IS NOT NULL AND $4::text IS NOT NULL';
+  const ENSURE = 'UPDATE "Defect" SET description = description || $3 WHERE id = $1::uuid AND $2::text IS NOT NULL AND $4::text IS NOT NULL RETURNING 1';
   const DESCRIPTION = 'SELECT description FROM "Defect" WHERE id = $1::uuid AND $2::text IS NOT NULL';
 
   it('runs ensure before the read, which sees its write, and tells whether it changed a row', async () => {
     const id = randomUUID();
     await prisma.$executeRaw`INSERT INTO "Defect" (id, number, title, description) VALUES (${id}::uuid, ${BASE - 1}, 't', '')`;
-    const first = { text: DESCRIPTION, values: [id, 'x'] as [string, string], ensure: { text: ENSURE, values: ['+', 'y'] as [string, string] } };
+    const first = { text: DESCRIPTION, values: [id, 'x'], ensure: { text: ENSURE, values: [id, 'x', '+', 'y'] } };
     expect(await locks.withLock(id, 'x', async ({ first: f }) => f)).toBeNull();
     expect(await locks.withLock(id, 'x', async ({ first: f }) => f, first)).toEqual({ rows: [{ description: '+' }], ensured: true });
     const gone = randomUUID();
-    expect(await locks.withLock(gone, 'x', async ({ first: f }) => f, { ...first, values: [gone, 'x'] })).toEqual({ rows: [], ensured: false });
+    expect(await locks.withLock(gone, 'x', async ({ first: f }) => f, { text: DESCRIPTION, values: [gone, 'x'], ensure: { text: ENSURE, values: [gone, 'x', '+', 'y'] } })).toEqual({ rows: [], ensured: false });
   });
 
   it('commits the last write before another holder can read, releases the lock with it, and refuses writes after it', async () => {
@@ -127,9 +127,9 @@ describe('ensure, and the last write that releases the lock', () => {
     const id = randomUUID();
     const at = new Date('2026-12-07T23:30:00.123Z');
     const [row] = await locks.withLock(id, 'x', ({ sqlThenUnlock }) =>
-      sqlThenUnlock('SELECT $1::uuid AS id, $2::timestamptz AS at, $3::text[] AS tags, $4::jsonb AS doc, $5::int AS n, $6::text AS none', [id, at, ['a', 'b "c"', 'd,e', ''], JSON.stringify({ k: [1, 'x'] }), 7, null]),
+      sqlThenUnlock('SELECT $1::uuid AS id, $2::timestamptz AS at, $3::text[] AS tags, $4::jsonb AS doc, $5::int AS n, $6::text AS none', [id, at, ['a', 'b "c"', 'd,e', '', 'back\\slash', null], { k: [1, 'x'] }, 7, null]),
     );
-    expect(row).toEqual({ id, at: '2026-12-07T23:30:00.123+00:00', tags: ['a', 'b "c"', 'd,e', ''], doc: { k: [1, 'x'] }, n: 7, none: null });
+    expect(row).toEqual({ id, at: '2026-12-07T23:30:00.123+00:00', tags: ['a', 'b "c"', 'd,e', '', 'back\\slash', null], doc: { k: [1, 'x'] }, n: 7, none: null });
   });
 
   it('leaves the lock to be released as before when the last write fails', async () => {
