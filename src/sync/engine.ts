@@ -76,14 +76,19 @@ export class SyncEngine {
     return (await this.syncTicket(connection, defectId, finalAttempt)).outcome;
   }
 
-  /** As sync, and says whether the ticket now needs the defect's comments (it was just made or adopted). */
-  syncTicket(connection: ConnectionName, defectId: string, finalAttempt = false): Promise<TicketSynced> {
+  /**
+   * As sync, and says whether the ticket now needs the defect's comments (it was just made or adopted).
+   * `likelyNew`: the job's change suggests there is no ticket yet (the defect's creation, a backfill), so the
+   * link row a create needs is written with the lock, if missing (a statement fewer per new ticket; on every
+   * other job it would be a wasted write attempt). Only a hint: a missing link is created either way.
+   */
+  syncTicket(connection: ConnectionName, defectId: string, finalAttempt = false, likelyNew = true): Promise<TicketSynced> {
     const connector = this.deps.connectors.get(connection);
     if (!connector) throw new Error(`connection ${connection} is not configured`);
     // The first read rides with the lock (one round trip), and so does the link row a first create needs
     // (written only if there is none); a round after DefectMovedOn reads again.
     const attemptAt = new Date();
-    const first = { ...ticketAndLinkRead(defectId, connection), ensure: ensureLink(defectId, connector, attemptAt) };
+    const first = { ...ticketAndLinkRead(defectId, connection), ...(likelyNew && { ensure: ensureLink(defectId, connector, attemptAt) }) };
     return this.deps.locks.withLock(
       defectId,
       connection,

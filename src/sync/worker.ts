@@ -63,7 +63,8 @@ export function startSyncWorkers(s: WorkerSettings): () => Promise<void> {
     }
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      const { outcome, copyComments } = await s.engine.syncTicket(connection, job.data.defectId, finalAttempt);
+      const likelyNew = job.name === 'defect.created' || job.name === 'backfill';
+      const { outcome, copyComments } = await s.engine.syncTicket(connection, job.data.defectId, finalAttempt, likelyNew);
       // A ticket just made (or found again) gets the defect's comments at once.
       if (copyComments && s.comments) {
         await s.comments.sync(connection, job.data.defectId, { list: outcome === 'adopted' }).catch((err: unknown) => s.log.warn({ err, connection }, 'comments of a new ticket: the reconciler retries'));

@@ -1,0 +1,70 @@
+// The link row a create writes before its call rides with the job's lock when the job's change suggests a new
+// ticket (the defect's creation, a backfill); the hint only saves a statement. Without it, a defect with no
+// link still gets exactly one ticket; with it, a defect already linked gets no second row and no second ticket.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Trackers } from '../../fakes/index.ts';
+import { type Service } from '../helpers/service.ts';
+import { startWithTrackers } from '../helpers/tracked-service.ts';
+import { createDefect } from '../helpers/fixtures.ts';
+import { databaseUrl } from '../helpers/context.ts';
+import { loadSyncConfig, outboundFields } from '../../src/sync/sync-config.ts';
+import { buildConnectors } from '../../src/sync/connectors.ts';
+import { SyncEngine } from '../../src/sync/engine.ts';
+import { SyncLocks } from '../../src/sync/lock.ts';
+import { createLogger } from '../../src/logger.ts';
+
+let t: Trackers;
+let svc: Service;
+let stop: () => Promise<void>;
+let engine: SyncEngine;
+let locks: SyncLocks;
+
+beforeAll(async () => {
+  ({ t, svc, stop } = await startWithTrackers({ workers: false }));
+  const sync = loadSyncConfig(svc.config.syncConfigPath);
+  // The worker's own engine, driven by hand with and without the hint.
+  locks = new SyncLocks(databaseUrl, 2);
+  engine = new SyncEngine({
+    prisma: svc.prisma,
+    connectors: await buildConnectors(svc.connections, sync, 5000),
+    outbound: outboundFields(sync),
+    directions: sync.fields,
+    locks,
+    publicUrl: svc.config.publicUrl,
+    log: createLogger('silent'),
+    retry: { jobAttempts: 8, slow: { firstMs: 1000, maxMs: 1000 } },
+  });
+});
+afterAll(async () => {
+  await locks?.close();
+  await stop?.();
+});
+
+const linksOf = (defectId: string) => svc.prisma.trackerLink.findMany({ where: { defectId, connection: 'github' } });
+
+describe('the link row written with the lock', () => {
+  it.each([
+    ['with the hint', true],
+    ['without it', false],
+  ])('creates exactly one ticket and one synced link %s', async (_, likelyNew) => {
+    const { id } = await createDefect(svc.http, { title: `hint ${likelyNew}` });
+    expect((await engine.syncTicket('github', id, false, likelyNew)).outcome).toBe('created');
+    expect(t.ticketsFor(id).github).toHaveLength(1);
+    const links = await linksOf(id);
+    expect(links).toHaveLength(1);
+    expect(links[0]).toMatchObject({ syncState: 'synced', attempts: 0 });
+    expect(links[0]!.remoteId).toBeTruthy();
+    expect(links[0]!.createStartedAt).toBeInstanceOf(Date);
+  });
+
+  it('writes no second row, nor a second ticket, for a defect already linked', async () => {
+    const { id } = await createDefect(svc.http, { title: 'hint on a linked defect' });
+    await engine.syncTicket('github', id, false, true);
+    const [before] = await linksOf(id);
+    expect((await engine.syncTicket('github', id, false, true)).outcome).toBe('unchanged');
+    expect(t.ticketsFor(id).github).toHaveLength(1);
+    const after = await linksOf(id);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: before!.id, remoteId: before!.remoteId, createStartedAt: before!.createStartedAt });
+  });
+});
