@@ -9,8 +9,8 @@
 //
 // A webhook is answered once its row is recorded (that is what makes it durable); its jobs are queued
 // behind the answer by `queueSoon`, many deliveries' rows in one pass: one script call and one addBulk
-// per connection and one stamping statement, where queueing each delivery before its answer cost two
-// Redis round trips and two more statements per delivery (the webhook route's CPU, bench:webhooks).
+// per connection, and one stamping statement for the passes of up to 200 ms, where queueing each delivery
+// before its answer cost two Redis round trips and two more statements per delivery (bench:webhooks).
 import type { Queue } from 'bullmq';
 import { queryRows, type PrismaClient } from '../db.ts';
 import type { ConnectionName } from '../sync/connections.ts';
@@ -63,6 +63,10 @@ const PRUNE_BATCH = 1000;
 /** Rows left unqueued this long are taken by the sweep (a live request is still queueing its own). */
 const SWEEP_AFTER_MS = 10_000;
 
+/** How long queued rows wait for their stamp, at most, and how many make it go at once: well inside SWEEP_AFTER_MS. */
+const STAMP_AFTER_MS = 200;
+const STAMP_ROWS = 1000;
+
 export class Inbox {
   private readonly prisma: PrismaClient;
   private readonly queues: ReadonlyMap<ConnectionName, Queue<SyncJobData>>;
@@ -71,6 +75,10 @@ export class Inbox {
   /** Rows recorded and waiting for queueSoon's next pass, and the pass running now. */
   private waiting: Row[] = [];
   private passing: Promise<void> | undefined;
+  /** Rows queued by passes and not yet stamped, the timer that stamps them, and the stamping under way. */
+  private unstamped: string[] = [];
+  private stampTimer: NodeJS.Timeout | undefined;
+  private stamping: Promise<void> | undefined;
 
   constructor(
     prisma: PrismaClient,
@@ -117,9 +125,10 @@ export class Inbox {
     this.passing ??= Promise.resolve().then(() => this.passes());
   }
 
-  /** Waits until every row given to queueSoon so far has had its pass (shutdown, tests). */
+  /** Waits until every row given to queueSoon so far has had its pass and its stamp (shutdown, tests). */
   async settled(): Promise<void> {
     while (this.passing) await this.passing;
+    await this.stampNow();
   }
 
   private async passes(): Promise<void> {
@@ -127,7 +136,7 @@ export class Inbox {
       while (this.waiting.length) {
         // At most PASS_ROWS per pass, so one after a Redis stall is not one huge script call and transaction.
         const rows = this.waiting.splice(0, PASS_ROWS);
-        await this.dispatch(rows).catch((err: unknown) => {
+        await this.dispatch(rows, { stamp: 'soon' }).catch((err: unknown) => {
           try {
             this.onQueueError(err);
           } catch {
@@ -143,9 +152,12 @@ export class Inbox {
   /**
    * Queues a sync job for every defect linked to the rows' tickets (one per defect and job name: the
    * later row's), then stamps the rows queued. Per connection: one script call for the debounce, one
-   * addBulk; the links are looked up only for rows that came without them (the sweep's).
+   * addBulk; the links are looked up only for rows that came without them (the sweep's). With `stamp:
+   * 'soon'` (queueSoon's passes) the stamp waits up to STAMP_AFTER_MS to go with other passes' rows: one
+   * statement for many passes. A stamp lost to a crash only lets the sweep queue those rows again, under
+   * the same job ids, which BullMQ ignores while it keeps the jobs.
    */
-  async dispatch(rows: readonly Row[]): Promise<number> {
+  async dispatch(rows: readonly Row[], opts: { stamp: 'now' | 'soon' } = { stamp: 'now' }): Promise<number> {
     if (rows.length === 0) return 0;
     let jobs = 0;
     for (const [connection, group] of groupBy(rows, (r) => r.connection)) {
@@ -173,8 +185,37 @@ export class Inbox {
       await queue.addBulk(list.map((j, i) => ({ name: j.name, data: j.data, opts: options[i]! })));
       jobs += list.length;
     }
-    await queryRows(this.prisma, STAMP_QUEUED_SQL, [rows.map((r) => String(r.id))], { prepare: true });
+    const ids = rows.map((r) => String(r.id));
+    if (opts.stamp === 'now') await this.stamp(ids);
+    else {
+      this.unstamped.push(...ids);
+      if (this.unstamped.length >= STAMP_ROWS) void this.stampNow();
+      else this.stampTimer ??= setTimeout(() => void this.stampNow(), STAMP_AFTER_MS).unref();
+    }
     return jobs;
+  }
+
+  /** Stamps the rows passes left unstamped, after any stamping under way; a failure is reported, the sweep covers it. */
+  private async stampNow(): Promise<void> {
+    clearTimeout(this.stampTimer);
+    this.stampTimer = undefined;
+    while (this.stamping) await this.stamping;
+    const ids = this.unstamped.splice(0);
+    if (ids.length === 0) return;
+    this.stamping = this.stamp(ids)
+      .catch((err: unknown) => {
+        try {
+          this.onQueueError(err);
+        } catch {
+          // reporting must not stop the stamping
+        }
+      })
+      .finally(() => (this.stamping = undefined));
+    await this.stamping;
+  }
+
+  private async stamp(ids: readonly string[]): Promise<void> {
+    await queryRows(this.prisma, STAMP_QUEUED_SQL, [ids], { prepare: true });
   }
 
   /** Each row's linked defects: as recorded, or looked up in one statement for the rows that lack them. */

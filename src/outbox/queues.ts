@@ -123,7 +123,7 @@ export async function debouncedJobOptions(
 ): Promise<JobsOptions[]> {
   if (debounce.ms <= 0 || jobs.length === 0) return jobs.map((j) => syncJobOptions(j.jobId, j.defectId, 0));
   const keys = jobs.map((j) => firstChangeKey(queue.qualifiedName, j.defectId));
-  const [now, ...firsts] = (await redisOf(queue).eval(FIRST_CHANGES, keys.length, ...keys, String(Math.max(debounce.maxMs, 1)))) as number[];
+  const [now, ...firsts] = (await scripted(redisOf(queue)).defectSyncFirstChanges(keys.length, ...keys, String(Math.max(debounce.maxMs, 1)))) as number[];
   return jobs.map((j, i) => {
     const left = (firsts[i] ?? now!) + debounce.maxMs - now!;
     return syncJobOptions(j.jobId, j.defectId, Math.max(0, Math.min(debounce.ms, left)));
@@ -147,10 +147,20 @@ export async function startChangeJob(worker: { opts: { connection: unknown }; ke
   await scripted(redisOf(worker)).defectSyncStartChangeJob(keys[0]!, keys[1]!, job.id ?? '');
 }
 
-/** The client with the script defined (EVALSHA, the text sent again only if Redis does not have it). */
-function scripted(redis: RedisClient): RedisClient & { defectSyncStartChangeJob(firstChange: string, dedupe: string, jobId: string): Promise<unknown> } {
-  if (!('defectSyncStartChangeJob' in redis)) redis.defineCommand('defectSyncStartChangeJob', { numberOfKeys: 2, lua: START_CHANGE_JOB });
-  return redis as ReturnType<typeof scripted>;
+type Scripts = {
+  defectSyncStartChangeJob(firstChange: string, dedupe: string, jobId: string): Promise<unknown>;
+  /** FIRST_CHANGES: the number of keys, the keys, then the maximum wait in ms. */
+  defectSyncFirstChanges(...keysThenMaxMs: (number | string)[]): Promise<unknown>;
+};
+
+/** The client with the scripts defined (EVALSHA: the text is sent again only if Redis does not have it). */
+function scripted(redis: RedisClient): RedisClient & Scripts {
+  if (!('defectSyncStartChangeJob' in redis)) {
+    redis.defineCommand('defectSyncStartChangeJob', { numberOfKeys: 2, lua: START_CHANGE_JOB });
+    // As many keys as the batch has: given first, as EVAL's numkeys.
+    redis.defineCommand('defectSyncFirstChanges', { lua: FIRST_CHANGES });
+  }
+  return redis as RedisClient & Scripts;
 }
 
 /** The ioredis connection a queue or worker was built on (createQueues and the workers are always given one). */

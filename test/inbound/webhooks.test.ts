@@ -131,7 +131,8 @@ async function debounceScriptCalls(): Promise<{ readonly count: number; stop: ()
     monitor.disconnect();
   } };
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (String(args[0]).toLowerCase() === 'eval' && args.some((a) => String(a).includes(`${svc.queuePrefix}:`) && String(a).includes(':first-change:'))) calls.count++;
+    // EVALSHA: the script is defined once per connection (ioredis falls back to EVAL should Redis not have it).
+    if (['eval', 'evalsha'].includes(String(args[0]).toLowerCase()) && args.some((a) => String(a).includes(`${svc.queuePrefix}:`) && String(a).includes(':first-change:'))) calls.count++;
   });
   return calls;
 }
@@ -157,6 +158,26 @@ describe('jobs queued behind the answer', () => {
     // many passes a wave takes depends on timing, typically 13 in all).
     expect(evals.count).toBeGreaterThan(0);
     expect(evals.count).toBeLessThanOrEqual(50);
+  });
+
+  it('stamps the passes\' rows on its own within a moment, in one statement for several passes', async () => {
+    const issues = ['7401', '7402', '7403'];
+    await Promise.all(issues.map((n) => linked('github', n)));
+    const recorded = [];
+    for (const n of issues) recorded.push(await svc.inbox.record('github', [{ deliveryId: randomUUID(), event: 'issues.edited', remoteIds: [n] }], 'webhook'));
+    const ids = recorded.flatMap((r) => r.rows.map((row) => row.id));
+    const stamped = () => svc.prisma.inboundEvent.count({ where: { id: { in: ids }, queuedAt: { not: null } } });
+    // Three passes (one per tick), no settled(): the stamp follows by itself, well before the sweep's 10 s.
+    for (const r of recorded) {
+      svc.inbox.queueSoon(r.rows);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const t0 = Date.now();
+    while ((await stamped()) < ids.length && Date.now() - t0 < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await stamped()).toBe(ids.length);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    const times = await svc.prisma.inboundEvent.findMany({ where: { id: { in: ids } }, select: { queuedAt: true } });
+    expect(new Set(times.map((r) => r.queuedAt!.getTime())).size).toBe(1); // one statement's now()
   });
 
   it('queues the rows given in one tick in one pass: one debounce script call for all of them', async () => {
