@@ -4,46 +4,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Trackers } from '../../fakes/index.ts';
 import { type Service } from '../helpers/service.ts';
-import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
-import { databaseUrl } from '../helpers/context.ts';
-import { loadSyncConfig } from '../../src/sync/sync-config.ts';
-import { buildConnectors } from '../../src/sync/connectors.ts';
-import { SyncEngine } from '../../src/sync/engine.ts';
-import { SyncLocks } from '../../src/sync/lock.ts';
-import { outboundFields } from '../../src/sync/sync-config.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { SyncEngine } from '../../src/sync/engine.ts';
+import { startHandDriven } from '../helpers/engine.ts';
 
 const LAG_MS = 1500; // how far Jira's search lags behind creates (the fake), and what the service assumes
 const TIMEOUT_MS = 300; // how long a Jira call may take before the worker gives up on it
 
 let t: Trackers;
 let svc: Service;
-let stop: () => Promise<void>;
 let engine: SyncEngine;
-let locks: SyncLocks;
+let stop: () => Promise<void>;
 
-beforeAll(async () => {
-  ({ t, svc, stop } = await startWithTrackers({ env: { JIRA_SEARCH_LAG_MS: String(LAG_MS) }, workers: false }));
-  const sync = loadSyncConfig(svc.config.syncConfigPath);
-  // The worker's own engine, driven by hand so that each attempt happens exactly when the test says.
-  const connectors = await buildConnectors(svc.connections, sync, TIMEOUT_MS);
-  locks = new SyncLocks(databaseUrl, 2);
-  engine = new SyncEngine({
-    prisma: svc.prisma,
-    connectors,
-    outbound: outboundFields(sync),
-    directions: sync.fields,
-    locks,
-    publicUrl: svc.config.publicUrl,
-    log: createLogger('silent'),
-    retry: { jobAttempts: 100, slow: { firstMs: 1000, maxMs: 1000 } },
-  });
-});
-afterAll(async () => {
-  await locks?.close();
-  await stop?.();
-});
+// The worker's own engine, driven by hand so that each attempt happens exactly when the test says.
+beforeAll(async () => void ({ t, svc, engine, stop } = await startHandDriven({ env: { JIRA_SEARCH_LAG_MS: String(LAG_MS) }, timeoutMs: TIMEOUT_MS, jobAttempts: 100 })));
+afterAll(() => stop?.());
 
 const attempt = () => engine.sync('jira', defectId).then((outcome) => outcome, (err: Error) => `failed: ${err.message}`);
 let defectId = '';

@@ -4,41 +4,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Trackers } from '../../fakes/index.ts';
 import { type Service } from '../helpers/service.ts';
-import { startWithTrackers } from '../helpers/tracked-service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
-import { databaseUrl } from '../helpers/context.ts';
-import { loadSyncConfig, outboundFields } from '../../src/sync/sync-config.ts';
-import { buildConnectors } from '../../src/sync/connectors.ts';
-import { SyncEngine } from '../../src/sync/engine.ts';
-import { SyncLocks } from '../../src/sync/lock.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { SyncEngine } from '../../src/sync/engine.ts';
+import { startHandDriven } from '../helpers/engine.ts';
 
 let t: Trackers;
 let svc: Service;
-let stop: () => Promise<void>;
 let engine: SyncEngine;
-let locks: SyncLocks;
+let stop: () => Promise<void>;
 
-beforeAll(async () => {
-  ({ t, svc, stop } = await startWithTrackers({ workers: false }));
-  const sync = loadSyncConfig(svc.config.syncConfigPath);
-  // The worker's own engine, driven by hand with and without the hint.
-  locks = new SyncLocks(databaseUrl, 2);
-  engine = new SyncEngine({
-    prisma: svc.prisma,
-    connectors: await buildConnectors(svc.connections, sync, 5000),
-    outbound: outboundFields(sync),
-    directions: sync.fields,
-    locks,
-    publicUrl: svc.config.publicUrl,
-    log: createLogger('silent'),
-    retry: { jobAttempts: 8, slow: { firstMs: 1000, maxMs: 1000 } },
-  });
-});
-afterAll(async () => {
-  await locks?.close();
-  await stop?.();
-});
+beforeAll(async () => void ({ t, svc, engine, stop } = await startHandDriven()));
+afterAll(() => stop?.());
 
 const linksOf = (defectId: string) => svc.prisma.trackerLink.findMany({ where: { defectId, connection: 'github' } });
 
