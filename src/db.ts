@@ -6,24 +6,25 @@ export { PrismaClient, Prisma };
 /** The client handed to an interactive transaction's callback. */
 export type Tx = Prisma.TransactionClient;
 
-/** The pg pool under each client createPrisma made (Prisma's adapter runs on it; $disconnect ends it). */
-const pools = new WeakMap<PrismaClient, pg.Pool>();
+/** The pg pool under each client createPrisma made (Prisma's adapter runs on it; $disconnect ends it), and queryRows' wait for it. */
+const pools = new WeakMap<PrismaClient, { pool: pg.Pool; waitMs: number }>();
 
 /**
- * How long a statement or a transaction waits for a pooled connection before giving up (then: 503
- * database_busy, src/store/database-busy.ts): Prisma's own default for a transaction (maxWait), and the
- * same for the statements that go straight to the pool (queryRows), which would otherwise wait for ever.
+ * How long a transaction, or a statement sent straight to the pool (queryRows: the API's create, PATCH and
+ * webhook recording), waits for a pooled connection before giving up (then: 503 database_busy,
+ * src/store/database-busy.ts): Prisma's own default for a transaction (maxWait). Prisma's other queries (a
+ * worker's bookkeeping) wait as long as it takes, as before: the bound is per call, not the pool's.
  */
 const CONNECTION_WAIT_MS = 2000;
 
 export function createPrisma(databaseUrl: string, opts: { max?: number; waitMs?: number } = {}): PrismaClient {
   const waitMs = opts.waitMs ?? CONNECTION_WAIT_MS;
-  const pool = new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: waitMs, ...(opts.max !== undefined && { max: opts.max }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl, ...(opts.max !== undefined && { max: opts.max }) });
   // An idle connection the server drops must not crash the process before Prisma attaches its own listener
   // (it does at its first connect); the next query simply gets another connection.
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions: { maxWait: waitMs } });
-  pools.set(prisma, pool);
+  pools.set(prisma, { pool, waitMs });
   return prisma;
 }
 
@@ -35,10 +36,35 @@ export function createPrisma(databaseUrl: string, opts: { max?: number; waitMs?:
  */
 export async function queryRows<T>(prisma: PrismaClient | Tx, text: string, values: readonly unknown[], opts: { prepare?: boolean } = {}): Promise<T[]> {
   // A transaction's client has no pool of its own here: its statement goes through the transaction.
-  const pool = pools.get(prisma as PrismaClient);
+  const own = pools.get(prisma as PrismaClient);
   // Ended by $disconnect: Prisma makes itself a new pool if used again, so go through it.
-  if (!pool || pool.ended) return prisma.$queryRawUnsafe<T[]>(text, ...values);
-  return (await pool.query(opts.prepare ? prepared(text, values) : { text, values: values as unknown[] })).rows as T[];
+  if (!own || own.pool.ended) return prisma.$queryRawUnsafe<T[]>(text, ...values);
+  const client = await connectWithin(own.pool, own.waitMs);
+  let failed: Error | undefined;
+  try {
+    return (await client.query(opts.prepare ? prepared(text, values) : { text, values: values as unknown[] })).rows as T[];
+  } catch (err) {
+    failed = err as Error;
+    throw err;
+  } finally {
+    // As pool.query does: a client whose statement failed is not pooled again.
+    client.release(failed);
+  }
+}
+
+/** A pooled client, or pg's own "timeout exceeded when trying to connect" after `ms`; a client that comes later goes back. */
+async function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
+  const connecting = pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout exceeded when trying to connect')), ms)));
+  try {
+    return await Promise.race([connecting, late]);
+  } catch (err) {
+    connecting.then((c) => c.release(), () => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -86,9 +86,13 @@ export class SyncEngine {
     const connector = this.deps.connectors.get(connection);
     if (!connector) throw new Error(`connection ${connection} is not configured`);
     // The first read rides with the lock (one round trip), and so does the link row a first create needs
-    // (written only if there is none); a round after DefectMovedOn reads again.
-    const attemptAt = new Date();
-    const first = { ...ticketAndLinkRead(defectId, connection), ...(likelyNew && { ensure: ensureLink(defectId, connector, attemptAt) }) };
+    // (written only if there is none); a round after DefectMovedOn reads again. The attempt's time is taken
+    // once a lock connection is in hand, not while waiting for one.
+    let attemptAt = new Date();
+    const first = () => {
+      attemptAt = new Date();
+      return { ...ticketAndLinkRead(defectId, connection), ...(likelyNew && { ensure: ensureLink(defectId, connector, attemptAt) }) };
+    };
     return this.deps.locks.withLock(
       defectId,
       connection,
@@ -112,8 +116,8 @@ export class SyncEngine {
     finalAttempt: boolean,
     lock: LockSession,
     mayRetryNow: boolean,
-    /** The first round's read made with the lock, whether it wrote the link row, and the time it gave the row. */
-    prefetched: { rows: Record<string, unknown>[]; ensured: boolean; attemptAt: Date } | null,
+    /** The first round's read made with the lock, whether it wrote the link row and waited for the lock, and the time it gave the row. */
+    prefetched: { rows: Record<string, unknown>[]; ensured: boolean; waited: boolean; attemptAt: Date } | null,
   ): Promise<TicketSynced> {
     const { prisma, publicUrl } = this.deps;
     const { connection } = connector;
@@ -130,7 +134,8 @@ export class SyncEngine {
 
     const digest = contextDigest(ticket.context);
     const facts: SyncedFacts = { version: loaded.version, warnings: syncWarnings(connector, ticket.fields, this.deps.outbound) };
-    const attemptAt = prefetched?.attemptAt ?? new Date();
+    // After a wait for the lock the read's time is stale: the attempt is now.
+    const attemptAt = prefetched && !prefetched.waited ? prefetched.attemptAt : new Date();
     // The link row this job's lock statement just wrote: no earlier attempt can have made a ticket.
     const fresh = prefetched?.ensured === true;
     // Set once the create call is made, and once the tracker says the ticket exists.
@@ -144,7 +149,9 @@ export class SyncEngine {
         const earlier = fresh ? null : (link?.createStartedAt ?? null);
         const latest = link?.lastCreateAttemptAt ?? earlier;
         if (!link) link = await insertLink(sql, defectId, connector, attemptAt);
-        else if (!earlier && !fresh) link = await save.createAttempt(link.id, attemptAt);
+        // A row this job wrote before a wait for the lock says the attempt began then: the marker search of
+        // a retry trusts the tracker's index from the latest attempt's time, so it must be the create's own.
+        else if (!earlier && (!fresh || prefetched?.waited)) link = await save.createAttempt(link.id, attemptAt);
         const found = earlier && (await connector.findByMarker(defectId, earlier, latest ?? earlier));
         if (!found) {
           // Every attempt that may make a ticket is recorded, so the next search waits for this one's.
@@ -299,7 +306,11 @@ export class SyncEngine {
         UPDATE "TrackerLink" SET "syncState" = ${decision.state}::"SyncState", "lastError" = ${decision.message}, attempts = attempts + 1,
           "lastAttemptAt" = ${at}, "nextAttemptAt" = NULL, "createStartedAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "createStartedAt" END,
           "lastCreateAttemptAt" = CASE WHEN ${refusedCreate} THEN NULL ELSE "lastCreateAttemptAt" END
-        WHERE id = ${link.id}::uuid RETURNING attempts`;
+        WHERE id = ${link.id}::uuid
+          -- This very attempt's success committed (its last write's CALL failed only after the COMMIT, the
+          -- connection lost then): the link is synced, not failing.
+          AND NOT ("syncState" = 'synced' AND "lastAttemptAt" = ${at})
+        RETURNING attempts`;
       if (!updated) return;
       // A link newly failed is news for the outgoing webhooks (a retry of a failed link is not).
       if (decision.state === 'failed' && link.syncState !== 'failed') {

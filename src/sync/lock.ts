@@ -54,8 +54,11 @@ export type LockSession = {
    * written under the lock after it.
    */
   sqlThenUnlock: SqlQuery;
-  /** The first read's rows (the lock's own row left out) and whether its `ensure` returned a row; null without one. */
-  first: { rows: Record<string, unknown>[]; ensured: boolean } | null;
+  /**
+   * The first read's rows (the lock's own row left out), whether its `ensure` returned a row, and whether the
+   * lock had to be waited for (then `ensure` ran later than its values were made); null without a first read.
+   */
+  first: { rows: Record<string, unknown>[]; ensured: boolean; waited: boolean } | null;
 };
 
 export class SyncLocks {
@@ -82,8 +85,11 @@ export class SyncLocks {
     defectId: string,
     tracker: string,
     fn: (session: LockSession) => Promise<T>,
-    /** Read right after the lock is granted, in the lock's own statement: one round trip less per job. */
-    first?: FirstRead,
+    /**
+     * Read right after the lock is granted, in the lock's own statement: one round trip less per job. As a
+     * function, it is made once a connection is in hand (so a time it carries is not the pool's wait older).
+     */
+    first?: FirstRead | (() => FirstRead),
   ): Promise<T> {
     const client = await this.pool.connect();
     const key = lockName(defectId, tracker);
@@ -100,13 +106,14 @@ export class SyncLocks {
       let waited: boolean;
       if (first) {
         try {
-          const { ensure } = first;
+          const read = typeof first === 'function' ? first() : first;
+          const { ensure } = read;
           const res = await client.query<{ j: Record<string, unknown> }>(
-            prepared('SELECT j FROM defect_sync_lock_and_start($1, $2, $3, $4, $5) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, first.text, texts(first.values), ensure?.text ?? null, ensure ? texts(ensure.values) : null]),
+            prepared('SELECT j FROM defect_sync_lock_and_start($1, $2, $3, $4, $5) WITH ORDINALITY AS t(j, n) ORDER BY n', [key, read.text, texts(read.values), ensure?.text ?? null, ensure ? texts(ensure.values) : null]),
           );
           const head = res.rows[0]?.j;
           waited = head?.waited === true;
-          firstRead = { rows: res.rows.slice(1).map((r) => r.j), ensured: head?.ensured === true };
+          firstRead = { rows: res.rows.slice(1).map((r) => r.j), ensured: head?.ensured === true, waited };
         } catch (err) {
           // The lock may be held though the read failed: the connection is closed, not pooled, which ends it.
           broken = err as Error;
@@ -150,15 +157,15 @@ export class SyncLocks {
 
 /**
  * Parameters in the text form PostgreSQL parses (they travel as one text[]): a Date as ISO time, an array
- * as an array literal, an object as JSON, null as NULL.
+ * as an array literal, a plain object as JSON, null as NULL. Anything else that is not a scalar (a Buffer,
+ * a class instance) is refused rather than sent as something the statement did not mean.
  */
 function texts(values: readonly unknown[]): (string | null)[] {
   return values.map((v) => {
     if (v === null || v === undefined) return null;
-    if (v instanceof Date) return v.toISOString();
     if (Array.isArray(v)) return arrayLiteral(v);
-    if (typeof v === 'object') return JSON.stringify(v);
-    return String(v);
+    if (typeof v === 'object') return v instanceof Date ? v.toISOString() : plainJson(v);
+    return scalarText(v);
   });
 }
 
@@ -166,8 +173,19 @@ function texts(values: readonly unknown[]): (string | null)[] {
 function arrayLiteral(items: readonly unknown[]): string {
   const element = (v: unknown) => {
     if (v === null || v === undefined) return 'NULL';
-    if (typeof v === 'object') throw new Error('only flat arrays of scalars can be sent as text');
-    return `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    const text = v instanceof Date ? v.toISOString() : scalarText(v);
+    return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
   };
   return `{${items.map(element).join(',')}}`;
+}
+
+function scalarText(v: unknown): string {
+  if (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol') throw new Error(`a ${typeof v} cannot be sent as a statement's text parameter`);
+  return String(v);
+}
+
+function plainJson(v: object): string {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new Error(`a ${v.constructor?.name ?? 'object'} cannot be sent as a statement's text parameter`);
+  return JSON.stringify(v);
 }

@@ -37,4 +37,19 @@ describe('a database with no connection free', () => {
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ title: 'after', version: 2 });
   });
+
+  it("bounds only the statements that answer a request: the client's own queries wait for the connection", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const started = new Promise<void>((r) => (holding = r));
+    const holder = prisma.$transaction(async () => { holding(); await held; }, { timeout: 10_000 });
+    await started;
+    // A worker's bookkeeping (Prisma's own query, no transaction) waits past the 100 ms, then runs.
+    const counting = prisma.defect.count().then((n) => n); // started now: a Prisma query runs only once awaited
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await holder;
+    expect(await counting).toBeGreaterThan(0);
+  });
 });

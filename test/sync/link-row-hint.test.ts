@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Trackers } from '../../fakes/index.ts';
 import { type Service } from '../helpers/service.ts';
 import { createDefect } from '../helpers/fixtures.ts';
+import { databaseUrl } from '../helpers/context.ts';
+import { SyncLocks } from '../../src/sync/lock.ts';
 import type { SyncEngine } from '../../src/sync/engine.ts';
 import { startHandDriven } from '../helpers/engine.ts';
 
@@ -31,6 +33,32 @@ describe('the link row written with the lock', () => {
     expect(links[0]).toMatchObject({ syncState: 'synced', attempts: 0 });
     expect(links[0]!.remoteId).toBeTruthy();
     expect(links[0]!.createStartedAt).toBeInstanceOf(Date);
+  });
+
+  it('dates the attempt from after a wait for the lock, not before it', async () => {
+    // A retry's marker search trusts the tracker's index from the latest attempt's time: dated before a
+    // 30 s wait, that trust would start 30 s before the create really happened.
+    const { id } = await createDefect(svc.http, { title: 'hint after a lock wait' });
+    const holder = new SyncLocks(databaseUrl, 1);
+    let releasedAt = 0;
+    try {
+      let holding!: () => void;
+      const held = new Promise<void>((r) => (holding = r));
+      const holdFor = holder.withLock(id, 'github', async () => {
+        holding();
+        await new Promise((r) => setTimeout(r, 400));
+        releasedAt = Date.now();
+      });
+      await held;
+      const syncing = engine.syncTicket('github', id, false, true);
+      await holdFor;
+      expect((await syncing).outcome).toBe('created');
+    } finally {
+      await holder.close();
+    }
+    const [link] = await linksOf(id);
+    expect(link!.lastCreateAttemptAt!.getTime()).toBeGreaterThanOrEqual(releasedAt - 5);
+    expect(link!.createStartedAt!.getTime()).toBeLessThanOrEqual(link!.lastCreateAttemptAt!.getTime());
   });
 
   it('writes no second row, nor a second ticket, for a defect already linked', async () => {

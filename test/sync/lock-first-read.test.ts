@@ -90,9 +90,9 @@ describe('ensure, and the last write that releases the lock', () => {
     await prisma.$executeRaw`INSERT INTO "Defect" (id, number, title, description) VALUES (${id}::uuid, ${BASE - 1}, 't', '')`;
     const first = { text: DESCRIPTION, values: [id, 'x'], ensure: { text: ENSURE, values: [id, 'x', '+', 'y'] } };
     expect(await locks.withLock(id, 'x', async ({ first: f }) => f)).toBeNull();
-    expect(await locks.withLock(id, 'x', async ({ first: f }) => f, first)).toEqual({ rows: [{ description: '+' }], ensured: true });
+    expect(await locks.withLock(id, 'x', async ({ first: f }) => f, first)).toEqual({ rows: [{ description: '+' }], ensured: true, waited: false });
     const gone = randomUUID();
-    expect(await locks.withLock(gone, 'x', async ({ first: f }) => f, { text: DESCRIPTION, values: [gone, 'x'], ensure: { text: ENSURE, values: [gone, 'x', '+', 'y'] } })).toEqual({ rows: [], ensured: false });
+    expect(await locks.withLock(gone, 'x', async ({ first: f }) => f, { text: DESCRIPTION, values: [gone, 'x'], ensure: { text: ENSURE, values: [gone, 'x', '+', 'y'] } })).toEqual({ rows: [], ensured: false, waited: false });
   });
 
   it('commits the last write before another holder can read, releases the lock with it, and refuses writes after it', async () => {
@@ -130,6 +130,12 @@ describe('ensure, and the last write that releases the lock', () => {
       sqlThenUnlock('SELECT $1::uuid AS id, $2::timestamptz AS at, $3::text[] AS tags, $4::jsonb AS doc, $5::int AS n, $6::text AS none', [id, at, ['a', 'b "c"', 'd,e', '', 'back\\slash', null], { k: [1, 'x'] }, 7, null]),
     );
     expect(row).toEqual({ id, at: '2026-12-07T23:30:00.123+00:00', tags: ['a', 'b "c"', 'd,e', '', 'back\\slash', null], doc: { k: [1, 'x'] }, n: 7, none: null });
+    const [times] = await locks.withLock(id, 'x', ({ sqlThenUnlock }) => sqlThenUnlock('SELECT $1::timestamptz[] AS ts', [[at, null]]));
+    expect(times).toEqual({ ts: ['2026-12-07T23:30:00.123+00:00', null] });
+    // What has no text form the statement could mean is refused before anything is sent.
+    for (const odd of [Buffer.from('x'), new Map([['k', 1]]), [{ nested: true }]]) {
+      await expect(locks.withLock(id, 'x', ({ sqlThenUnlock }) => sqlThenUnlock('SELECT $1::text AS v', [odd]))).rejects.toThrow(/cannot be sent as a statement's text parameter/);
+    }
   });
 
   it('leaves the lock to be released as before when the last write fails', async () => {
