@@ -111,12 +111,31 @@ async function settled(key: string, since: number): Promise<any[]> {
   throw new Error(`${key} did not sync in 30 s`);
 }
 
+/**
+ * As settled, and then until `followed` holds too: a sync after `since` may be one of an earlier change
+ * that finished late (a poll, a retry), so "synced since" alone does not say the latest change arrived.
+ */
+async function settledUntil(key: string, since: number, followed: (links: any[]) => boolean): Promise<any[]> {
+  for (let i = 0; i < 300; i++) {
+    const links = await settled(key, since);
+    if (followed(links)) return links;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${key}'s tickets did not follow in 30 s`);
+}
+
+/** The Jira issue's status name, as a person sees it. */
+function jiraStatusOf(links: any[]): string | undefined {
+  const ji = jira.issue(links.find((l) => l.tracker === 'jira').remoteId) as any;
+  return jira.state.statuses.find((s: { id: string }) => s.id === ji.statusId)?.name;
+}
+
 function show(links: any[]): void {
   const byTracker = Object.fromEntries(links.map((l) => [l.tracker, l]));
   const who = (id: string | null | undefined) => personFor(t, id);
   const gh = github.issue(Number(byTracker.github.remoteId)) as any;
   const ji = jira.issue(byTracker.jira.remoteId) as any;
-  const jiStatus = jira.state.statuses.find((s: { id: string }) => s.id === ji.statusId)?.name;
+  const jiStatus = jiraStatusOf(links);
   const task = asana.task(byTracker.asana.remoteId) as any;
   const sev = asana.severityField();
   const option = task.custom_fields?.find((f: any) => f.gid === sev.gid)?.enum_value?.gid;
@@ -159,7 +178,8 @@ async function tour(): Promise<void> {
   since = Date.now();
   github.editByHand(Number(open.find((l) => l.tracker === 'github').remoteId), { state: 'closed', state_reason: 'completed' });
   for (let i = 0; i < 150 && (await call('GET', `/api/defects/${defect.key}`)).status !== 'resolved'; i++) await new Promise((r) => setTimeout(r, 100));
-  show(await settled(defect.key, since));
+  const isCompleted = (links: any[]) => (asana.task(links.find((l) => l.tracker === 'asana').remoteId) as any).completed === true;
+  show(await settledUntil(defect.key, since, (links) => jiraStatusOf(links) === 'Done' && isCompleted(links)));
   const history = (await call('GET', `/api/defects/${defect.key}`)).history as { from: string; to: string; actor: string }[];
   const last = history.at(-1)!;
   console.log(`  defect status: ${last.to} (moved from ${last.from} by ${last.actor}, from GitHub's signed webhook)`);
