@@ -136,13 +136,7 @@ export class Inbox {
       while (this.waiting.length) {
         // At most PASS_ROWS per pass, so one after a Redis stall is not one huge script call and transaction.
         const rows = this.waiting.splice(0, PASS_ROWS);
-        await this.dispatch(rows, { stamp: 'soon' }).catch((err: unknown) => {
-          try {
-            this.onQueueError(err);
-          } catch {
-            // reporting must not stop the queueing
-          }
-        });
+        await this.dispatch(rows, { stamp: 'soon' }).catch((err: unknown) => this.report(err));
       }
     } finally {
       this.passing = undefined;
@@ -203,15 +197,18 @@ export class Inbox {
     const ids = this.unstamped.splice(0);
     if (ids.length === 0) return;
     this.stamping = this.stamp(ids)
-      .catch((err: unknown) => {
-        try {
-          this.onQueueError(err);
-        } catch {
-          // reporting must not stop the stamping
-        }
-      })
+      .catch((err: unknown) => this.report(err))
       .finally(() => (this.stamping = undefined));
     await this.stamping;
+  }
+
+  /** A failed pass or stamp, told to onQueueError; the sweep covers its rows. Reporting must not stop the queueing. */
+  private report(err: unknown): void {
+    try {
+      this.onQueueError(err);
+    } catch {
+      // ignored: see above
+    }
   }
 
   private async stamp(ids: readonly string[]): Promise<void> {

@@ -7,7 +7,7 @@ import { Prisma, queryRows, type PrismaClient, type Tx } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { changedFields, stampFieldTimes, type DefectPatch, type EditableField } from '../domain/defect-fields.ts';
 import { checkTransition } from '../domain/lifecycle.ts';
-import { OUTBOX_CHANNEL, outboxCtes, type OutboxKind } from './outbox.ts';
+import { outboxCtes, type OutboxKind } from './outbox.ts';
 
 export type ChangeContext = {
   actor: string;
@@ -89,10 +89,9 @@ export async function applyDefectChange(
       },
       'd',
     )}
-    SELECT d.*, pg_notify(${OUTBOX_CHANNEL}, '')::text AS notified FROM d`;
-  const [row] = await queryRows<Defect & { notified: unknown }>(db, statement.text, statement.values);
-  if (!row) throw new ConcurrentUpdate();
-  const { notified: _, ...updated } = row;
+    SELECT d.* FROM d`;
+  const [updated] = await queryRows<Defect>(db, statement.text, statement.values);
+  if (!updated) throw new ConcurrentUpdate();
   return { defect: updated, changed };
 }
 

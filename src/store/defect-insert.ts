@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Prisma, queryRows, type PrismaClient, type Tx } from '../db.ts';
 import { normalizeTags, stampFieldTimes, EDITABLE_FIELDS } from '../domain/defect-fields.ts';
 import type { Severity } from '../domain/severity.ts';
-import { OUTBOX_CHANNEL, outboxCtes } from './outbox.ts';
+import { outboxCtes } from './outbox.ts';
 import { loadFailedRuns } from './case-run-links.ts';
 
 export type NewDefect = {
@@ -55,9 +55,9 @@ export async function insertDefect(db: Tx | PrismaClient, input: NewDefect, acto
       actor,
       ...(runIds.length && { caseRunIds: runIds }),
     }, 'd')}
-    SELECT d.*, h.id AS h_id, h.actor AS h_actor, h.note AS h_note, h.at AS h_at, pg_notify(${OUTBOX_CHANNEL}, '')::text AS notified FROM d, h, outbox`;
-  const [row] = await queryRows<Defect & { h_id: bigint | string; h_actor: string; h_note: string | null; h_at: Date; notified: unknown }>(db, statement.text, statement.values);
-  const { h_id, h_actor, h_note, h_at, notified: _, ...defect } = row!;
+    SELECT d.*, h.id AS h_id, h.actor AS h_actor, h.note AS h_note, h.at AS h_at FROM d, h`;
+  const [row] = await queryRows<Defect & { h_id: bigint | string; h_actor: string; h_note: string | null; h_at: Date }>(db, statement.text, statement.values);
+  const { h_id, h_actor, h_note, h_at, ...defect } = row!;
   const history: StatusChange[] = [{ id: BigInt(h_id), defectId: defect.id, from: null, to: 'open', actor: h_actor, causeCaseRunId: null, note: h_note, at: h_at }];
   return { ...defect, history, linkedRuns: runs };
 }

@@ -7,31 +7,31 @@ import { notFound } from '../errors.ts';
 const DEFECT_COLUMNS = Object.values(Prisma.DefectScalarFieldEnum).map((c) => `"${c}"`).join(', ');
 
 /** Loads a defect by UUID or DEF-<n> key, or throws not_found. */
-export async function findDefect(db: Tx | PrismaClient, idOrKey: string): Promise<Defect> {
-  const ref = parseDefectRef(idOrKey);
-  // Straight to the pool (queryRows), prepared: every PATCH and API read starts here.
-  const [defect] = !ref
-    ? []
-    : 'id' in ref
-      ? await queryRows<Defect>(db, `SELECT ${DEFECT_COLUMNS} FROM "Defect" WHERE id = $1::uuid`, [ref.id], { prepare: true })
-      : await queryRows<Defect>(db, `SELECT ${DEFECT_COLUMNS} FROM "Defect" WHERE number = $1`, [ref.number], { prepare: true });
-  if (!defect) throw notFound('defect', idOrKey);
-  return defect;
+export function findDefect(db: Tx | PrismaClient, idOrKey: string): Promise<Defect> {
+  return defectByRef(db, idOrKey, '');
 }
 
 /**
  * Like findDefect, but row-locks the defect until the transaction ends, so concurrent writers of one
  * defect queue up instead of racing (and each sees the other's result). Writers that lock several
- * defects lock them in key order, which rules out deadlocks.
+ * defects lock them in key order, which rules out deadlocks. Locked and read in one statement (the row as
+ * it is once the lock is granted: FOR UPDATE reads the latest version).
  */
-export async function lockDefect(tx: Tx, idOrKey: string): Promise<Defect> {
+export function lockDefect(tx: Tx, idOrKey: string): Promise<Defect> {
+  return defectByRef(tx, idOrKey, ' FOR UPDATE');
+}
+
+/**
+ * The defect by id or key, in one statement straight to the pool (queryRows), prepared: every PATCH and API
+ * read starts here; in a transaction, through it.
+ */
+async function defectByRef(db: Tx | PrismaClient, idOrKey: string, lock: '' | ' FOR UPDATE'): Promise<Defect> {
   const ref = parseDefectRef(idOrKey);
-  // Locked and read in one statement (the row as it is once the lock is granted: FOR UPDATE reads the latest version).
   const [defect] = !ref
     ? []
     : 'id' in ref
-      ? await tx.$queryRaw<Defect[]>`SELECT * FROM "Defect" WHERE id = ${ref.id}::uuid FOR UPDATE`
-      : await tx.$queryRaw<Defect[]>`SELECT * FROM "Defect" WHERE number = ${ref.number} FOR UPDATE`;
+      ? await queryRows<Defect>(db, `SELECT ${DEFECT_COLUMNS} FROM "Defect" WHERE id = $1::uuid${lock}`, [ref.id], { prepare: true })
+      : await queryRows<Defect>(db, `SELECT ${DEFECT_COLUMNS} FROM "Defect" WHERE number = $1${lock}`, [ref.number], { prepare: true });
   if (!defect) throw notFound('defect', idOrKey);
   return defect;
 }

@@ -35,13 +35,14 @@ export type OutboxPayload = {
  * trip here, not three.
  */
 export async function appendOutbox(tx: Tx, defectId: string, kind: OutboxKind, payload: OutboxPayload): Promise<void> {
-  await tx.$executeRaw`WITH ${outboxCtes(defectId, kind, payload)} SELECT pg_notify(${OUTBOX_CHANNEL}, '') FROM outbox`;
+  await tx.$executeRaw`WITH ${outboxCtes(defectId, kind, payload)} SELECT 1`;
 }
 
 /**
- * appendOutbox's writes as two CTEs (`outbox`, `hooks`), for a change's own statement to carry: that
- * statement must select `pg_notify(OUTBOX_CHANNEL, '')` once from `outbox`. With `gate` (the name of an
- * earlier CTE: the change's own write), nothing is recorded unless the gate wrote a row.
+ * appendOutbox's writes as two CTEs (`outbox`, `hooks`), for a change's own statement to carry. The NOTIFY
+ * rides in the outbox row's RETURNING (a data-modifying CTE runs whether or not the statement reads it), so
+ * every statement that records an outbox row wakes the relay. With `gate` (the name of an earlier CTE: the
+ * change's own write), nothing is recorded, and nobody woken, unless the gate wrote a row.
  */
 export function outboxCtes(defectId: string, kind: OutboxKind, payload: OutboxPayload, gate?: 'd'): Prisma.Sql {
   const change = {
@@ -53,6 +54,7 @@ export function outboxCtes(defectId: string, kind: OutboxKind, payload: OutboxPa
   const from = gate ? Prisma.raw(`FROM ${gate}`) : Prisma.empty;
   return Prisma.sql`
     outbox AS (
-      INSERT INTO "OutboxEvent" ("defectId", kind, payload) SELECT ${defectId}::uuid, ${kind}, ${JSON.stringify(payload)}::jsonb ${from} RETURNING id
+      INSERT INTO "OutboxEvent" ("defectId", kind, payload) SELECT ${defectId}::uuid, ${kind}, ${JSON.stringify(payload)}::jsonb ${from}
+      RETURNING id, pg_notify(${OUTBOX_CHANNEL}, '')
     ), hooks AS (${hookDeliveriesInsert(defectEvents(kind, payload), defectId, change)} AND EXISTS (SELECT 1 FROM outbox) RETURNING 1)`;
 }

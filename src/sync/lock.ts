@@ -26,8 +26,8 @@ export async function tryLockLinkInTx(tx: Tx, defectId: string, tracker: string,
 }
 
 // Every statement on a lock's connection is a fixed text, prepared once per connection (db.ts `prepared`);
-// the first read and the final write are dynamic SQL inside the lock's function and procedure, so only
-// their wrappers are, and they are planned per call.
+// the first read, its ensure and the final write go inside the lock's function and procedure, which have
+// the database prepare them once per connection too (defect_sync_run_prepared).
 
 /** Runs one parameterised SQL statement and returns its rows (a pg client, or Prisma's raw query). */
 export type SqlQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
