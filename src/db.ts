@@ -41,13 +41,19 @@ export async function queryRows<T>(prisma: PrismaClient | Tx, text: string, valu
   if (!own || own.pool.ended) return prisma.$queryRawUnsafe<T[]>(text, ...values);
   const client = await connectWithin(own.pool, own.waitMs);
   let failed: Error | undefined;
+  // As pool.query does: a connection lost mid-statement is an 'error' event on the client, which unhandled
+  // would end the process (test/faults/postgres-terminate.test.ts).
+  const onError = (err: Error) => void (failed ??= err);
+  client.on('error', onError);
   try {
     return (await client.query(opts.prepare ? prepared(text, values) : { text, values: values as unknown[] })).rows as T[];
   } catch (err) {
-    failed = err as Error;
+    failed ??= err as Error;
     throw err;
   } finally {
-    // As pool.query does: a client whose statement failed is not pooled again.
+    // A client whose statement failed is not pooled again; being destroyed, it may still report its
+    // socket's end, so it keeps the handler.
+    if (!failed) client.off('error', onError);
     client.release(failed);
   }
 }
